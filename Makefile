@@ -1,0 +1,24 @@
+# The project's two commands: `make dev` runs the example app, `make test` runs every test.
+# Both bootstrap the tools they need first (scripts/bootstrap.sh; idempotent).
+SHELL := bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: dev test bootstrap e2e
+
+## Serve the example app on http://127.0.0.1:3000 with live reload.
+dev:
+	scripts/bootstrap.sh dev
+	cargo leptos watch
+
+## Run every test: fmt, clippy (ssr and hydrate), Rust tests, release build, browser tests.
+test:
+	scripts/bootstrap.sh test
+	scripts/test.sh
+
+## Install the tools only.
+bootstrap:
+	scripts/bootstrap.sh test
+
+## Only the browser tests, against an already built release (cargo leptos build --release).
+e2e:
+	scripts/e2e.sh

@@ -1,0 +1,61 @@
+//! The example app of mizan for Leptos: its pages, its server functions and its migrations.
+//!
+//! Compiled twice: with `ssr` into the server binary, with `hydrate` into the wasm bundle.
+
+pub mod greeting;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The app's database migrations, run by the server at start.
+#[cfg(feature = "ssr")]
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The HTML document around [`App`], rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // An empty icon: browsers would otherwise request /favicon.ico on every page.
+                <link rel="icon" href="data:,"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: metadata, stylesheet and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Effects never run on the server, so this flips only once the wasm bundle has hydrated the
+    // page; tests and people can both see when the page became interactive.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mizan.css"/>
+        <Title text="mizan for Leptos"/>
+        <Router>
+            <main data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+                <Routes fallback=pages::NotFound>
+                    <Route path=StaticSegment("") view=pages::HomePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

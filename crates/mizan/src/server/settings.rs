@@ -1,0 +1,391 @@
+//! Runtime settings: `Leptos.toml`, overridden key by key by environment variables.
+//!
+//! Precedence, highest first: the environment variable named for a key, the key in `Leptos.toml`,
+//! the built-in default. The file is looked for at `$MIZAN_SETTINGS` (which must then exist) or
+//! else at `./Leptos.toml` (optional: a missing file means all defaults). Unknown keys are an
+//! error, so a typo never silently falls back to a default.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
+
+use leptos::config::{Env, LeptosOptions};
+use serde::Deserialize;
+
+/// The file name looked for in the working directory when `MIZAN_SETTINGS` is not set.
+pub const DEFAULT_SETTINGS_FILE: &str = "Leptos.toml";
+
+/// Environment variable naming the settings file explicitly.
+pub const SETTINGS_FILE_VAR: &str = "MIZAN_SETTINGS";
+
+/// Everything the server reads at start.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the site is served from and where its built assets live.
+    pub site: SiteSettings,
+    /// The database the server connects to.
+    pub database: DatabaseSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// The file these settings were read from; `None` when only defaults and environment applied.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// The `[site]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteSettings {
+    /// Address the HTTP server binds (`MIZAN_SITE_ADDR`). Port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Directory holding the built site (`LEPTOS_SITE_ROOT`, set by cargo-leptos).
+    pub root: String,
+    /// Directory under `root` holding the wasm, JS and CSS bundle (`LEPTOS_SITE_PKG_DIR`).
+    pub pkg_dir: String,
+    /// Base name of the bundle files (`LEPTOS_OUTPUT_NAME`).
+    pub output_name: String,
+    /// `dev` or `prod` (`LEPTOS_ENV`).
+    pub env: RunMode,
+    /// Port of cargo-leptos' live-reload socket in `cargo leptos watch` (`LEPTOS_RELOAD_PORT`).
+    pub reload_port: u32,
+}
+
+/// Whether the server runs for development or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunMode {
+    /// Development: cargo-leptos live reload may be active.
+    Dev,
+    /// Production.
+    Prod,
+}
+
+impl FromStr for RunMode {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value.to_ascii_lowercase().as_str() {
+            "dev" | "development" => Ok(Self::Dev),
+            "prod" | "production" => Ok(Self::Prod),
+            _ => Err(()),
+        }
+    }
+}
+
+/// The `[database]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// Connection URL (`DATABASE_URL`). A SQLite file is created if it does not exist.
+    pub url: String,
+    /// Upper bound of pooled connections (`MIZAN_DATABASE_MAX_CONNECTIONS`).
+    pub max_connections: u32,
+}
+
+/// The `[log]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A `tracing` filter directive such as `info,mizan=debug` (`RUST_LOG`).
+    pub filter: String,
+    /// `text` for people, `json` for log collectors (`MIZAN_LOG_FORMAT`).
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value.to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(()),
+        }
+    }
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            root: "target/site".into(),
+            pkg_dir: "pkg".into(),
+            output_name: "mizan".into(),
+            env: RunMode::Dev,
+            reload_port: 3001,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://mizan.db".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            filter: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The settings file exists (or was named by `MIZAN_SETTINGS`) but could not be read.
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The settings file is not valid TOML or has an unknown key or a value of the wrong type.
+    #[error("settings file {path} is invalid: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML parser reported, with line and column.
+        source: toml::de::Error,
+    },
+    /// An environment variable overriding a key holds a value that does not parse.
+    #[error("environment variable {var}={value:?} is invalid: expected {expected}")]
+    Env {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+}
+
+impl Settings {
+    /// Loads settings from the file and the process environment, as the module docs describe.
+    pub fn load() -> Result<Self, SettingsError> {
+        Self::load_with(|var| std::env::var(var).ok())
+    }
+
+    /// Loads settings with `env` standing in for the process environment (for tests and embedding).
+    pub fn load_with(env: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let (path, required) = match env(SETTINGS_FILE_VAR) {
+            Some(path) => (PathBuf::from(path), true),
+            None => (PathBuf::from(DEFAULT_SETTINGS_FILE), false),
+        };
+        let mut settings = match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&text, &path)?,
+            Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => {
+                Self::default()
+            }
+            Err(source) => return Err(SettingsError::Read { path, source }),
+        };
+        settings.apply_env(env)?;
+        Ok(settings)
+    }
+
+    /// Parses the TOML text of a settings file; `path` is only used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, SettingsError> {
+        let mut settings: Self = toml::from_str(text).map_err(|source| SettingsError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        settings.source = Some(path.to_owned());
+        Ok(settings)
+    }
+
+    /// Applies the environment overrides listed on each field.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        fn parsed<T: FromStr>(
+            env: &impl Fn(&str) -> Option<String>,
+            var: &'static str,
+            expected: &'static str,
+            slot: &mut T,
+        ) -> Result<(), SettingsError> {
+            if let Some(value) = env(var) {
+                *slot = value.trim().parse().map_err(|_| SettingsError::Env {
+                    var,
+                    value,
+                    expected,
+                })?;
+            }
+            Ok(())
+        }
+        fn text(env: &impl Fn(&str) -> Option<String>, var: &'static str, slot: &mut String) {
+            if let Some(value) = env(var) {
+                *slot = value;
+            }
+        }
+
+        let site = &mut self.site;
+        parsed(
+            &env,
+            "MIZAN_SITE_ADDR",
+            "an address such as 127.0.0.1:3000",
+            &mut site.addr,
+        )?;
+        text(&env, "LEPTOS_SITE_ROOT", &mut site.root);
+        text(&env, "LEPTOS_SITE_PKG_DIR", &mut site.pkg_dir);
+        text(&env, "LEPTOS_OUTPUT_NAME", &mut site.output_name);
+        parsed(&env, "LEPTOS_ENV", "dev or prod", &mut site.env)?;
+        parsed(
+            &env,
+            "LEPTOS_RELOAD_PORT",
+            "a port number",
+            &mut site.reload_port,
+        )?;
+        text(&env, "DATABASE_URL", &mut self.database.url);
+        parsed(
+            &env,
+            "MIZAN_DATABASE_MAX_CONNECTIONS",
+            "a positive whole number",
+            &mut self.database.max_connections,
+        )?;
+        if self.database.max_connections == 0 {
+            return Err(SettingsError::Env {
+                var: "MIZAN_DATABASE_MAX_CONNECTIONS",
+                value: "0".into(),
+                expected: "a positive whole number",
+            });
+        }
+        text(&env, "RUST_LOG", &mut self.log.filter);
+        parsed(
+            &env,
+            "MIZAN_LOG_FORMAT",
+            "text or json",
+            &mut self.log.format,
+        )?;
+        Ok(())
+    }
+
+    /// The options Leptos' renderer and `leptos_axum` need, derived from these settings.
+    pub fn leptos_options(&self) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name(self.site.output_name.as_str())
+            .site_root(self.site.root.as_str())
+            .site_pkg_dir(self.site.pkg_dir.as_str())
+            .site_addr(self.site.addr)
+            .reload_port(self.site.reload_port)
+            .env(match self.site.env {
+                RunMode::Dev => Env::DEV,
+                RunMode::Prod => Env::PROD,
+            })
+            .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |var| map.get(var).cloned()
+    }
+
+    #[test]
+    fn repository_leptos_toml_parses_to_the_documented_defaults() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Leptos.toml"));
+        let text = std::fs::read_to_string(path).expect("the workspace ships Leptos.toml");
+        let settings = Settings::parse(&text, path).expect("Leptos.toml is valid");
+        assert_eq!(
+            settings.site.addr,
+            "127.0.0.1:3000".parse().expect("address")
+        );
+        assert_eq!(settings.database.url, "sqlite://mizan.db");
+        assert_eq!(settings.site.output_name, "mizan");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut settings = Settings::parse(
+            "[site]\naddr = \"127.0.0.1:4000\"\n[database]\nurl = \"sqlite://a.db\"\n",
+            Path::new("t.toml"),
+        )
+        .expect("valid");
+        settings
+            .apply_env(env_of(&[
+                ("MIZAN_SITE_ADDR", "127.0.0.1:0"),
+                ("DATABASE_URL", "sqlite://b.db"),
+                ("LEPTOS_ENV", "PROD"),
+                ("MIZAN_LOG_FORMAT", "json"),
+            ]))
+            .expect("valid overrides");
+        assert_eq!(settings.site.addr.port(), 0);
+        assert_eq!(settings.database.url, "sqlite://b.db");
+        assert_eq!(settings.site.env, RunMode::Prod);
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(settings.leptos_options().env, Env::PROD);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_the_file_and_key() {
+        let error = Settings::parse("[site]\nadress = \"x\"\n", Path::new("Leptos.toml"))
+            .expect_err("typo must not pass");
+        let text = error.to_string();
+        assert!(text.contains("Leptos.toml"), "{text}");
+        assert!(text.contains("adress"), "{text}");
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_variable() {
+        let mut settings = Settings::default();
+        let error = settings
+            .apply_env(env_of(&[("MIZAN_SITE_ADDR", "not-an-address")]))
+            .expect_err("must be rejected");
+        assert!(
+            matches!(
+                error,
+                SettingsError::Env {
+                    var: "MIZAN_SITE_ADDR",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let error = Settings::default()
+            .apply_env(env_of(&[("MIZAN_DATABASE_MAX_CONNECTIONS", "0")]))
+            .expect_err("zero connections is useless");
+        assert!(error.to_string().contains("MIZAN_DATABASE_MAX_CONNECTIONS"));
+    }
+
+    #[test]
+    fn named_settings_file_must_exist_but_the_default_one_may_be_missing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("nope.toml");
+        let missing_text = missing.display().to_string();
+        let error = Settings::load_with(env_of(&[(SETTINGS_FILE_VAR, &missing_text)]))
+            .expect_err("an explicitly named file must exist");
+        assert!(matches!(error, SettingsError::Read { .. }), "{error}");
+
+        let present = dir.path().join("ok.toml");
+        std::fs::write(&present, "[log]\nfilter = \"debug\"\n").expect("write");
+        let present_text = present.display().to_string();
+        let settings =
+            Settings::load_with(env_of(&[(SETTINGS_FILE_VAR, &present_text)])).expect("loads");
+        assert_eq!(settings.log.filter, "debug");
+        assert_eq!(settings.source.as_deref(), Some(present.as_path()));
+    }
+}

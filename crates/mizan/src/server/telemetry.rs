@@ -1,0 +1,39 @@
+//! Structured logging through `tracing`, configured by the `[log]` settings.
+
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+use super::settings::{LogFormat, LogSettings};
+
+/// Why logging could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    /// `log.filter` / `RUST_LOG` is not a valid `tracing` filter.
+    #[error("log filter {filter:?} is invalid: {source}")]
+    Filter {
+        /// The directive text.
+        filter: String,
+        /// The parser's reason.
+        source: tracing_subscriber::filter::ParseError,
+    },
+    /// A global subscriber was already installed (logging initialised twice).
+    #[error("logging was already initialised: {0}")]
+    AlreadySet(#[from] tracing_subscriber::util::TryInitError),
+}
+
+/// Installs the global `tracing` subscriber: text or JSON lines on stderr, filtered as configured.
+pub fn init_tracing(settings: &LogSettings) -> Result<(), TelemetryError> {
+    let filter = EnvFilter::try_new(&settings.filter).map_err(|source| TelemetryError::Filter {
+        filter: settings.filter.clone(),
+        source,
+    })?;
+    let registry = tracing_subscriber::registry().with(filter);
+    match settings.format {
+        LogFormat::Text => registry
+            .with(fmt::layer().with_writer(std::io::stderr))
+            .try_init()?,
+        LogFormat::Json => registry
+            .with(fmt::layer().json().with_writer(std::io::stderr))
+            .try_init()?,
+    }
+    Ok(())
+}

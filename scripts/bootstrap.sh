@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Installs what the project's two commands need, skipping whatever is already there at the right
+# version. Safe to run any number of times; never prompts (CI runs it with no standard input).
+#
+#   scripts/bootstrap.sh dev    tools to build and run the example app (cargo leptos watch)
+#   scripts/bootstrap.sh test   the above, plus wasm-opt, Node packages and Chromium for the tests
+set -euo pipefail
+
+profile=${1:-test}
+case "$profile" in dev | test) ;; *)
+  echo "usage: scripts/bootstrap.sh [dev|test]" >&2
+  exit 2
+  ;;
+esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+# Versions measured to work on this toolchain (see the README, "What the bootstrap installs").
+CARGO_LEPTOS_VERSION=0.3.10
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf 'bootstrap: %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+fail() {
+  echo "bootstrap: $*" >&2
+  exit 1
+}
+
+have cargo || fail "cargo is not installed; install Rust with rustup first (https://rustup.rs)"
+
+# --- Rust: the wasm target ------------------------------------------------------------------
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "wasm32-unknown-unknown target: present"
+else
+  step "wasm32-unknown-unknown target: installing"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- cargo-leptos ---------------------------------------------------------------------------
+current=$(cargo leptos --version 2>/dev/null | awk '{print $2}' || true)
+if [[ $current == "$CARGO_LEPTOS_VERSION" ]]; then
+  step "cargo-leptos $CARGO_LEPTOS_VERSION: present"
+else
+  # 0.3.11 needs a newer rustc than this machine has; --locked keeps 0.3.10's tested dependencies.
+  step "cargo-leptos $CARGO_LEPTOS_VERSION: installing (found '${current:-none}'; takes ~13 minutes)"
+  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+fi
+
+# --- wasm-bindgen CLI, the exact version of the library in Cargo.lock ----------------------
+[[ -f Cargo.lock ]] || cargo generate-lockfile
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+[[ -n $wb_version ]] || fail "no wasm-bindgen in Cargo.lock"
+current=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [[ $current == "$wb_version" ]]; then
+  step "wasm-bindgen-cli $wb_version: present"
+else
+  # Not --locked: one of the CLI's locked dependencies has been removed from the registry.
+  step "wasm-bindgen-cli $wb_version: installing (found '${current:-none}'; takes ~2 minutes)"
+  cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+
+# --- Node packages (npm ci only when the lock file changed) ----------------------------------
+npm_install() {
+  local dir=$1 stamp lock_sum
+  have npm || fail "npm is not installed (needed in $dir/)"
+  stamp="$dir/node_modules/.bootstrap-lock-sha256"
+  lock_sum=$(sha256sum "$dir/package-lock.json" | awk '{print $1}')
+  if [[ -f $stamp && $(cat "$stamp") == "$lock_sum" ]]; then
+    step "node packages in $dir/: present"
+  else
+    step "node packages in $dir/: installing (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_sum" >"$stamp"
+  fi
+}
+
+if [[ $profile == test ]]; then
+  # wasm-opt for release builds: Debian's binaryen 108 emits modules that fail at hydrate, so
+  # the project pins binaryen from npm (tools/package.json); scripts put tools/node_modules/.bin
+  # first on PATH.
+  npm_install tools
+  "$root/tools/node_modules/.bin/wasm-opt" --version >/dev/null || fail "wasm-opt from tools/ does not run"
+  npm_install end2end
+
+  # --- Chromium for the end-to-end tests (Debian's package; Playwright never downloads one) ----
+  if have chromium; then
+    step "chromium: present ($(chromium --version 2>/dev/null | head -1))"
+  else
+    step "chromium: installing Debian's package"
+    sudo_cmd=()
+    if [[ $(id -u) -ne 0 ]]; then
+      have sudo || fail "chromium is missing and this user cannot install packages: apt-get install chromium"
+      sudo_cmd=(sudo -n)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
+fi
+
+step "done ($profile)"

@@ -1,0 +1,100 @@
+//! The example app's server: settings, SQLite, sessions, Leptos SSR and server functions on axum.
+//!
+//! `main.rs` only calls [`run`]; tests build the same router with [`app_router`].
+
+use std::time::Duration;
+
+use app::{App, shell};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use mizan::server::{
+    DatabaseError, ListenError, Settings, SettingsError, TelemetryError, connect_database,
+    init_tracing, run_migrations, serve,
+};
+use sqlx::SqlitePool;
+use tower_http::trace::TraceLayer;
+use tower_sessions::{
+    Expiry, SessionManagerLayer, cookie::SameSite, cookie::time::Duration as CookieDuration,
+    session_store::ExpiredDeletion,
+};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// How long an unused session lives.
+const SESSION_IDLE_DAYS: i64 = 14;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// `Leptos.toml` or an environment override is invalid.
+    #[error("settings: {0}")]
+    Settings(#[from] SettingsError),
+    /// Logging could not be set up.
+    #[error("logging: {0}")]
+    Telemetry(#[from] TelemetryError),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] DatabaseError),
+    /// The session table could not be created.
+    #[error("session store: {0}")]
+    Sessions(#[source] sqlx::Error),
+    /// The listener failed.
+    #[error("http: {0}")]
+    Listen(#[from] ListenError),
+}
+
+/// Builds the whole HTTP app over an open, migrated pool: pages, server functions, static files
+/// and sessions.
+pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router, ServerError> {
+    let leptos_options = settings.leptos_options();
+    let session_store = SqliteStore::new(pool.clone());
+    session_store.migrate().await.map_err(ServerError::Sessions)?;
+
+    // Every page render and server function sees the pool through Leptos' context.
+    let context = move || provide_context(pool.clone());
+    let routes = generate_route_list(App);
+    let router = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context(context, shell))
+        .layer(
+            SessionManagerLayer::new(session_store)
+                .with_name("mizan_session")
+                .with_same_site(SameSite::Lax)
+                .with_http_only(true)
+                .with_secure(false)
+                .with_expiry(Expiry::OnInactivity(CookieDuration::days(
+                    SESSION_IDLE_DAYS,
+                ))),
+        )
+        .layer(TraceLayer::new_for_http())
+        .with_state(leptos_options);
+    Ok(router)
+}
+
+/// Loads settings, sets up logging, opens and migrates the database, and serves until Ctrl-C or
+/// SIGTERM.
+pub async fn run() -> Result<(), ServerError> {
+    let settings = Settings::load()?;
+    init_tracing(&settings.log)?;
+    match &settings.source {
+        Some(path) => tracing::info!(path = %path.display(), "settings loaded"),
+        None => tracing::info!("no Leptos.toml here: built-in defaults and environment apply"),
+    }
+
+    let pool = connect_database(&settings.database).await?;
+    run_migrations(&pool, &app::MIGRATOR).await?;
+    let cleanup = tokio::spawn(
+        SqliteStore::new(pool.clone()).continuously_delete_expired(Duration::from_secs(3600)),
+    );
+
+    let router = app_router(&settings, pool.clone()).await?;
+    let served = serve(settings.site.addr, router).await;
+    cleanup.abort();
+    pool.close().await;
+    served?;
+    tracing::info!("stopped");
+    Ok(())
+}

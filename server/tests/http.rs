@@ -1,0 +1,137 @@
+//! The server's HTTP surface, driven through the real router over a real SQLite file.
+
+use axum::{Router, body::Body};
+use http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use mizan::server::{Settings, connect_database, run_migrations};
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    pool: sqlx::SqlitePool,
+    _dir: tempfile::TempDir,
+}
+
+async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = Settings::default();
+    settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let pool = connect_database(&settings.database)
+        .await
+        .expect("database");
+    run_migrations(&pool, &app::MIGRATOR)
+        .await
+        .expect("migrations");
+    let router = server::app_router(&settings, pool.clone())
+        .await
+        .expect("router");
+    TestApp {
+        router,
+        pool,
+        _dir: dir,
+    }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8(bytes.to_vec()).expect("utf-8"),
+    )
+}
+
+fn greet_request(name: &str) -> Request<Body> {
+    Request::post("/api/greet")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(format!("name={name}")))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn home_page_is_server_rendered_with_its_hydration_bundle() {
+    let app = test_app().await;
+    let (status, headers, body) = send(
+        &app.router,
+        Request::get("/").body(Body::empty()).expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    assert!(body.contains("<h1>mizan for Leptos</h1>"), "{body}");
+    assert!(body.contains("Clicked 0 times"), "{body}");
+    assert!(body.contains(r#"data-hydrated="false""#), "{body}");
+    assert!(
+        body.contains("/pkg/mizan.js"),
+        "hydration script missing: {body}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_page_is_a_rendered_404() {
+    let app = test_app().await;
+    let (status, _, body) = send(
+        &app.router,
+        Request::get("/no/such/page")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Not found"), "{body}");
+}
+
+#[tokio::test]
+async fn greet_records_each_greeting_in_sqlite() {
+    let app = test_app().await;
+    let (status, _, body) = send(&app.router, greet_request("Ada")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let greeting: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(greeting["message"], "Hello, Ada!");
+    assert_eq!(greeting["total"], 1);
+
+    let (_, _, body) = send(&app.router, greet_request("Grace")).await;
+    let greeting: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(greeting["total"], 2);
+
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM greetings ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .expect("query");
+    assert_eq!(names, ["Ada", "Grace"]);
+}
+
+#[tokio::test]
+async fn greet_refuses_a_blank_name_with_400_and_stores_nothing() {
+    let app = test_app().await;
+    let (status, _, body) = send(&app.router, greet_request("%20%20")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("name must be 1 to 100 characters"), "{body}");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM greetings")
+        .fetch_one(&app.pool)
+        .await
+        .expect("query");
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_across_restarts() {
+    let app = test_app().await;
+    run_migrations(&app.pool, &app::MIGRATOR)
+        .await
+        .expect("running the migrations a second time is a no-op");
+}
