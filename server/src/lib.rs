@@ -48,7 +48,10 @@ pub enum ServerError {
 pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router, ServerError> {
     let leptos_options = settings.leptos_options();
     let session_store = SqliteStore::new(pool.clone());
-    session_store.migrate().await.map_err(ServerError::Sessions)?;
+    session_store
+        .migrate()
+        .await
+        .map_err(ServerError::Sessions)?;
 
     // Every page render and server function sees the pool through Leptos' context.
     let context = move || provide_context(pool.clone());

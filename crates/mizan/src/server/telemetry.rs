@@ -1,5 +1,7 @@
 //! Structured logging through `tracing`, configured by the `[log]` settings.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use super::settings::{LogFormat, LogSettings};
@@ -27,9 +29,11 @@ pub fn init_tracing(settings: &LogSettings) -> Result<(), TelemetryError> {
         source,
     })?;
     let registry = tracing_subscriber::registry().with(filter);
+    // Colour only for a person at a terminal; log files and CI get plain text.
+    let ansi = std::io::stderr().is_terminal();
     match settings.format {
         LogFormat::Text => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
+            .with(fmt::layer().with_ansi(ansi).with_writer(std::io::stderr))
             .try_init()?,
         LogFormat::Json => registry
             .with(fmt::layer().json().with_writer(std::io::stderr))
