@@ -2,6 +2,8 @@
 //!
 //! Compiled twice: with `ssr` into the server binary, with `hydrate` into the wasm bundle.
 
+pub mod accounts;
+pub mod demo;
 pub mod greeting;
 pub mod pages;
 

@@ -2,7 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::greeting::Greet;
+use mizan::MizanError;
+
+use crate::{
+    accounts::{LOGOUT_REDIRECT_PATH, Me, login, whoami},
+    demo::echo,
+    greeting::Greet,
+};
 
 /// `/`: a client-side counter and a server function, the whole SSR → hydrate → call path.
 #[component]
@@ -50,6 +56,103 @@ pub fn HomePage() -> impl IntoView {
                 </button>
             </form>
             <p data-testid="greet-result" aria-live="polite">{result}</p>
+        </section>
+        <MizanFunctions/>
+    }
+}
+
+/// `#[client]` functions in use: echo, sign-in, an `auth` function, typed errors.
+#[component]
+fn MizanFunctions() -> impl IntoView {
+    // The last failed call's `CODE: message`, whichever form made it.
+    let error = RwSignal::new(String::new());
+    let report = move |result: &Result<(), MizanError>| match result {
+        Ok(()) => error.set(String::new()),
+        Err(failure) => error.set(failure.to_string()),
+    };
+
+    let text = RwSignal::new(String::new());
+    let echoed = RwSignal::new(String::new());
+    let echo_action = Action::new(move |text: &String| {
+        let text = text.clone();
+        async move {
+            let result = echo(text).await;
+            if let Ok(output) = &result {
+                echoed.set(output.message.clone());
+            }
+            result.map(|_| ())
+        }
+    });
+
+    let me = RwSignal::new(None::<Me>);
+    let whoami_action = Action::new(move |_: &()| async move {
+        let result = whoami().await;
+        me.set(result.as_ref().ok().cloned());
+        result.map(|_| ())
+    });
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let login_action = Action::new(move |(email, password): &(String, String)| {
+        let (email, password) = (email.clone(), password.clone());
+        async move {
+            login(email, password)
+                .await
+                .map(|signed_in| me.set(Some(signed_in)))
+        }
+    });
+
+    Effect::new(move |_| {
+        for action in [
+            echo_action.value(),
+            login_action.value(),
+            whoami_action.value(),
+        ] {
+            if let Some(result) = action.get() {
+                report(&result);
+            }
+        }
+    });
+
+    view! {
+        <section class="card">
+            <h2>"#[client] functions"</h2>
+            <form on:submit=move |event| {
+                event.prevent_default();
+                echo_action.dispatch(text.get());
+            }>
+                <label>"Echo " <input data-testid="echo-input" bind:value=text/></label>
+                <button data-testid="echo-submit" type="submit">"Send"</button>
+            </form>
+            <p data-testid="echo-result">{move || echoed.get()}</p>
+
+            <form on:submit=move |event| {
+                event.prevent_default();
+                login_action.dispatch((email.get(), password.get()));
+            }>
+                <label>"Email " <input data-testid="login-email" type="email" bind:value=email/></label>
+                <label>
+                    "Password "
+                    <input data-testid="login-password" type="password" bind:value=password/>
+                </label>
+                <button data-testid="login-submit" type="submit">"Sign in"</button>
+            </form>
+            <p>
+                <span data-testid="whoami">
+                    {move || match me.get() {
+                        Some(me) if me.is_staff => format!("Signed in as {} (staff)", me.email),
+                        Some(me) => format!("Signed in as {}", me.email),
+                        None => "Not signed in".to_owned(),
+                    }}
+                </span>
+                " "
+                <button data-testid="whoami-submit" on:click=move |_| {
+                    whoami_action.dispatch(());
+                }>"Who am I?"</button>
+            </p>
+            <form method="post" action=LOGOUT_REDIRECT_PATH>
+                <button data-testid="logout-submit" type="submit">"Sign out"</button>
+            </form>
+            <p class="error" data-testid="error-message" role="alert">{move || error.get()}</p>
         </section>
     }
 }

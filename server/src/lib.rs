@@ -8,9 +8,14 @@ use app::{App, shell};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use std::sync::Arc;
+
+use app::accounts::store::SqliteUserStore;
+use axum::Extension;
 use mizan::server::{
-    DatabaseError, ListenError, Settings, SettingsError, TelemetryError, connect_database,
-    init_tracing, run_migrations, serve,
+    AuthConfig, DatabaseError, JwtKeys, ListenError, Mizan, OriginPolicy, Registry, Settings,
+    SettingsError, TelemetryError, connect_database, init_tracing, registry::DuplicateFunction,
+    run_migrations, serve,
 };
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
@@ -38,6 +43,9 @@ pub enum ServerError {
     /// The session table could not be created.
     #[error("session store: {0}")]
     Sessions(#[source] sqlx::Error),
+    /// Two `#[client]` functions share a name.
+    #[error("functions: {0}")]
+    Registry(#[from] DuplicateFunction),
     /// The listener failed.
     #[error("http: {0}")]
     Listen(#[from] ListenError),
@@ -53,15 +61,33 @@ pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router,
         .await
         .map_err(ServerError::Sessions)?;
 
-    // Every page render and server function sees the pool through Leptos' context.
-    let context = move || provide_context(pool.clone());
+    let mizan = Mizan::new(
+        Registry::collect()?,
+        AuthConfig {
+            users: Arc::new(SqliteUserStore::new(pool.clone())),
+            jwt: (!settings.auth.jwt_secret.is_empty())
+                .then(|| JwtKeys::from_secret(settings.auth.jwt_secret.as_bytes())),
+        },
+        OriginPolicy::new(settings.security.trusted_origins.iter().cloned()),
+    );
+
+    // Every page render and server function sees the pool through Leptos' context; mizan
+    // functions get it from the request extensions, whichever endpoint called them.
+    let context = {
+        let pool = pool.clone();
+        move || provide_context(pool.clone())
+    };
     let routes = generate_route_list(App);
     let router = Router::new()
+        .merge(mizan.routes())
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(file_and_error_handler_with_context(context, shell))
+        .fallback(file_and_error_handler_with_context(context, shell));
+    let router = mizan
+        .wrap(router)
+        .layer(Extension(pool))
         .layer(
             SessionManagerLayer::new(session_store)
                 .with_name("mizan_session")

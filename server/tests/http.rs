@@ -1,53 +1,11 @@
 //! The server's HTTP surface, driven through the real router over a real SQLite file.
 
-use axum::{Router, body::Body};
+mod common;
+
+use axum::body::Body;
+use common::test_app;
 use http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use mizan::server::{Settings, connect_database, run_migrations};
-use tower::ServiceExt;
-
-struct TestApp {
-    router: Router,
-    pool: sqlx::SqlitePool,
-    _dir: tempfile::TempDir,
-}
-
-async fn test_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut settings = Settings::default();
-    settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let pool = connect_database(&settings.database)
-        .await
-        .expect("database");
-    run_migrations(&pool, &app::MIGRATOR)
-        .await
-        .expect("migrations");
-    let router = server::app_router(&settings, pool.clone())
-        .await
-        .expect("router");
-    TestApp {
-        router,
-        pool,
-        _dir: dir,
-    }
-}
-
-async fn send(router: &Router, request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
-    let response = router.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        headers,
-        String::from_utf8(bytes.to_vec()).expect("utf-8"),
-    )
-}
+use mizan::server::run_migrations;
 
 fn greet_request(name: &str) -> Request<Body> {
     Request::post("/api/greet")
@@ -60,11 +18,10 @@ fn greet_request(name: &str) -> Request<Body> {
 #[tokio::test]
 async fn home_page_is_server_rendered_with_its_hydration_bundle() {
     let app = test_app().await;
-    let (status, headers, body) = send(
-        &app.router,
-        Request::get("/").body(Body::empty()).expect("request"),
-    )
-    .await;
+    let reply = app
+        .send(Request::get("/").body(Body::empty()).expect("request"))
+        .await;
+    let (status, headers, body) = (reply.status, reply.headers, reply.text);
     assert_eq!(status, StatusCode::OK);
     assert!(
         headers[header::CONTENT_TYPE]
@@ -84,13 +41,14 @@ async fn home_page_is_server_rendered_with_its_hydration_bundle() {
 #[tokio::test]
 async fn unknown_page_is_a_rendered_404() {
     let app = test_app().await;
-    let (status, _, body) = send(
-        &app.router,
-        Request::get("/no/such/page")
-            .body(Body::empty())
-            .expect("request"),
-    )
-    .await;
+    let reply = app
+        .send(
+            Request::get("/no/such/page")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    let (status, body) = (reply.status, reply.text);
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("Not found"), "{body}");
 }
@@ -98,13 +56,14 @@ async fn unknown_page_is_a_rendered_404() {
 #[tokio::test]
 async fn greet_records_each_greeting_in_sqlite() {
     let app = test_app().await;
-    let (status, _, body) = send(&app.router, greet_request("Ada")).await;
+    let reply = app.send(greet_request("Ada")).await;
+    let (status, body) = (reply.status, reply.text);
     assert_eq!(status, StatusCode::OK, "{body}");
     let greeting: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(greeting["message"], "Hello, Ada!");
     assert_eq!(greeting["total"], 1);
 
-    let (_, _, body) = send(&app.router, greet_request("Grace")).await;
+    let body = app.send(greet_request("Grace")).await.text;
     let greeting: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(greeting["total"], 2);
 
@@ -118,7 +77,8 @@ async fn greet_records_each_greeting_in_sqlite() {
 #[tokio::test]
 async fn greet_refuses_a_blank_name_with_400_and_stores_nothing() {
     let app = test_app().await;
-    let (status, _, body) = send(&app.router, greet_request("%20%20")).await;
+    let reply = app.send(greet_request("%20%20")).await;
+    let (status, body) = (reply.status, reply.text);
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("name must be 1 to 100 characters"), "{body}");
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM greetings")

@@ -1,10 +1,32 @@
 //! mizan for Leptos: write an `async fn` once, call it from Leptos (and later React), and let the
 //! server declare which data a call changed.
 //!
-//! This crate is the runtime. Today it holds the server-side foundation every later feature stands
-//! on ([`server`], behind the `ssr` feature): runtime settings read from `Leptos.toml`, the SQLite
-//! pool, structured logging and the HTTP listener. The wire protocol, error type, function registry,
-//! invalidation graph and the browser runtime (feature `hydrate`) join it as their issues land.
+//! - [`client`](macro@client) turns an `async fn` into a server function with a stable endpoint,
+//!   a registry entry and a typed caller that works on the server and in the browser.
+//! - [`MizanError`] is the one error type of every call, on both sides and on the wire.
+//! - [`protocol`] fixes the wire format; [`server`] (feature `ssr`) holds the pipeline every
+//!   transport runs, sessions and auth, settings, database and listener.
+
+pub mod caller;
+pub mod error;
+pub mod protocol;
+pub mod server_fn_error;
+pub mod validation;
 
 #[cfg(feature = "ssr")]
 pub mod server;
+
+pub use error::{ErrorCode, FieldErrors, MizanError};
+pub use mizan_macros::client;
+pub use validation::ValidateArgs;
+
+/// Re-exports the generated code uses; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use futures::future::BoxFuture;
+    #[cfg(feature = "ssr")]
+    pub use inventory;
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
+}

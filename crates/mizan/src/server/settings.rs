@@ -30,6 +30,10 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Bearer tokens.
+    pub auth: AuthSettings,
+    /// Cross-site request policy.
+    pub security: SecuritySettings,
     /// The file these settings were read from; `None` when only defaults and environment applied.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -93,6 +97,24 @@ pub struct LogSettings {
     pub filter: String,
     /// `text` for people, `json` for log collectors (`MIZAN_LOG_FORMAT`).
     pub format: LogFormat,
+}
+
+/// The `[auth]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// HS256 secret for `Authorization: Bearer` tokens (`MIZAN_JWT_SECRET`); empty disables them.
+    /// Keep it out of files in real deployments: set the variable.
+    pub jwt_secret: String,
+}
+
+/// The `[security]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// Origins besides the site itself allowed to send state-changing requests
+    /// (`MIZAN_TRUSTED_ORIGINS`, comma-separated), e.g. `https://admin.example.com`.
+    pub trusted_origins: Vec<String>,
 }
 
 /// How log lines are written.
@@ -267,6 +289,15 @@ impl Settings {
             });
         }
         text(&env, "RUST_LOG", &mut self.log.filter);
+        text(&env, "MIZAN_JWT_SECRET", &mut self.auth.jwt_secret);
+        if let Some(list) = env("MIZAN_TRUSTED_ORIGINS") {
+            self.security.trusted_origins = list
+                .split(',')
+                .map(str::trim)
+                .filter(|origin| !origin.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         parsed(
             &env,
             "MIZAN_LOG_FORMAT",
@@ -331,6 +362,11 @@ mod tests {
                 ("DATABASE_URL", "sqlite://b.db"),
                 ("LEPTOS_ENV", "PROD"),
                 ("MIZAN_LOG_FORMAT", "json"),
+                (
+                    "MIZAN_TRUSTED_ORIGINS",
+                    "https://a.example, https://b.example",
+                ),
+                ("MIZAN_JWT_SECRET", "s3cret"),
             ]))
             .expect("valid overrides");
         assert_eq!(settings.site.addr.port(), 0);
@@ -338,6 +374,11 @@ mod tests {
         assert_eq!(settings.site.env, RunMode::Prod);
         assert_eq!(settings.log.format, LogFormat::Json);
         assert_eq!(settings.leptos_options().env, Env::PROD);
+        assert_eq!(
+            settings.security.trusted_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(settings.auth.jwt_secret, "s3cret");
     }
 
     #[test]

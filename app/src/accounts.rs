@@ -1,0 +1,199 @@
+//! Accounts of the example app: users in SQLite, sign-in by session or bearer token, and the
+//! functions showing each auth rule (`auth`, `auth = staff`, a custom check).
+
+#[cfg(feature = "ssr")]
+use mizan::server::{AuthMethod, RequestContext};
+use mizan::{MizanError, client};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user as the pages see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Me {
+    /// Email address (the login name).
+    pub email: String,
+    /// Whether staff-only functions are open to this user.
+    pub is_staff: bool,
+}
+
+/// What only staff may read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StaffReport {
+    /// Number of user accounts.
+    pub users: i64,
+    /// Number of greetings recorded by the home page.
+    pub greetings: i64,
+}
+
+/// How the current call was authenticated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionInfo {
+    /// The user's id.
+    pub user_id: i64,
+    /// Always `session`: [`session_only`] refuses everything else.
+    pub method: String,
+}
+
+/// Signs in with email and password. On success the session gets a new id (against session
+/// fixation) and holds the user; wrong credentials are `UNAUTHORIZED` whichever part was wrong.
+#[client(mutation)]
+pub async fn login(
+    ctx: RequestContext,
+    /// The account's email address.
+    #[validate(email(message = "must be an email address"))]
+    email: String,
+    /// The password.
+    #[validate(length(min = 1, message = "is required"))]
+    password: String,
+) -> Result<Me, MizanError> {
+    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let row: Option<(i64, String, String, bool)> =
+        sqlx::query_as("SELECT id, email, password_hash, is_staff FROM users WHERE email = ?")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&pool)
+            .await
+            .map_err(store::db_error)?;
+    // Verify against a real hash even for unknown emails, so timing does not reveal accounts.
+    let hash = row
+        .as_ref()
+        .map_or(store::UNKNOWN_USER_HASH, |r| r.2.as_str());
+    let verified = mizan::server::verify_password(&password, hash);
+    match row {
+        Some((id, email, _, is_staff)) if verified => {
+            ctx.sign_in(id).await?;
+            Ok(Me { email, is_staff })
+        }
+        _ => Err(MizanError::unauthorized("wrong email or password")),
+    }
+}
+
+/// Signs out: the session is deleted and its cookie expired.
+#[client(mutation)]
+pub async fn logout(ctx: RequestContext) -> Result<(), MizanError> {
+    ctx.sign_out().await
+}
+
+/// Signs out and redirects to `/`: a view function, usable from a plain HTML form.
+#[client(view)]
+pub async fn logout_redirect(ctx: RequestContext) -> Result<axum::response::Response, MizanError> {
+    use axum::response::IntoResponse;
+    ctx.sign_out().await?;
+    Ok(axum::response::Redirect::to("/").into_response())
+}
+
+/// The signed-in user; `UNAUTHORIZED` for anonymous callers.
+#[client(auth)]
+pub async fn whoami(ctx: RequestContext) -> Result<Me, MizanError> {
+    let user = ctx
+        .user_as::<store::AppUser>()
+        .ok_or_else(MizanError::internal)?;
+    Ok(Me {
+        email: user.email.clone(),
+        is_staff: user.is_staff,
+    })
+}
+
+/// Counts for staff; `FORBIDDEN` for other users, `UNAUTHORIZED` for anonymous callers.
+#[client(auth = staff)]
+pub async fn staff_report(ctx: RequestContext) -> Result<StaffReport, MizanError> {
+    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let (users, greetings): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM greetings)")
+            .fetch_one(&pool)
+            .await
+            .map_err(store::db_error)?;
+    Ok(StaffReport { users, greetings })
+}
+
+/// Session details; allowed only to users signed in through the browser session (a custom
+/// `auth = path` check), so a bearer token gets `FORBIDDEN`.
+#[client(auth = require_session)]
+pub async fn session_only(ctx: RequestContext) -> Result<SessionInfo, MizanError> {
+    Ok(SessionInfo {
+        user_id: ctx.user_id().ok_or_else(MizanError::internal)?,
+        method: "session".into(),
+    })
+}
+
+/// The custom check of [`session_only`]: a signed-in user, through the session cookie.
+#[cfg(feature = "ssr")]
+pub async fn require_session(ctx: &RequestContext) -> Result<(), MizanError> {
+    match ctx.auth_method() {
+        AuthMethod::Session => Ok(()),
+        AuthMethod::Bearer => Err(MizanError::forbidden("this needs a browser session")),
+        AuthMethod::Anonymous => Err(MizanError::unauthorized("sign in to do this")),
+    }
+}
+
+/// The user store mizan authenticates against.
+#[cfg(feature = "ssr")]
+pub mod store {
+    use std::sync::Arc;
+
+    use mizan::{
+        __private::BoxFuture,
+        MizanError,
+        server::{MizanUser, UserStore},
+    };
+
+    /// A fixed Argon2id hash checked when an email is unknown, so failures take equal time.
+    pub(crate) const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oxRe0b0QQxctiAUXfQmi+Q$67Ml/fhZNLVklhEohyuZ+QoDfOdSApqqmT+D1yHBEvM";
+
+    /// A user row.
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct AppUser {
+        /// Primary key.
+        pub id: i64,
+        /// Email address.
+        pub email: String,
+        /// Display name.
+        pub name: String,
+        /// Staff flag.
+        pub is_staff: bool,
+    }
+
+    impl MizanUser for AppUser {
+        fn id(&self) -> i64 {
+            self.id
+        }
+
+        fn is_staff(&self) -> bool {
+            self.is_staff
+        }
+    }
+
+    /// Loads [`AppUser`]s from SQLite.
+    pub struct SqliteUserStore {
+        pool: sqlx::SqlitePool,
+    }
+
+    impl SqliteUserStore {
+        /// A store over this pool.
+        pub fn new(pool: sqlx::SqlitePool) -> Self {
+            Self { pool }
+        }
+    }
+
+    impl UserStore for SqliteUserStore {
+        fn load_user(
+            &self,
+            id: i64,
+        ) -> BoxFuture<'_, Result<Option<Arc<dyn MizanUser>>, MizanError>> {
+            Box::pin(async move {
+                let user: Option<AppUser> =
+                    sqlx::query_as("SELECT id, email, name, is_staff FROM users WHERE id = ?")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_error)?;
+                Ok(user.map(|user| Arc::new(user) as Arc<dyn MizanUser>))
+            })
+        }
+    }
+
+    /// Logs a database error and answers the generic `INTERNAL_ERROR`.
+    pub fn db_error(error: sqlx::Error) -> MizanError {
+        tracing::error!(%error, "database error");
+        MizanError::internal()
+    }
+}

@@ -1,0 +1,723 @@
+//! `#[client]`: options, the checks on the annotated `async fn`, and the generated items.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{
+    Attribute, Expr, FnArg, GenericArgument, Ident, ItemFn, Meta, Pat, PathArguments, ReturnType,
+    Token, Type, parse::Parser, punctuated::Punctuated, spanned::Spanned,
+};
+
+/// Prefix of every function's own endpoint; equal to `mizan::protocol::FUNCTION_PREFIX`.
+pub const FUNCTION_PREFIX: &str = "/api/mizan/fn";
+
+/// Who may call the function.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    /// Anyone.
+    Public,
+    /// `auth`: a signed-in user.
+    SignedIn,
+    /// `auth = staff`.
+    Staff,
+    /// `auth = path::to::check`.
+    Check(syn::Path),
+}
+
+/// The options inside `#[client(...)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// The auth rule.
+    pub auth: Auth,
+    /// Declared a mutation.
+    pub mutation: bool,
+    /// Declared a view (also inferred from a `Response` return type).
+    pub view: bool,
+    /// Also callable over the WebSocket multiplex.
+    pub websocket: bool,
+}
+
+const OPTION_LIST: &str =
+    "`auth`, `auth = staff`, `auth = path::to::check`, `mutation`, `view`, `websocket`";
+
+/// Parses the attribute's arguments.
+pub fn parse_options(attr: TokenStream) -> syn::Result<Options> {
+    let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
+    let mut options = Options {
+        auth: Auth::Public,
+        mutation: false,
+        view: false,
+        websocket: false,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for meta in metas {
+        let name = meta
+            .path()
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        if seen.contains(&name) {
+            return Err(syn::Error::new(
+                meta.span(),
+                format!("`{name}` is given twice"),
+            ));
+        }
+        seen.push(name.clone());
+        match (name.as_str(), &meta) {
+            ("auth", Meta::Path(_)) => options.auth = Auth::SignedIn,
+            ("auth", Meta::NameValue(nv)) => options.auth = parse_auth_value(&nv.value)?,
+            ("mutation", Meta::Path(_)) => options.mutation = true,
+            ("view", Meta::Path(_)) => options.view = true,
+            ("websocket", Meta::Path(_)) => options.websocket = true,
+            ("mutation" | "view" | "websocket", _) => {
+                return Err(syn::Error::new(
+                    meta.span(),
+                    format!("`{name}` is a flag and takes no value"),
+                ));
+            }
+            _ => {
+                return Err(syn::Error::new(
+                    meta.span(),
+                    format!("unknown #[client] option; expected one of {OPTION_LIST}"),
+                ));
+            }
+        }
+    }
+    if options.view && options.mutation {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "a function is either a `view` or a `mutation`, not both",
+        ));
+    }
+    Ok(options)
+}
+
+fn parse_auth_value(value: &Expr) -> syn::Result<Auth> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() => {
+            if path.path.is_ident("staff") {
+                Ok(Auth::Staff)
+            } else {
+                Ok(Auth::Check(path.path.clone()))
+            }
+        }
+        other => Err(syn::Error::new(
+            other.span(),
+            "`auth = ...` takes `staff` or the path of an async check function, \
+             e.g. `auth = crate::auth::is_owner`",
+        )),
+    }
+}
+
+/// One argument of the function, other than the request context.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Its name.
+    pub ident: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// `validate`, `serde` and doc attributes, moved onto the argument struct's field.
+    pub attrs: Vec<Attribute>,
+}
+
+/// The checked shape of the annotated function.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    /// The function as written, its argument attributes removed.
+    pub item: ItemFn,
+    /// Whether its first parameter is the `RequestContext`, and whether by reference.
+    pub context: Option<bool>,
+    /// The other parameters.
+    pub params: Vec<Param>,
+    /// `T` of `Result<T, E>`.
+    pub output: Type,
+    /// Whether `T` is an HTTP `Response` (the view path).
+    pub returns_response: bool,
+}
+
+/// Checks the function and takes it apart.
+pub fn analyze(mut item: ItemFn) -> syn::Result<Shape> {
+    let sig = &item.sig;
+    if sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            sig.fn_token.span(),
+            "#[client] functions must be `async fn`",
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "#[client] functions cannot be generic: their arguments and result cross the wire",
+        ));
+    }
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => result_ok_type(ty),
+        ReturnType::Default => None,
+    }
+    .ok_or_else(|| {
+        syn::Error::new(
+            sig.output.span(),
+            "#[client] functions return `Result<T, MizanError>`",
+        )
+    })?;
+    let returns_response = last_segment_is(&output, "Response");
+
+    let mut context = None;
+    let mut params = Vec::new();
+    for (index, input) in item.sig.inputs.iter_mut().enumerate() {
+        let FnArg::Typed(typed) = input else {
+            return Err(syn::Error::new(
+                input.span(),
+                "#[client] functions cannot take `self`",
+            ));
+        };
+        let (is_context, by_ref) = match &*typed.ty {
+            Type::Reference(reference) => {
+                (last_segment_is(&reference.elem, "RequestContext"), true)
+            }
+            ty => (last_segment_is(ty, "RequestContext"), false),
+        };
+        if is_context {
+            if index != 0 {
+                return Err(syn::Error::new(
+                    typed.ty.span(),
+                    "the `RequestContext` parameter must come first",
+                ));
+            }
+            context = Some(by_ref);
+            continue;
+        }
+        let Pat::Ident(pat) = &*typed.pat else {
+            return Err(syn::Error::new(
+                typed.pat.span(),
+                "unsupported argument: write `name: Type` (patterns cannot name a wire field)",
+            ));
+        };
+        match &*typed.ty {
+            Type::Reference(_) => {
+                return Err(syn::Error::new(
+                    typed.ty.span(),
+                    "unsupported argument type: arguments are decoded from JSON, so they must be \
+                     owned (`String`, not `&str`)",
+                ));
+            }
+            Type::ImplTrait(_) => {
+                return Err(syn::Error::new(
+                    typed.ty.span(),
+                    "unsupported argument type: `impl Trait` cannot be decoded; use a concrete type",
+                ));
+            }
+            _ => {}
+        }
+        let mut kept = Vec::new();
+        for attr in typed.attrs.drain(..) {
+            let name = attr
+                .path()
+                .get_ident()
+                .map(Ident::to_string)
+                .unwrap_or_default();
+            if matches!(name.as_str(), "validate" | "serde" | "doc") {
+                kept.push(attr);
+            } else {
+                return Err(syn::Error::new(
+                    attr.span(),
+                    "unsupported attribute on a #[client] argument: only `validate`, `serde` \
+                     and doc comments",
+                ));
+            }
+        }
+        params.push(Param {
+            ident: pat.ident.clone(),
+            ty: (*typed.ty).clone(),
+            attrs: kept,
+        });
+    }
+    Ok(Shape {
+        item,
+        context,
+        params,
+        output,
+        returns_response,
+    })
+}
+
+/// `T` when `ty` is `Result<T, E>` (any path ending in `Result` with two type arguments).
+fn result_ok_type(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty.clone()),
+        _ => None,
+    });
+    let ok = types.next()?;
+    types.next()?;
+    Some(ok)
+}
+
+fn last_segment_is(ty: &Type, name: &str) -> bool {
+    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// `update_name` → `UpdateName`.
+pub fn pascal_case(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn doc_text(attrs: &[Attribute]) -> String {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The whole expansion; errors become one `compile_error!`.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let result = parse_options(attr).and_then(|options| {
+        let item: ItemFn = syn::parse2(item)?;
+        let shape = analyze(item)?;
+        Ok(generate(&options, &shape))
+    });
+    result.unwrap_or_else(syn::Error::into_compile_error)
+}
+
+/// The generated items for a checked function.
+pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
+    let item = &shape.item;
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let name_text = name.to_string();
+    let pascal = pascal_case(&name_text);
+    let args_ty = format_ident!("{}Args", pascal);
+    let impl_fn = format_ident!("__mizan_impl_{}", name);
+    let invoke_fn = format_ident!("__mizan_invoke_{}", name);
+    let args_schema_fn = format_ident!("__mizan_args_schema_{}", name);
+    let output_schema_fn = format_ident!("__mizan_output_schema_{}", name);
+    let check_fn = format_ident!("__mizan_check_{}", name);
+    let def = format_ident!("__MIZAN_DEF_{}", name_text.to_uppercase());
+    let endpoint_fn = format_ident!("mizan_endpoint_{}", name);
+    let endpoint = format!("{FUNCTION_PREFIX}/{name_text}");
+    let is_view = options.view || shape.returns_response;
+    let output = &shape.output;
+    let fn_attrs: Vec<&Attribute> = item.attrs.iter().collect();
+    let doc = doc_text(&item.attrs);
+
+    let field_idents: Vec<&Ident> = shape.params.iter().map(|p| &p.ident).collect();
+    let field_types: Vec<&Type> = shape.params.iter().map(|p| &p.ty).collect();
+    let field_attrs: Vec<&Vec<Attribute>> = shape.params.iter().map(|p| &p.attrs).collect();
+    let has_rules = shape
+        .params
+        .iter()
+        .any(|p| p.attrs.iter().any(|a| a.path().is_ident("validate")));
+
+    let validate_derive = has_rules.then(|| quote!(#[derive(::validator::Validate)]));
+    let validate_body = if has_rules {
+        quote!(::mizan::validation::check(self))
+    } else {
+        quote!(::core::result::Result::Ok(()))
+    };
+    let args_doc = format!("Arguments of [`{name_text}`], as sent on the wire.");
+    let args_struct = quote! {
+        #[doc = #args_doc]
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::mizan::__private::serde::Serialize,
+            ::mizan::__private::serde::Deserialize,
+            ::mizan::__private::schemars::JsonSchema,
+        )]
+        #validate_derive
+        #[serde(crate = "::mizan::__private::serde", deny_unknown_fields)]
+        #[schemars(crate = "::mizan::__private::schemars")]
+        #[allow(missing_docs)]
+        #vis struct #args_ty {
+            #( #(#field_attrs)* pub #field_idents: #field_types, )*
+        }
+
+        impl ::mizan::ValidateArgs for #args_ty {
+            fn validate_args(&self) -> ::core::result::Result<(), ::mizan::MizanError> {
+                #validate_body
+            }
+        }
+    };
+
+    // The user's function, renamed, server side only.
+    let mut body_fn = item.clone();
+    body_fn.sig.ident = impl_fn.clone();
+    body_fn.vis = syn::Visibility::Inherited;
+    body_fn.attrs.retain(|attr| !attr.path().is_ident("doc"));
+    let call_impl = if shape.context.is_some() {
+        let ctx_arg = if shape.context == Some(true) {
+            quote!(&ctx)
+        } else {
+            quote!(ctx)
+        };
+        quote!(#impl_fn(#ctx_arg, #(#field_idents),*).await)
+    } else {
+        quote!({ let _ = ctx; #impl_fn(#(#field_idents),*).await })
+    };
+    let wrap_output = if is_view {
+        quote!(result)
+    } else {
+        quote!(result.map(::mizan::server::Data))
+    };
+    let kind = if is_view {
+        quote!(::mizan::server::FunctionKind::View)
+    } else if options.mutation {
+        quote!(::mizan::server::FunctionKind::Mutation)
+    } else {
+        quote!(::mizan::server::FunctionKind::Query)
+    };
+    let (auth, check_item) = match &options.auth {
+        Auth::Public => (quote!(::mizan::server::AuthRule::Public), quote!()),
+        Auth::SignedIn => (quote!(::mizan::server::AuthRule::SignedIn), quote!()),
+        Auth::Staff => (quote!(::mizan::server::AuthRule::Staff), quote!()),
+        Auth::Check(path) => {
+            let label = quote!(#path).to_string().replace(' ', "");
+            (
+                quote!(::mizan::server::AuthRule::Check { name: #label, check: #check_fn }),
+                quote! {
+                    #[cfg(feature = "ssr")]
+                    fn #check_fn(
+                        ctx: &::mizan::server::RequestContext,
+                    ) -> ::mizan::__private::BoxFuture<'static, ::core::result::Result<(), ::mizan::MizanError>> {
+                        let ctx = ::core::clone::Clone::clone(ctx);
+                        ::std::boxed::Box::pin(async move { #path(&ctx).await })
+                    }
+                },
+            )
+        }
+    };
+    let websocket = options.websocket;
+    let output_schema = if is_view {
+        quote!(::core::option::Option::None)
+    } else {
+        quote!(::core::option::Option::Some(#output_schema_fn))
+    };
+    let output_schema_item = (!is_view).then(|| {
+        quote! {
+            #[cfg(feature = "ssr")]
+            fn #output_schema_fn() -> ::mizan::__private::schemars::Schema {
+                ::mizan::__private::schemars::schema_for!(#output)
+            }
+        }
+    });
+
+    let server_items = quote! {
+        #[cfg(feature = "ssr")]
+        #[allow(clippy::too_many_arguments)]
+        #body_fn
+
+        #check_item
+        #output_schema_item
+
+        #[cfg(feature = "ssr")]
+        fn #args_schema_fn() -> ::mizan::__private::schemars::Schema {
+            ::mizan::__private::schemars::schema_for!(#args_ty)
+        }
+
+        #[cfg(feature = "ssr")]
+        fn #invoke_fn(
+            ctx: ::mizan::server::RequestContext,
+            args: ::mizan::__private::serde_json::Value,
+        ) -> ::mizan::__private::BoxFuture<
+            'static,
+            ::core::result::Result<::mizan::server::Outcome, ::mizan::MizanError>,
+        > {
+            ::std::boxed::Box::pin(::mizan::server::pipeline::execute(
+                &#def,
+                ctx,
+                args,
+                |ctx: ::mizan::server::RequestContext, args: #args_ty| async move {
+                    let #args_ty { #(#field_idents),* } = args;
+                    let result = #call_impl;
+                    #wrap_output
+                },
+            ))
+        }
+
+        #[cfg(feature = "ssr")]
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        static #def: ::mizan::server::FunctionDef = ::mizan::server::FunctionDef {
+            name: #name_text,
+            kind: #kind,
+            endpoint: #endpoint,
+            auth: #auth,
+            websocket: #websocket,
+            doc: #doc,
+            args_schema: #args_schema_fn,
+            output_schema: #output_schema,
+            invoke: #invoke_fn,
+        };
+
+        #[cfg(feature = "ssr")]
+        ::mizan::__private::inventory::submit! {
+            ::mizan::server::FunctionRef(&#def)
+        }
+    };
+
+    if is_view {
+        let path_const = format_ident!("{}_PATH", name_text.to_uppercase());
+        let path_doc = format!("Where the view function `{name_text}` answers (`POST`).");
+        return quote! {
+            #args_struct
+            #server_items
+            #[doc = #path_doc]
+            #vis const #path_const: &str = #endpoint;
+        };
+    }
+
+    let public_params = shape.params.iter().map(|p| {
+        let ident = &p.ident;
+        let ty = &p.ty;
+        quote!(#ident: #ty)
+    });
+    // The caller keeps the return type as written, so the user's own imports stay in use.
+    let return_type = &item.sig.output;
+    let endpoint_doc = format!("The server_fn endpoint of [`{name_text}`] (`POST {endpoint}`).");
+    quote! {
+        #args_struct
+        #server_items
+
+        #[doc = #endpoint_doc]
+        #[::leptos::server(
+            prefix = #FUNCTION_PREFIX,
+            endpoint = #name_text,
+            input = ::leptos::server_fn::codec::Json,
+            output = ::leptos::server_fn::codec::Json
+        )]
+        #[doc(hidden)]
+        pub async fn #endpoint_fn(
+            /// The arguments object, keyed by parameter name.
+            #[server(default)]
+            args: ::mizan::__private::serde_json::Value,
+        ) -> ::core::result::Result<::mizan::protocol::Envelope, ::mizan::MizanError> {
+            ::mizan::server::endpoint::serve(&#def, args).await
+        }
+
+        #(#fn_attrs)*
+        #vis async fn #name(#(#public_params),*) #return_type {
+            let args = #args_ty { #(#field_idents),* };
+            #[cfg(feature = "ssr")]
+            {
+                ::mizan::server::endpoint::call_in_process(&#def, &args).await
+            }
+            #[cfg(not(feature = "ssr"))]
+            {
+                let args = ::mizan::__private::serde_json::to_value(&args).map_err(|error| {
+                    ::mizan::MizanError::bad_request(::std::format!("cannot encode the arguments: {error}"))
+                })?;
+                ::mizan::caller::accept(#endpoint_fn(args).await?)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(attr: TokenStream, item: TokenStream) -> String {
+        let out = expand(attr, item).to_string();
+        assert!(
+            out.starts_with(":: core :: compile_error"),
+            "expected one error: {out}"
+        );
+        out
+    }
+
+    #[test]
+    fn options_parse() {
+        assert_eq!(parse_options(quote!()).expect("empty").auth, Auth::Public);
+        assert_eq!(
+            parse_options(quote!(auth)).expect("auth").auth,
+            Auth::SignedIn
+        );
+        assert_eq!(
+            parse_options(quote!(auth = staff)).expect("staff").auth,
+            Auth::Staff
+        );
+        let custom = parse_options(quote!(auth = crate::checks::owner, mutation, websocket))
+            .expect("custom");
+        assert!(matches!(custom.auth, Auth::Check(_)));
+        assert!(custom.mutation && custom.websocket && !custom.view);
+    }
+
+    #[test]
+    fn misuse_is_one_clear_error() {
+        let async_fn = quote!(
+            async fn f() -> Result<(), MizanError> {
+                Ok(())
+            }
+        );
+        assert!(error_of(quote!(cache), async_fn.clone()).contains("unknown #[client] option"));
+        assert!(
+            error_of(quote!(auth = "staff"), async_fn.clone())
+                .contains("takes `staff` or the path")
+        );
+        assert!(error_of(quote!(auth, auth), async_fn.clone()).contains("given twice"));
+        assert!(
+            error_of(quote!(view, mutation), async_fn).contains("either a `view` or a `mutation`")
+        );
+        assert!(
+            error_of(
+                quote!(),
+                quote!(
+                    fn f() -> Result<(), E> {
+                        Ok(())
+                    }
+                )
+            )
+            .contains("must be `async fn`")
+        );
+        assert!(
+            error_of(
+                quote!(),
+                quote!(
+                    async fn f(x: &str) -> Result<(), E> {
+                        Ok(())
+                    }
+                )
+            )
+            .contains("must be owned")
+        );
+        assert!(
+            error_of(
+                quote!(),
+                quote!(
+                    async fn f((a, b): (u8, u8)) -> Result<(), E> {
+                        Ok(())
+                    }
+                )
+            )
+            .contains("write `name: Type`")
+        );
+        assert!(
+            error_of(
+                quote!(),
+                quote!(
+                    async fn f() -> u8 {
+                        1
+                    }
+                )
+            )
+            .contains("return `Result<T, MizanError>`")
+        );
+        assert!(
+            error_of(
+                quote!(),
+                quote!(
+                    async fn f<T>(x: T) -> Result<(), E> {
+                        Ok(())
+                    }
+                )
+            )
+            .contains("cannot be generic")
+        );
+        assert!(
+            error_of(
+                quote!(),
+                quote!(
+                    async fn f(x: u8, ctx: RequestContext) -> Result<(), E> {
+                        Ok(())
+                    }
+                )
+            )
+            .contains("must come first")
+        );
+    }
+
+    #[test]
+    fn context_parameter_is_recognised_and_not_a_wire_field() {
+        let item: ItemFn = syn::parse2(quote!(
+            async fn whoami(ctx: &RequestContext, verbose: bool) -> Result<Me, MizanError> {
+                todo!()
+            }
+        ))
+        .expect("fn");
+        let shape = analyze(item).expect("valid");
+        assert_eq!(shape.context, Some(true));
+        assert_eq!(shape.params.len(), 1);
+        assert_eq!(shape.params[0].ident, "verbose");
+    }
+
+    #[test]
+    fn response_return_type_is_the_view_path() {
+        let item: ItemFn = syn::parse2(quote!(
+            async fn bye() -> Result<axum::response::Response, MizanError> {
+                todo!()
+            }
+        ))
+        .expect("fn");
+        assert!(analyze(item).expect("valid").returns_response);
+    }
+
+    #[test]
+    fn data_function_expansion_has_a_stable_endpoint_and_registry_entry() {
+        let out = expand(
+            quote!(),
+            quote!(
+                pub async fn update_name(
+                    #[validate(length(min = 1))] name: String,
+                ) -> Result<Out, MizanError> {
+                    todo!()
+                }
+            ),
+        )
+        .to_string();
+        assert!(out.contains("pub struct UpdateNameArgs"), "{out}");
+        assert!(out.contains("endpoint = \"update_name\""), "{out}");
+        assert!(out.contains("\"/api/mizan/fn/update_name\""), "{out}");
+        assert!(out.contains("derive (:: validator :: Validate)"), "{out}");
+        assert!(out.contains("inventory :: submit"), "{out}");
+        assert!(out.contains("FunctionKind :: Query"), "{out}");
+    }
+
+    #[test]
+    fn view_expansion_has_no_server_fn_and_exports_its_path() {
+        let out = expand(
+            quote!(),
+            quote!(
+                pub async fn logout_redirect() -> Result<Response, MizanError> {
+                    todo!()
+                }
+            ),
+        )
+        .to_string();
+        assert!(!out.contains(":: leptos :: server"), "{out}");
+        assert!(out.contains("LOGOUT_REDIRECT_PATH"), "{out}");
+        assert!(out.contains("FunctionKind :: View"), "{out}");
+    }
+
+    #[test]
+    fn pascal_case_of_snake_names() {
+        assert_eq!(pascal_case("update_name"), "UpdateName");
+        assert_eq!(pascal_case("echo"), "Echo");
+        assert_eq!(pascal_case("a__b"), "AB");
+    }
+}

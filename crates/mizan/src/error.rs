@@ -1,0 +1,261 @@
+//! `MizanError`: the one error type of every call, on the server, in wasm and on the wire.
+
+use std::{borrow::Cow, collections::BTreeMap, fmt};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What kind of failure a call had; each code has one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// No such function, or the thing it looked for does not exist (404).
+    NotFound,
+    /// The arguments decoded but broke a rule, or named a field wrongly (422).
+    ValidationError,
+    /// The call needs a signed-in user and there is none (401).
+    Unauthorized,
+    /// The user is known but may not do this, or the request came cross-site (403).
+    Forbidden,
+    /// The request itself is malformed: not JSON, not an object, wrong envelope (400).
+    BadRequest,
+    /// Something failed inside the server; the message is generic, the log has the detail (500).
+    InternalError,
+    /// The function exists but this transport or feature is not available for it (501).
+    NotImplemented,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is answered with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::ValidationError => 422,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::BadRequest => 400,
+            Self::InternalError => 500,
+            Self::NotImplemented => 501,
+        }
+    }
+
+    /// The wire spelling, e.g. `VALIDATION_ERROR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "NOT_FOUND",
+            Self::ValidationError => "VALIDATION_ERROR",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::InternalError => "INTERNAL_ERROR",
+            Self::NotImplemented => "NOT_IMPLEMENTED",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Field name → messages, the `details.fields` of a `VALIDATION_ERROR`.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// The error of a mizan call: a code, a message for people, and structured details.
+///
+/// On the wire it is `{"error": {"code": "...", "message": "...", "details": ...}}`. For
+/// `VALIDATION_ERROR`, `details` is `{"fields": {"<field>": ["<message>", ...]}}`, with nested
+/// fields written `outer.inner` and list items `items[2]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct MizanError {
+    /// What kind of failure.
+    pub code: ErrorCode,
+    /// A sentence for people; never internals.
+    pub message: String,
+    /// Structured details (field errors for validation), or `null`.
+    #[serde(default)]
+    pub details: Option<Value>,
+}
+
+/// The message every `INTERNAL_ERROR` carries to the client.
+pub const INTERNAL_MESSAGE: &str = "internal server error";
+
+impl MizanError {
+    /// An error with this code and message, without details.
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            code,
+            message: message.into().into_owned(),
+            details: None,
+        }
+    }
+
+    /// `NOT_FOUND`.
+    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    /// `BAD_REQUEST`.
+    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    /// `UNAUTHORIZED`.
+    pub fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::Unauthorized, message)
+    }
+
+    /// `FORBIDDEN`.
+    pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+
+    /// `NOT_IMPLEMENTED`.
+    pub fn not_implemented(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::NotImplemented, message)
+    }
+
+    /// `INTERNAL_ERROR` with the generic message; log the real cause where it happens.
+    pub fn internal() -> Self {
+        Self::new(ErrorCode::InternalError, INTERNAL_MESSAGE)
+    }
+
+    /// `VALIDATION_ERROR` with per-field messages.
+    pub fn validation(fields: FieldErrors) -> Self {
+        let summary = match fields.keys().next() {
+            Some(first) if fields.len() == 1 => format!("invalid value for `{first}`"),
+            Some(_) => format!("invalid values for {} fields", fields.len()),
+            None => "invalid arguments".to_owned(),
+        };
+        Self {
+            code: ErrorCode::ValidationError,
+            message: summary,
+            details: Some(serde_json::json!({ "fields": fields })),
+        }
+    }
+
+    /// `VALIDATION_ERROR` for a single field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(FieldErrors::from([(field.into(), vec![message.into()])]))
+    }
+
+    /// Replaces the details.
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// `UNAUTHORIZED` or `FORBIDDEN`.
+    pub fn is_auth_error(&self) -> bool {
+        matches!(self.code, ErrorCode::Unauthorized | ErrorCode::Forbidden)
+    }
+
+    /// `VALIDATION_ERROR`.
+    pub fn is_validation_error(&self) -> bool {
+        self.code == ErrorCode::ValidationError
+    }
+
+    /// The messages for one field of a `VALIDATION_ERROR` (empty when the field is fine).
+    pub fn field_errors(&self, field: &str) -> Vec<String> {
+        self.details
+            .as_ref()
+            .and_then(|details| details.get("fields"))
+            .and_then(|fields| fields.get(field))
+            .and_then(Value::as_array)
+            .map(|messages| {
+                messages
+                    .iter()
+                    .filter_map(|m| m.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The wire body: `{"error": {...}}`.
+    pub fn to_body(&self) -> Value {
+        serde_json::json!({ "error": self })
+    }
+
+    /// Reads a wire body `{"error": {...}}`; anything else becomes an `INTERNAL_ERROR` saying so.
+    pub fn from_body(body: &[u8]) -> Self {
+        #[derive(Deserialize)]
+        struct Body {
+            error: MizanError,
+        }
+        match serde_json::from_slice::<Body>(body) {
+            Ok(body) => body.error,
+            Err(_) => Self::new(
+                ErrorCode::InternalError,
+                format!(
+                    "unexpected error response: {}",
+                    String::from_utf8_lossy(&body[..body.len().min(200)])
+                ),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_have_their_statuses_and_spellings() {
+        let expected = [
+            (ErrorCode::NotFound, 404, "NOT_FOUND"),
+            (ErrorCode::ValidationError, 422, "VALIDATION_ERROR"),
+            (ErrorCode::Unauthorized, 401, "UNAUTHORIZED"),
+            (ErrorCode::Forbidden, 403, "FORBIDDEN"),
+            (ErrorCode::BadRequest, 400, "BAD_REQUEST"),
+            (ErrorCode::InternalError, 500, "INTERNAL_ERROR"),
+            (ErrorCode::NotImplemented, 501, "NOT_IMPLEMENTED"),
+        ];
+        for (code, status, text) in expected {
+            assert_eq!(code.status(), status);
+            assert_eq!(code.as_str(), text);
+            assert_eq!(serde_json::to_value(code).expect("serialize"), text);
+        }
+    }
+
+    #[test]
+    fn wire_body_round_trips_with_field_errors() {
+        let error = MizanError::invalid_field("name", "must be 1 to 100 characters");
+        let body = serde_json::to_vec(&error.to_body()).expect("serialize");
+        let back = MizanError::from_body(&body);
+        assert_eq!(back, error);
+        assert!(back.is_validation_error());
+        assert!(!back.is_auth_error());
+        assert_eq!(back.field_errors("name"), ["must be 1 to 100 characters"]);
+        assert!(back.field_errors("email").is_empty());
+        assert_eq!(
+            serde_json::to_value(error.to_body()).expect("json")["error"]["code"],
+            "VALIDATION_ERROR"
+        );
+    }
+
+    #[test]
+    fn details_are_null_not_missing_when_absent() {
+        let body = MizanError::forbidden("no").to_body();
+        assert!(
+            body["error"]
+                .as_object()
+                .expect("object")
+                .contains_key("details")
+        );
+        assert!(body["error"]["details"].is_null());
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_error_envelope_is_reported_as_such() {
+        let error = MizanError::from_body(b"<html>bad gateway</html>");
+        assert_eq!(error.code, ErrorCode::InternalError);
+        assert!(error.message.contains("bad gateway"));
+    }
+}

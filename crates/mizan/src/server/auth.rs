@@ -1,0 +1,245 @@
+//! Authentication (session or bearer JWT), authorization rules, password hashing.
+
+use std::{
+    any::Any,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use futures::future::BoxFuture;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    context::{AuthMethod, RequestContext, SESSION_USER_KEY},
+    registry::AuthRule,
+};
+use crate::error::MizanError;
+
+/// The app's user, as mizan needs to see it. Downcast with [`RequestContext::user_as`].
+pub trait MizanUser: Any + Send + Sync {
+    /// The user's id, as stored in the session and in a token's `sub`.
+    fn id(&self) -> i64;
+    /// Whether `#[client(auth = staff)]` functions are open to this user.
+    fn is_staff(&self) -> bool;
+}
+
+/// Loads users by id for the session and bearer-token paths.
+pub trait UserStore: Send + Sync + 'static {
+    /// The user with this id, or `None` when there is none (any more).
+    fn load_user(&self, id: i64) -> BoxFuture<'_, Result<Option<Arc<dyn MizanUser>>, MizanError>>;
+}
+
+/// Claims of the bearer tokens mizan issues and accepts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id, as a decimal string (JWT's `sub` is a string).
+    pub sub: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: u64,
+}
+
+/// HS256 keys for bearer tokens.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl JwtKeys {
+    /// Keys from a shared secret.
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// A token for `user_id` valid for `ttl`.
+    pub fn issue(&self, user_id: i64, ttl: Duration) -> Result<String, MizanError> {
+        let exp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .saturating_add(ttl)
+            .as_secs();
+        let claims = Claims {
+            sub: user_id.to_string(),
+            exp,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(
+            |error| {
+                tracing::error!(%error, "cannot sign a bearer token");
+                MizanError::internal()
+            },
+        )
+    }
+
+    /// The user id in a valid, unexpired HS256 token.
+    pub fn verify(&self, token: &str) -> Result<i64, MizanError> {
+        let validation = Validation::new(Algorithm::HS256);
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|error| MizanError::unauthorized(format!("invalid bearer token: {error}")))?;
+        data.claims
+            .sub
+            .parse()
+            .map_err(|_| MizanError::unauthorized("invalid bearer token: `sub` is not a user id"))
+    }
+}
+
+/// What authentication needs from the app; installed as a request extension by the mizan layer.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// Loads users.
+    pub users: Arc<dyn UserStore>,
+    /// Bearer-token keys; `None` refuses every bearer token.
+    pub jwt: Option<JwtKeys>,
+}
+
+/// Resolves the caller: a bearer token if one is sent, else the session's user, else anonymous.
+pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError> {
+    if ctx.is_authenticated_resolved() {
+        return Ok(());
+    }
+    let config = ctx.extension::<AuthConfig>();
+    if let Some(token) = bearer_token(ctx)? {
+        let Some(config) = config else {
+            return Err(MizanError::unauthorized(
+                "bearer tokens are not accepted here",
+            ));
+        };
+        let Some(keys) = &config.jwt else {
+            return Err(MizanError::unauthorized(
+                "bearer tokens are not enabled on this server",
+            ));
+        };
+        let user_id = keys.verify(token)?;
+        let user = config
+            .users
+            .load_user(user_id)
+            .await?
+            .ok_or_else(|| MizanError::unauthorized("the token's user does not exist"))?;
+        ctx.set_user(AuthMethod::Bearer, Some(user));
+        return Ok(());
+    }
+    let session_user = match (config, ctx.session()) {
+        (Some(config), Some(session)) => {
+            let id = session
+                .get::<i64>(SESSION_USER_KEY)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "cannot read the session");
+                    MizanError::internal()
+                })?;
+            match id {
+                Some(id) => config.users.load_user(id).await?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    match session_user {
+        Some(user) => ctx.set_user(AuthMethod::Session, Some(user)),
+        None => ctx.set_user(AuthMethod::Anonymous, None),
+    }
+    Ok(())
+}
+
+fn bearer_token(ctx: &RequestContext) -> Result<Option<&str>, MizanError> {
+    let Some(value) = ctx.headers().get(http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| MizanError::unauthorized("the Authorization header is not text"))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(MizanError::unauthorized(
+            "the Authorization header must be `Bearer <token>`",
+        )),
+    }
+}
+
+/// Applies a function's rule to the authenticated caller.
+pub(crate) async fn authorize(rule: &AuthRule, ctx: &RequestContext) -> Result<(), MizanError> {
+    match rule {
+        AuthRule::Public => Ok(()),
+        AuthRule::SignedIn => require_user(ctx).map(|_| ()),
+        AuthRule::Staff => {
+            if require_user(ctx)?.is_staff() {
+                Ok(())
+            } else {
+                Err(MizanError::forbidden("staff only"))
+            }
+        }
+        AuthRule::Check { check, .. } => check(ctx).await,
+    }
+}
+
+fn require_user(ctx: &RequestContext) -> Result<&Arc<dyn MizanUser>, MizanError> {
+    ctx.user()
+        .ok_or_else(|| MizanError::unauthorized("sign in to do this"))
+}
+
+/// An Argon2id hash of `password` in PHC string form, with a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, MizanError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| {
+            tracing::error!(%error, "cannot hash a password");
+            MizanError::internal()
+        })
+}
+
+/// Whether `password` matches a PHC hash; a malformed hash never matches.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_verify_only_with_their_secret_and_before_expiry() {
+        let keys = JwtKeys::from_secret(b"one secret");
+        let token = keys.issue(7, Duration::from_secs(60)).expect("issue");
+        assert_eq!(keys.verify(&token).expect("valid"), 7);
+        let other = JwtKeys::from_secret(b"another secret");
+        assert!(other.verify(&token).expect_err("wrong key").is_auth_error());
+        let expired = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &Claims {
+                sub: "7".into(),
+                exp: 1,
+            },
+            &EncodingKey::from_secret(b"one secret"),
+        )
+        .expect("encode");
+        assert!(keys.verify(&expired).is_err());
+    }
+}

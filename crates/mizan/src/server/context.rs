@@ -1,0 +1,171 @@
+//! The request context a `#[client]` function receives: headers, session, user, extensions.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use http::{Extensions, HeaderMap, request::Parts};
+use tower_sessions::Session;
+
+use super::auth::MizanUser;
+use crate::error::MizanError;
+
+/// Session key holding the signed-in user's id.
+pub const SESSION_USER_KEY: &str = "mizan.user_id";
+
+/// How the current user proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// Nobody is signed in.
+    Anonymous,
+    /// The session cookie.
+    Session,
+    /// An `Authorization: Bearer` JWT.
+    Bearer,
+}
+
+/// Everything a function may ask about the request that called it. Cheap to clone.
+#[derive(Clone)]
+pub struct RequestContext {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    headers: HeaderMap,
+    extensions: Extensions,
+    session: Option<Session>,
+    user: OnceLock<(AuthMethod, Option<Arc<dyn MizanUser>>)>,
+    invalidations: Mutex<Vec<String>>,
+}
+
+impl RequestContext {
+    /// The context of an HTTP request (session and app state come from its extensions).
+    pub fn from_parts(parts: &Parts) -> Self {
+        Self::new(parts.headers.clone(), parts.extensions.clone())
+    }
+
+    /// A context with these headers and extensions.
+    pub fn new(headers: HeaderMap, extensions: Extensions) -> Self {
+        let session = extensions.get::<Session>().cloned();
+        Self {
+            inner: Arc::new(Inner {
+                headers,
+                extensions,
+                session,
+                user: OnceLock::new(),
+                invalidations: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// A context outside any request (background tasks): no session, no user.
+    pub fn detached() -> Self {
+        Self::new(HeaderMap::new(), Extensions::new())
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.inner.headers
+    }
+
+    /// A value the server put in the request extensions (a database pool, app state).
+    pub fn extension<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.inner.extensions.get::<T>().cloned()
+    }
+
+    /// Like [`extension`](Self::extension), but a missing value is an `INTERNAL_ERROR` (logged).
+    pub fn require<T: Clone + Send + Sync + 'static>(&self) -> Result<T, MizanError> {
+        self.extension::<T>().ok_or_else(|| {
+            tracing::error!(
+                missing = std::any::type_name::<T>(),
+                "a #[client] function needs a request extension the server did not add"
+            );
+            MizanError::internal()
+        })
+    }
+
+    /// The session, when the session layer is installed.
+    pub fn session(&self) -> Option<&Session> {
+        self.inner.session.as_ref()
+    }
+
+    /// The signed-in user, if any (resolved before the function runs).
+    pub fn user(&self) -> Option<&Arc<dyn MizanUser>> {
+        self.inner.user.get().and_then(|(_, user)| user.as_ref())
+    }
+
+    /// The signed-in user as the app's own type.
+    pub fn user_as<T: MizanUser>(&self) -> Option<&T> {
+        let user: &dyn MizanUser = self.user()?.as_ref();
+        (user as &dyn std::any::Any).downcast_ref::<T>()
+    }
+
+    /// The signed-in user's id.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user().map(|user| user.id())
+    }
+
+    /// How the user authenticated.
+    pub fn auth_method(&self) -> AuthMethod {
+        self.inner
+            .user
+            .get()
+            .map_or(AuthMethod::Anonymous, |(method, _)| *method)
+    }
+
+    /// Records the authenticated user; the pipeline calls this once per call.
+    pub(crate) fn set_user(&self, method: AuthMethod, user: Option<Arc<dyn MizanUser>>) {
+        // A context reused for a nested in-process call keeps its first resolution.
+        let _ = self.inner.user.set((method, user));
+    }
+
+    /// Whether authentication already ran for this context.
+    pub(crate) fn is_authenticated_resolved(&self) -> bool {
+        self.inner.user.get().is_some()
+    }
+
+    /// Signs `user_id` in: a new session id (against fixation) holding the user id.
+    pub async fn sign_in(&self, user_id: i64) -> Result<(), MizanError> {
+        let session = self.session_or_error()?;
+        session.cycle_id().await.map_err(session_failure)?;
+        session
+            .insert(SESSION_USER_KEY, user_id)
+            .await
+            .map_err(session_failure)?;
+        Ok(())
+    }
+
+    /// Signs out: the session's data is deleted and its cookie expired.
+    pub async fn sign_out(&self) -> Result<(), MizanError> {
+        if let Some(session) = self.session() {
+            session.flush().await.map_err(session_failure)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a context key for clients to refresh after this call succeeds.
+    pub fn invalidate(&self, key: impl Into<String>) {
+        if let Ok(mut keys) = self.inner.invalidations.lock() {
+            keys.push(key.into());
+        }
+    }
+
+    /// The keys added with [`invalidate`](Self::invalidate), emptied.
+    pub(crate) fn take_invalidations(&self) -> Vec<String> {
+        self.inner
+            .invalidations
+            .lock()
+            .map(|mut keys| std::mem::take(&mut *keys))
+            .unwrap_or_default()
+    }
+
+    fn session_or_error(&self) -> Result<&Session, MizanError> {
+        self.session().ok_or_else(|| {
+            tracing::error!("sign-in needs the tower-sessions layer, which is not installed");
+            MizanError::internal()
+        })
+    }
+}
+
+fn session_failure(error: tower_sessions::session::Error) -> MizanError {
+    tracing::error!(%error, "session store failure");
+    MizanError::internal()
+}

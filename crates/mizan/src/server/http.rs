@@ -1,0 +1,188 @@
+//! The HTTP surface mizan adds to an axum app: `/api/mizan/call/`, view routes, shared layers.
+
+use std::sync::Arc;
+
+use axum::{
+    Extension, Json, Router,
+    body::{Body, to_bytes},
+    extract::{Request, State},
+    middleware,
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use http::{HeaderName, HeaderValue, StatusCode, header, request::Parts};
+use serde_json::Value;
+
+use super::{
+    auth::AuthConfig,
+    context::RequestContext,
+    csrf::{self, OriginPolicy},
+    pipeline::{Outcome, Output},
+    registry::{FunctionDef, FunctionKind, Registry},
+};
+use crate::{
+    error::MizanError,
+    protocol::{
+        CALL_PATH, CallRequest, Envelope, INVALIDATE_HEADER, empty_args, invalidate_header_value,
+    },
+};
+
+/// Largest request body a call accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// mizan's server half: the registry, auth configuration and cross-site policy.
+#[derive(Clone)]
+pub struct Mizan {
+    registry: Arc<Registry>,
+    auth: AuthConfig,
+    origins: Arc<OriginPolicy>,
+}
+
+impl Mizan {
+    /// mizan over these functions, users and origins.
+    pub fn new(registry: Registry, auth: AuthConfig, origins: OriginPolicy) -> Self {
+        Self {
+            registry: Arc::new(registry),
+            auth,
+            origins: Arc::new(origins),
+        }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// `POST /api/mizan/call/` and each view function's `POST /api/mizan/fn/<name>`. (Data
+    /// functions' own endpoints are server_fn routes, registered by `leptos_routes`.)
+    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let mut router = Router::new().route(CALL_PATH, post(call));
+        for def in self
+            .registry
+            .iter()
+            .filter(|d| d.kind == FunctionKind::View)
+        {
+            router = router.route(
+                def.endpoint,
+                post(move |request: Request| view(def, request)),
+            );
+        }
+        router.with_state(self.registry.clone())
+    }
+
+    /// Wraps a whole app: the cross-site guard on every route and the auth configuration as a
+    /// request extension. Add the session layer after (outside) this one.
+    pub fn wrap<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
+        router
+            .layer(middleware::from_fn_with_state(
+                self.origins.clone(),
+                csrf::guard,
+            ))
+            .layer(Extension(self.auth.clone()))
+    }
+}
+
+async fn call(State(registry): State<Arc<Registry>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let call = match read_json::<CallRequest>(body).await {
+        Ok(call) => call,
+        Err(error) => return error_response(&error),
+    };
+    let Some(def) = registry.get(&call.function) else {
+        return error_response(&MizanError::not_found(format!(
+            "no function named `{}`",
+            call.function
+        )));
+    };
+    run(def, &parts, call.args).await
+}
+
+async fn view(def: &'static FunctionDef, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let args = match read_view_args(&parts, body).await {
+        Ok(args) => args,
+        Err(error) => return error_response(&error),
+    };
+    run(def, &parts, args).await
+}
+
+async fn run(def: &'static FunctionDef, parts: &Parts, args: Value) -> Response {
+    let result = (def.invoke)(RequestContext::from_parts(parts), args).await;
+    outcome_response(result)
+}
+
+/// The HTTP answer for a pipeline result, the same for every HTTP transport.
+pub fn outcome_response(result: Result<Outcome, MizanError>) -> Response {
+    let Outcome { output, invalidate } = match result {
+        Ok(outcome) => outcome,
+        Err(error) => return error_response(&error),
+    };
+    let header_value = HeaderValue::from_str(&invalidate_header_value(&invalidate)).ok();
+    let mut response = match output {
+        Output::Data(result) => Json(Envelope { result, invalidate }).into_response(),
+        Output::View(mut response) => {
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+    };
+    if let Some(value) = header_value {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(INVALIDATE_HEADER), value);
+    }
+    response
+}
+
+/// `{"error": {...}}` with the code's status.
+pub fn error_response(error: &MizanError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(error.to_body())).into_response()
+}
+
+async fn read_bytes(body: Body) -> Result<axum::body::Bytes, MizanError> {
+    to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        MizanError::bad_request(format!(
+            "the request body is unreadable or larger than {MAX_BODY_BYTES} bytes"
+        ))
+    })
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, MizanError> {
+    let bytes = read_bytes(body).await?;
+    serde_json::from_slice(&bytes).map_err(|error| {
+        MizanError::bad_request(format!("the request body is not a valid call: {error}"))
+    })
+}
+
+/// A view is often posted by a plain HTML form: accept an empty body, JSON, or form fields.
+async fn read_view_args(parts: &Parts, body: Body) -> Result<Value, MizanError> {
+    let bytes = read_bytes(body).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(empty_args());
+    }
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|error| MizanError::bad_request(format!("malformed form body: {error}")))?;
+        return Ok(Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct ViewBody {
+        #[serde(default = "empty_args")]
+        args: Value,
+    }
+    serde_json::from_slice::<ViewBody>(&bytes)
+        .map(|body| body.args)
+        .map_err(|error| MizanError::bad_request(format!("the request body is not valid: {error}")))
+}

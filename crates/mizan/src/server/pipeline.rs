@@ -1,0 +1,196 @@
+//! The one execution pipeline of every transport: decode → validate → authenticate/authorize →
+//! run → serialize → collect invalidations.
+
+use std::{future::Future, panic::AssertUnwindSafe};
+
+use axum::response::Response;
+use futures::FutureExt;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use super::{
+    auth::{authenticate, authorize},
+    context::RequestContext,
+    registry::FunctionDef,
+};
+use crate::{
+    error::{FieldErrors, MizanError},
+    validation::ValidateArgs,
+};
+
+/// What a function produced.
+pub enum Output {
+    /// Data, serialized: answered as `{"result": ..., "invalidate": [...]}`.
+    Data(Value),
+    /// An HTTP response of a view function, passed through.
+    View(Response),
+}
+
+/// A successful call: its output and the context keys it invalidated.
+pub struct Outcome {
+    /// The output.
+    pub output: Output,
+    /// Keys for clients to refresh.
+    pub invalidate: Vec<String>,
+}
+
+/// Wraps a data function's return value so the pipeline serializes it.
+pub struct Data<T>(pub T);
+
+/// How a function's return value becomes an [`Output`].
+pub trait IntoOutput {
+    /// The output, or an `INTERNAL_ERROR` when it cannot be serialized.
+    fn into_output(self) -> Result<Output, MizanError>;
+}
+
+impl<T: Serialize> IntoOutput for Data<T> {
+    fn into_output(self) -> Result<Output, MizanError> {
+        serde_json::to_value(self.0)
+            .map(Output::Data)
+            .map_err(|error| {
+                tracing::error!(%error, "cannot serialize a function's result");
+                MizanError::internal()
+            })
+    }
+}
+
+impl IntoOutput for Response {
+    fn into_output(self) -> Result<Output, MizanError> {
+        Ok(Output::View(self))
+    }
+}
+
+/// Runs `def` with JSON `args`: every step of the pipeline, in order. `run` is the function body.
+pub async fn execute<A, O, F, Fut>(
+    def: &'static FunctionDef,
+    ctx: RequestContext,
+    args: Value,
+    run: F,
+) -> Result<Outcome, MizanError>
+where
+    A: DeserializeOwned + ValidateArgs,
+    O: IntoOutput,
+    F: FnOnce(RequestContext, A) -> Fut,
+    Fut: Future<Output = Result<O, MizanError>>,
+{
+    let args: A = decode(args)?;
+    args.validate_args()?;
+    authenticate(&ctx).await?;
+    authorize(&def.auth, &ctx).await?;
+    let result = AssertUnwindSafe(run(ctx.clone(), args))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string panic payload".to_owned());
+            tracing::error!(function = def.name, panic = %message, "function panicked");
+            Err(MizanError::internal())
+        });
+    let output = result
+        .map_err(|error| log_internal(def, error))?
+        .into_output()?;
+    Ok(Outcome {
+        output,
+        invalidate: ctx.take_invalidations(),
+    })
+}
+
+/// Decodes a JSON arguments object into the function's argument struct, naming the bad field.
+pub fn decode<A: DeserializeOwned>(args: Value) -> Result<A, MizanError> {
+    if !args.is_object() {
+        return Err(MizanError::bad_request(format!(
+            "`args` must be a JSON object keyed by parameter name, not {}",
+            json_kind(&args)
+        )));
+    }
+    serde_path_to_error::deserialize(args).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner().to_string();
+        let field = field_of(&path, &inner);
+        let message = strip_position(&inner);
+        MizanError::validation(FieldErrors::from([(field, vec![message])]))
+    })
+}
+
+/// The field an error is about: its path, or the field a "missing/unknown field" message names.
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    match (path, named) {
+        (".", Some(name)) => name.to_owned(),
+        // For unknown fields the path already ends at the field itself.
+        (path, Some(name)) if path == name || path.ends_with(&format!(".{name}")) => {
+            path.to_owned()
+        }
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_owned(),
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned()
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Internal errors returned by a function keep their generic message; log where they came from.
+fn log_internal(def: &FunctionDef, error: MizanError) -> MizanError {
+    if error.code == crate::error::ErrorCode::InternalError {
+        tracing::error!(function = def.name, message = %error.message, "function failed");
+        MizanError::internal()
+    } else {
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Args {
+        text: String,
+        count: u32,
+    }
+
+    #[test]
+    fn decode_names_the_wrong_missing_or_unknown_field() {
+        let wrong = decode::<Args>(serde_json::json!({"text": 5, "count": 1})).expect_err("type");
+        assert!(wrong.is_validation_error());
+        assert_eq!(wrong.field_errors("text").len(), 1, "{wrong:?}");
+
+        let missing = decode::<Args>(serde_json::json!({"text": "a"})).expect_err("missing");
+        assert_eq!(missing.field_errors("count"), ["missing field `count`"]);
+
+        let unknown = decode::<Args>(serde_json::json!({"text": "a", "count": 1, "extra": 1}))
+            .expect_err("unknown");
+        assert_eq!(unknown.field_errors("extra").len(), 1, "{unknown:?}");
+    }
+
+    #[test]
+    fn decode_refuses_non_objects_as_bad_requests() {
+        let error = decode::<Args>(serde_json::json!([1, 2])).expect_err("array");
+        assert_eq!(error.code, crate::error::ErrorCode::BadRequest);
+        assert!(error.message.contains("an array"));
+    }
+}

@@ -1,0 +1,121 @@
+//! A test server: the real router over a fresh SQLite file, and request helpers.
+#![allow(dead_code)]
+
+use axum::{Router, body::Body};
+use http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use mizan::server::{Settings, connect_database, run_migrations};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The bearer-token secret test servers use.
+pub const JWT_SECRET: &str = "test-secret-for-bearer-tokens";
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: sqlx::SqlitePool,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// The `mizan_session=...` pair of a Set-Cookie header, if one was set.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("mizan_session="))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned)
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+pub async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = Settings::default();
+    settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
+    settings.auth.jwt_secret = JWT_SECRET.into();
+    let pool = connect_database(&settings.database)
+        .await
+        .expect("database");
+    run_migrations(&pool, &app::MIGRATOR)
+        .await
+        .expect("migrations");
+    let router = server::app_router(&settings, pool.clone())
+        .await
+        .expect("router");
+    TestApp {
+        router,
+        pool,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8(bytes.to_vec()).expect("utf-8"),
+        }
+    }
+
+    /// `POST path` with a JSON body and extra headers.
+    pub async fn post_json(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(body.to_owned())).expect("request"))
+            .await
+    }
+
+    /// `POST /api/mizan/call/` for `function` with `args`.
+    pub async fn call(&self, function: &str, args: Value, headers: &[(&str, &str)]) -> Reply {
+        let body = serde_json::json!({ "fn": function, "args": args }).to_string();
+        self.post_json("/api/mizan/call/", &body, headers).await
+    }
+
+    /// `POST /api/mizan/fn/<function>` with `{"args": ...}`.
+    pub async fn call_endpoint(
+        &self,
+        function: &str,
+        args: Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let body = serde_json::json!({ "args": args }).to_string();
+        self.post_json(&format!("/api/mizan/fn/{function}"), &body, headers)
+            .await
+    }
+}
