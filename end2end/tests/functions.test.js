@@ -1,0 +1,122 @@
+// #[client] functions end to end: the Leptos page calling them over their own endpoints, typed
+// errors shown to the user, sign-in by session, the view path, and the generic call endpoint.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { baseUrl, launchBrowser, newWatchedPage, waitForHydration, waitForText } from './browser.js';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Problems other than the error statuses a test provokes on purpose. */
+function unexpected(problems, ...statuses) {
+  return problems.filter(
+    (p) => !statuses.some((s) => p.startsWith(`HTTP ${s}`) || p.includes(`status of ${s}`)),
+  );
+}
+
+async function call(fn, args, headers = {}) {
+  const response = await fetch(`${baseUrl}/api/mizan/call/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ fn, args }),
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+test('echo runs through its own endpoint and shows the result', async () => {
+  const { context, page, problems } = await newWatchedPage(browser);
+  try {
+    await page.goto(`${baseUrl}/`);
+    await waitForHydration(page);
+    await page.getByTestId('echo-input').fill('hello mizan');
+    const response = page.waitForResponse((r) => r.url().endsWith('/api/mizan/fn/echo'));
+    await page.getByTestId('echo-submit').click();
+    const reply = await response;
+    assert.equal(reply.status(), 200);
+    assert.deepEqual(await reply.json(), { result: { message: 'hello mizan' }, invalidate: [] });
+    assert.equal(reply.headers()['x-mizan-invalidate'], '[]');
+    await waitForText(page, 'echo-result', 'hello mizan');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('typed errors reach the page: validation and unauthorized', async () => {
+  const { context, page, problems } = await newWatchedPage(browser);
+  try {
+    await page.goto(`${baseUrl}/`);
+    await waitForHydration(page);
+    await page.getByTestId('echo-input').fill('x'.repeat(201));
+    await page.getByTestId('echo-submit').click();
+    await waitForText(page, 'error-message', 'VALIDATION_ERROR');
+    await page.getByTestId('whoami-submit').click();
+    await waitForText(page, 'error-message', 'UNAUTHORIZED: sign in to do this');
+    assert.deepEqual(unexpected(problems, 401, 422), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('signing in sets a session the next calls use; the view path signs out', async () => {
+  const { context, page, problems } = await newWatchedPage(browser);
+  try {
+    await page.goto(`${baseUrl}/`);
+    await waitForHydration(page);
+    await page.getByTestId('login-email').fill('alice@example.com');
+    await page.getByTestId('login-password').fill('alice-password');
+    await page.getByTestId('login-submit').click();
+    await waitForText(page, 'whoami', 'Signed in as alice@example.com');
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'mizan_session');
+    assert.ok(session, 'the session cookie is set');
+    assert.equal(session.httpOnly, true);
+
+    await page.reload();
+    await waitForHydration(page);
+    await page.getByTestId('whoami-submit').click();
+    await waitForText(page, 'whoami', 'Signed in as alice@example.com');
+
+    // A plain HTML form posting to the view function: redirected home, signed out.
+    await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByTestId('logout-submit').click()]);
+    await waitForHydration(page);
+    await page.getByTestId('whoami-submit').click();
+    await waitForText(page, 'error-message', 'UNAUTHORIZED');
+    assert.deepEqual(unexpected(problems, 401), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the generic call endpoint: envelope, not found, panic isolation, cross-site refusal', async () => {
+  const echo = await call('echo', { text: 'via /call/' });
+  assert.equal(echo.status, 200);
+  assert.deepEqual(echo.body, { result: { message: 'via /call/' }, invalidate: [] });
+
+  const missing = await call('no_such_function', {});
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.error.code, 'NOT_FOUND');
+
+  const crash = await call('crash_test', {});
+  assert.equal(crash.status, 500);
+  assert.deepEqual(crash.body.error, { code: 'INTERNAL_ERROR', message: 'internal server error', details: null });
+  assert.equal((await call('echo', { text: 'still serving' })).status, 200);
+
+  const crossSite = await call('echo', { text: 'x' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+  assert.equal(crossSite.status, 403);
+  assert.equal(crossSite.body.error.code, 'FORBIDDEN');
+});
+
+test('the view path answers with its own response and mizan headers', async () => {
+  const response = await fetch(`${baseUrl}/api/mizan/fn/logout_redirect`, { method: 'POST', redirect: 'manual' });
+  assert.equal(response.status, 303);
+  assert.equal(response.headers.get('location'), '/');
+  assert.equal(response.headers.get('cache-control'), 'no-store');
+  assert.equal(response.headers.get('x-mizan-invalidate'), '[]');
+});
