@@ -3,7 +3,7 @@
 SHELL := bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: dev test bootstrap e2e
+.PHONY: dev test bootstrap e2e bench
 
 ## Serve the example app on http://127.0.0.1:3000 with live reload.
 dev:
@@ -22,3 +22,7 @@ bootstrap:
 ## Only the browser tests, against an already built release (cargo leptos build --release).
 e2e:
 	scripts/e2e.sh
+
+## Load benchmarks; writes docs/benchmarks.md (not part of `make test`: figures, not pass/fail).
+bench:
+	scripts/bench.sh

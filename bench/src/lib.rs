@@ -1,0 +1,81 @@
+//! The same echo work four ways, for the server-function benchmark: a raw axum JSON handler, a raw
+//! Leptos `#[server]` function, a mizan `#[client]` function through its own endpoint, and the same
+//! function through `/api/mizan/call/`.
+
+use axum::{Json, Router, routing::post};
+use leptos::prelude::*;
+use leptos_axum::LeptosRoutes;
+use mizan::{MizanError, client};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The echo result, identical on every path.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Echoed {
+    /// The text sent.
+    pub message: String,
+}
+
+/// The raw axum request body.
+#[derive(Debug, Deserialize)]
+pub struct RawEcho {
+    /// The text.
+    pub text: String,
+}
+
+/// Baseline 1: a plain axum handler.
+pub async fn raw_axum(Json(body): Json<RawEcho>) -> Json<Echoed> {
+    Json(Echoed { message: body.text })
+}
+
+/// Baseline 2: a raw Leptos server function (JSON in, JSON out).
+#[server(prefix = "/bench", endpoint = "raw_server", input = server_fn::codec::Json)]
+pub async fn raw_server(
+    /// The text.
+    text: String,
+) -> Result<Echoed, ServerFnError> {
+    Ok(Echoed { message: text })
+}
+
+/// The mizan function under test.
+#[client]
+pub async fn bench_echo(
+    /// The text.
+    text: String,
+) -> Result<Echoed, MizanError> {
+    Ok(Echoed { message: text })
+}
+
+/// One router serving all four paths.
+pub fn router() -> Result<Router, mizan::server::registry::DuplicateFunction> {
+    let mizan = mizan::server::Mizan::new(
+        mizan::server::Registry::collect()?,
+        mizan::server::AuthConfig {
+            users: std::sync::Arc::new(NoUsers),
+            jwt: None,
+        },
+        mizan::server::OriginPolicy::default(),
+    );
+    let options = LeptosOptions::builder().output_name("bench").build();
+    let router = Router::new()
+        .route("/raw/echo", post(raw_axum))
+        .merge(mizan.routes())
+        .leptos_routes(&options, Vec::new(), || view! { <p>"bench"</p> })
+        .with_state(options);
+    Ok(mizan.wrap(router))
+}
+
+/// Nobody signs in during the benchmark.
+struct NoUsers;
+
+impl mizan::server::UserStore for NoUsers {
+    fn load_user(
+        &self,
+        _id: i64,
+    ) -> mizan::__private::BoxFuture<
+        '_,
+        Result<Option<std::sync::Arc<dyn mizan::server::MizanUser>>, MizanError>,
+    > {
+        Box::pin(async { Ok(None) })
+    }
+}

@@ -1,0 +1,46 @@
+//! The benchmark server: serves the four echo paths on the address given as the first argument
+//! (default `127.0.0.1:0`) and prints the bound address on its first line of stdout.
+
+use std::{net::SocketAddr, process::ExitCode};
+
+use mizan::server::BoundListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let addr: SocketAddr = match std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:0".into())
+        .parse()
+    {
+        Ok(addr) => addr,
+        Err(error) => {
+            eprintln!("bench: the address argument is invalid: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let router = match bench::router() {
+        Ok(router) => router,
+        Err(error) => {
+            eprintln!("bench: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match BoundListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("bench: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", listener.local_addr());
+    match listener
+        .serve(router, mizan::server::shutdown_signal())
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
