@@ -55,3 +55,10 @@ export async function waitForText(page, testId, expected, timeout = 10_000) {
 export async function waitForHydration(page, timeout = 15_000) {
   await page.waitForSelector('main[data-hydrated="true"]', { timeout });
 }
+
+/** `problems` without the error statuses a test provokes on purpose (e.g. 401, 422). */
+export function unexpectedProblems(problems, ...statuses) {
+  return problems.filter(
+    (p) => !statuses.some((s) => p.startsWith(`HTTP ${s}`) || p.includes(`status of ${s}`)),
+  );
+}

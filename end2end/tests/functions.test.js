@@ -3,7 +3,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { baseUrl, launchBrowser, newWatchedPage, waitForHydration, waitForText } from './browser.js';
+import {
+  baseUrl,
+  launchBrowser,
+  newWatchedPage,
+  unexpectedProblems,
+  waitForHydration,
+  waitForText,
+} from './browser.js';
 
 let browser;
 before(async () => {
@@ -12,13 +19,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Problems other than the error statuses a test provokes on purpose. */
-function unexpected(problems, ...statuses) {
-  return problems.filter(
-    (p) => !statuses.some((s) => p.startsWith(`HTTP ${s}`) || p.includes(`status of ${s}`)),
-  );
-}
 
 async function call(fn, args, headers = {}) {
   const response = await fetch(`${baseUrl}/api/mizan/call/`, {
@@ -58,7 +58,7 @@ test('typed errors reach the page: validation and unauthorized', async () => {
     await waitForText(page, 'error-message', 'VALIDATION_ERROR');
     await page.getByTestId('whoami-submit').click();
     await waitForText(page, 'error-message', 'UNAUTHORIZED: sign in to do this');
-    assert.deepEqual(unexpected(problems, 401, 422), []);
+    assert.deepEqual(unexpectedProblems(problems, 401, 422), []);
   } finally {
     await context.close();
   }
@@ -88,7 +88,7 @@ test('signing in sets a session the next calls use; the view path signs out', as
     await waitForHydration(page);
     await page.getByTestId('whoami-submit').click();
     await waitForText(page, 'error-message', 'UNAUTHORIZED');
-    assert.deepEqual(unexpected(problems, 401), []);
+    assert.deepEqual(unexpectedProblems(problems, 401), []);
   } finally {
     await context.close();
   }

@@ -2,7 +2,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { baseUrl, launchBrowser, newWatchedPage, waitForHydration, waitForText } from './browser.js';
+import {
+  baseUrl,
+  launchBrowser,
+  newWatchedPage,
+  unexpectedProblems,
+  waitForHydration,
+  waitForText,
+} from './browser.js';
 
 let browser;
 before(async () => {
@@ -61,10 +68,7 @@ test('a blank name shows the server function error without breaking the page', a
     await page.getByTestId('greet-submit').click();
     await waitForText(page, 'greet-result', 'name must be 1 to 100 characters');
     // The 400 is the expected answer here; anything else is a problem.
-    assert.deepEqual(
-      problems.filter((p) => !(p.startsWith('HTTP 400') || p.includes('400 (Bad Request)'))),
-      [],
-    );
+    assert.deepEqual(unexpectedProblems(problems, 400), []);
     await page.getByTestId('counter').click();
     await waitForText(page, 'counter', 'Clicked 1 time');
   } finally {
