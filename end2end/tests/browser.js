@@ -1,5 +1,6 @@
 // Shared set-up for the end-to-end tests: the server's address and a Chromium page that records
 // every console error, page error, failed request and error response it sees.
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const baseUrl = process.env.MIZAN_BASE_URL ?? 'http://127.0.0.1:3000';
@@ -20,6 +21,18 @@ export async function launchBrowser() {
       '--disable-sync',
     ],
   });
+}
+
+/** Launches one browser for the calling test file; returns a getter for it. */
+export function useBrowser() {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => browser;
 }
 
 /** Opens a page that collects problems into `problems` (strings) and responses into `responses`. */

@@ -1,24 +1,18 @@
 // #[client] functions end to end: the Leptos page calling them over their own endpoints, typed
 // errors shown to the user, sign-in by session, the view path, and the generic call endpoint.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
   baseUrl,
-  launchBrowser,
   newWatchedPage,
   unexpectedProblems,
+  useBrowser,
   waitForHydration,
   waitForText,
 } from './browser.js';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function call(fn, args, headers = {}) {
   const response = await fetch(`${baseUrl}/api/mizan/call/`, {
@@ -30,7 +24,7 @@ async function call(fn, args, headers = {}) {
 }
 
 test('echo runs through its own endpoint and shows the result', async () => {
-  const { context, page, problems } = await newWatchedPage(browser);
+  const { context, page, problems } = await newWatchedPage(browser());
   try {
     await page.goto(`${baseUrl}/`);
     await waitForHydration(page);
@@ -49,7 +43,7 @@ test('echo runs through its own endpoint and shows the result', async () => {
 });
 
 test('typed errors reach the page: validation and unauthorized', async () => {
-  const { context, page, problems } = await newWatchedPage(browser);
+  const { context, page, problems } = await newWatchedPage(browser());
   try {
     await page.goto(`${baseUrl}/`);
     await waitForHydration(page);
@@ -65,7 +59,7 @@ test('typed errors reach the page: validation and unauthorized', async () => {
 });
 
 test('signing in sets a session the next calls use; the view path signs out', async () => {
-  const { context, page, problems } = await newWatchedPage(browser);
+  const { context, page, problems } = await newWatchedPage(browser());
   try {
     await page.goto(`${baseUrl}/`);
     await waitForHydration(page);

@@ -1,23 +1,17 @@
 // The home page, end to end: server-rendered HTML, hydration, a client click, a server function.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
   baseUrl,
-  launchBrowser,
   newWatchedPage,
   unexpectedProblems,
+  useBrowser,
   waitForHydration,
   waitForText,
 } from './browser.js';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test('the server-rendered HTML already holds the page content', async () => {
   const response = await fetch(`${baseUrl}/`);
@@ -31,7 +25,7 @@ test('the server-rendered HTML already holds the page content', async () => {
 });
 
 test('the page hydrates, reacts to clicks and shows a server function result', async () => {
-  const { context, page, problems, responses } = await newWatchedPage(browser);
+  const { context, page, problems, responses } = await newWatchedPage(browser());
   try {
     await page.goto(`${baseUrl}/`);
     await waitForHydration(page);
@@ -60,7 +54,7 @@ test('the page hydrates, reacts to clicks and shows a server function result', a
 });
 
 test('a blank name shows the server function error without breaking the page', async () => {
-  const { context, page, problems } = await newWatchedPage(browser);
+  const { context, page, problems } = await newWatchedPage(browser());
   try {
     await page.goto(`${baseUrl}/`);
     await waitForHydration(page);

@@ -38,8 +38,8 @@ struct Inner {
 
 impl RequestContext {
     /// The context of an HTTP request (session and app state come from its extensions).
-    pub fn from_parts(parts: &Parts) -> Self {
-        Self::new(parts.headers.clone(), parts.extensions.clone())
+    pub fn from_parts(parts: Parts) -> Self {
+        Self::new(parts.headers, parts.extensions)
     }
 
     /// A context with these headers and extensions.

@@ -20,7 +20,7 @@ use crate::{
 /// `X-Mizan-Invalidate` header and the error status set through leptos_axum.
 pub async fn serve(def: &'static FunctionDef, args: Value) -> Result<Envelope, MizanError> {
     let result = match use_context::<Parts>() {
-        Some(parts) => (def.invoke)(RequestContext::from_parts(&parts), args).await,
+        Some(parts) => (def.invoke)(RequestContext::from_parts(parts), args).await,
         None => {
             tracing::error!(
                 function = def.name,
@@ -57,7 +57,7 @@ pub async fn call_in_process<A: Serialize, O: DeserializeOwned>(
         MizanError::internal()
     })?;
     let ctx = use_context::<Parts>()
-        .map(|parts| RequestContext::from_parts(&parts))
+        .map(RequestContext::from_parts)
         .unwrap_or_else(RequestContext::detached);
     let envelope = data_envelope((def.invoke)(ctx, args).await?)?;
     crate::caller::accept(envelope)

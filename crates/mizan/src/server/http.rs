@@ -94,7 +94,7 @@ async fn call(State(registry): State<Arc<Registry>>, request: Request) -> Respon
             call.function
         )));
     };
-    run(def, &parts, call.args).await
+    run(def, parts, call.args).await
 }
 
 async fn view(def: &'static FunctionDef, request: Request) -> Response {
@@ -103,10 +103,10 @@ async fn view(def: &'static FunctionDef, request: Request) -> Response {
         Ok(args) => args,
         Err(error) => return error_response(&error),
     };
-    run(def, &parts, args).await
+    run(def, parts, args).await
 }
 
-async fn run(def: &'static FunctionDef, parts: &Parts, args: Value) -> Response {
+async fn run(def: &'static FunctionDef, parts: Parts, args: Value) -> Response {
     let result = (def.invoke)(RequestContext::from_parts(parts), args).await;
     outcome_response(result)
 }
