@@ -55,6 +55,21 @@ export async function newWatchedPage(browser) {
   return { context, page, problems, responses };
 }
 
+/**
+ * Opens a watched page at `path`, waits for hydration, runs `body` with what `newWatchedPage`
+ * returns, and always closes the page's context.
+ */
+export async function onHydratedPage(browser, path, body) {
+  const watched = await newWatchedPage(browser);
+  try {
+    await watched.page.goto(`${baseUrl}${path}`);
+    await waitForHydration(watched.page);
+    await body(watched);
+  } finally {
+    await watched.context.close();
+  }
+}
+
 /** Waits until the element with `testId` shows text containing `expected`. */
 export async function waitForText(page, testId, expected, timeout = 10_000) {
   await page.waitForFunction(

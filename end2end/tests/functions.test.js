@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import {
   baseUrl,
-  newWatchedPage,
+  onHydratedPage,
   unexpectedProblems,
   useBrowser,
   waitForHydration,
@@ -24,10 +24,7 @@ async function call(fn, args, headers = {}) {
 }
 
 test('echo runs through its own endpoint and shows the result', async () => {
-  const { context, page, problems } = await newWatchedPage(browser());
-  try {
-    await page.goto(`${baseUrl}/`);
-    await waitForHydration(page);
+  await onHydratedPage(browser(), '/', async ({ page, problems }) => {
     await page.getByTestId('echo-input').fill('hello mizan');
     const response = page.waitForResponse((r) => r.url().endsWith('/api/mizan/fn/echo'));
     await page.getByTestId('echo-submit').click();
@@ -37,32 +34,22 @@ test('echo runs through its own endpoint and shows the result', async () => {
     assert.equal(reply.headers()['x-mizan-invalidate'], '[]');
     await waitForText(page, 'echo-result', 'hello mizan');
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('typed errors reach the page: validation and unauthorized', async () => {
-  const { context, page, problems } = await newWatchedPage(browser());
-  try {
-    await page.goto(`${baseUrl}/`);
-    await waitForHydration(page);
+  await onHydratedPage(browser(), '/', async ({ page, problems }) => {
     await page.getByTestId('echo-input').fill('x'.repeat(201));
     await page.getByTestId('echo-submit').click();
     await waitForText(page, 'error-message', 'VALIDATION_ERROR');
     await page.getByTestId('whoami-submit').click();
     await waitForText(page, 'error-message', 'UNAUTHORIZED: sign in to do this');
     assert.deepEqual(unexpectedProblems(problems, 401, 422), []);
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('signing in sets a session the next calls use; the view path signs out', async () => {
-  const { context, page, problems } = await newWatchedPage(browser());
-  try {
-    await page.goto(`${baseUrl}/`);
-    await waitForHydration(page);
+  await onHydratedPage(browser(), '/', async ({ context, page, problems }) => {
     await page.getByTestId('login-email').fill('alice@example.com');
     await page.getByTestId('login-password').fill('alice-password');
     await page.getByTestId('login-submit').click();
@@ -83,9 +70,7 @@ test('signing in sets a session the next calls use; the view path signs out', as
     await page.getByTestId('whoami-submit').click();
     await waitForText(page, 'error-message', 'UNAUTHORIZED');
     assert.deepEqual(unexpectedProblems(problems, 401), []);
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('the generic call endpoint: envelope, not found, panic isolation, cross-site refusal', async () => {

@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 
 import {
   baseUrl,
-  newWatchedPage,
+  onHydratedPage,
   unexpectedProblems,
   useBrowser,
-  waitForHydration,
   waitForText,
 } from './browser.js';
 
@@ -25,11 +24,7 @@ test('the server-rendered HTML already holds the page content', async () => {
 });
 
 test('the page hydrates, reacts to clicks and shows a server function result', async () => {
-  const { context, page, problems, responses } = await newWatchedPage(browser());
-  try {
-    await page.goto(`${baseUrl}/`);
-    await waitForHydration(page);
-
+  await onHydratedPage(browser(), '/', async ({ page, problems, responses }) => {
     const wasm = responses.find((r) => r.url().endsWith('.wasm'));
     assert.ok(wasm, 'the wasm bundle was requested');
     assert.equal(wasm.status(), 200);
@@ -48,16 +43,11 @@ test('the page hydrates, reacts to clicks and shows a server function result', a
     assert.match(await page.getByTestId('greet-result').textContent(), /greetings? so far/);
 
     assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('a blank name shows the server function error without breaking the page', async () => {
-  const { context, page, problems } = await newWatchedPage(browser());
-  try {
-    await page.goto(`${baseUrl}/`);
-    await waitForHydration(page);
+  await onHydratedPage(browser(), '/', async ({ page, problems }) => {
     await page.getByTestId('greet-name').fill('   ');
     await page.getByTestId('greet-submit').click();
     await waitForText(page, 'greet-result', 'name must be 1 to 100 characters');
@@ -65,9 +55,7 @@ test('a blank name shows the server function error without breaking the page', a
     assert.deepEqual(unexpectedProblems(problems, 400), []);
     await page.getByTestId('counter').click();
     await waitForText(page, 'counter', 'Clicked 1 time');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('an unknown address answers 404 with a rendered page', async () => {
