@@ -443,7 +443,7 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
         #[cfg(feature = "ssr")]
         fn #invoke_fn(
             ctx: ::mizan::server::RequestContext,
-            args: ::mizan::__private::serde_json::Value,
+            args: ::mizan::protocol::RawArgs,
         ) -> ::mizan::__private::BoxFuture<
             'static,
             ::core::result::Result<::mizan::server::Outcome, ::mizan::MizanError>,
@@ -515,7 +515,7 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
         pub async fn #endpoint_fn(
             /// The arguments object, keyed by parameter name.
             #[server(default)]
-            args: ::mizan::__private::serde_json::Value,
+            args: ::mizan::protocol::RawArgs,
         ) -> ::core::result::Result<::mizan::protocol::Envelope, ::mizan::MizanError> {
             ::mizan::server::endpoint::serve(&#def, args).await
         }
@@ -529,7 +529,7 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
             }
             #[cfg(not(feature = "ssr"))]
             {
-                let args = ::mizan::__private::serde_json::to_value(&args).map_err(|error| {
+                let args = ::mizan::protocol::RawArgs::from_value(&args).map_err(|error| {
                     ::mizan::MizanError::bad_request(::std::format!("cannot encode the arguments: {error}"))
                 })?;
                 ::mizan::caller::accept(#endpoint_fn(args).await?)

@@ -9,7 +9,7 @@ use crate::{error::MizanError, protocol::Envelope};
 /// The envelope's `invalidate` keys are what the client runtime refreshes; the contexts issue
 /// connects them to live context instances.
 pub fn accept<T: DeserializeOwned>(envelope: Envelope) -> Result<T, MizanError> {
-    serde_json::from_value(envelope.result).map_err(|error| {
+    serde_json::from_str(envelope.result.get()).map_err(|error| {
         MizanError::bad_request(format!(
             "the server's result did not match its type: {error}"
         ))

@@ -3,7 +3,7 @@
 //! `docs/protocol.md` is the prose version of this module.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The generic call endpoint: `POST {"fn": "<name>", "args": {...}}`.
 pub const CALL_PATH: &str = "/api/mizan/call/";
@@ -15,30 +15,57 @@ pub const FUNCTION_PREFIX: &str = "/api/mizan/fn";
 pub const INVALIDATE_HEADER: &str = "x-mizan-invalidate";
 
 /// A successful call: the function's result and the context keys it invalidated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Envelope {
-    /// The function's output, serialized.
-    pub result: Value,
+    /// The function's output, serialized once and written into the body as is.
+    pub result: Box<RawValue>,
     /// Context keys to refresh; empty when the call changed nothing anyone watches.
     #[serde(default)]
     pub invalidate: Vec<String>,
 }
 
 /// The body of `POST /api/mizan/call/`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallRequest {
     /// The registered function name.
     #[serde(rename = "fn")]
     pub function: String,
     /// The arguments, an object keyed by parameter name (absent means none).
-    #[serde(default = "empty_args")]
-    pub args: Value,
+    #[serde(default)]
+    pub args: RawArgs,
 }
 
-/// The arguments of a call with none: `{}`.
-pub fn empty_args() -> Value {
-    Value::Object(serde_json::Map::new())
+/// A call's arguments as their raw JSON text: the pipeline decodes them once, straight into the
+/// function's argument struct, with no intermediate JSON tree. Defaults to `{}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawArgs(pub Box<RawValue>);
+
+impl RawArgs {
+    /// `{}`: the arguments of a function with none.
+    pub fn empty() -> Self {
+        Self(
+            RawValue::from_string("{}".to_owned())
+                .unwrap_or_else(|_| unreachable!("an empty object is valid JSON")),
+        )
+    }
+
+    /// Serializes typed arguments.
+    pub fn from_value(args: &impl Serialize) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(args).map(Self)
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl Default for RawArgs {
+    fn default() -> Self {
+        Self::empty()
+    }
 }
 
 /// The `X-Mizan-Invalidate` header value for these keys: a JSON array, `[]` when empty.

@@ -4,7 +4,6 @@ use http::{HeaderName, HeaderValue, StatusCode, request::Parts};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::Value;
 
 use super::{
     context::RequestContext,
@@ -13,12 +12,12 @@ use super::{
 };
 use crate::{
     error::MizanError,
-    protocol::{Envelope, INVALIDATE_HEADER, invalidate_header_value},
+    protocol::{Envelope, INVALIDATE_HEADER, RawArgs, invalidate_header_value},
 };
 
 /// Serves a `#[client]` function's own server_fn endpoint: the pipeline, then the envelope, the
 /// `X-Mizan-Invalidate` header and the error status set through leptos_axum.
-pub async fn serve(def: &'static FunctionDef, args: Value) -> Result<Envelope, MizanError> {
+pub async fn serve(def: &'static FunctionDef, args: RawArgs) -> Result<Envelope, MizanError> {
     let result = match use_context::<Parts>() {
         Some(parts) => (def.invoke)(RequestContext::from_parts(parts), args).await,
         None => {
@@ -52,7 +51,7 @@ pub async fn call_in_process<A: Serialize, O: DeserializeOwned>(
     def: &'static FunctionDef,
     args: &A,
 ) -> Result<O, MizanError> {
-    let args = serde_json::to_value(args).map_err(|error| {
+    let args = RawArgs::from_value(args).map_err(|error| {
         tracing::error!(function = def.name, %error, "cannot serialize in-process arguments");
         MizanError::internal()
     })?;

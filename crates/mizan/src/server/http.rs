@@ -11,7 +11,6 @@ use axum::{
     routing::post,
 };
 use http::{HeaderName, HeaderValue, StatusCode, header, request::Parts};
-use serde_json::Value;
 
 use super::{
     auth::AuthConfig,
@@ -23,7 +22,7 @@ use super::{
 use crate::{
     error::MizanError,
     protocol::{
-        CALL_PATH, CallRequest, Envelope, INVALIDATE_HEADER, empty_args, invalidate_header_value,
+        CALL_PATH, CallRequest, Envelope, INVALIDATE_HEADER, RawArgs, invalidate_header_value,
     },
 };
 
@@ -106,7 +105,7 @@ async fn view(def: &'static FunctionDef, request: Request) -> Response {
     run(def, parts, args).await
 }
 
-async fn run(def: &'static FunctionDef, parts: Parts, args: Value) -> Response {
+async fn run(def: &'static FunctionDef, parts: Parts, args: RawArgs) -> Response {
     let result = (def.invoke)(RequestContext::from_parts(parts), args).await;
     outcome_response(result)
 }
@@ -157,10 +156,10 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, Miza
 }
 
 /// A view is often posted by a plain HTML form: accept an empty body, JSON, or form fields.
-async fn read_view_args(parts: &Parts, body: Body) -> Result<Value, MizanError> {
+async fn read_view_args(parts: &Parts, body: Body) -> Result<RawArgs, MizanError> {
     let bytes = read_bytes(body).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(empty_args());
+        return Ok(RawArgs::empty());
     }
     let content_type = parts
         .headers
@@ -170,17 +169,17 @@ async fn read_view_args(parts: &Parts, body: Body) -> Result<Value, MizanError> 
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|error| MizanError::bad_request(format!("malformed form body: {error}")))?;
-        return Ok(Value::Object(
-            fields
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
-                .collect(),
-        ));
+        let fields: serde_json::Map<String, serde_json::Value> = fields
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        return RawArgs::from_value(&fields)
+            .map_err(|error| MizanError::bad_request(format!("malformed form body: {error}")));
     }
     #[derive(serde::Deserialize)]
     struct ViewBody {
-        #[serde(default = "empty_args")]
-        args: Value,
+        #[serde(default)]
+        args: RawArgs,
     }
     serde_json::from_slice::<ViewBody>(&bytes)
         .map(|body| body.args)

@@ -6,7 +6,7 @@ use std::{future::Future, panic::AssertUnwindSafe};
 use axum::response::Response;
 use futures::FutureExt;
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{
     auth::{authenticate, authorize},
@@ -15,13 +15,14 @@ use super::{
 };
 use crate::{
     error::{FieldErrors, MizanError},
+    protocol::RawArgs,
     validation::ValidateArgs,
 };
 
 /// What a function produced.
 pub enum Output {
     /// Data, serialized: answered as `{"result": ..., "invalidate": [...]}`.
-    Data(Value),
+    Data(Box<RawValue>),
     /// An HTTP response of a view function, passed through.
     View(Response),
 }
@@ -45,7 +46,7 @@ pub trait IntoOutput {
 
 impl<T: Serialize> IntoOutput for Data<T> {
     fn into_output(self) -> Result<Output, MizanError> {
-        serde_json::to_value(self.0)
+        serde_json::value::to_raw_value(&self.0)
             .map(Output::Data)
             .map_err(|error| {
                 tracing::error!(%error, "cannot serialize a function's result");
@@ -64,7 +65,7 @@ impl IntoOutput for Response {
 pub async fn execute<A, O, F, Fut>(
     def: &'static FunctionDef,
     ctx: RequestContext,
-    args: Value,
+    args: RawArgs,
     run: F,
 ) -> Result<Outcome, MizanError>
 where
@@ -73,7 +74,7 @@ where
     F: FnOnce(RequestContext, A) -> Fut,
     Fut: Future<Output = Result<O, MizanError>>,
 {
-    let args: A = decode(args)?;
+    let args: A = decode(&args)?;
     args.validate_args()?;
     authenticate(&ctx).await?;
     authorize(&def.auth, &ctx).await?;
@@ -99,14 +100,16 @@ where
 }
 
 /// Decodes a JSON arguments object into the function's argument struct, naming the bad field.
-pub fn decode<A: DeserializeOwned>(args: Value) -> Result<A, MizanError> {
-    if !args.is_object() {
+pub fn decode<A: DeserializeOwned>(args: &RawArgs) -> Result<A, MizanError> {
+    let text = args.get().trim_start();
+    if !text.starts_with('{') {
         return Err(MizanError::bad_request(format!(
             "`args` must be a JSON object keyed by parameter name, not {}",
-            json_kind(&args)
+            json_kind(text)
         )));
     }
-    serde_path_to_error::deserialize(args).map_err(|error| {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner().to_string();
         let field = field_of(&path, &inner);
@@ -140,14 +143,15 @@ fn strip_position(message: &str) -> String {
         .to_owned()
 }
 
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// What kind of JSON value `text` (valid JSON, leading space trimmed) is, by its first byte.
+fn json_kind(text: &str) -> &'static str {
+    match text.bytes().next() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
 }
 
@@ -173,23 +177,30 @@ mod tests {
         count: u32,
     }
 
+    fn raw(value: serde_json::Value) -> RawArgs {
+        RawArgs::from_value(&value).expect("serializable")
+    }
+
     #[test]
     fn decode_names_the_wrong_missing_or_unknown_field() {
-        let wrong = decode::<Args>(serde_json::json!({"text": 5, "count": 1})).expect_err("type");
+        let wrong =
+            decode::<Args>(&raw(serde_json::json!({"text": 5, "count": 1}))).expect_err("type");
         assert!(wrong.is_validation_error());
         assert_eq!(wrong.field_errors("text").len(), 1, "{wrong:?}");
 
-        let missing = decode::<Args>(serde_json::json!({"text": "a"})).expect_err("missing");
+        let missing = decode::<Args>(&raw(serde_json::json!({"text": "a"}))).expect_err("missing");
         assert_eq!(missing.field_errors("count"), ["missing field `count`"]);
 
-        let unknown = decode::<Args>(serde_json::json!({"text": "a", "count": 1, "extra": 1}))
-            .expect_err("unknown");
+        let unknown = decode::<Args>(&raw(
+            serde_json::json!({"text": "a", "count": 1, "extra": 1}),
+        ))
+        .expect_err("unknown");
         assert_eq!(unknown.field_errors("extra").len(), 1, "{unknown:?}");
     }
 
     #[test]
     fn decode_refuses_non_objects_as_bad_requests() {
-        let error = decode::<Args>(serde_json::json!([1, 2])).expect_err("array");
+        let error = decode::<Args>(&raw(serde_json::json!([1, 2]))).expect_err("array");
         assert_eq!(error.code, crate::error::ErrorCode::BadRequest);
         assert!(error.message.contains("an array"));
     }

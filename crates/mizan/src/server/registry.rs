@@ -4,10 +4,9 @@ use std::collections::BTreeMap;
 
 use futures::future::BoxFuture;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{context::RequestContext, pipeline::Outcome};
-use crate::error::MizanError;
+use crate::{error::MizanError, protocol::RawArgs};
 
 /// What a function is to its callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,7 +60,7 @@ impl std::fmt::Debug for AuthRule {
 }
 
 /// Runs a function through the pipeline: decoded from JSON arguments, answered as an [`Outcome`].
-pub type InvokeFn = fn(RequestContext, Value) -> BoxFuture<'static, Result<Outcome, MizanError>>;
+pub type InvokeFn = fn(RequestContext, RawArgs) -> BoxFuture<'static, Result<Outcome, MizanError>>;
 
 /// Produces a JSON Schema.
 pub type SchemaFn = fn() -> schemars::Schema;
