@@ -10,9 +10,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
-duration=${1:-8}
+duration=${1:-6}
 connections=${2:-32}
-rounds=${3:-3}
+rounds=${3:-5}
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "bench: installing wrk (Debian package)"
@@ -48,7 +48,6 @@ path[raw_server]=/bench/raw_server;       body[raw_server]='{"text":"hello"}'
 path[client_endpoint]=/api/mizan/fn/bench_echo; body[client_endpoint]='{"args":{"text":"hello"}}'
 path[client_call]=/api/mizan/call/;       body[client_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
 
-declare -A rps p99
 for name in "${names[@]}"; do
   # The JSON bodies hold no single quotes, so a Lua single-quoted string carries them verbatim.
   printf "wrk.method = \"POST\"\nwrk.body = '%s'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n" \
@@ -57,9 +56,11 @@ for name in "${names[@]}"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' \
     --data "${body[$name]}" "http://$addr${path[$name]}")
   [[ $code == 200 ]] || { echo "bench: $name answered $code" >&2; exit 1; }
-  rps[$name]=0
 done
 
+# Each round loads every path once, one after another; a path's ratio to a baseline is taken
+# within a round (the two ran seconds apart) and the median over rounds is reported, so a slow
+# stretch of the machine shifts both sides of a ratio rather than one.
 for round in $(seq 1 "$rounds"); do
   for name in "${names[@]}"; do
     out=$("${load_cpu[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$work/$name.lua" "http://$addr${path[$name]}")
@@ -68,15 +69,19 @@ for round in $(seq 1 "$rounds"); do
     errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
     [[ -z $errors ]] || { echo "bench: $name had errors: $errors" >&2; exit 1; }
     echo "round $round $name: $r req/s, p99 $l"
-    # Keep each path's best round: the machine's other work only ever slows a round down.
-    if awk -v a="$r" -v b="${rps[$name]}" 'BEGIN { exit !(a > b) }'; then
-      rps[$name]=$r
-      p99[$name]=$l
-    fi
+    echo "$r" >>"$work/$name.rps"
+    echo "$l" >>"$work/$name.p99"
   done
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# wrk prints latencies as 512.00us / 1.20ms / 1.00s; compare them in microseconds.
+to_us() { awk '{ v = $1 + 0; if ($1 ~ /ms$/) v *= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /us$/) v *= 1000000; print v }'; }
+rps_median() { median <"$work/$1.rps"; }
+p99_median() { to_us <"$work/$1.p99" | median | awk '{ printf "%.0f µs", $1 }'; }
+ratio_median() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.4f\n", $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'; }
+ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1 / $2 }' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
+
 {
   echo "# Benchmarks"
   echo
@@ -87,13 +92,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
   echo
   echo "Produced by \`scripts/bench.sh $duration $connections $rounds\` ($(date -u +%Y-%m-%d), $(nproc) cores): one release"
   echo "server (\`bench/\`, pinned to one core), wrk with 1 thread and $connections connections on loopback"
-  echo "(pinned to the other core), ${duration} s per path, $rounds interleaved rounds, best round kept. Bodies are"
-  echo "tiny JSON echoes, so this measures per-call overhead, the worst case for a framework layer."
+  echo "(pinned to the other core), ${duration} s per path, $rounds rounds each loading every path once."
+  echo "Ratios are taken within a round and the median over rounds is shown (range in brackets);"
+  echo "req/s and p99 are medians. Bodies are tiny JSON echoes, so this measures per-call overhead,"
+  echo "the worst case for a framework layer."
   echo
   echo "| path | req/s | p99 | vs raw #[server] | vs raw axum |"
   echo "| --- | ---: | ---: | ---: | ---: |"
   for name in "${names[@]}"; do
-    echo "| \`$name\` (\`${path[$name]}\`) | ${rps[$name]} | ${p99[$name]} | $(ratio "${rps[$name]}" "${rps[raw_server]}")× | $(ratio "${rps[$name]}" "${rps[raw_axum]}")× |"
+    echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(p99_median "$name") | $(ratio_median "$name" raw_server)× ($(ratio_range "$name" raw_server)) | $(ratio_median "$name" raw_axum)× ($(ratio_range "$name" raw_axum)) |"
   done
   echo
   echo "Targets (issue 3): \`#[client]\` ≥ 0.95× raw \`#[server]\` and ≥ 0.90× raw axum."

@@ -104,7 +104,7 @@ pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError>
     if ctx.is_authenticated_resolved() {
         return Ok(());
     }
-    let config = ctx.extension::<AuthConfig>();
+    let config = ctx.extension_ref::<AuthConfig>();
     if let Some(token) = bearer_token(ctx)? {
         let Some(config) = config else {
             return Err(MizanError::unauthorized(

@@ -22,7 +22,7 @@ pub enum AuthMethod {
     Bearer,
 }
 
-/// Everything a function may ask about the request that called it. Cheap to clone.
+/// Everything a function may ask about the request that called it. Cheap to clone (one `Arc`).
 #[derive(Clone)]
 pub struct RequestContext {
     inner: Arc<Inner>,
@@ -51,7 +51,26 @@ impl RequestContext {
                 extensions,
                 session,
                 user: OnceLock::new(),
-                invalidations: Mutex::new(Vec::new()),
+                invalidations: Mutex::default(),
+            }),
+        }
+    }
+
+    /// A context for a call made while serving this one (an in-process call from a function
+    /// body): same request and resolved user, its own invalidation keys. Nested calls are rare,
+    /// so they copy the request rather than every call paying for a second shared allocation.
+    pub(crate) fn for_nested_call(&self) -> Self {
+        let user = OnceLock::new();
+        if let Some(resolved) = self.inner.user.get() {
+            let _ = user.set(resolved.clone());
+        }
+        Self {
+            inner: Arc::new(Inner {
+                headers: self.inner.headers.clone(),
+                extensions: self.inner.extensions.clone(),
+                session: self.inner.session.clone(),
+                user,
+                invalidations: Mutex::default(),
             }),
         }
     }
@@ -69,6 +88,11 @@ impl RequestContext {
     /// A value the server put in the request extensions (a database pool, app state).
     pub fn extension<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
         self.inner.extensions.get::<T>().cloned()
+    }
+
+    /// A request extension by reference, for the pipeline's own per-call reads.
+    pub(crate) fn extension_ref<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.extensions.get::<T>()
     }
 
     /// Like [`extension`](Self::extension), but a missing value is an `INTERNAL_ERROR` (logged).

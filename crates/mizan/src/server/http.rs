@@ -110,13 +110,21 @@ async fn run(def: &'static FunctionDef, parts: Parts, args: RawArgs) -> Response
     outcome_response(result)
 }
 
+/// The `X-Mizan-Invalidate` value for these keys; the common empty list costs no allocation.
+pub(crate) fn invalidate_header(keys: &[String]) -> Option<HeaderValue> {
+    if keys.is_empty() {
+        return Some(HeaderValue::from_static("[]"));
+    }
+    HeaderValue::from_str(&invalidate_header_value(keys)).ok()
+}
+
 /// The HTTP answer for a pipeline result, the same for every HTTP transport.
 pub fn outcome_response(result: Result<Outcome, MizanError>) -> Response {
     let Outcome { output, invalidate } = match result {
         Ok(outcome) => outcome,
         Err(error) => return error_response(&error),
     };
-    let header_value = HeaderValue::from_str(&invalidate_header_value(&invalidate)).ok();
+    let header_value = invalidate_header(&invalidate);
     let mut response = match output {
         Output::Data(result) => Json(Envelope { result, invalidate }).into_response(),
         Output::View(mut response) => {

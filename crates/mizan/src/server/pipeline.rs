@@ -19,6 +19,16 @@ use crate::{
     validation::ValidateArgs,
 };
 
+tokio::task_local! {
+    /// The context of the function body being run, for in-process calls made from it.
+    static CURRENT_CALL: RequestContext;
+}
+
+/// The context of the `#[client]` function whose body is running on this task, if any.
+pub(crate) fn current_call() -> Option<RequestContext> {
+    CURRENT_CALL.try_with(RequestContext::clone).ok()
+}
+
 /// What a function produced.
 pub enum Output {
     /// Data, serialized: answered as `{"result": ..., "invalidate": [...]}`.
@@ -78,8 +88,9 @@ where
     args.validate_args()?;
     authenticate(&ctx).await?;
     authorize(&def.auth, &ctx).await?;
-    let result = AssertUnwindSafe(run(ctx.clone(), args))
-        .catch_unwind()
+    let body = AssertUnwindSafe(run(ctx.clone(), args)).catch_unwind();
+    let result = CURRENT_CALL
+        .scope(ctx.clone(), body)
         .await
         .unwrap_or_else(|panic| {
             let message = panic
@@ -107,6 +118,10 @@ pub fn decode<A: DeserializeOwned>(args: &RawArgs) -> Result<A, MizanError> {
             "`args` must be a JSON object keyed by parameter name, not {}",
             json_kind(text)
         )));
+    }
+    // Well-formed arguments take the plain path; only a failure pays for tracking the field.
+    if let Ok(args) = serde_json::from_str(text) {
+        return Ok(args);
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
