@@ -36,7 +36,7 @@ pub struct SessionInfo {
 
 /// Signs in with email and password. On success the session gets a new id (against session
 /// fixation) and holds the user; wrong credentials are `UNAUTHORIZED` whichever part was wrong.
-#[client(mutation)]
+#[client(affects = [crate::profiles::current_user])]
 pub async fn login(
     ctx: RequestContext,
     /// The account's email address.
@@ -68,13 +68,13 @@ pub async fn login(
 }
 
 /// Signs out: the session is deleted and its cookie expired.
-#[client(mutation)]
+#[client(affects = [crate::profiles::current_user])]
 pub async fn logout(ctx: RequestContext) -> Result<(), MizanError> {
     ctx.sign_out().await
 }
 
 /// Signs out and redirects to `/`: a view function, usable from a plain HTML form.
-#[client(view)]
+#[client(view, affects = [crate::profiles::current_user])]
 pub async fn logout_redirect(ctx: RequestContext) -> Result<axum::response::Response, MizanError> {
     use axum::response::IntoResponse;
     ctx.sign_out().await?;

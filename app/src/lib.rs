@@ -6,13 +6,15 @@ pub mod accounts;
 pub mod demo;
 pub mod greeting;
 pub mod pages;
+pub mod profiles;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
+use mizan::MizanContext;
 
 /// The app's database migrations, run by the server at start.
 #[cfg(feature = "ssr")]
@@ -39,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The root component: metadata, stylesheet and routes.
+/// The root component: metadata, stylesheet, the contexts provider, header and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -52,12 +54,19 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/mizan.css"/>
         <Title text="mizan for Leptos"/>
-        <Router>
-            <main data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-                <Routes fallback=pages::NotFound>
-                    <Route path=StaticSegment("") view=pages::HomePage/>
-                </Routes>
-            </main>
-        </Router>
+        <MizanContext>
+            <Router>
+                <pages::SiteHeader/>
+                <main data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+                    <Routes fallback=pages::NotFound>
+                        <Route path=StaticSegment("") view=pages::HomePage/>
+                        <Route
+                            path=(StaticSegment("users"), ParamSegment("id"))
+                            view=pages::UserPage
+                        />
+                    </Routes>
+                </main>
+            </Router>
+        </MizanContext>
     }
 }

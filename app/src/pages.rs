@@ -1,6 +1,12 @@
 //! The example app's pages.
 
+mod header;
+mod users;
+
 use leptos::prelude::*;
+
+pub use header::SiteHeader;
+pub use users::UserPage;
 
 use mizan::MizanError;
 

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use app::accounts::store::SqliteUserStore;
 use axum::Extension;
 use mizan::server::{
-    AuthConfig, DatabaseError, JwtKeys, ListenError, Mizan, OriginPolicy, Registry, Settings,
-    SettingsError, TelemetryError, connect_database, init_tracing, registry::DuplicateFunction,
-    run_migrations, serve,
+    AuthConfig, DatabaseError, JwtKeys, ListenError, Manifest, Mizan, OriginPolicy, Registry,
+    Settings, SettingsError, TelemetryError, connect_database, init_tracing,
+    registry::DuplicateFunction, run_migrations, serve,
 };
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
@@ -49,6 +49,15 @@ pub enum ServerError {
     /// The listener failed.
     #[error("http: {0}")]
     Listen(#[from] ListenError),
+    /// The manifest file could not be written.
+    #[error("cannot write the manifest to {path}: {source}")]
+    WriteManifest {
+        /// Where.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Builds the whole HTTP app over an open, migrated pool: pages, server functions, static files
@@ -126,4 +135,23 @@ pub async fn run() -> Result<(), ServerError> {
     served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The Edge manifest of every linked `#[client]` function, as JSON: what
+/// `GET /api/mizan/manifest` serves, available without a running server or a database.
+pub fn manifest_json() -> Result<String, ServerError> {
+    Ok(Manifest::of(&Registry::collect()?).to_json())
+}
+
+/// `server export manifest --out FILE`: writes [`manifest_json`] to `path` (`-`: stdout).
+pub fn export_manifest(path: &std::path::Path) -> Result<(), ServerError> {
+    let json = manifest_json()? + "\n";
+    if path == std::path::Path::new("-") {
+        print!("{json}");
+        return Ok(());
+    }
+    std::fs::write(path, json).map_err(|source| ServerError::WriteManifest {
+        path: path.to_owned(),
+        source,
+    })
 }

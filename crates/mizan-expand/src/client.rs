@@ -23,9 +23,22 @@ pub enum Auth {
     Check(syn::Path),
 }
 
+/// Which instances of a context exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextScope {
+    /// `context = global`: one instance, no params, fetched for every page.
+    Global,
+    /// `context = local`: one instance per params value.
+    Local,
+}
+
 /// The options inside `#[client(...)]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
+    /// Declared a context (`context = global | local`).
+    pub context: Option<ContextScope>,
+    /// The contexts a successful call invalidates (`affects = [a, path::to::b]`).
+    pub affects: Vec<syn::Path>,
     /// The auth rule.
     pub auth: Auth,
     /// Declared a mutation.
@@ -36,13 +49,15 @@ pub struct Options {
     pub websocket: bool,
 }
 
-const OPTION_LIST: &str =
-    "`auth`, `auth = staff`, `auth = path::to::check`, `mutation`, `view`, `websocket`";
+const OPTION_LIST: &str = "`auth`, `auth = staff`, `auth = path::to::check`, `mutation`, `view`, \
+     `websocket`, `context = global`, `context = local`, `affects = [context, ...]`";
 
 /// Parses the attribute's arguments.
 pub fn parse_options(attr: TokenStream) -> syn::Result<Options> {
     let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
     let mut options = Options {
+        context: None,
+        affects: Vec::new(),
         auth: Auth::Public,
         mutation: false,
         view: false,
@@ -65,6 +80,17 @@ pub fn parse_options(attr: TokenStream) -> syn::Result<Options> {
         match (name.as_str(), &meta) {
             ("auth", Meta::Path(_)) => options.auth = Auth::SignedIn,
             ("auth", Meta::NameValue(nv)) => options.auth = parse_auth_value(&nv.value)?,
+            ("context", Meta::NameValue(nv)) => options.context = Some(parse_scope(&nv.value)?),
+            ("affects", Meta::NameValue(nv)) => options.affects = parse_affects(&nv.value)?,
+            ("context" | "affects", _) => {
+                return Err(syn::Error::new(
+                    meta.span(),
+                    format!(
+                        "`{name}` takes a value: `context = global`, `context = local`, \
+                         `affects = [context, ...]`"
+                    ),
+                ));
+            }
             ("mutation", Meta::Path(_)) => options.mutation = true,
             ("view", Meta::Path(_)) => options.view = true,
             ("websocket", Meta::Path(_)) => options.websocket = true,
@@ -88,7 +114,66 @@ pub fn parse_options(attr: TokenStream) -> syn::Result<Options> {
             "a function is either a `view` or a `mutation`, not both",
         ));
     }
+    if options.context.is_some() && (options.view || options.mutation) {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "a context reads data: it cannot also be a `view` or a `mutation`",
+        ));
+    }
+    if options.context.is_some() && !options.affects.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "a context cannot declare `affects`: only mutations and views invalidate contexts",
+        ));
+    }
     Ok(options)
+}
+
+fn parse_scope(value: &Expr) -> syn::Result<ContextScope> {
+    match value {
+        Expr::Path(path) if path.path.is_ident("global") => Ok(ContextScope::Global),
+        Expr::Path(path) if path.path.is_ident("local") => Ok(ContextScope::Local),
+        other => Err(syn::Error::new(
+            other.span(),
+            "`context = ...` takes `global` or `local`",
+        )),
+    }
+}
+
+fn parse_affects(value: &Expr) -> syn::Result<Vec<syn::Path>> {
+    let Expr::Array(array) = value else {
+        return Err(syn::Error::new(
+            value.span(),
+            "`affects = ...` takes a list of contexts: `affects = [user_profile, current_user]`",
+        ));
+    };
+    let mut paths: Vec<syn::Path> = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Path(path) if path.qself.is_none() => {
+                if paths.contains(&path.path) {
+                    return Err(syn::Error::new(
+                        element.span(),
+                        "this context is listed twice in `affects`",
+                    ));
+                }
+                paths.push(path.path.clone());
+            }
+            other => {
+                return Err(syn::Error::new(
+                    other.span(),
+                    "`affects` lists context functions by name or path, e.g. `user_profile`",
+                ));
+            }
+        }
+    }
+    if paths.is_empty() {
+        return Err(syn::Error::new(
+            value.span(),
+            "`affects = []` declares nothing; list the contexts the call changes or drop it",
+        ));
+    }
+    Ok(paths)
 }
 
 fn parse_auth_value(value: &Expr) -> syn::Result<Auth> {
@@ -300,9 +385,32 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let result = parse_options(attr).and_then(|options| {
         let item: ItemFn = syn::parse2(item)?;
         let shape = analyze(item)?;
+        check_context_shape(&options, &shape)?;
         Ok(generate(&options, &shape))
     });
     result.unwrap_or_else(syn::Error::into_compile_error)
+}
+
+/// A global context has no params; a local one has some; neither answers with a `Response`.
+fn check_context_shape(options: &Options, shape: &Shape) -> syn::Result<()> {
+    let span = shape.item.sig.ident.span();
+    match options.context {
+        Some(_) if shape.returns_response => Err(syn::Error::new(
+            span,
+            "a context returns data, not a `Response`",
+        )),
+        Some(ContextScope::Global) if !shape.params.is_empty() => Err(syn::Error::new(
+            shape.params[0].ident.span(),
+            "a global context takes no arguments (one instance per page); \
+             use `context = local` for a context with params",
+        )),
+        Some(ContextScope::Local) if shape.params.is_empty() => Err(syn::Error::new(
+            span,
+            "a local context has params that select its instance; \
+             without any, use `context = global`",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The generated items for a checked function.
@@ -336,6 +444,11 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
         .any(|p| p.attrs.iter().any(|a| a.path().is_ident("validate")));
 
     let validate_derive = has_rules.then(|| quote!(#[derive(::validator::Validate)]));
+    // A context's params identify its instance, so they compare.
+    let eq_derive = options
+        .context
+        .is_some()
+        .then(|| quote!(#[derive(::core::cmp::PartialEq)]));
     let validate_body = if has_rules {
         quote!(::mizan::validation::check(self))
     } else {
@@ -352,6 +465,7 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
             ::mizan::__private::schemars::JsonSchema,
         )]
         #validate_derive
+        #eq_derive
         #[serde(crate = "::mizan::__private::serde", deny_unknown_fields)]
         #[schemars(crate = "::mizan::__private::schemars")]
         #[allow(missing_docs)]
@@ -388,7 +502,9 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
     };
     let kind = if is_view {
         quote!(::mizan::server::FunctionKind::View)
-    } else if options.mutation {
+    } else if options.context.is_some() {
+        quote!(::mizan::server::FunctionKind::Context)
+    } else if options.mutation || !options.affects.is_empty() {
         quote!(::mizan::server::FunctionKind::Mutation)
     } else {
         quote!(::mizan::server::FunctionKind::Query)
@@ -414,6 +530,41 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
         }
     };
     let websocket = options.websocket;
+    let context_scope = match options.context {
+        None => quote!(::core::option::Option::None),
+        Some(ContextScope::Global) => {
+            quote!(::core::option::Option::Some(
+                ::mizan::server::ContextScope::Global
+            ))
+        }
+        Some(ContextScope::Local) => {
+            quote!(::core::option::Option::Some(
+                ::mizan::server::ContextScope::Local
+            ))
+        }
+    };
+    let param_defs = shape.params.iter().map(|p| {
+        let param_name = p.ident.to_string();
+        let ty = &p.ty;
+        let ty_text = quote!(#ty).to_string().replace(' ', "");
+        quote!(::mizan::server::ParamDef { name: #param_name, ty: #ty_text })
+    });
+    let affects = &options.affects;
+    // The function's name in the type namespace: `affects = [name]` resolves to it, and only a
+    // context implements `mizan::Context`, so naming anything else fails to compile.
+    let context_impl = options.context.map(|_| {
+        quote! {
+            impl ::mizan::Context for #name {
+                const NAME: &'static str = #name_text;
+            }
+        }
+    });
+    let marker = quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+        #context_impl
+    };
     let output_schema = if is_view {
         quote!(::core::option::Option::None)
     } else {
@@ -478,6 +629,9 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
             kind: #kind,
             endpoint: #endpoint,
             auth: #auth,
+            context: #context_scope,
+            params: &[#(#param_defs),*],
+            affects: &[#(<#affects as ::mizan::Context>::NAME),*],
             websocket: #websocket,
             doc: #doc,
             args_schema: #args_schema_fn,
@@ -496,6 +650,7 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
         let path_doc = format!("Where the view function `{name_text}` answers (`POST`).");
         return quote! {
             #args_struct
+            #marker
             #server_items
             #[doc = #path_doc]
             #vis const #path_const: &str = #endpoint;
@@ -510,9 +665,25 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
     // The caller keeps the return type as written, so the user's own imports stay in use.
     let return_type = &item.sig.output;
     let endpoint_doc = format!("The server_fn endpoint of [`{name_text}`] (`POST {endpoint}`).");
+    let client_call = if options.context.is_some() {
+        // Contexts are fetched in batches: everything asked for in one tick is one request.
+        quote!(::mizan::runtime::fetch_batched(#name_text, &args).await)
+    } else {
+        quote! {
+            let args = ::mizan::protocol::RawArgs::from_value(&args).map_err(|error| {
+                ::mizan::MizanError::bad_request(::std::format!("cannot encode the arguments: {error}"))
+            })?;
+            ::mizan::caller::accept_remote(#endpoint_fn(args).await?)
+        }
+    };
+    let hook = options
+        .context
+        .map(|scope| context_hook(scope, shape, &args_ty, output));
     quote! {
         #args_struct
+        #marker
         #server_items
+        #hook
 
         #[doc = #endpoint_doc]
         #[::leptos::server(
@@ -540,12 +711,50 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
             }
             #[cfg(not(feature = "ssr"))]
             {
-                let args = ::mizan::protocol::RawArgs::from_value(&args).map_err(|error| {
-                    ::mizan::MizanError::bad_request(::std::format!("cannot encode the arguments: {error}"))
-                })?;
-                ::mizan::caller::accept(#endpoint_fn(args).await?)
+                #client_call
             }
         }
+    }
+}
+
+/// `use_<name>(...)`: the Leptos hook of a context, params as values or signals.
+fn context_hook(scope: ContextScope, shape: &Shape, args_ty: &Ident, output: &Type) -> TokenStream {
+    let item = &shape.item;
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let name_text = name.to_string();
+    let hook = format_ident!("use_{}", name);
+    let idents: Vec<&Ident> = shape.params.iter().map(|p| &p.ident).collect();
+    let types: Vec<&Type> = shape.params.iter().map(|p| &p.ty).collect();
+    let doc = format!(
+        "The `{name_text}` context: server-rendered, hydrated without a request, refreshed when \
+         a call invalidates it."
+    );
+    match scope {
+        ContextScope::Global => quote! {
+            #[doc = #doc]
+            #vis fn #hook() -> ::mizan::hooks::ContextHandle<#output> {
+                ::mizan::hooks::use_global_context(#name_text, || #name())
+            }
+        },
+        ContextScope::Local => quote! {
+            #[doc = #doc]
+            #[doc = ""]
+            #[doc = "Each param takes a value or a signal; a new value fetches that instance."]
+            #vis fn #hook(
+                #(#idents: impl ::core::convert::Into<::leptos::prelude::Signal<#types>>),*
+            ) -> ::mizan::hooks::ContextHandle<#output> {
+                #(let #idents: ::leptos::prelude::Signal<#types> = #idents.into();)*
+                ::mizan::hooks::use_local_context(
+                    #name_text,
+                    move || #args_ty { #(#idents: ::leptos::prelude::Get::get(&#idents)),* },
+                    |args: #args_ty| {
+                        let #args_ty { #(#idents),* } = args;
+                        #name(#(#idents),*)
+                    },
+                )
+            }
+        },
     }
 }
 

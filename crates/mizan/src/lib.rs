@@ -9,7 +9,10 @@
 
 pub mod caller;
 pub mod error;
+pub mod hooks;
+pub mod invalidation;
 pub mod protocol;
+pub mod runtime;
 pub mod server_fn_error;
 pub mod validation;
 
@@ -17,8 +20,24 @@ pub mod validation;
 pub mod server;
 
 pub use error::{ErrorCode, FieldErrors, MizanError};
+pub use hooks::{ContextHandle, MizanContext};
+pub use invalidation::ContextKey;
 pub use mizan_macros::client;
 pub use validation::ValidateArgs;
+
+/// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.
+///
+/// The macro implements it on a type with the function's own name (types and functions live in
+/// separate namespaces), so `affects = [user_profile]` resolves to the context as written.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a context",
+    label = "`affects` lists only context functions",
+    note = "declare it with `#[client(context = global)]` or `#[client(context = local)]`"
+)]
+pub trait Context {
+    /// The context's name, the first part of its keys.
+    const NAME: &'static str;
+}
 
 /// Re-exports the generated code uses; not part of the public API.
 #[doc(hidden)]

@@ -36,6 +36,43 @@ pub struct CallRequest {
     pub args: RawArgs,
 }
 
+/// The batch endpoint: several reads in one request, each through the pipeline.
+pub const BATCH_PATH: &str = "/api/mizan/batch/";
+
+/// The Edge manifest: every function, context and invalidation edge (`GET`).
+pub const MANIFEST_PATH: &str = "/api/mizan/manifest";
+
+/// Most calls one batch may carry.
+pub const MAX_BATCH_CALLS: usize = 64;
+
+/// The body of `POST /api/mizan/batch/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// The calls, answered in the same order.
+    pub calls: Vec<CallRequest>,
+}
+
+/// The answer of `POST /api/mizan/batch/`: one outcome per call, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchResponse {
+    /// Each call's envelope or error.
+    pub results: Vec<BatchOutcome>,
+}
+
+/// One call's answer inside a batch: `{"result", "invalidate"}` or `{"error": {...}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BatchOutcome {
+    /// It succeeded.
+    Ok(Envelope),
+    /// It failed; the other calls are unaffected.
+    Err {
+        /// The error, as every endpoint spells it.
+        error: crate::error::MizanError,
+    },
+}
+
 /// A call's arguments as their raw JSON text: the pipeline decodes them once, straight into the
 /// function's argument struct, with no intermediate JSON tree. Defaults to `{}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

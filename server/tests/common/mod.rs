@@ -119,3 +119,33 @@ impl TestApp {
             .await
     }
 }
+
+/// Headers of a same-origin browser fetch.
+pub const SAME_ORIGIN: (&str, &str) = ("sec-fetch-site", "same-origin");
+
+/// Signs in through `login` and returns the session cookie pair.
+pub async fn sign_in(app: &TestApp, email: &str, password: &str, cookie: Option<&str>) -> String {
+    let mut headers = vec![SAME_ORIGIN];
+    if let Some(cookie) = cookie {
+        headers.push(("cookie", cookie));
+    }
+    let reply = app
+        .call(
+            "login",
+            serde_json::json!({"email": email, "password": password}),
+            &headers,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply
+        .session_cookie()
+        .expect("login sets the session cookie")
+}
+
+/// An `Authorization` value with a fresh token for `user_id`.
+pub fn bearer(user_id: i64) -> String {
+    let token = mizan::server::JwtKeys::from_secret(JWT_SECRET.as_bytes())
+        .issue(user_id, std::time::Duration::from_secs(60))
+        .expect("token");
+    format!("Bearer {token}")
+}

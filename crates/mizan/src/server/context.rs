@@ -6,7 +6,7 @@ use http::{Extensions, HeaderMap, request::Parts};
 use tower_sessions::Session;
 
 use super::auth::MizanUser;
-use crate::error::MizanError;
+use crate::{error::MizanError, invalidation::ContextKey};
 
 /// Session key holding the signed-in user's id.
 pub const SESSION_USER_KEY: &str = "mizan.user_id";
@@ -165,10 +165,18 @@ impl RequestContext {
         Ok(())
     }
 
-    /// Adds a context key for clients to refresh after this call succeeds.
-    pub fn invalidate(&self, key: impl Into<String>) {
-        if let Ok(mut keys) = self.inner.invalidations.lock() {
-            keys.push(key.into());
+    /// Adds a context key for clients to refresh after this call succeeds, on top of the ones
+    /// `affects = [...]` declares: `ctx.invalidate(ContextKey::whole("feed").with("user_id", 5))`.
+    pub fn invalidate(&self, key: ContextKey) {
+        self.push_invalidation(key.to_string());
+    }
+
+    /// Adds a key already in its canonical text form; a repeated key is kept once.
+    pub(crate) fn push_invalidation(&self, key: String) {
+        if let Ok(mut keys) = self.inner.invalidations.lock()
+            && !keys.contains(&key)
+        {
+            keys.push(key);
         }
     }
 

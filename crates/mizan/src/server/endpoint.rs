@@ -77,7 +77,7 @@ pub async fn call_in_process<A: Serialize, O: DeserializeOwned>(
     let envelope = data_envelope((def.invoke)(ctx, args).await?)?;
     if let Some(outer) = outer {
         for key in &envelope.invalidate {
-            outer.invalidate(key.clone());
+            outer.push_invalidation(key.clone());
         }
     }
     crate::caller::accept(envelope)

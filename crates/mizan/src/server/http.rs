@@ -8,21 +8,23 @@ use axum::{
     extract::{Request, State},
     middleware,
     response::{IntoResponse, Response},
-    routing::post,
+    routing::{get, post},
 };
 use http::{HeaderName, HeaderValue, StatusCode, header, request::Parts};
 
 use super::{
-    auth::AuthConfig,
+    auth::{AuthConfig, authenticate},
     context::RequestContext,
     csrf::{self, OriginPolicy},
+    graph::Manifest,
     pipeline::{Outcome, Output},
     registry::{FunctionDef, FunctionKind, Registry},
 };
 use crate::{
     error::MizanError,
     protocol::{
-        CALL_PATH, CallRequest, Envelope, INVALIDATE_HEADER, RawArgs, invalidate_header_value,
+        BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest, Envelope,
+        INVALIDATE_HEADER, MANIFEST_PATH, MAX_BATCH_CALLS, RawArgs, invalidate_header_value,
     },
 };
 
@@ -52,10 +54,14 @@ impl Mizan {
         &self.registry
     }
 
-    /// `POST /api/mizan/call/` and each view function's `POST /api/mizan/fn/<name>`. (Data
+    /// `POST /api/mizan/call/`, `POST /api/mizan/batch/`, `GET /api/mizan/manifest` and each
+    /// view function's `POST /api/mizan/fn/<name>`. (Data
     /// functions' own endpoints are server_fn routes, registered by `leptos_routes`.)
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        let mut router = Router::new().route(CALL_PATH, post(call));
+        let mut router = Router::new()
+            .route(CALL_PATH, post(call))
+            .route(BATCH_PATH, post(batch))
+            .route(MANIFEST_PATH, get(manifest));
         for def in self
             .registry
             .iter()
@@ -96,9 +102,80 @@ async fn call(State(registry): State<Arc<Registry>>, request: Request) -> Respon
     run(def, parts, call.args).await
 }
 
+/// Several reads in one request (what the client runtime sends when contexts refetch together):
+/// each call runs the whole pipeline as the same user, concurrently, and fails on its own.
+async fn batch(State(registry): State<Arc<Registry>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let batch = match read_json::<BatchRequest>(body).await {
+        Ok(batch) => batch,
+        Err(error) => return error_response(&error),
+    };
+    if batch.calls.len() > MAX_BATCH_CALLS {
+        return error_response(&MizanError::bad_request(format!(
+            "a batch carries at most {MAX_BATCH_CALLS} calls, not {}",
+            batch.calls.len()
+        )));
+    }
+    let ctx = RequestContext::from_parts(parts);
+    // One user resolution for the whole batch; every call's context copies it.
+    if let Err(error) = authenticate(&ctx).await {
+        return error_response(&error);
+    }
+    let calls = batch.calls.into_iter().map(|call| {
+        let ctx = ctx.for_nested_call();
+        let registry = &registry;
+        async move {
+            let def = match registry.get(&call.function) {
+                Some(def) if matches!(def.kind, FunctionKind::Query | FunctionKind::Context) => def,
+                Some(_) => {
+                    return Err(MizanError::bad_request(format!(
+                        "`{}` changes data or answers with a page; only queries and contexts \
+                         are batched",
+                        call.function
+                    )));
+                }
+                None => {
+                    return Err(MizanError::not_found(format!(
+                        "no function named `{}`",
+                        call.function
+                    )));
+                }
+            };
+            (def.invoke)(ctx, call.args).await
+        }
+    });
+    let results = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|result| match result {
+            Ok(Outcome {
+                output: Output::Data(result),
+                invalidate,
+            }) => BatchOutcome::Ok(Envelope { result, invalidate }),
+            Ok(Outcome {
+                output: Output::View(_),
+                ..
+            }) => BatchOutcome::Err {
+                error: MizanError::not_implemented("views are not batched"),
+            },
+            Err(error) => BatchOutcome::Err { error },
+        })
+        .collect();
+    let mut response = Json(BatchResponse { results }).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The Edge manifest of the functions this server serves.
+async fn manifest(State(registry): State<Arc<Registry>>) -> Response {
+    Json(Manifest::of(&registry)).into_response()
+}
+
 async fn view(def: &'static FunctionDef, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let args = match read_view_args(&parts, body).await {
+    let args = match read_view_args(def, &parts, body).await {
         Ok(args) => args,
         Err(error) => return error_response(&error),
     };
@@ -163,8 +240,37 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, Miza
     })
 }
 
+/// A form field as the JSON the parameter's type decodes from: form values are all text, so
+/// numbers and booleans are read by the declared type (a field that does not parse stays text and
+/// fails decoding with the field named).
+fn form_value(def: &FunctionDef, name: &str, text: String) -> serde_json::Value {
+    use serde_json::Value;
+    let ty = def.params.iter().find(|p| p.name == name).map(|p| p.ty);
+    let parsed = match ty {
+        Some("i8" | "i16" | "i32" | "i64" | "isize") => {
+            text.trim().parse::<i64>().ok().map(Value::from)
+        }
+        Some("u8" | "u16" | "u32" | "u64" | "usize") => {
+            text.trim().parse::<u64>().ok().map(Value::from)
+        }
+        Some("f32" | "f64") => text.trim().parse::<f64>().ok().map(Value::from),
+        // A checked checkbox sends `on`; an unchecked one sends nothing.
+        Some("bool") => match text.as_str() {
+            "true" | "on" => Some(Value::Bool(true)),
+            "false" | "off" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    };
+    parsed.unwrap_or(Value::String(text))
+}
+
 /// A view is often posted by a plain HTML form: accept an empty body, JSON, or form fields.
-async fn read_view_args(parts: &Parts, body: Body) -> Result<RawArgs, MizanError> {
+async fn read_view_args(
+    def: &FunctionDef,
+    parts: &Parts,
+    body: Body,
+) -> Result<RawArgs, MizanError> {
     let bytes = read_bytes(body).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(RawArgs::empty());
@@ -179,7 +285,10 @@ async fn read_view_args(parts: &Parts, body: Body) -> Result<RawArgs, MizanError
             .map_err(|error| MizanError::bad_request(format!("malformed form body: {error}")))?;
         let fields: serde_json::Map<String, serde_json::Value> = fields
             .into_iter()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .map(|(name, text)| {
+                let value = form_value(def, &name, text);
+                (name, value)
+            })
             .collect();
         return RawArgs::from_value(&fields)
             .map_err(|error| MizanError::bad_request(format!("malformed form body: {error}")));

@@ -6,6 +6,7 @@ pub mod context;
 pub mod csrf;
 pub mod database;
 pub mod endpoint;
+pub mod graph;
 pub mod http;
 pub mod listen;
 pub mod pipeline;
@@ -17,9 +18,12 @@ pub use auth::{AuthConfig, JwtKeys, MizanUser, UserStore, hash_password, verify_
 pub use context::{AuthMethod, RequestContext};
 pub use csrf::OriginPolicy;
 pub use database::{DatabaseError, connect_database, run_migrations};
+pub use graph::{Edge, Manifest};
 pub use http::Mizan;
 pub use listen::{BoundListener, ListenError, serve, shutdown_signal};
 pub use pipeline::{Data, Outcome, Output};
-pub use registry::{AuthRule, FunctionDef, FunctionKind, FunctionRef, Registry};
+pub use registry::{
+    AuthRule, ContextScope, FunctionDef, FunctionKind, FunctionRef, ParamDef, Registry,
+};
 pub use settings::{Settings, SettingsError};
 pub use telemetry::{TelemetryError, init_tracing};

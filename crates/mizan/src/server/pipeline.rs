@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 use super::{
     auth::{authenticate, authorize},
     context::RequestContext,
+    graph,
     registry::FunctionDef,
 };
 use crate::{
@@ -79,7 +80,7 @@ pub async fn execute<A, O, F, Fut>(
     run: F,
 ) -> Result<Outcome, MizanError>
 where
-    A: DeserializeOwned + ValidateArgs,
+    A: DeserializeOwned + Serialize + ValidateArgs,
     O: IntoOutput,
     F: FnOnce(RequestContext, A) -> Fut,
     Fut: Future<Output = Result<O, MizanError>>,
@@ -88,6 +89,12 @@ where
     args.validate_args()?;
     authenticate(&ctx).await?;
     authorize(&def.auth, &ctx).await?;
+    // The values that scope `affects` keys, read before the body takes the arguments.
+    let scope_values = if def.affects.is_empty() {
+        None
+    } else {
+        serde_json::to_value(&args).ok()
+    };
     let body = AssertUnwindSafe(run(ctx.clone(), args)).catch_unwind();
     let result = CURRENT_CALL
         .scope(ctx.clone(), body)
@@ -104,10 +111,13 @@ where
     let output = result
         .map_err(|error| log_internal(def, error))?
         .into_output()?;
-    Ok(Outcome {
-        output,
-        invalidate: ctx.take_invalidations(),
-    })
+    let mut invalidate = graph::declared_keys(def, scope_values.as_ref());
+    for key in ctx.take_invalidations() {
+        if !invalidate.contains(&key) {
+            invalidate.push(key);
+        }
+    }
+    Ok(Outcome { output, invalidate })
 }
 
 /// Decodes a JSON arguments object into the function's argument struct, naming the bad field.

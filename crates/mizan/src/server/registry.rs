@@ -1,6 +1,6 @@
 //! The function registry: every `#[client]` function, collected at link time with `inventory`.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::OnceLock};
 
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -16,8 +16,30 @@ pub enum FunctionKind {
     Query,
     /// Changes data (declared with `#[client(mutation)]`, or implied by `affects`).
     Mutation,
+    /// Data pages render and keep live (`#[client(context = global | local)]`).
+    Context,
     /// Returns an HTTP response (redirect, HTML, file) passed through as is; no generated hook.
     View,
+}
+
+/// Which instances of a context exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextScope {
+    /// One instance, no params.
+    Global,
+    /// One instance per params value.
+    Local,
+}
+
+/// One wire argument of a function: its name and its Rust type as written (spaces removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ParamDef {
+    /// The argument's name, its key in the arguments object.
+    pub name: &'static str,
+    /// Its type as written, e.g. `i64`; scoping compares types by this text.
+    #[serde(rename = "type")]
+    pub ty: &'static str,
 }
 
 /// A custom authorization check: allow (`Ok`) or refuse with the error to answer.
@@ -75,6 +97,12 @@ pub struct FunctionDef {
     pub endpoint: &'static str,
     /// Who may call it.
     pub auth: AuthRule,
+    /// Global or local, for contexts.
+    pub context: Option<ContextScope>,
+    /// The wire arguments, in declaration order.
+    pub params: &'static [ParamDef],
+    /// The contexts a successful call invalidates (`affects = [...]`), by name.
+    pub affects: &'static [&'static str],
     /// Also callable over the WebSocket multiplex.
     pub websocket: bool,
     /// The function's doc comment.
@@ -94,6 +122,9 @@ impl std::fmt::Debug for FunctionDef {
             .field("kind", &self.kind)
             .field("endpoint", &self.endpoint)
             .field("auth", &self.auth)
+            .field("context", &self.context)
+            .field("params", &self.params)
+            .field("affects", &self.affects)
             .field("websocket", &self.websocket)
             .finish_non_exhaustive()
     }
@@ -110,6 +141,21 @@ inventory::collect!(FunctionRef);
 pub struct DuplicateFunction {
     /// The name.
     pub name: &'static str,
+}
+
+/// The linked function called `name`, whatever registry the server built: what the pipeline
+/// consults to scope `affects`, which only names linked contexts (the compiler checked them).
+pub(crate) fn linked(name: &str) -> Option<&'static FunctionDef> {
+    static LINKED: OnceLock<BTreeMap<&'static str, &'static FunctionDef>> = OnceLock::new();
+    LINKED
+        .get_or_init(|| {
+            inventory::iter::<FunctionRef>
+                .into_iter()
+                .map(|r| (r.0.name, r.0))
+                .collect()
+        })
+        .get(name)
+        .copied()
 }
 
 /// All registered functions by name.

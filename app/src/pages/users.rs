@@ -1,0 +1,77 @@
+//! `/users/:id`: a user's profile (a local context) and a rename form whose mutation refreshes the
+//! profile and the site header, and nothing else.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::profiles::{update_name, use_user_profile};
+
+/// The profile page.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    // Not a number: id 0, which no user has, so the page shows NOT_FOUND like any unknown id.
+    let user_id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let profile = use_user_profile(user_id);
+
+    let new_name = RwSignal::new(String::new());
+    let error = RwSignal::new(String::new());
+    let rename = Action::new(move |(user_id, name): &(i64, String)| {
+        let (user_id, name) = (*user_id, name.clone());
+        async move {
+            match update_name(user_id, name).await {
+                Ok(_) => {
+                    error.set(String::new());
+                    new_name.set(String::new());
+                }
+                Err(failure) => error.set(failure.to_string()),
+            }
+        }
+    });
+
+    view! {
+        <section class="card">
+            <Transition fallback=|| view! { <p>"Loading the profile…"</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(profile) => view! {
+                            <h1 data-testid="profile-name">{profile.name}</h1>
+                            <p data-testid="profile-email">{profile.email}</p>
+                        }
+                        .into_any(),
+                        Err(failure) => view! {
+                            <h1>"No such user"</h1>
+                            <p data-testid="profile-error">{failure.to_string()}</p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="refreshing" aria-live="polite">
+                {move || if profile.is_refreshing() { "Refreshing…" } else { "" }}
+            </p>
+        </section>
+        <section class="card">
+            <h2>"Rename"</h2>
+            <form on:submit=move |event| {
+                event.prevent_default();
+                rename.dispatch((user_id.get_untracked(), new_name.get_untracked()));
+            }>
+                <label>
+                    "New name "
+                    <input data-testid="rename-input" maxlength="100" bind:value=new_name/>
+                </label>
+                <button data-testid="rename-submit" type="submit" disabled=move || rename.pending().get()>
+                    "Rename"
+                </button>
+            </form>
+            <p class="error" data-testid="error-message" role="alert">{move || error.get()}</p>
+        </section>
+    }
+}

@@ -1,0 +1,137 @@
+//! Profiles of the example app: the contexts pages render (`current_user`, `user_profile`) and the
+//! mutation that changes them (`update_name`), scoped by its own arguments.
+
+#[cfg(feature = "ssr")]
+use mizan::server::RequestContext;
+use mizan::{MizanError, client};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::accounts::store::{AppUser, db_error};
+
+/// Who is looking at the page (anonymous visitors too).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CurrentUser {
+    /// Whether someone is signed in.
+    pub is_authenticated: bool,
+    /// Their email address, when signed in.
+    pub email: Option<String>,
+    /// Their display name, when signed in.
+    pub name: Option<String>,
+    /// Whether they are staff.
+    pub is_staff: bool,
+}
+
+/// A user's public profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UserProfile {
+    /// The user's id.
+    pub user_id: i64,
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+}
+
+/// The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and
+/// renames of oneself.
+#[client(context = global)]
+pub async fn current_user(ctx: RequestContext) -> Result<CurrentUser, MizanError> {
+    Ok(match ctx.user_as::<AppUser>() {
+        Some(user) => CurrentUser {
+            is_authenticated: true,
+            email: Some(user.email.clone()),
+            name: Some(user.name.clone()),
+            is_staff: user.is_staff,
+        },
+        None => CurrentUser {
+            is_authenticated: false,
+            email: None,
+            name: None,
+            is_staff: false,
+        },
+    })
+}
+
+/// One user's profile; `NOT_FOUND` when there is no such user.
+#[client(context = local)]
+pub async fn user_profile(ctx: RequestContext, user_id: i64) -> Result<UserProfile, MizanError> {
+    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    load_profile(&pool, user_id).await
+}
+
+/// Renames a user. People may rename themselves, staff anyone (`FORBIDDEN` otherwise). Refreshes
+/// that user's profile (only that one: `user_id` scopes the key) and the header.
+#[client(auth, affects = [user_profile, current_user])]
+pub async fn update_name(
+    ctx: RequestContext,
+    /// Whose name.
+    user_id: i64,
+    /// The new name.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    name: String,
+) -> Result<UserProfile, MizanError> {
+    let allowed = ctx
+        .user()
+        .is_some_and(|user| user.id() == user_id || user.is_staff());
+    if !allowed {
+        return Err(MizanError::forbidden("you may rename only yourself"));
+    }
+    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let changed = sqlx::query("UPDATE users SET name = ? WHERE id = ?")
+        .bind(name.trim())
+        .bind(user_id)
+        .execute(&pool)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+    if changed == 0 {
+        return Err(MizanError::not_found(format!("no user with id {user_id}")));
+    }
+    load_profile(&pool, user_id).await
+}
+
+/// Renames the signed-in user. It has no `user_id` argument, so nothing scopes its `affects`:
+/// every `user_profile` instance refreshes (the server cannot tell which one shows this user).
+#[client(auth, affects = [user_profile, current_user])]
+pub async fn update_my_name(
+    ctx: RequestContext,
+    /// The new name.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    name: String,
+) -> Result<UserProfile, MizanError> {
+    let user_id = ctx.user_id().ok_or_else(MizanError::internal)?;
+    update_name(user_id, name).await
+}
+
+/// The rename form without JavaScript: a view function that renames, then redirects back to the
+/// profile. Same rule and same scoped invalidation as [`update_name`], on the view path.
+#[client(view, auth, affects = [user_profile, current_user])]
+pub async fn rename_form(
+    /// Whose name.
+    user_id: i64,
+    /// The new name.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    name: String,
+) -> Result<axum::response::Response, MizanError> {
+    use axum::response::IntoResponse;
+    update_name(user_id, name).await?;
+    Ok(axum::response::Redirect::to(&format!("/users/{user_id}")).into_response())
+}
+
+#[cfg(feature = "ssr")]
+async fn load_profile(pool: &sqlx::SqlitePool, user_id: i64) -> Result<UserProfile, MizanError> {
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, email FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_error)?;
+    row.map(|(user_id, name, email)| UserProfile {
+        user_id,
+        name,
+        email,
+    })
+    .ok_or_else(|| MizanError::not_found(format!("no user with id {user_id}")))
+}

@@ -1,0 +1,204 @@
+//! Leptos integration of contexts: `<MizanContext>`, the body every generated `use_<context>`
+//! hook shares, and the [`ContextHandle`] it returns.
+//!
+//! A context is a Leptos `Resource`: during SSR its function runs in-process and the value is
+//! serialized into the page; hydration reads it back without a request. In the browser each live
+//! instance is registered with the [`runtime`](crate::runtime), which refetches it when a call
+//! invalidates a key that covers it.
+
+use std::{
+    any::Any,
+    collections::HashMap,
+    future::{Future, IntoFuture},
+    sync::{Arc, Mutex},
+};
+
+use leptos::prelude::*;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::error::MizanError;
+
+/// The instances of global contexts, one per page, owned by `<MizanContext>`.
+#[derive(Clone)]
+struct Globals {
+    owner: Owner,
+    handles: Arc<Mutex<HashMap<&'static str, Box<dyn Any + Send + Sync>>>>,
+}
+
+/// The one provider an app wraps its root in: global contexts live (and are shared) under it.
+#[component]
+pub fn MizanContext(children: Children) -> impl IntoView {
+    provide_context(Globals {
+        owner: Owner::current().unwrap_or_default(),
+        handles: Arc::default(),
+    });
+    children()
+}
+
+/// A context instance on the page: its value (or error), and whether it is loading.
+///
+/// Read it inside `<Suspense>` or `<Transition>` (with `.get()`, or `.await` in a `Suspend`) so
+/// the server waits for it before sending the HTML. While a refetch runs, the previous value
+/// stays readable.
+pub struct ContextHandle<T: Send + Sync + 'static> {
+    resource: Resource<Result<T, MizanError>>,
+    refreshing: RwSignal<bool>,
+}
+
+impl<T: Send + Sync + 'static> Clone for ContextHandle<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for ContextHandle<T> {}
+
+impl<T> ContextHandle<T>
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    /// The latest value or error; `None` until the first one arrives. Tracked.
+    pub fn get(&self) -> Option<Result<T, MizanError>> {
+        self.resource.get()
+    }
+
+    /// The latest value, when the latest fetch succeeded. Tracked.
+    pub fn data(&self) -> Option<T> {
+        self.get().and_then(Result::ok)
+    }
+
+    /// The latest error, when the latest fetch failed. Tracked.
+    pub fn error(&self) -> Option<MizanError> {
+        self.get().and_then(Result::err)
+    }
+
+    /// No value yet (the first fetch is running). Tracked.
+    pub fn is_loading(&self) -> bool {
+        self.resource.with(Option::is_none)
+    }
+
+    /// A refetch after an invalidation is running; the previous value is still shown. Tracked.
+    pub fn is_refreshing(&self) -> bool {
+        self.refreshing.get()
+    }
+
+    /// Refetches now.
+    pub fn refetch(&self) {
+        self.refreshing.set(true);
+        self.resource.refetch();
+    }
+
+    /// The underlying Leptos resource.
+    pub fn resource(&self) -> Resource<Result<T, MizanError>> {
+        self.resource
+    }
+}
+
+impl<T> IntoFuture for ContextHandle<T>
+where
+    T: Clone + Send + Sync + 'static,
+{
+    type Output = Result<T, MizanError>;
+    type IntoFuture = <Resource<Result<T, MizanError>> as IntoFuture>::IntoFuture;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.resource.into_future()
+    }
+}
+
+/// The body of a generated `use_<context>(params...)` hook: one instance per call, following
+/// `args` (a new value fetches the new instance).
+pub fn use_local_context<A, T, F, Fut>(
+    name: &'static str,
+    args: impl Fn() -> A + Send + Sync + 'static,
+    fetch: F,
+) -> ContextHandle<T>
+where
+    A: Serialize + PartialEq + Clone + Send + Sync + 'static,
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    F: Fn(A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, MizanError>> + Send + 'static,
+{
+    let refreshing = RwSignal::new(false);
+    let args = Arc::new(args);
+    let source = {
+        let args = Arc::clone(&args);
+        move || args()
+    };
+    let resource = Resource::new(source, move |args| {
+        let pending = fetch(args);
+        async move {
+            let result = pending.await;
+            refreshing.try_set(false);
+            result
+        }
+    });
+    #[cfg(not(feature = "ssr"))]
+    register_live(name, args, resource, refreshing);
+    #[cfg(feature = "ssr")]
+    let _ = (name, args);
+    ContextHandle {
+        resource,
+        refreshing,
+    }
+}
+
+/// The body of a generated `use_<context>()` hook for a global context: the page's one instance,
+/// created under `<MizanContext>` on first use and shared by every later call.
+pub fn use_global_context<T, F, Fut>(name: &'static str, fetch: F) -> ContextHandle<T>
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, MizanError>> + Send + 'static,
+{
+    let Some(globals) = use_context::<Globals>() else {
+        tracing::warn!(
+            context = name,
+            "no <MizanContext> above this component: the global context is not shared"
+        );
+        return use_local_context(name, || (), move |()| fetch());
+    };
+    let existing = globals.handles.lock().ok().and_then(|handles| {
+        handles
+            .get(name)
+            .and_then(|handle| handle.downcast_ref::<ContextHandle<T>>())
+            .copied()
+    });
+    if let Some(handle) = existing {
+        return handle;
+    }
+    let handle = globals
+        .owner
+        .with(|| use_local_context(name, || (), move |()| fetch()));
+    if let Ok(mut handles) = globals.handles.lock() {
+        handles.insert(name, Box::new(handle));
+    }
+    handle
+}
+
+/// Makes an instance refetchable by invalidation keys while its owner lives.
+#[cfg(not(feature = "ssr"))]
+fn register_live<A, T>(
+    name: &'static str,
+    args: Arc<impl Fn() -> A + Send + Sync + 'static>,
+    resource: Resource<Result<T, MizanError>>,
+    refreshing: RwSignal<bool>,
+) where
+    A: Serialize + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    use std::rc::Rc;
+
+    let params = Box::new(move || {
+        untrack(|| serde_json::to_value(args()))
+            .ok()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .unwrap_or_default()
+    });
+    let refresh = Rc::new(move || {
+        refreshing.try_set(true);
+        resource.refetch();
+    });
+    let id = crate::runtime::register(name, params, refresh);
+    on_cleanup(move || crate::runtime::unregister(id));
+}

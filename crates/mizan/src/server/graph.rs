@@ -1,0 +1,164 @@
+//! The invalidation graph: which contexts a mutation affects, the params that scope each edge,
+//! the keys a successful call produces, and the Edge manifest that publishes all of it.
+//!
+//! The scoping rule: a context param is a scope of the edge when the mutation has an argument of
+//! the same name and the same type (as written). A successful call then invalidates the context
+//! instances whose scope params equal the call's argument values; an edge with no scope params
+//! invalidates the whole context.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::registry::{ContextScope, FunctionDef, FunctionKind, ParamDef, Registry, linked};
+use crate::invalidation::ContextKey;
+
+/// Version of the manifest's JSON shape.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// One edge: `mutation` invalidates `context`, scoped by these params (empty: all instances).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// The mutation or view function.
+    pub from: &'static str,
+    /// The context it affects.
+    pub to: &'static str,
+    /// Params of the context that the mutation's arguments of the same name and type fill.
+    pub scope: Vec<&'static str>,
+}
+
+/// The edges out of `def`, in its `affects` order.
+pub fn edges_of(def: &FunctionDef) -> Vec<Edge> {
+    def.affects
+        .iter()
+        .map(|&context| Edge {
+            from: def.name,
+            to: context,
+            scope: linked(context)
+                .map(|target| scope_params(def.params, target.params))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn scope_params(from: &[ParamDef], to: &'static [ParamDef]) -> Vec<&'static str> {
+    to.iter()
+        .filter(|param| from.contains(param))
+        .map(|param| param.name)
+        .collect()
+}
+
+/// The keys `def`'s `affects` declares for a call with these arguments (an object, as sent).
+pub(crate) fn declared_keys(def: &FunctionDef, args: Option<&Value>) -> Vec<String> {
+    edges_of(def)
+        .into_iter()
+        .map(|edge| {
+            let mut key = ContextKey::whole(edge.to);
+            for param in edge.scope {
+                match args.and_then(|args| args.get(param)) {
+                    Some(value) => key = key.with(param, value.clone()),
+                    // Arguments we cannot read (renamed on the wire) widen to the whole context.
+                    None => return ContextKey::whole(edge.to),
+                }
+            }
+            key
+        })
+        .map(|key| key.to_string())
+        .collect()
+}
+
+/// The Edge manifest: every function, context and edge of a registry (`GET /api/mizan/manifest`,
+/// `server export manifest`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`].
+    pub version: u32,
+    /// Every function, by name.
+    pub functions: Vec<FunctionEntry>,
+    /// Every context, by name.
+    pub contexts: Vec<ContextEntry>,
+    /// Every mutation → context edge.
+    pub edges: Vec<Edge>,
+}
+
+/// A function in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionEntry {
+    /// Call name.
+    pub name: &'static str,
+    /// `query`, `mutation`, `context` or `view`.
+    pub kind: FunctionKind,
+    /// Its own endpoint.
+    pub endpoint: &'static str,
+    /// `none`, `user`, `staff` or a check's path.
+    pub auth: &'static str,
+    /// Flags.
+    pub flags: Flags,
+    /// Wire arguments.
+    pub params: &'static [ParamDef],
+    /// Contexts it invalidates.
+    pub affects: &'static [&'static str],
+}
+
+/// A function's flags.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flags {
+    /// Callable over the WebSocket multiplex.
+    pub websocket: bool,
+}
+
+/// A context in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextEntry {
+    /// Its name, the first part of its keys.
+    pub name: &'static str,
+    /// `global` or `local`.
+    pub scope: ContextScope,
+    /// Its params, the rest of its keys.
+    pub params: &'static [ParamDef],
+    /// Who may read it.
+    pub auth: &'static str,
+}
+
+impl Manifest {
+    /// The manifest of `registry`.
+    pub fn of(registry: &Registry) -> Self {
+        let functions = registry
+            .iter()
+            .map(|def| FunctionEntry {
+                name: def.name,
+                kind: def.kind,
+                endpoint: def.endpoint,
+                auth: def.auth.label(),
+                flags: Flags {
+                    websocket: def.websocket,
+                },
+                params: def.params,
+                affects: def.affects,
+            })
+            .collect();
+        let contexts = registry
+            .iter()
+            .filter_map(|def| {
+                def.context.map(|scope| ContextEntry {
+                    name: def.name,
+                    scope,
+                    params: def.params,
+                    auth: def.auth.label(),
+                })
+            })
+            .collect();
+        let edges = registry.iter().flat_map(edges_of).collect();
+        Self {
+            version: MANIFEST_VERSION,
+            functions,
+            contexts,
+            edges,
+        }
+    }
+
+    /// Pretty JSON, as written to `mizan.manifest.json`.
+    pub fn to_json(&self) -> String {
+        // A manifest holds strings, booleans and numbers only, which always serialize.
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
