@@ -54,6 +54,8 @@ test('signing in sets a session the next calls use; the view path signs out', as
     await page.getByTestId('login-password').fill('alice-password');
     await page.getByTestId('login-submit').click();
     await waitForText(page, 'whoami', 'Signed in as alice@example.com');
+    // `login` affects `current_user`: the header follows without a reload.
+    await waitForText(page, 'current-user', 'Signed in as Alice');
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'mizan_session');
     assert.ok(session, 'the session cookie is set');
@@ -67,6 +69,7 @@ test('signing in sets a session the next calls use; the view path signs out', as
     // A plain HTML form posting to the view function: redirected home, signed out.
     await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByTestId('logout-submit').click()]);
     await waitForHydration(page);
+    await waitForText(page, 'current-user', 'Not signed in');
     await page.getByTestId('whoami-submit').click();
     await waitForText(page, 'error-message', 'UNAUTHORIZED');
     assert.deepEqual(unexpectedProblems(problems, 401), []);
@@ -97,5 +100,5 @@ test('the view path answers with its own response and mizan headers', async () =
   assert.equal(response.status, 303);
   assert.equal(response.headers.get('location'), '/');
   assert.equal(response.headers.get('cache-control'), 'no-store');
-  assert.equal(response.headers.get('x-mizan-invalidate'), '[]');
+  assert.equal(response.headers.get('x-mizan-invalidate'), '["current_user"]');
 });

@@ -61,7 +61,7 @@ pub struct BatchResponse {
 }
 
 /// One call's answer inside a batch: `{"result", "invalidate"}` or `{"error": {...}}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum BatchOutcome {
     /// It succeeded.
@@ -71,6 +71,39 @@ pub enum BatchOutcome {
         /// The error, as every endpoint spells it.
         error: crate::error::MizanError,
     },
+}
+
+// Read by field rather than `untagged`: serde buffers untagged input, and a raw `result` cannot
+// be read back from that buffer.
+impl<'de> Deserialize<'de> for BatchOutcome {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        fn present<'de, D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Box<RawValue>>, D::Error> {
+            // `null` is a result too (a function returning `()`), so not `Option`'s own rule.
+            Box::<RawValue>::deserialize(deserializer).map(Some)
+        }
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(default, deserialize_with = "present")]
+            result: Option<Box<RawValue>>,
+            #[serde(default)]
+            invalidate: Vec<String>,
+            #[serde(default)]
+            error: Option<crate::error::MizanError>,
+        }
+        let wire = Wire::deserialize(deserializer)?;
+        match (wire.error, wire.result) {
+            (Some(error), _) => Ok(Self::Err { error }),
+            (None, Some(result)) => Ok(Self::Ok(Envelope {
+                result,
+                invalidate: wire.invalidate,
+            })),
+            (None, None) => Err(serde::de::Error::custom(
+                "a batch outcome has either `result` or `error`",
+            )),
+        }
+    }
 }
 
 /// A call's arguments as their raw JSON text: the pipeline decodes them once, straight into the
@@ -112,6 +145,23 @@ pub fn invalidate_header_value(keys: &[String]) -> String {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
+    use super::{BatchOutcome, BatchResponse};
+
+    #[test]
+    fn batch_outcomes_read_back_results_errors_and_null() {
+        let text = r#"{"results":[{"result":{"a":[1,2]},"invalidate":["k"]},{"result":null,"invalidate":[]},{"error":{"code":"NOT_FOUND","message":"no","details":null}}]}"#;
+        let response: BatchResponse = serde_json::from_str(text).expect("valid");
+        assert!(
+            matches!(&response.results[0], BatchOutcome::Ok(e) if e.result.get() == r#"{"a":[1,2]}"# && e.invalidate == ["k"])
+        );
+        assert!(matches!(&response.results[1], BatchOutcome::Ok(e) if e.result.get() == "null"));
+        assert!(
+            matches!(&response.results[2], BatchOutcome::Err { error } if error.code == crate::error::ErrorCode::NotFound)
+        );
+        assert_eq!(serde_json::to_string(&response).expect("serialize"), text);
+        assert!(serde_json::from_str::<BatchOutcome>("{}").is_err());
+    }
+
     #[test]
     fn the_macro_generates_endpoints_under_the_protocol_prefix() {
         assert_eq!(

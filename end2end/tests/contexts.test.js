@@ -1,0 +1,118 @@
+// Contexts end to end: /users/:id arrives rendered with its two contexts, hydrates without asking
+// the server for them, and a rename refreshes exactly the profile and the header, in one request.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  baseUrl,
+  newWatchedPage,
+  unexpectedProblems,
+  useBrowser,
+  waitForHydration,
+  waitForText,
+} from './browser.js';
+
+const browser = useBrowser();
+
+/** A watched page whose browser context is signed in as alice (the cookie is shared). */
+async function signedInAsAlice() {
+  const watched = await newWatchedPage(browser());
+  const login = await watched.context.request.post(`${baseUrl}/api/mizan/call/`, {
+    data: { fn: 'login', args: { email: 'alice@example.com', password: 'alice-password' } },
+  });
+  assert.equal(login.status(), 200);
+  return watched;
+}
+
+const apiRequests = (responses) =>
+  responses.map((r) => new URL(r.url()).pathname).filter((path) => path.startsWith('/api/'));
+
+test('/users/1 arrives with the profile and the current user in its HTML and hydrates without a request', async () => {
+  const { context, page, problems, responses } = await signedInAsAlice();
+  try {
+    const html = await (await context.request.get(`${baseUrl}/users/1`)).text();
+    assert.match(html, /data-testid="profile-name"[^>]*>Alice</);
+    assert.match(html, /Signed in as Alice/);
+
+    await page.goto(`${baseUrl}/users/1`);
+    await waitForHydration(page);
+    // Give a stray fetch time to show up before asserting there was none.
+    await page.waitForTimeout(500);
+    assert.equal(await page.getByTestId('profile-name').textContent(), 'Alice');
+    assert.match(await page.getByTestId('current-user').textContent(), /Signed in as Alice/);
+    assert.deepEqual(apiRequests(responses), []);
+    assert.deepEqual(unexpectedProblems(problems), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('renaming yourself refreshes the profile and the header without a reload, in one refetch request', async () => {
+  const { context, page, problems, responses } = await signedInAsAlice();
+  try {
+    await page.goto(`${baseUrl}/users/1`);
+    await waitForHydration(page);
+    await page.evaluate(() => {
+      window.__sameDocument = true;
+    });
+    const name = `Alice ${Date.now()}`;
+    const mutation = page.waitForResponse((r) => r.url().endsWith('/api/mizan/fn/update_name'));
+    const refetch = page.waitForRequest((r) => r.url().endsWith('/api/mizan/batch/'));
+    await page.getByTestId('rename-input').fill(name);
+    await page.getByTestId('rename-submit').click();
+
+    const answered = await mutation;
+    assert.equal(answered.status(), 200);
+    const expectedKeys = ['user_profile:{"user_id":1}', 'current_user'];
+    assert.deepEqual(JSON.parse(answered.headers()['x-mizan-invalidate']), expectedKeys);
+    assert.deepEqual((await answered.json()).invalidate, expectedKeys);
+
+    await waitForText(page, 'profile-name', name);
+    await waitForText(page, 'current-user', `Signed in as ${name}`);
+    // Both instances were refetched together: one batch with both calls.
+    const batch = (await refetch).postDataJSON();
+    assert.deepEqual(
+      batch.calls.map((c) => c.fn).sort(),
+      ['current_user', 'user_profile'],
+    );
+    await page.waitForTimeout(300);
+    assert.deepEqual(apiRequests(responses), ['/api/mizan/fn/update_name', '/api/mizan/batch/']);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page did not reload');
+    assert.equal((await page.getByTestId('error-message').textContent()).trim(), '');
+    assert.deepEqual(unexpectedProblems(problems), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("renaming someone else shows FORBIDDEN and refreshes nothing", async () => {
+  const { context, page, problems, responses } = await signedInAsAlice();
+  try {
+    await page.goto(`${baseUrl}/users/2`);
+    await waitForHydration(page);
+    await page.getByTestId('rename-input').fill('Mallory');
+    await page.getByTestId('rename-submit').click();
+    await waitForText(page, 'error-message', 'FORBIDDEN');
+    await page.waitForTimeout(300);
+    assert.equal(await page.getByTestId('profile-name').textContent(), 'Admin');
+    assert.deepEqual(apiRequests(responses), ['/api/mizan/fn/update_name']);
+    assert.deepEqual(unexpectedProblems(problems, 403), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('following a link to another profile fetches that instance', async () => {
+  const { context, page, problems, responses } = await signedInAsAlice();
+  try {
+    await page.goto(`${baseUrl}/users/1`);
+    await waitForHydration(page);
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await waitForText(page, 'profile-name', 'Admin');
+    assert.equal(new URL(page.url()).pathname, '/users/2');
+    assert.deepEqual(apiRequests(responses), ['/api/mizan/batch/']);
+    assert.deepEqual(unexpectedProblems(problems), []);
+  } finally {
+    await context.close();
+  }
+});
