@@ -40,6 +40,8 @@ test('/users/1 arrives with the profile and the current user in its HTML and hyd
     await page.waitForTimeout(500);
     assert.equal(await page.getByTestId('profile-name').textContent(), 'Alice');
     assert.match(await page.getByTestId('current-user').textContent(), /Signed in as Alice/);
+    // The composed contexts meet on the page: the viewer is the profile's user.
+    assert.equal(await page.getByTestId('profile-rule').textContent(), 'This is you: you may rename yourself.');
     assert.deepEqual(apiRequests(responses), []);
     assert.deepEqual(unexpectedProblems(problems), []);
   } finally {

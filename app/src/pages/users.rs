@@ -4,9 +4,28 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::profiles::{update_name, use_user_profile};
+use crate::profiles::{CurrentUser, UserProfile, update_name, use_current_user, use_user_profile};
 
-/// The profile page.
+mizan::compose! {
+    /// What the profile page shows: whose profile, and who is looking (to say what they may do).
+    pub struct ProfilePageData(user_id: i64) {
+        viewer: use_current_user() -> CurrentUser,
+        profile: use_user_profile(user_id) -> UserProfile,
+    }
+}
+
+/// What the viewer may do with this profile.
+fn rename_rule(viewer: &CurrentUser, profile: &UserProfile) -> &'static str {
+    if viewer.email.as_deref() == Some(profile.email.as_str()) {
+        "This is you: you may rename yourself."
+    } else if viewer.is_staff {
+        "You are staff: you may rename anyone."
+    } else {
+        "Only this user or staff may rename them."
+    }
+}
+
+/// The profile page; its contexts come composed, so a client-side visit fetches them together.
 #[component]
 pub fn UserPage() -> impl IntoView {
     let params = use_params_map();
@@ -18,7 +37,7 @@ pub fn UserPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or(0)
     });
-    let profile = use_user_profile(user_id);
+    let data = ProfilePageData::provide(user_id);
 
     let new_name = RwSignal::new(String::new());
     let error = RwSignal::new(String::new());
@@ -39,10 +58,11 @@ pub fn UserPage() -> impl IntoView {
         <section class="card">
             <Transition fallback=|| view! { <p>"Loading the profile…"</p> }>
                 {move || Suspend::new(async move {
-                    match profile.await {
-                        Ok(profile) => view! {
-                            <h1 data-testid="profile-name">{profile.name}</h1>
-                            <p data-testid="profile-email">{profile.email}</p>
+                    match data.all().await {
+                        Ok((viewer, profile)) => view! {
+                            <h1 data-testid="profile-name">{profile.name.clone()}</h1>
+                            <p data-testid="profile-email">{profile.email.clone()}</p>
+                            <p data-testid="profile-rule">{rename_rule(&viewer, &profile)}</p>
                         }
                         .into_any(),
                         Err(failure) => view! {
@@ -54,7 +74,7 @@ pub fn UserPage() -> impl IntoView {
                 })}
             </Transition>
             <p class="refreshing" aria-live="polite">
-                {move || if profile.is_refreshing() { "Refreshing…" } else { "" }}
+                {move || if data.profile.is_refreshing() { "Refreshing…" } else { "" }}
             </p>
         </section>
         <section class="card">

@@ -935,6 +935,125 @@ mod tests {
     }
 
     #[test]
+    fn context_and_affects_options_parse() {
+        let global = parse_options(quote!(context = global)).expect("global");
+        assert_eq!(global.context, Some(ContextScope::Global));
+        let local = parse_options(quote!(context = local, auth)).expect("local");
+        assert_eq!(local.context, Some(ContextScope::Local));
+        let affects = parse_options(quote!(
+            auth,
+            affects = [user_profile, crate::profiles::current_user]
+        ))
+        .expect("affects");
+        assert_eq!(affects.affects.len(), 2);
+        assert!(affects.affects[1].segments.len() == 3);
+    }
+
+    #[test]
+    fn context_and_affects_misuse_is_one_clear_error() {
+        let no_args = quote!(
+            async fn f() -> Result<(), MizanError> {
+                Ok(())
+            }
+        );
+        let one_arg = quote!(
+            async fn f(id: i64) -> Result<(), MizanError> {
+                Ok(())
+            }
+        );
+        let cases = [
+            (
+                quote!(context = shared),
+                &no_args,
+                "takes `global` or `local`",
+            ),
+            (quote!(context), &no_args, "takes a value"),
+            (
+                quote!(affects = user_profile),
+                &no_args,
+                "takes a list of contexts",
+            ),
+            (quote!(affects = []), &no_args, "declares nothing"),
+            (quote!(affects = [a, a]), &no_args, "listed twice"),
+            (quote!(affects = ["a"]), &no_args, "by name or path"),
+            (
+                quote!(context = global, mutation),
+                &no_args,
+                "cannot also be",
+            ),
+            (
+                quote!(context = global, affects = [a]),
+                &no_args,
+                "cannot declare `affects`",
+            ),
+            (quote!(context = global), &one_arg, "takes no arguments"),
+            (quote!(context = local), &no_args, "has params"),
+        ];
+        for (attr, item, expected) in cases {
+            let error = error_of(attr.clone(), item.clone());
+            assert!(error.contains(expected), "{attr}: {error}");
+        }
+    }
+
+    #[test]
+    fn context_expansion_has_a_hook_a_type_for_affects_and_comparable_params() {
+        let out = expand(
+            quote!(context = local),
+            quote!(
+                pub async fn user_profile(
+                    ctx: RequestContext,
+                    user_id: i64,
+                ) -> Result<UserProfile, MizanError> {
+                    todo!()
+                }
+            ),
+        )
+        .to_string();
+        assert!(out.contains("pub fn use_user_profile"), "{out}");
+        assert!(out.contains("Signal < i64 >"), "{out}");
+        assert!(out.contains("pub struct user_profile { }"), "{out}");
+        assert!(
+            out.contains("impl :: mizan :: Context for user_profile"),
+            "{out}"
+        );
+        assert!(
+            out.contains("derive (:: core :: cmp :: PartialEq)"),
+            "{out}"
+        );
+        assert!(out.contains("FunctionKind :: Context"), "{out}");
+        assert!(out.contains("ContextScope :: Local"), "{out}");
+        assert!(
+            out.contains("ParamDef { name : \"user_id\" , ty : \"i64\" }"),
+            "{out}"
+        );
+        assert!(out.contains("fetch_batched"), "{out}");
+    }
+
+    #[test]
+    fn affects_expansion_names_each_context_through_the_context_trait() {
+        let out = expand(
+            quote!(auth, affects = [user_profile, crate::current_user]),
+            quote!(
+                pub async fn update_name(user_id: i64) -> Result<(), MizanError> {
+                    todo!()
+                }
+            ),
+        )
+        .to_string();
+        assert!(
+            out.contains("< user_profile as :: mizan :: Context > :: NAME"),
+            "{out}"
+        );
+        assert!(
+            out.contains("< crate :: current_user as :: mizan :: Context > :: NAME"),
+            "{out}"
+        );
+        assert!(out.contains("FunctionKind :: Mutation"), "{out}");
+        assert!(!out.contains("impl :: mizan :: Context for"), "{out}");
+        assert!(out.contains("accept_remote"), "{out}");
+    }
+
+    #[test]
     fn pascal_case_of_snake_names() {
         assert_eq!(pascal_case("update_name"), "UpdateName");
         assert_eq!(pascal_case("echo"), "Echo");

@@ -202,3 +202,69 @@ fn register_live<A, T>(
     let id = crate::runtime::register(name, params, refresh);
     on_cleanup(move || crate::runtime::unregister(id));
 }
+
+/// Combines several contexts into one provider: a `Copy` struct of their handles, created
+/// together (so whatever is not in the SSR payload is fetched in one batch request), provided to
+/// descendants at once, and awaited together.
+///
+/// ```ignore
+/// mizan::compose! {
+///     /// Everything the profile page shows.
+///     pub struct ProfilePage(user_id: i64) {
+///         user: use_current_user() -> CurrentUser,
+///         profile: use_user_profile(user_id) -> UserProfile,
+///     }
+/// }
+///
+/// let page = ProfilePage::provide(user_id);   // in the page component (value or signal)
+/// let page = ProfilePage::from_context();     // in any descendant: Option<ProfilePage>
+/// let (user, profile) = page.all().await?;    // inside a `Suspend`
+/// ```
+#[macro_export]
+macro_rules! compose {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident ( $($param:ident : $param_ty:ty),* $(,)? ) {
+            $($field:ident : $hook:ident ( $($arg:ident),* ) -> $out:ty),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy)]
+        $vis struct $name {
+            $(
+                #[doc = concat!("The `", stringify!($hook), "` context.")]
+                pub $field: $crate::hooks::ContextHandle<$out>,
+            )+
+        }
+
+        impl $name {
+            /// Creates every context of the composition, in one tick.
+            #[allow(clippy::new_without_default)]
+            pub fn new(
+                $($param: impl ::core::convert::Into<::leptos::prelude::Signal<$param_ty>>),*
+            ) -> Self {
+                $(let $param: ::leptos::prelude::Signal<$param_ty> = $param.into();)*
+                Self { $($field: $hook($($arg),*)),+ }
+            }
+
+            /// [`new`](Self::new), then provides the composition to every descendant.
+            pub fn provide(
+                $($param: impl ::core::convert::Into<::leptos::prelude::Signal<$param_ty>>),*
+            ) -> Self {
+                let composed = Self::new($($param),*);
+                ::leptos::prelude::provide_context(composed);
+                composed
+            }
+
+            /// The composition a parent provided, if any.
+            pub fn from_context() -> ::core::option::Option<Self> {
+                ::leptos::prelude::use_context::<Self>()
+            }
+
+            /// Every value, once all have loaded; the first error otherwise.
+            pub async fn all(self) -> ::core::result::Result<($($out,)+), $crate::MizanError> {
+                ::core::result::Result::Ok(($(self.$field.await?,)+))
+            }
+        }
+    };
+}

@@ -1,0 +1,15 @@
+// `affects` may name only contexts: a query there is a compile error saying so.
+use mizan::{MizanError, client};
+
+#[client]
+pub async fn add(a: i64, b: i64) -> Result<i64, MizanError> {
+    Ok(a + b)
+}
+
+#[client(affects = [add])]
+pub async fn reset(a: i64) -> Result<(), MizanError> {
+    let _ = a;
+    Ok(())
+}
+
+fn main() {}
