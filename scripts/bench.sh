@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Server-function benchmark: the same echo work as a raw axum handler, a raw Leptos #[server]
-# function, a mizan #[client] function through its own endpoint and through /api/mizan/call/,
-# loaded one after another on loopback by wrk, in one run, against one release server.
+# Benchmarks, each beside its baseline, loaded one after another on loopback by wrk, in one run,
+# against one release server: the same echo work as a raw axum handler, a raw Leptos #[server]
+# function, a mizan #[client] function through its own endpoint and through /api/mizan/call/;
+# and a profile page rendered from mizan contexts beside the same page on #[server] + Resource.
 # Writes the figures and ratios to docs/benchmarks.md.
 # Usage: scripts/bench.sh [seconds per path] [connections] [rounds]
 # The server is pinned to CPU 0 and wrk to CPU 1 (when there are two), so they do not trade places.
@@ -41,14 +42,23 @@ for _ in $(seq 1 100); do [[ -s $work/addr ]] && break; sleep 0.1; done
 addr=$(head -1 "$work/addr")
 [[ -n $addr ]] || { echo "bench: the server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
 
-names=(raw_axum raw_server client_endpoint client_call)
+names=(raw_axum raw_server client_endpoint client_call page_plain page_mizan)
 declare -A path body
+path[page_plain]=/plain/users/1;          body[page_plain]=
+path[page_mizan]=/users/1;                body[page_mizan]=
 path[raw_axum]=/raw/echo;                 body[raw_axum]='{"text":"hello"}'
 path[raw_server]=/bench/raw_server;       body[raw_server]='{"text":"hello"}'
 path[client_endpoint]=/api/mizan/fn/bench_echo; body[client_endpoint]='{"args":{"text":"hello"}}'
 path[client_call]=/api/mizan/call/;       body[client_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
 
 for name in "${names[@]}"; do
+  if [[ -z ${body[$name]} ]]; then
+    # A page: GET, and the probe checks it rendered the profile.
+    printf 'wrk.method = "GET"\n' >"$work/$name.lua"
+    page=$(curl -s "http://$addr${path[$name]}")
+    [[ $page == *'data-testid="profile-name">Alice<'* ]] || { echo "bench: $name did not render the profile" >&2; exit 1; }
+    continue
+  fi
   # The JSON bodies hold no single quotes, so a Lua single-quoted string carries them verbatim.
   printf "wrk.method = \"POST\"\nwrk.body = '%s'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n" \
     "${body[$name]}" >"$work/$name.lua"
@@ -99,10 +109,26 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo
   echo "| path | req/s | p99 | vs raw #[server] | vs raw axum |"
   echo "| --- | ---: | ---: | ---: | ---: |"
-  for name in "${names[@]}"; do
+  for name in raw_axum raw_server client_endpoint client_call; do
     echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(p99_median "$name") | $(ratio_median "$name" raw_server)× ($(ratio_range "$name" raw_server)) | $(ratio_median "$name" raw_axum)× ($(ratio_range "$name" raw_axum)) |"
   done
   echo
   echo "Targets (issue 3): \`#[client]\` ≥ 0.95× raw \`#[server]\` and ≥ 0.90× raw axum."
+  echo
+  echo "## Pages: a profile rendered with two contexts"
+  echo
+  echo "Same run, same server. \`GET /users/1\` renders a header and a profile from two mizan contexts"
+  echo "(\`use_bench_viewer()\`, \`use_bench_profile(user_id)\`: in-process calls through the pipeline,"
+  echo "one SQLite query, values serialized for hydration); \`GET /plain/users/1\` renders the same markup"
+  echo "from two raw \`#[server]\` functions read through \`Resource\`s, the same query. Both stream with"
+  echo "Leptos' default out-of-order mode (\`bench/src/pages.rs\`)."
+  echo
+  echo "| page | req/s | p99 | vs plain Leptos |"
+  echo "| --- | ---: | ---: | ---: |"
+  for name in page_plain page_mizan; do
+    echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(p99_median "$name") | $(ratio_median "$name" page_plain)× ($(ratio_range "$name" page_plain)) |"
+  done
+  echo
+  echo "Target (issue 4): ≥ 0.9× the plain page, p99 under 5 ms at 32 connections."
 } >docs/benchmarks.md
 cat docs/benchmarks.md

@@ -1,6 +1,9 @@
-//! The same echo work four ways, for the server-function benchmark: a raw axum JSON handler, a raw
-//! Leptos `#[server]` function, a mizan `#[client]` function through its own endpoint, and the same
-//! function through `/api/mizan/call/`.
+//! Load-benchmark targets, each beside its baseline. The echo work four ways: a raw axum JSON
+//! handler, a raw Leptos `#[server]` function, a mizan `#[client]` function through its own
+//! endpoint and through `/api/mizan/call/`; and a profile page rendered with mizan contexts beside
+//! the same page built on raw `#[server]` functions and resources ([`pages`]).
+
+pub mod pages;
 
 use axum::{Json, Router, routing::post};
 use leptos::prelude::*;
@@ -46,8 +49,10 @@ pub async fn bench_echo(
     Ok(Echoed { message: text })
 }
 
-/// One router serving all four paths.
-pub fn router() -> Result<Router, mizan::server::registry::DuplicateFunction> {
+/// One router serving the four echo paths and the two profile pages (which read `pool`).
+pub fn router(
+    pool: sqlx::SqlitePool,
+) -> Result<Router, mizan::server::registry::DuplicateFunction> {
     let mizan = mizan::server::Mizan::new(
         mizan::server::Registry::collect()?,
         mizan::server::AuthConfig {
@@ -60,9 +65,20 @@ pub fn router() -> Result<Router, mizan::server::registry::DuplicateFunction> {
     let router = Router::new()
         .route("/raw/echo", post(raw_axum))
         .merge(mizan.routes())
-        .leptos_routes(&options, Vec::new(), || view! { <p>"bench"</p> })
+        .leptos_routes_with_context(
+            &options,
+            leptos_axum::generate_route_list(pages::BenchApp),
+            {
+                let pool = pool.clone();
+                move || provide_context(pool.clone())
+            },
+            {
+                let options = options.clone();
+                move || pages::shell(options.clone())
+            },
+        )
         .with_state(options);
-    Ok(mizan.wrap(router))
+    Ok(mizan.wrap(router).layer(axum::Extension(pool)))
 }
 
 /// Nobody signs in during the benchmark.

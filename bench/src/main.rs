@@ -1,4 +1,4 @@
-//! The benchmark server: serves the four echo paths on the address given as the first argument
+//! The benchmark server: serves the echo paths and the profile pages on the address given as the first argument
 //! (default `127.0.0.1:0`) and prints the bound address on its first line of stdout.
 
 use std::{net::SocketAddr, process::ExitCode};
@@ -18,7 +18,30 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let router = match bench::router() {
+    // The pages read a SQLite file of their own, removed when the process ends.
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("bench: cannot create a temporary directory: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let database = mizan::server::settings::DatabaseSettings {
+        url: format!("sqlite://{}", dir.path().join("bench.db").display()),
+        max_connections: 8,
+    };
+    let pool = match mizan::server::connect_database(&database).await {
+        Ok(pool) => pool,
+        Err(error) => {
+            eprintln!("bench: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(error) = bench::pages::seed(&pool).await {
+        eprintln!("bench: cannot seed the database: {error}");
+        return ExitCode::FAILURE;
+    }
+    let router = match bench::router(pool) {
         Ok(router) => router,
         Err(error) => {
             eprintln!("bench: {error}");

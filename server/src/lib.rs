@@ -86,7 +86,7 @@ pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router,
         let pool = pool.clone();
         move || provide_context(pool.clone())
     };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let router = Router::new()
         .merge(mizan.routes())
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
@@ -154,4 +154,13 @@ pub fn export_manifest(path: &std::path::Path) -> Result<(), ServerError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// The app's routes, walked once per process: listing them renders the app in Leptos'
+/// route-discovery mode, which must not overlap a page render (tests build many routers in one
+/// process), and the list never changes.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }

@@ -424,6 +424,7 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
     let impl_fn = format_ident!("__mizan_impl_{}", name);
     let invoke_fn = format_ident!("__mizan_invoke_{}", name);
     let run_fn = format_ident!("__mizan_run_{}", name);
+    let typed_fn = format_ident!("__mizan_typed_{}", name);
     let args_schema_fn = format_ident!("__mizan_args_schema_{}", name);
     let output_schema_fn = format_ident!("__mizan_output_schema_{}", name);
     let check_fn = format_ident!("__mizan_check_{}", name);
@@ -496,9 +497,9 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
         quote!({ let _ = ctx; #impl_fn(#(#field_idents),*).await })
     };
     let wrap_output = if is_view {
-        quote!(result)
+        quote!(::core::convert::identity)
     } else {
-        quote!(result.map(::mizan::server::Data))
+        quote!(::mizan::server::Data)
     };
     let kind = if is_view {
         quote!(::mizan::server::FunctionKind::View)
@@ -593,21 +594,28 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
         }
 
         #[cfg(feature = "ssr")]
-        async fn #run_fn(
+        async fn #typed_fn(
             ctx: ::mizan::server::RequestContext,
-            args: ::mizan::protocol::RawArgs,
-        ) -> ::core::result::Result<::mizan::server::Outcome, ::mizan::MizanError> {
-            ::mizan::server::pipeline::execute(
+            args: #args_ty,
+        ) -> ::core::result::Result<(#output, ::std::vec::Vec<::std::string::String>), ::mizan::MizanError> {
+            ::mizan::server::pipeline::execute_typed(
                 &#def,
                 ctx,
                 args,
                 |ctx: ::mizan::server::RequestContext, args: #args_ty| async move {
                     let #args_ty { #(#field_idents),* } = args;
-                    let result = #call_impl;
-                    #wrap_output
+                    #call_impl
                 },
             )
             .await
+        }
+
+        #[cfg(feature = "ssr")]
+        async fn #run_fn(
+            ctx: ::mizan::server::RequestContext,
+            args: ::mizan::protocol::RawArgs,
+        ) -> ::core::result::Result<::mizan::server::Outcome, ::mizan::MizanError> {
+            ::mizan::server::pipeline::execute(ctx, args, #typed_fn, #wrap_output).await
         }
 
         #[cfg(feature = "ssr")]
@@ -707,7 +715,7 @@ pub fn generate(options: &Options, shape: &Shape) -> TokenStream {
             let args = #args_ty { #(#field_idents),* };
             #[cfg(feature = "ssr")]
             {
-                ::mizan::server::endpoint::call_in_process(&#def, &args).await
+                ::mizan::server::endpoint::call_in_process(args, #typed_fn).await
             }
             #[cfg(not(feature = "ssr"))]
             {

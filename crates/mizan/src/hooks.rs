@@ -129,6 +129,8 @@ where
         let pending = fetch(args);
         async move {
             let result = pending.await;
+            // Only the browser refreshes; on the server the flag is never raised.
+            #[cfg(not(feature = "ssr"))]
             refreshing.try_set(false);
             result
         }

@@ -6,17 +6,7 @@
 //! `cross-site`/`same-site` without an acceptable `Origin` is refused. A request with neither header
 //! (curl, server to server) passes: it carries no ambient browser credentials to abuse.
 
-use std::sync::Arc;
-
-use axum::{
-    extract::{Request, State},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
 use http::{HeaderMap, Method, header};
-
-use super::http::error_response;
-use crate::error::MizanError;
 
 /// Which origins besides the site itself may send state-changing requests.
 #[derive(Debug, Clone, Default)]
@@ -71,27 +61,6 @@ fn same_host(origin: &str, headers: &HeaderMap) -> bool {
     origin
         .split_once("://")
         .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
-}
-
-/// Axum middleware applying an [`OriginPolicy`]; refusals are `403 FORBIDDEN` with mizan's body.
-pub async fn guard(
-    State(policy): State<Arc<OriginPolicy>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match policy.check(request.method(), request.headers()) {
-        Ok(()) => next.run(request).await,
-        Err(reason) => {
-            tracing::warn!(
-                method = %request.method(),
-                path = request.uri().path(),
-                origin = ?request.headers().get(header::ORIGIN),
-                reason,
-                "refused a cross-site request"
-            );
-            error_response(&MizanError::forbidden(reason)).into_response()
-        }
-    }
 }
 
 #[cfg(test)]

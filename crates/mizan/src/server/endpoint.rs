@@ -1,9 +1,10 @@
 //! Glue between `#[client]`'s generated server_fn endpoints (and in-process calls) and the pipeline.
 
 use http::{HeaderName, StatusCode, request::Parts};
-use leptos::prelude::{take_context, use_context};
+use std::sync::{Arc, OnceLock};
+
+use leptos::prelude::{take_context, use_context, with_context};
 use leptos_axum::ResponseOptions;
-use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
     context::RequestContext,
@@ -56,31 +57,51 @@ where
     }
 }
 
-/// Calls a function from server code (SSR, another function's body): same pipeline, same checks,
-/// as the current request's user when there is one. Keys a nested call invalidates are added to
-/// the calling function's own.
-pub async fn call_in_process<A: Serialize, O: DeserializeOwned>(
-    def: &'static FunctionDef,
-    args: &A,
-) -> Result<O, MizanError> {
-    let args = RawArgs::from_value(args).map_err(|error| {
-        tracing::error!(function = def.name, %error, "cannot serialize in-process arguments");
-        MizanError::internal()
-    })?;
-    let outer = super::pipeline::current_call();
-    let ctx = match &outer {
-        Some(outer) => outer.for_nested_call(),
-        None => use_context::<Parts>()
-            .map(RequestContext::from_parts)
-            .unwrap_or_else(RequestContext::detached),
-    };
-    let envelope = data_envelope((def.invoke)(ctx, args).await?)?;
-    if let Some(outer) = outer {
-        for key in &envelope.invalidate {
-            outer.push_invalidation(key.clone());
+/// Calls a function from server code (SSR, another function's body): the same checks as a
+/// remote call, without the JSON round trip. `run` is the function's typed pipeline.
+///
+/// Inside a function body the call runs as that call's user and its keys are added to the
+/// caller's. During SSR every call of one request shares one context, so the user is resolved
+/// once per page; the keys are dropped (no client is listening to a page being rendered).
+pub async fn call_in_process<A, T, F, Fut>(args: A, run: F) -> Result<T, MizanError>
+where
+    F: FnOnce(RequestContext, A) -> Fut,
+    Fut: Future<Output = Result<(T, Vec<String>), MizanError>>,
+{
+    match super::pipeline::current_call() {
+        Some(outer) => {
+            let (output, keys) = run(outer.for_nested_call(), args).await?;
+            for key in keys {
+                outer.push_invalidation(key);
+            }
+            Ok(output)
         }
+        None => run(page_context(), args).await.map(|(output, _)| output),
     }
-    crate::caller::accept(envelope)
+}
+
+/// Where the in-process calls of one page render find their shared context: `admit` puts an
+/// empty slot in every `GET` request, Leptos hands the request parts to the render, and the first
+/// call fills the slot.
+#[derive(Clone, Default)]
+pub(crate) struct PageSlot(Arc<OnceLock<RequestContext>>);
+
+/// The request context shared by the in-process calls of the page being rendered; a fresh one
+/// per call when the router was not wrapped, detached outside any request.
+fn page_context() -> RequestContext {
+    let found = with_context::<Parts, _>(|parts| {
+        let create = || {
+            let mut extensions = parts.extensions.clone();
+            // The context must not hold its own slot: that would be a reference cycle.
+            extensions.remove::<PageSlot>();
+            RequestContext::new(parts.headers.clone(), extensions)
+        };
+        match parts.extensions.get::<PageSlot>() {
+            Some(slot) => slot.0.get_or_init(create).clone(),
+            None => create(),
+        }
+    });
+    found.unwrap_or_else(RequestContext::detached)
 }
 
 fn data_envelope(outcome: Outcome) -> Result<Envelope, MizanError> {

@@ -6,16 +6,17 @@ use axum::{
     Extension, Json, Router,
     body::{Body, to_bytes},
     extract::{Request, State},
-    middleware,
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use http::{HeaderName, HeaderValue, StatusCode, header, request::Parts};
+use http::{HeaderName, HeaderValue, Method, StatusCode, header, request::Parts};
 
 use super::{
     auth::{AuthConfig, authenticate},
     context::RequestContext,
-    csrf::{self, OriginPolicy},
+    csrf::OriginPolicy,
+    endpoint::PageSlot,
     graph::Manifest,
     pipeline::{Outcome, Output},
     registry::{FunctionDef, FunctionKind, Registry},
@@ -75,16 +76,37 @@ impl Mizan {
         router.with_state(self.registry.clone())
     }
 
-    /// Wraps a whole app: the cross-site guard on every route and the auth configuration as a
-    /// request extension. Add the session layer after (outside) this one.
+    /// Wraps a whole app: [`admit`] on every route and the auth configuration as a request
+    /// extension. Add the session layer after (outside) this one.
     pub fn wrap<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
         router
-            .layer(middleware::from_fn_with_state(
-                self.origins.clone(),
-                csrf::guard,
-            ))
+            .layer(middleware::from_fn_with_state(self.origins.clone(), admit))
             .layer(Extension(self.auth.clone()))
     }
+}
+
+/// What mizan does with every request before routing: refuse cross-site state changes (the
+/// [`OriginPolicy`]; `403 FORBIDDEN` with mizan's body), and give page loads the slot their
+/// in-process calls share a context through.
+pub async fn admit(
+    State(policy): State<Arc<OriginPolicy>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Err(reason) = policy.check(request.method(), request.headers()) {
+        tracing::warn!(
+            method = %request.method(),
+            path = request.uri().path(),
+            origin = ?request.headers().get(header::ORIGIN),
+            reason,
+            "refused a cross-site request"
+        );
+        return error_response(&MizanError::forbidden(reason));
+    }
+    if request.method() == Method::GET {
+        request.extensions_mut().insert(PageSlot::default());
+    }
+    next.run(request).await
 }
 
 async fn call(State(registry): State<Arc<Registry>>, request: Request) -> Response {

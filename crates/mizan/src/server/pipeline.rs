@@ -72,20 +72,20 @@ impl IntoOutput for Response {
     }
 }
 
-/// Runs `def` with JSON `args`: every step of the pipeline, in order. `run` is the function body.
-pub async fn execute<A, O, F, Fut>(
+/// Every step after decoding, on typed arguments: validate → authenticate/authorize → run →
+/// collect invalidations. Returns the body's own output (unserialized) and the keys. In-process
+/// calls enter here directly; the wire entry, [`execute`], decodes first and serializes after.
+pub async fn execute_typed<A, O, F, Fut>(
     def: &'static FunctionDef,
     ctx: RequestContext,
-    args: RawArgs,
+    args: A,
     run: F,
-) -> Result<Outcome, MizanError>
+) -> Result<(O, Vec<String>), MizanError>
 where
-    A: DeserializeOwned + Serialize + ValidateArgs,
-    O: IntoOutput,
+    A: Serialize + ValidateArgs,
     F: FnOnce(RequestContext, A) -> Fut,
     Fut: Future<Output = Result<O, MizanError>>,
 {
-    let args: A = decode(&args)?;
     args.validate_args()?;
     authenticate(&ctx).await?;
     authorize(&def.auth, &ctx).await?;
@@ -108,16 +108,36 @@ where
             tracing::error!(function = def.name, panic = %message, "function panicked");
             Err(MizanError::internal())
         });
-    let output = result
-        .map_err(|error| log_internal(def, error))?
-        .into_output()?;
+    let output = result.map_err(|error| log_internal(def, error))?;
     let mut invalidate = graph::declared_keys(def, scope_values.as_ref());
     for key in ctx.take_invalidations() {
         if !invalidate.contains(&key) {
             invalidate.push(key);
         }
     }
-    Ok(Outcome { output, invalidate })
+    Ok((output, invalidate))
+}
+
+/// The whole pipeline from the wire: decode the JSON `args`, run [`execute_typed`] through
+/// `typed`, serialize the output (`wrap` makes it a [`Data`] or leaves a view's `Response`).
+pub async fn execute<A, T, O, F, Fut>(
+    ctx: RequestContext,
+    args: RawArgs,
+    typed: F,
+    wrap: fn(T) -> O,
+) -> Result<Outcome, MizanError>
+where
+    A: DeserializeOwned,
+    O: IntoOutput,
+    F: FnOnce(RequestContext, A) -> Fut,
+    Fut: Future<Output = Result<(T, Vec<String>), MizanError>>,
+{
+    let args: A = decode(&args)?;
+    let (output, invalidate) = typed(ctx, args).await?;
+    Ok(Outcome {
+        output: wrap(output).into_output()?,
+        invalidate,
+    })
 }
 
 /// Decodes a JSON arguments object into the function's argument struct, naming the bad field.

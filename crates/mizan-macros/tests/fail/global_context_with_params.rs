@@ -1,0 +1,8 @@
+use mizan_macros::client;
+
+#[client(context = global)]
+pub async fn user_profile(user_id: i64) -> Result<i64, MizanError> {
+    Ok(user_id)
+}
+
+fn main() {}
