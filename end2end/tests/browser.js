@@ -57,11 +57,13 @@ export async function newWatchedPage(browser) {
 
 /**
  * Opens a watched page at `path`, waits for hydration, runs `body` with what `newWatchedPage`
- * returns, and always closes the page's context.
+ * returns, and always closes the page's context. `before(watched)` runs ahead of the visit (to
+ * sign in, say).
  */
-export async function onHydratedPage(browser, path, body) {
+export async function onHydratedPage(browser, path, body, { before } = {}) {
   const watched = await newWatchedPage(browser);
   try {
+    await before?.(watched);
     await watched.page.goto(`${baseUrl}${path}`);
     await waitForHydration(watched.page);
     await body(watched);

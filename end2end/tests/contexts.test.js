@@ -5,37 +5,30 @@ import assert from 'node:assert/strict';
 
 import {
   baseUrl,
-  newWatchedPage,
+  onHydratedPage,
   unexpectedProblems,
   useBrowser,
-  waitForHydration,
   waitForText,
 } from './browser.js';
 
 const browser = useBrowser();
 
-/** A watched page whose browser context is signed in as alice (the cookie is shared). */
-async function signedInAsAlice() {
-  const watched = await newWatchedPage(browser());
-  const login = await watched.context.request.post(`${baseUrl}/api/mizan/call/`, {
+/** Signs the page's browser context in as alice (the API request shares its cookies). */
+async function signInAsAlice({ context }) {
+  const login = await context.request.post(`${baseUrl}/api/mizan/call/`, {
     data: { fn: 'login', args: { email: 'alice@example.com', password: 'alice-password' } },
   });
   assert.equal(login.status(), 200);
-  return watched;
 }
+
+/** Opens `path` signed in as alice, hydrated; runs `body`; always closes. */
+const onAlicePage = (path, body) => onHydratedPage(browser(), path, body, { before: signInAsAlice });
 
 const apiRequests = (responses) =>
   responses.map((r) => new URL(r.url()).pathname).filter((path) => path.startsWith('/api/'));
 
 test('/users/1 arrives with the profile and the current user in its HTML and hydrates without a request', async () => {
-  const { context, page, problems, responses } = await signedInAsAlice();
-  try {
-    const html = await (await context.request.get(`${baseUrl}/users/1`)).text();
-    assert.match(html, /data-testid="profile-name"[^>]*>Alice</);
-    assert.match(html, /Signed in as Alice/);
-
-    await page.goto(`${baseUrl}/users/1`);
-    await waitForHydration(page);
+  await onAlicePage('/users/1', async ({ context, page, problems, responses }) => {
     // Give a stray fetch time to show up before asserting there was none.
     await page.waitForTimeout(500);
     assert.equal(await page.getByTestId('profile-name').textContent(), 'Alice');
@@ -44,16 +37,16 @@ test('/users/1 arrives with the profile and the current user in its HTML and hyd
     assert.equal(await page.getByTestId('profile-rule').textContent(), 'This is you: you may rename yourself.');
     assert.deepEqual(apiRequests(responses), []);
     assert.deepEqual(unexpectedProblems(problems), []);
-  } finally {
-    await context.close();
-  }
+
+    // The same page as the server sends it: both values are already in the HTML.
+    const html = await (await context.request.get(`${baseUrl}/users/1`)).text();
+    assert.match(html, /data-testid="profile-name"[^>]*>Alice</);
+    assert.match(html, /Signed in as Alice/);
+  });
 });
 
 test('renaming yourself refreshes the profile and the header without a reload, in one refetch request', async () => {
-  const { context, page, problems, responses } = await signedInAsAlice();
-  try {
-    await page.goto(`${baseUrl}/users/1`);
-    await waitForHydration(page);
+  await onAlicePage('/users/1', async ({ page, problems, responses }) => {
     await page.evaluate(() => {
       window.__sameDocument = true;
     });
@@ -82,16 +75,11 @@ test('renaming yourself refreshes the profile and the header without a reload, i
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page did not reload');
     assert.equal((await page.getByTestId('error-message').textContent()).trim(), '');
     assert.deepEqual(unexpectedProblems(problems), []);
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test("renaming someone else shows FORBIDDEN and refreshes nothing", async () => {
-  const { context, page, problems, responses } = await signedInAsAlice();
-  try {
-    await page.goto(`${baseUrl}/users/2`);
-    await waitForHydration(page);
+  await onAlicePage('/users/2', async ({ page, problems, responses }) => {
     await page.getByTestId('rename-input').fill('Mallory');
     await page.getByTestId('rename-submit').click();
     await waitForText(page, 'error-message', 'FORBIDDEN');
@@ -99,22 +87,15 @@ test("renaming someone else shows FORBIDDEN and refreshes nothing", async () => 
     assert.equal(await page.getByTestId('profile-name').textContent(), 'Admin');
     assert.deepEqual(apiRequests(responses), ['/api/mizan/fn/update_name']);
     assert.deepEqual(unexpectedProblems(problems, 403), []);
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('following a link to another profile fetches that instance', async () => {
-  const { context, page, problems, responses } = await signedInAsAlice();
-  try {
-    await page.goto(`${baseUrl}/users/1`);
-    await waitForHydration(page);
+  await onAlicePage('/users/1', async ({ page, problems, responses }) => {
     await page.getByRole('link', { name: 'Admin' }).click();
     await waitForText(page, 'profile-name', 'Admin');
     assert.equal(new URL(page.url()).pathname, '/users/2');
     assert.deepEqual(apiRequests(responses), ['/api/mizan/batch/']);
     assert.deepEqual(unexpectedProblems(problems), []);
-  } finally {
-    await context.close();
-  }
+  });
 });

@@ -196,14 +196,7 @@ async fn a_batch_answers_each_read_in_order_and_refuses_mutations() {
 async fn user_pages_arrive_with_both_contexts_rendered_and_serialized() {
     let app = test_app().await;
     let cookie = sign_in(&app, "alice@example.com", "alice-password", None).await;
-    let page = app
-        .send(
-            Request::get("/users/2")
-                .header("cookie", cookie.as_str())
-                .body(axum::body::Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let page = app.get("/users/2", &[("cookie", cookie.as_str())]).await;
     assert_eq!(page.status, StatusCode::OK);
     // The values are in the HTML (rendered) and in the hydration data (so the browser does not
     // fetch them again).
@@ -211,13 +204,7 @@ async fn user_pages_arrive_with_both_contexts_rendered_and_serialized() {
     assert!(page.text.contains("Signed in as Alice"), "{}", page.text);
     assert!(page.text.contains(r#"data-testid="profile-name""#));
 
-    let anonymous = app
-        .send(
-            Request::get("/users/404")
-                .body(axum::body::Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let anonymous = app.get("/users/404", &[]).await;
     assert!(
         anonymous.text.contains("Not signed in"),
         "{}",
@@ -229,13 +216,7 @@ async fn user_pages_arrive_with_both_contexts_rendered_and_serialized() {
 #[tokio::test]
 async fn the_manifest_lists_functions_contexts_and_scoped_edges() {
     let app = test_app().await;
-    let reply = app
-        .send(
-            Request::get("/api/mizan/manifest")
-                .body(axum::body::Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let reply = app.get("/api/mizan/manifest", &[]).await;
     assert_eq!(reply.status, StatusCode::OK);
     let manifest = reply.json();
     assert_eq!(

@@ -91,6 +91,16 @@ impl TestApp {
         }
     }
 
+    /// `GET path` with extra headers.
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
     /// `POST path` with a JSON body and extra headers.
     pub async fn post_json(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
         let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/json");
