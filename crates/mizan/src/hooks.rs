@@ -13,7 +13,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use leptos::prelude::*;
+use leptos::{prelude::*, reactive::owner::WeakOwner};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::error::MizanError;
@@ -21,18 +21,24 @@ use crate::error::MizanError;
 /// The instances of global contexts, one per page, owned by `<MizanContext>`.
 #[derive(Clone)]
 struct Globals {
-    owner: Owner,
+    /// Weak: this value lives in the owner's own context, so a strong handle would keep the owner
+    /// (and every page rendered under it) alive forever.
+    owner: WeakOwner,
     handles: Arc<Mutex<HashMap<&'static str, Box<dyn Any + Send + Sync>>>>,
 }
 
 /// The one provider an app wraps its root in: global contexts live (and are shared) under it.
 #[component]
 pub fn MizanContext(children: Children) -> impl IntoView {
+    provide_globals();
+    children()
+}
+
+fn provide_globals() {
     provide_context(Globals {
-        owner: Owner::current().unwrap_or_default(),
+        owner: Owner::current().unwrap_or_default().downgrade(),
         handles: Arc::default(),
     });
-    children()
 }
 
 /// A context instance on the page: its value (or error), and whether it is loading.
@@ -169,9 +175,11 @@ where
     if let Some(handle) = existing {
         return handle;
     }
-    let handle = globals
-        .owner
-        .with(|| use_local_context(name, || (), move |()| fetch()));
+    let create = move || use_local_context(name, || (), move |()| fetch());
+    let handle = match globals.owner.upgrade() {
+        Some(owner) => owner.with(create),
+        None => create(),
+    };
     if let Ok(mut handles) = globals.handles.lock() {
         handles.insert(name, Box::new(handle));
     }
@@ -269,4 +277,20 @@ macro_rules! compose {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_provider_does_not_keep_its_page_alive() {
+        let owner = Owner::new();
+        let weak = owner.downgrade();
+        owner.with(provide_globals);
+        assert!(owner.with(|| use_context::<Globals>()).is_some());
+        drop(owner);
+        // Every page rendered under <MizanContext> would otherwise stay in memory.
+        assert!(weak.upgrade().is_none());
+    }
 }
