@@ -288,7 +288,7 @@ mod tests {
         let owner = Owner::new();
         let weak = owner.downgrade();
         owner.with(provide_globals);
-        assert!(owner.with(|| use_context::<Globals>()).is_some());
+        assert!(owner.with(use_context::<Globals>).is_some());
         drop(owner);
         // Every page rendered under <MizanContext> would otherwise stay in memory.
         assert!(weak.upgrade().is_none());
