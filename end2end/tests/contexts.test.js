@@ -49,6 +49,11 @@ test('renaming yourself refreshes the profile and the header without a reload, i
   await onAlicePage('/users/1', async ({ page, problems, responses }) => {
     await page.evaluate(() => {
       window.__sameDocument = true;
+      // Stale data stays visible while refetching: record whether the fallback ever shows.
+      window.__fallbackShown = false;
+      new MutationObserver(() => {
+        if (document.body.textContent.includes('Loading the profile')) window.__fallbackShown = true;
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
     });
     const name = `Alice ${Date.now()}`;
     const mutation = page.waitForResponse((r) => r.url().endsWith('/api/mizan/fn/update_name'));
@@ -73,6 +78,7 @@ test('renaming yourself refreshes the profile and the header without a reload, i
     await page.waitForTimeout(300);
     assert.deepEqual(apiRequests(responses), ['/api/mizan/fn/update_name', '/api/mizan/batch/']);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page did not reload');
+    assert.equal(await page.evaluate(() => window.__fallbackShown), false, 'the old profile stayed on screen');
     assert.equal((await page.getByTestId('error-message').textContent()).trim(), '');
     assert.deepEqual(unexpectedProblems(problems), []);
   });
