@@ -249,4 +249,70 @@ mod tests {
         assert_eq!(error.code, crate::error::ErrorCode::BadRequest);
         assert!(error.message.contains("an array"));
     }
+
+    /// A mutation affecting a context this test binary does not link, so its edge has no scope.
+    static RENAME: FunctionDef = FunctionDef {
+        name: "rename",
+        kind: crate::server::FunctionKind::Mutation,
+        endpoint: "/api/mizan/fn/rename",
+        auth: crate::server::AuthRule::Public,
+        context: None,
+        params: &[crate::server::ParamDef {
+            name: "user_id",
+            ty: "i64",
+        }],
+        affects: &["user_profile"],
+        websocket: false,
+        doc: "",
+        args_schema: || schemars::schema_for!(()),
+        output_schema: None,
+        invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
+    };
+
+    #[derive(serde::Serialize)]
+    struct RenameArgs {
+        user_id: i64,
+    }
+
+    impl ValidateArgs for RenameArgs {
+        fn validate_args(&self) -> Result<(), MizanError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn declared_keys_come_first_then_runtime_keys_once_each_and_failures_carry_none() {
+        use crate::invalidation::ContextKey;
+
+        let (output, keys) = execute_typed(
+            &RENAME,
+            RequestContext::detached(),
+            RenameArgs { user_id: 5 },
+            |ctx: RequestContext, args: RenameArgs| async move {
+                ctx.invalidate(ContextKey::whole("feed").with("user_id", args.user_id));
+                ctx.invalidate(ContextKey::whole("feed").with("user_id", args.user_id));
+                ctx.invalidate(ContextKey::whole("user_profile"));
+                Ok::<_, MizanError>("renamed")
+            },
+        )
+        .await
+        .expect("succeeds");
+        assert_eq!(output, "renamed");
+        assert_eq!(keys, ["user_profile", r#"feed:{"user_id":5}"#]);
+
+        let failed = execute_typed(
+            &RENAME,
+            RequestContext::detached(),
+            RenameArgs { user_id: 5 },
+            |ctx: RequestContext, _: RenameArgs| async move {
+                ctx.invalidate(ContextKey::whole("feed"));
+                Err::<(), _>(MizanError::forbidden("no"))
+            },
+        )
+        .await;
+        assert_eq!(
+            failed.expect_err("refused").code,
+            crate::error::ErrorCode::Forbidden
+        );
+    }
 }
