@@ -102,7 +102,7 @@ pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router,
                 .with_name("mizan_session")
                 .with_same_site(SameSite::Lax)
                 .with_http_only(true)
-                .with_secure(false)
+                .with_secure(settings.security.secure_cookies)
                 .with_expiry(Expiry::OnInactivity(CookieDuration::days(
                     SESSION_IDLE_DAYS,
                 ))),

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{SAME_ORIGIN, bearer, sign_in, test_app};
+use common::{SAME_ORIGIN, bearer, sign_in, test_app, test_app_with};
 use http::{StatusCode, header};
 use serde_json::json;
 
@@ -346,4 +346,30 @@ async fn the_registry_lists_every_function_with_kind_endpoint_and_auth() {
     let schema = (registry.get("echo").expect("echo").args_schema)();
     let schema = serde_json::to_value(schema).expect("json");
     assert_eq!(schema["properties"]["text"]["maxLength"], 200, "{schema}");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_only_when_configured() {
+    let set_cookie = |app_reply: &common::Reply| {
+        app_reply
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("mizan_session="))
+            .map(str::to_owned)
+            .expect("login sets the session cookie")
+    };
+    let login = json!({"email": "alice@example.com", "password": "alice-password"});
+    let plain = test_app().await;
+    let reply = plain.call("login", login.clone(), &[SAME_ORIGIN]).await;
+    assert!(!set_cookie(&reply).contains("Secure"));
+
+    let secure = test_app_with(|settings| settings.security.secure_cookies = true).await;
+    let reply = secure.call("login", login, &[SAME_ORIGIN]).await;
+    let cookie = set_cookie(&reply);
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
 }

@@ -48,10 +48,16 @@ impl Reply {
 }
 
 pub async fn test_app() -> TestApp {
+    test_app_with(|_| {}).await
+}
+
+/// A test server whose settings `adjust` changes first.
+pub async fn test_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut settings = Settings::default();
     settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
     settings.auth.jwt_secret = JWT_SECRET.into();
+    adjust(&mut settings);
     let pool = connect_database(&settings.database)
         .await
         .expect("database");

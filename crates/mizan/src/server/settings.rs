@@ -32,7 +32,7 @@ pub struct Settings {
     pub log: LogSettings,
     /// Bearer tokens.
     pub auth: AuthSettings,
-    /// Cross-site request policy.
+    /// Cross-site request policy and cookie security.
     pub security: SecuritySettings,
     /// The file these settings were read from; `None` when only defaults and environment applied.
     #[serde(skip)]
@@ -115,6 +115,9 @@ pub struct SecuritySettings {
     /// Origins besides the site itself allowed to send state-changing requests
     /// (`MIZAN_TRUSTED_ORIGINS`, comma-separated), e.g. `https://admin.example.com`.
     pub trusted_origins: Vec<String>,
+    /// Mark cookies (the session's) `Secure`, sent over HTTPS only (`MIZAN_SECURE_COOKIES`,
+    /// `true`/`false`). Off by default for `http://127.0.0.1`; turn it on behind HTTPS.
+    pub secure_cookies: bool,
 }
 
 /// How log lines are written.
@@ -290,6 +293,12 @@ impl Settings {
         }
         text(&env, "RUST_LOG", &mut self.log.filter);
         text(&env, "MIZAN_JWT_SECRET", &mut self.auth.jwt_secret);
+        parsed(
+            &env,
+            "MIZAN_SECURE_COOKIES",
+            "true or false",
+            &mut self.security.secure_cookies,
+        )?;
         if let Some(list) = env("MIZAN_TRUSTED_ORIGINS") {
             self.security.trusted_origins = list
                 .split(',')
@@ -367,8 +376,10 @@ mod tests {
                     "https://a.example, https://b.example",
                 ),
                 ("MIZAN_JWT_SECRET", "s3cret"),
+                ("MIZAN_SECURE_COOKIES", "true"),
             ]))
             .expect("valid overrides");
+        assert!(settings.security.secure_cookies);
         assert_eq!(settings.site.addr.port(), 0);
         assert_eq!(settings.database.url, "sqlite://b.db");
         assert_eq!(settings.site.env, RunMode::Prod);
