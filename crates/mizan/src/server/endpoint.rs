@@ -7,10 +7,7 @@ use leptos::prelude::{take_context, use_context, with_context};
 use leptos_axum::ResponseOptions;
 
 use super::{
-    context::RequestContext,
-    http::invalidate_header,
-    pipeline::{Outcome, Output},
-    registry::FunctionDef,
+    context::RequestContext, http::invalidate_header, pipeline::Outcome, registry::FunctionDef,
 };
 use crate::{
     error::MizanError,
@@ -41,7 +38,7 @@ where
             Err(MizanError::internal())
         }
     };
-    match result.and_then(data_envelope) {
+    match result.and_then(Outcome::into_envelope) {
         Ok(envelope) => {
             if let Some(response) = use_context::<ResponseOptions>()
                 && let Some(value) = invalidate_header(&envelope.invalidate)
@@ -102,18 +99,6 @@ fn page_context() -> RequestContext {
         }
     });
     found.unwrap_or_else(RequestContext::detached)
-}
-
-fn data_envelope(outcome: Outcome) -> Result<Envelope, MizanError> {
-    match outcome.output {
-        Output::Data(result) => Ok(Envelope {
-            result,
-            invalidate: outcome.invalidate,
-        }),
-        Output::View(_) => Err(MizanError::not_implemented(
-            "view functions answer at their own route, not as data",
-        )),
-    }
 }
 
 /// Sets the HTTP status of the server_fn response being built to the error's status.

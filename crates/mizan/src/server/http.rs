@@ -169,17 +169,8 @@ async fn batch(State(registry): State<Arc<Registry>>, request: Request) -> Respo
     let results = futures::future::join_all(calls)
         .await
         .into_iter()
-        .map(|result| match result {
-            Ok(Outcome {
-                output: Output::Data(result),
-                invalidate,
-            }) => BatchOutcome::Ok(Envelope { result, invalidate }),
-            Ok(Outcome {
-                output: Output::View(_),
-                ..
-            }) => BatchOutcome::Err {
-                error: MizanError::not_implemented("views are not batched"),
-            },
+        .map(|result| match result.and_then(Outcome::into_envelope) {
+            Ok(envelope) => BatchOutcome::Ok(envelope),
             Err(error) => BatchOutcome::Err { error },
         })
         .collect();

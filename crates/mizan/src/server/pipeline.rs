@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     error::{FieldErrors, MizanError},
-    protocol::RawArgs,
+    protocol::{Envelope, RawArgs},
     validation::ValidateArgs,
 };
 
@@ -44,6 +44,22 @@ pub struct Outcome {
     pub output: Output,
     /// Keys for clients to refresh.
     pub invalidate: Vec<String>,
+}
+
+impl Outcome {
+    /// The `{"result", "invalidate"}` envelope of a data function; a view's response cannot be
+    /// one (`NOT_IMPLEMENTED`: views answer at their own route).
+    pub fn into_envelope(self) -> Result<Envelope, MizanError> {
+        match self.output {
+            Output::Data(result) => Ok(Envelope {
+                result,
+                invalidate: self.invalidate,
+            }),
+            Output::View(_) => Err(MizanError::not_implemented(
+                "view functions answer at their own route, not as data",
+            )),
+        }
+    }
 }
 
 /// Wraps a data function's return value so the pipeline serializes it.
