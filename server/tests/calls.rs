@@ -350,14 +350,9 @@ async fn the_registry_lists_every_function_with_kind_endpoint_and_auth() {
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_only_when_configured() {
-    let set_cookie = |app_reply: &common::Reply| {
-        app_reply
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("mizan_session="))
-            .map(str::to_owned)
+    let set_cookie = |reply: &common::Reply| {
+        reply
+            .session_set_cookie()
             .expect("login sets the session cookie")
     };
     let login = json!({"email": "alice@example.com", "password": "alice-password"});

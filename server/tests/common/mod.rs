@@ -28,15 +28,20 @@ impl Reply {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
-    /// The `mizan_session=...` pair of a Set-Cookie header, if one was set.
-    pub fn session_cookie(&self) -> Option<String> {
+    /// The whole Set-Cookie header of the session cookie (with its attributes), if one was set.
+    pub fn session_set_cookie(&self) -> Option<String> {
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find(|v| v.starts_with("mizan_session="))
-            .and_then(|v| v.split(';').next())
             .map(str::to_owned)
+    }
+
+    /// The `mizan_session=...` pair of a Set-Cookie header, if one was set.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.session_set_cookie()
+            .and_then(|v| v.split(';').next().map(str::to_owned))
     }
 
     pub fn error_code(&self) -> String {
