@@ -43,8 +43,11 @@ if [[ $current == "$CARGO_LEPTOS_VERSION" ]]; then
   step "cargo-leptos $CARGO_LEPTOS_VERSION: present"
 else
   # 0.3.11 needs a newer rustc than this machine has; --locked keeps 0.3.10's tested dependencies.
-  step "cargo-leptos $CARGO_LEPTOS_VERSION: installing (found '${current:-none}'; takes ~13 minutes)"
-  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  # Its own release profile is `lto = true, codegen-units = 1`: link-time optimisation of a tool
+  # that only orchestrates builds buys nothing here and costs minutes on two cores.
+  step "cargo-leptos $CARGO_LEPTOS_VERSION: installing (found '${current:-none}'; takes ~15 minutes)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
 fi
 
 # --- wasm-bindgen CLI, the exact version of the library in Cargo.lock ----------------------
@@ -57,7 +60,8 @@ if [[ $current == "$wb_version" ]]; then
 else
   # Not --locked: one of the CLI's locked dependencies has been removed from the registry.
   step "wasm-bindgen-cli $wb_version: installing (found '${current:-none}'; takes ~2 minutes)"
-  cargo install wasm-bindgen-cli --version "$wb_version" --force
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install wasm-bindgen-cli --version "$wb_version" --force
 fi
 
 # --- Node packages (npm ci only when the lock file changed) ----------------------------------

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, in the order that fails fastest: formatting, lints for both feature
 # sets, Rust tests, the release build, then the browser suite against the release server.
-# Called by `make test` after the bootstrap; CI (.ci/run) calls `make test`.
+# Called by `make test` after the bootstrap; CI (.ci/run) calls `make test`. Prints each stage's
+# time at the end (and the stages that ran, when one fails).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,25 +11,57 @@ cd "$root"
 export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
-section() { printf '\n=== %s ===\n' "$*"; }
 started=$SECONDS
+stage_names=()
+stage_seconds=()
+current=
+current_started=
 
-section "format (cargo fmt --check)"
+summary() {
+  local status=$?
+  if [[ -n $current ]]; then
+    stage_names+=("$current (unfinished)")
+    stage_seconds+=($((SECONDS - current_started)))
+  fi
+  printf '\n=== stage times ===\n'
+  local i
+  for i in "${!stage_names[@]}"; do
+    printf '%6d s  %s\n' "${stage_seconds[$i]}" "${stage_names[$i]}"
+  done
+  printf '%6d s  total\n' $((SECONDS - started))
+  return $status
+}
+trap summary EXIT
+
+stage() {
+  if [[ -n $current ]]; then
+    stage_names+=("$current")
+    stage_seconds+=($((SECONDS - current_started)))
+  fi
+  current=$1
+  current_started=$SECONDS
+  printf '\n=== %s ===\n' "$current"
+}
+
+stage "format (cargo fmt --check)"
 cargo fmt --all --check
 
-section "lints, server feature set (ssr)"
+stage "lints, server feature set (ssr)"
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 
-section "lints, browser feature set (hydrate, wasm32)"
+stage "lints, browser feature set (hydrate, wasm32)"
 cargo clippy --target wasm32-unknown-unknown -p frontend -p app -p mizan --all-targets -- -D warnings
 
-section "rust tests"
+stage "rust tests"
 cargo test --workspace --exclude frontend
 
-section "release build (cargo leptos build --release)"
+stage "release build (cargo leptos build --release)"
 cargo leptos build --release
 
-section "end-to-end tests (Chromium against the release server)"
+stage "end-to-end tests (Chromium against the release server)"
 scripts/e2e.sh
 
-section "all tests passed in $((SECONDS - started)) s"
+stage_names+=("$current")
+stage_seconds+=($((SECONDS - current_started)))
+current=
+printf '\n=== all tests passed in %d s ===\n' $((SECONDS - started))

@@ -1,11 +1,14 @@
-//! Accounts of the example app: users in SQLite, sign-in by session or bearer token, and the
-//! functions showing each auth rule (`auth`, `auth = staff`, a custom check).
+//! Accounts of the example app: sign-in by session or bearer token, and the functions showing
+//! each auth rule (`auth`, `auth = staff`, a custom check).
 
 #[cfg(feature = "ssr")]
 use mizan::server::{AuthMethod, RequestContext};
 use mizan::{MizanError, client};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::users::{self, AppUser};
 
 /// The signed-in user as the pages see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -52,11 +55,11 @@ pub async fn login(
             .bind(email.trim().to_lowercase())
             .fetch_optional(&pool)
             .await
-            .map_err(store::db_error)?;
+            .map_err(users::db_error)?;
     // Verify against a real hash even for unknown emails, so timing does not reveal accounts.
     let hash = row
         .as_ref()
-        .map_or(store::UNKNOWN_USER_HASH, |r| r.2.as_str());
+        .map_or(users::UNKNOWN_USER_HASH, |r| r.2.as_str());
     let verified = mizan::server::verify_password(&password, hash);
     match row {
         Some((id, email, _, is_staff)) if verified => {
@@ -84,9 +87,7 @@ pub async fn logout_redirect(ctx: RequestContext) -> Result<axum::response::Resp
 /// The signed-in user; `UNAUTHORIZED` for anonymous callers.
 #[client(auth)]
 pub async fn whoami(ctx: RequestContext) -> Result<Me, MizanError> {
-    let user = ctx
-        .user_as::<store::AppUser>()
-        .ok_or_else(MizanError::internal)?;
+    let user = ctx.user_as::<AppUser>().ok_or_else(MizanError::internal)?;
     Ok(Me {
         email: user.email.clone(),
         is_staff: user.is_staff,
@@ -101,7 +102,7 @@ pub async fn staff_report(ctx: RequestContext) -> Result<StaffReport, MizanError
         sqlx::query_as("SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM greetings)")
             .fetch_one(&pool)
             .await
-            .map_err(store::db_error)?;
+            .map_err(users::db_error)?;
     Ok(StaffReport { users, greetings })
 }
 
@@ -121,79 +122,7 @@ pub async fn require_session(ctx: &RequestContext) -> Result<(), MizanError> {
     match ctx.auth_method() {
         AuthMethod::Session => Ok(()),
         AuthMethod::Bearer => Err(MizanError::forbidden("this needs a browser session")),
-        AuthMethod::Anonymous => Err(MizanError::unauthorized("sign in to do this")),
-    }
-}
-
-/// The user store mizan authenticates against.
-#[cfg(feature = "ssr")]
-pub mod store {
-    use std::sync::Arc;
-
-    use mizan::{
-        __private::BoxFuture,
-        MizanError,
-        server::{MizanUser, UserStore},
-    };
-
-    /// A fixed Argon2id hash checked when an email is unknown, so failures take equal time.
-    pub(crate) const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oxRe0b0QQxctiAUXfQmi+Q$67Ml/fhZNLVklhEohyuZ+QoDfOdSApqqmT+D1yHBEvM";
-
-    /// A user row.
-    #[derive(Debug, Clone, sqlx::FromRow)]
-    pub struct AppUser {
-        /// Primary key.
-        pub id: i64,
-        /// Email address.
-        pub email: String,
-        /// Display name.
-        pub name: String,
-        /// Staff flag.
-        pub is_staff: bool,
-    }
-
-    impl MizanUser for AppUser {
-        fn id(&self) -> i64 {
-            self.id
-        }
-
-        fn is_staff(&self) -> bool {
-            self.is_staff
-        }
-    }
-
-    /// Loads [`AppUser`]s from SQLite.
-    pub struct SqliteUserStore {
-        pool: sqlx::SqlitePool,
-    }
-
-    impl SqliteUserStore {
-        /// A store over this pool.
-        pub fn new(pool: sqlx::SqlitePool) -> Self {
-            Self { pool }
-        }
-    }
-
-    impl UserStore for SqliteUserStore {
-        fn load_user(
-            &self,
-            id: i64,
-        ) -> BoxFuture<'_, Result<Option<Arc<dyn MizanUser>>, MizanError>> {
-            Box::pin(async move {
-                let user: Option<AppUser> =
-                    sqlx::query_as("SELECT id, email, name, is_staff FROM users WHERE id = ?")
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(db_error)?;
-                Ok(user.map(|user| Arc::new(user) as Arc<dyn MizanUser>))
-            })
-        }
-    }
-
-    /// Logs a database error and answers the generic `INTERNAL_ERROR`.
-    pub fn db_error(error: sqlx::Error) -> MizanError {
-        tracing::error!(%error, "database error");
-        MizanError::internal()
+        // Anonymous, and any way of signing in a later mizan adds: not a browser session.
+        _ => Err(MizanError::unauthorized("sign in to do this")),
     }
 }

@@ -7,6 +7,8 @@ pub mod demo;
 pub mod greeting;
 pub mod pages;
 pub mod profiles;
+#[cfg(feature = "ssr")]
+pub mod users;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

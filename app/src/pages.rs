@@ -11,9 +11,10 @@ pub use users::UserPage;
 use mizan::MizanError;
 
 use crate::{
-    accounts::{LOGOUT_REDIRECT_PATH, Me, login, whoami},
+    accounts::{LOGOUT_REDIRECT_PATH, login, whoami},
     demo::echo,
     greeting::Greet,
+    profiles::{use_current_user, use_site_stats},
 };
 
 /// `/`: a client-side counter and a server function, the whole SSR → hydrate → call path.
@@ -22,6 +23,7 @@ pub fn HomePage() -> impl IntoView {
     let clicks = RwSignal::new(0_u32);
     let name = RwSignal::new(String::new());
     let greet = ServerAction::<Greet>::new();
+    let stats = use_site_stats();
 
     let result = move || match greet.value().get() {
         None => String::new(),
@@ -38,6 +40,16 @@ pub fn HomePage() -> impl IntoView {
         <h1>"mizan for Leptos"</h1>
         <p class="lede">
             "Write an async fn once; call it from Leptos and React; let the server say what changed."
+        </p>
+        <p data-testid="site-stats">
+            <Transition fallback=|| "…">
+                {move || Suspend::new(async move {
+                    match stats.await {
+                        Ok(stats) => format!("{} accounts", stats.accounts),
+                        Err(failure) => failure.to_string(),
+                    }
+                })}
+            </Transition>
         </p>
         <section class="card">
             <h2>"Hydration"</h2>
@@ -90,21 +102,23 @@ fn MizanFunctions() -> impl IntoView {
         }
     });
 
-    let me = RwSignal::new(None::<Me>);
+    // Who is signed in comes from the `current_user` context, like the site header: sign-in and
+    // sign-out refresh it. "Who am I?" shows what the `auth` function itself answered.
+    let user = use_current_user();
+    let answered = RwSignal::new(String::new());
     let whoami_action = Action::new(move |_: &()| async move {
         let result = whoami().await;
-        me.set(result.as_ref().ok().cloned());
+        answered.set(match &result {
+            Ok(me) => format!("whoami answered {}", me.email),
+            Err(_) => String::new(),
+        });
         result.map(|_| ())
     });
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let login_action = Action::new(move |(email, password): &(String, String)| {
         let (email, password) = (email.clone(), password.clone());
-        async move {
-            login(email, password)
-                .await
-                .map(|signed_in| me.set(Some(signed_in)))
-        }
+        async move { login(email, password).await.map(|_| ()) }
     });
 
     Effect::new(move |_| {
@@ -144,16 +158,25 @@ fn MizanFunctions() -> impl IntoView {
             </form>
             <p>
                 <span data-testid="whoami">
-                    {move || match me.get() {
-                        Some(me) if me.is_staff => format!("Signed in as {} (staff)", me.email),
-                        Some(me) => format!("Signed in as {}", me.email),
-                        None => "Not signed in".to_owned(),
-                    }}
+                    <Transition fallback=|| "…">
+                        {move || Suspend::new(async move {
+                            match user.await {
+                                Ok(user) => match (user.email, user.is_staff) {
+                                    (Some(email), true) => format!("Signed in as {email} (staff)"),
+                                    (Some(email), false) => format!("Signed in as {email}"),
+                                    (None, _) => "Not signed in".to_owned(),
+                                },
+                                Err(failure) => failure.to_string(),
+                            }
+                        })}
+                    </Transition>
                 </span>
                 " "
                 <button data-testid="whoami-submit" on:click=move |_| {
                     whoami_action.dispatch(());
                 }>"Who am I?"</button>
+                " "
+                <span data-testid="whoami-result">{move || answered.get()}</span>
             </p>
             <form method="post" action=LOGOUT_REDIRECT_PATH>
                 <button data-testid="logout-submit" type="submit">"Sign out"</button>

@@ -8,7 +8,18 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::accounts::store::{AppUser, db_error};
+use crate::users::{AppUser, db_error};
+
+/// A user's id. Arguments of this alias scope `user_profile` (an `i64`) like `i64` itself: scoping
+/// compares types, not their spelling.
+pub type UserId = i64;
+
+/// What anyone may see about the site, the same for every visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SiteStats {
+    /// How many accounts exist.
+    pub accounts: i64,
+}
 
 /// Who is looking at the page (anonymous visitors too).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -54,6 +65,19 @@ pub async fn current_user(ctx: RequestContext) -> Result<CurrentUser, MizanError
     })
 }
 
+/// The site's public numbers for the home page. The same for every visitor, so declared `public`:
+/// the manifest allows edge caches to share it, and it runs without the visitor's identity (it
+/// could not read the user even by mistake).
+#[client(context = global, public)]
+pub async fn site_stats(ctx: RequestContext) -> Result<SiteStats, MizanError> {
+    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .map_err(db_error)?;
+    Ok(SiteStats { accounts })
+}
+
 /// One user's profile; `NOT_FOUND` when there is no such user.
 #[client(context = local)]
 pub async fn user_profile(ctx: RequestContext, user_id: i64) -> Result<UserProfile, MizanError> {
@@ -67,7 +91,7 @@ pub async fn user_profile(ctx: RequestContext, user_id: i64) -> Result<UserProfi
 pub async fn update_name(
     ctx: RequestContext,
     /// Whose name.
-    user_id: i64,
+    user_id: UserId,
     /// The new name.
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     name: String,
@@ -110,7 +134,7 @@ pub async fn update_my_name(
 #[client(view, auth, affects = [user_profile, current_user])]
 pub async fn rename_form(
     /// Whose name.
-    user_id: i64,
+    user_id: UserId,
     /// The new name.
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     name: String,

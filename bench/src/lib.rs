@@ -50,9 +50,7 @@ pub async fn bench_echo(
 }
 
 /// One router serving the four echo paths and the two profile pages (which read `pool`).
-pub fn router(
-    pool: sqlx::SqlitePool,
-) -> Result<Router, mizan::server::registry::DuplicateFunction> {
+pub fn router(pool: sqlx::SqlitePool) -> Result<Router, mizan::server::RegistryError> {
     let mizan = mizan::server::Mizan::new(
         mizan::server::Registry::collect()?,
         mizan::server::AuthConfig {
@@ -85,13 +83,7 @@ pub fn router(
 struct NoUsers;
 
 impl mizan::server::UserStore for NoUsers {
-    fn load_user(
-        &self,
-        _id: i64,
-    ) -> mizan::__private::BoxFuture<
-        '_,
-        Result<Option<std::sync::Arc<dyn mizan::server::MizanUser>>, MizanError>,
-    > {
+    fn load_user(&self, _id: i64) -> mizan::server::LoadUser<'_> {
         Box::pin(async { Ok(None) })
     }
 }

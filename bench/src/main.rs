@@ -33,7 +33,7 @@ async fn main() -> ExitCode {
     let pool = match mizan::server::connect_database(&database).await {
         Ok(pool) => pool,
         Err(error) => {
-            eprintln!("bench: {error}");
+            eprintln!("bench: {}", mizan::server::error_chain(&error));
             return ExitCode::FAILURE;
         }
     };
@@ -44,14 +44,14 @@ async fn main() -> ExitCode {
     let router = match bench::router(pool) {
         Ok(router) => router,
         Err(error) => {
-            eprintln!("bench: {error}");
+            eprintln!("bench: {}", mizan::server::error_chain(&error));
             return ExitCode::FAILURE;
         }
     };
     let listener = match BoundListener::bind(addr).await {
         Ok(listener) => listener,
         Err(error) => {
-            eprintln!("bench: {error}");
+            eprintln!("bench: {}", mizan::server::error_chain(&error));
             return ExitCode::FAILURE;
         }
     };
@@ -62,7 +62,7 @@ async fn main() -> ExitCode {
     {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("bench: {error}");
+            eprintln!("bench: {}", mizan::server::error_chain(&error));
             ExitCode::FAILURE
         }
     }

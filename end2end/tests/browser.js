@@ -1,9 +1,103 @@
-// Shared set-up for the end-to-end tests: the server's address and a Chromium page that records
-// every console error, page error, failed request and error response it sees.
-import { after, before } from 'node:test';
+// Shared set-up for the end-to-end tests: a release server of their own for every test (a fresh
+// SQLite file, a free port it reports itself), and a Chromium page that records every console
+// error, page error, failed request and error response it sees.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { afterEach, after, before, beforeEach } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const baseUrl = process.env.MIZAN_BASE_URL ?? 'http://127.0.0.1:3000';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The running test's server, `http://127.0.0.1:<port>` (set before each test). */
+export let baseUrl;
+
+/**
+ * Gives every test of the calling file its own release server: a fresh database (so no test
+ * sees another's data), port 0 (the server reports the port it got), stopped after the test.
+ * `env` adds variables (e.g. `MIZAN_DEMO_PANIC: '1'`). A server that exits or does not report its
+ * address within 30 s fails the test at once, with its log.
+ */
+export function useServer(env = {}) {
+  let server;
+  beforeEach(async (t) => {
+    server = await startServer(env, t.name);
+    baseUrl = server.url;
+  });
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+}
+
+async function startServer(env, testName) {
+  const binary = resolve(root, process.env.MIZAN_SERVER_BIN ?? 'target/release/server');
+  const work = mkdtempSync(join(tmpdir(), 'mizan-e2e-'));
+  const logDir = join(root, 'target', 'e2e-logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${basename(process.argv[1] ?? 'e2e')}-${testName.replace(/\W+/g, '-').slice(0, 60)}.log`);
+  const child = spawn(binary, [], {
+    cwd: root,
+    env: {
+      ...process.env,
+      MIZAN_SITE_ADDR: '127.0.0.1:0',
+      DATABASE_URL: `sqlite://${join(work, 'e2e.db')}`,
+      LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
+      LEPTOS_ENV: 'prod',
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+      MIZAN_LOG_FORMAT: 'text',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const record = (chunk) => {
+    log += chunk.toString();
+  };
+  child.stdout.on('data', record);
+  child.stderr.on('data', record);
+  const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  const cleanUp = () => {
+    writeFileSync(logFile, log);
+    rmSync(work, { recursive: true, force: true });
+  };
+
+  const url = await new Promise((found, failed) => {
+    const timer = setTimeout(() => failed(new Error(`the server did not report its address in 30 s; its log:\n${log}`)), 30_000);
+    const look = () => {
+      const match = /listening on (http:\/\/[0-9.]+:\d+)/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        found(match[1]);
+      }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      failed(new Error(`the server exited during start (code ${code}, signal ${signal}); its log:\n${log}`));
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      failed(new Error(`cannot start ${binary}: ${error.message}`));
+    });
+  }).catch((error) => {
+    child.kill('SIGKILL');
+    cleanUp();
+    throw error;
+  });
+
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      cleanUp();
+    },
+  };
+}
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

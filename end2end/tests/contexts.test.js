@@ -8,10 +8,12 @@ import {
   onHydratedPage,
   unexpectedProblems,
   useBrowser,
+  useServer,
   waitForText,
 } from './browser.js';
 
 const browser = useBrowser();
+useServer();
 
 /** Signs the page's browser context in as alice (the API request shares its cookies). */
 async function signInAsAlice({ context }) {
@@ -29,8 +31,8 @@ const apiRequests = (responses) =>
 
 test('/users/1 arrives with the profile and the current user in its HTML and hydrates without a request', async () => {
   await onAlicePage('/users/1', async ({ context, page, problems, responses }) => {
-    // Give a stray fetch time to show up before asserting there was none.
-    await page.waitForTimeout(500);
+    // Hydrated, and the network has gone quiet: a context fetched after hydration would show.
+    await page.waitForLoadState('networkidle');
     assert.equal(await page.getByTestId('profile-name').textContent(), 'Alice');
     assert.match(await page.getByTestId('current-user').textContent(), /Signed in as Alice/);
     // The composed contexts meet on the page: the viewer is the profile's user.
@@ -75,7 +77,7 @@ test('renaming yourself refreshes the profile and the header without a reload, i
       batch.calls.map((c) => c.fn).sort(),
       ['current_user', 'user_profile'],
     );
-    await page.waitForTimeout(300);
+    await page.waitForLoadState('networkidle');
     assert.deepEqual(apiRequests(responses), ['/api/mizan/fn/update_name', '/api/mizan/batch/']);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page did not reload');
     assert.equal(await page.evaluate(() => window.__fallbackShown), false, 'the old profile stayed on screen');
@@ -89,7 +91,7 @@ test("renaming someone else shows FORBIDDEN and refreshes nothing", async () => 
     await page.getByTestId('rename-input').fill('Mallory');
     await page.getByTestId('rename-submit').click();
     await waitForText(page, 'error-message', 'FORBIDDEN');
-    await page.waitForTimeout(300);
+    await page.waitForLoadState('networkidle');
     assert.equal(await page.getByTestId('profile-name').textContent(), 'Admin');
     assert.deepEqual(apiRequests(responses), ['/api/mizan/fn/update_name']);
     assert.deepEqual(unexpectedProblems(problems, 403), []);

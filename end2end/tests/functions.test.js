@@ -8,11 +8,14 @@ import {
   onHydratedPage,
   unexpectedProblems,
   useBrowser,
+  useServer,
   waitForHydration,
   waitForText,
 } from './browser.js';
 
 const browser = useBrowser();
+// The panic demo is off by default; this file checks that a panic leaves the server serving.
+useServer({ MIZAN_DEMO_PANIC: '1' });
 
 async function call(fn, args, headers = {}) {
   const response = await fetch(`${baseUrl}/api/mizan/call/`, {
@@ -53,23 +56,27 @@ test('signing in sets a session the next calls use; the view path signs out', as
     await page.getByTestId('login-email').fill('alice@example.com');
     await page.getByTestId('login-password').fill('alice-password');
     await page.getByTestId('login-submit').click();
+    // `login` affects `current_user`: this card and the header follow without a reload.
     await waitForText(page, 'whoami', 'Signed in as alice@example.com');
-    // `login` affects `current_user`: the header follows without a reload.
     await waitForText(page, 'current-user', 'Signed in as Alice');
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'mizan_session');
     assert.ok(session, 'the session cookie is set');
     assert.equal(session.httpOnly, true);
 
+    // After a reload both read the same context, rendered on the server: they agree.
     await page.reload();
     await waitForHydration(page);
+    assert.equal(await page.getByTestId('whoami').textContent(), 'Signed in as alice@example.com');
+    assert.match(await page.getByTestId('current-user').textContent(), /Signed in as Alice/);
     await page.getByTestId('whoami-submit').click();
-    await waitForText(page, 'whoami', 'Signed in as alice@example.com');
+    await waitForText(page, 'whoami-result', 'whoami answered alice@example.com');
 
     // A plain HTML form posting to the view function: redirected home, signed out.
     await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByTestId('logout-submit').click()]);
     await waitForHydration(page);
     await waitForText(page, 'current-user', 'Not signed in');
+    assert.equal(await page.getByTestId('whoami').textContent(), 'Not signed in');
     await page.getByTestId('whoami-submit').click();
     await waitForText(page, 'error-message', 'UNAUTHORIZED');
     assert.deepEqual(unexpectedProblems(problems, 401), []);

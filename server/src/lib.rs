@@ -4,18 +4,18 @@
 
 use std::time::Duration;
 
-use app::{App, shell};
+use app::{App, demo::DemoOptions, shell};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::sync::Arc;
 
-use app::accounts::store::SqliteUserStore;
+use app::users::SqliteUserStore;
 use axum::Extension;
 use mizan::server::{
     AuthConfig, DatabaseError, JwtKeys, ListenError, Manifest, Mizan, OriginPolicy, Registry,
-    Settings, SettingsError, TelemetryError, connect_database, init_tracing,
-    registry::DuplicateFunction, run_migrations, serve,
+    RegistryError, Settings, SettingsError, TelemetryError, connect_database, init_tracing,
+    run_migrations, serve,
 };
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
@@ -28,29 +28,33 @@ use tower_sessions_sqlx_store::SqliteStore;
 /// How long an unused session lives.
 const SESSION_IDLE_DAYS: i64 = 14;
 
-/// Why the server could not start or stopped with an error.
+/// Why the server could not start or stopped with an error. Each variant names its step; the
+/// cause is its `source()` (print the chain with [`mizan::server::error_chain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// `Leptos.toml` or an environment override is invalid.
-    #[error("settings: {0}")]
+    #[error("settings")]
     Settings(#[from] SettingsError),
     /// Logging could not be set up.
-    #[error("logging: {0}")]
+    #[error("logging")]
     Telemetry(#[from] TelemetryError),
     /// The database could not be opened or migrated.
-    #[error("database: {0}")]
+    #[error("database")]
     Database(#[from] DatabaseError),
     /// The session table could not be created.
-    #[error("session store: {0}")]
+    #[error("session store")]
     Sessions(#[source] sqlx::Error),
-    /// Two `#[client]` functions share a name.
-    #[error("functions: {0}")]
-    Registry(#[from] DuplicateFunction),
+    /// The `#[client]` functions cannot be served together (a name used twice, say).
+    #[error("functions")]
+    Registry(#[from] RegistryError),
     /// The listener failed.
-    #[error("http: {0}")]
+    #[error("http")]
     Listen(#[from] ListenError),
+    /// The manifest could not be serialized.
+    #[error("cannot serialize the manifest")]
+    SerializeManifest(#[source] serde_json::Error),
     /// The manifest file could not be written.
-    #[error("cannot write the manifest to {path}: {source}")]
+    #[error("cannot write the manifest to {path}")]
     WriteManifest {
         /// Where.
         path: std::path::PathBuf,
@@ -60,9 +64,28 @@ pub enum ServerError {
     },
 }
 
+/// Environment variable turning the example's panic demo on (`1`); off otherwise.
+pub const PANIC_DEMO_VAR: &str = "MIZAN_DEMO_PANIC";
+
+/// The demo options from the environment.
+pub fn demo_options_from_env() -> DemoOptions {
+    DemoOptions {
+        panic_demo: std::env::var(PANIC_DEMO_VAR).is_ok_and(|value| value.trim() == "1"),
+    }
+}
+
 /// Builds the whole HTTP app over an open, migrated pool: pages, server functions, static files
-/// and sessions.
+/// and sessions; the demos stay off.
 pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router, ServerError> {
+    app_router_with(settings, pool, DemoOptions::default()).await
+}
+
+/// [`app_router`] with these demo options.
+pub async fn app_router_with(
+    settings: &Settings,
+    pool: SqlitePool,
+    demo: DemoOptions,
+) -> Result<Router, ServerError> {
     let leptos_options = settings.leptos_options();
     let session_store = SqliteStore::new(pool.clone());
     session_store
@@ -97,6 +120,7 @@ pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router,
     let router = mizan
         .wrap(router)
         .layer(Extension(pool))
+        .layer(Extension(demo))
         .layer(
             SessionManagerLayer::new(session_store)
                 .with_name("mizan_session")
@@ -128,7 +152,7 @@ pub async fn run() -> Result<(), ServerError> {
         SqliteStore::new(pool.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );
 
-    let router = app_router(&settings, pool.clone()).await?;
+    let router = app_router_with(&settings, pool.clone(), demo_options_from_env()).await?;
     let served = serve(settings.site.addr, router).await;
     cleanup.abort();
     pool.close().await;
@@ -140,7 +164,9 @@ pub async fn run() -> Result<(), ServerError> {
 /// The Edge manifest of every linked `#[client]` function, as JSON: what
 /// `GET /api/mizan/manifest` serves, available without a running server or a database.
 pub fn manifest_json() -> Result<String, ServerError> {
-    Ok(Manifest::of(&Registry::collect()?).to_json())
+    Manifest::of(&Registry::collect()?)
+        .to_json()
+        .map_err(ServerError::SerializeManifest)
 }
 
 /// `server export manifest --out FILE`: writes [`manifest_json`] to `path` (`-`: stdout).

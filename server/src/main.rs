@@ -45,7 +45,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("server: {error}");
+            eprintln!("server: {}", mizan::server::error_chain(&error));
             ExitCode::FAILURE
         }
     }

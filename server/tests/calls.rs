@@ -2,9 +2,10 @@
 
 mod common;
 
+use axum::body::Body;
 use common::{SAME_ORIGIN, bearer, sign_in, test_app, test_app_with};
-use http::{StatusCode, header};
-use serde_json::json;
+use http::{Request, StatusCode, header};
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn echo_answers_the_same_envelope_on_both_endpoints() {
@@ -86,8 +87,20 @@ async fn malformed_requests_are_bad_requests_and_unknown_functions_not_found() {
 }
 
 #[tokio::test]
-async fn a_panic_is_an_internal_error_and_the_server_keeps_serving() {
+async fn the_panic_demo_is_not_served_unless_turned_on() {
     let app = test_app().await;
+    for reply in [
+        app.call("crash_test", json!({}), &[]).await,
+        app.call_endpoint("crash_test", json!({}), &[]).await,
+    ] {
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
+        assert_eq!(reply.error_code(), "NOT_FOUND");
+    }
+}
+
+#[tokio::test]
+async fn a_panic_is_an_internal_error_and_the_server_keeps_serving() {
+    let app = common::test_app_with_panic_demo().await;
     for reply in [
         app.call("crash_test", json!({}), &[]).await,
         app.call_endpoint("crash_test", json!({}), &[]).await,
@@ -367,4 +380,85 @@ async fn the_session_cookie_is_secure_only_when_configured() {
         cookie.contains("Secure") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
+}
+
+#[tokio::test]
+async fn an_anonymous_caller_of_an_auth_function_learns_nothing_of_its_arguments() {
+    let app = test_app().await;
+    for args in [
+        // Breaks the name rule (1 to 100 characters).
+        json!({"user_id": 1, "name": ""}),
+        // Does not even decode: a wrong type and an unknown field.
+        json!({"user_id": "one", "surname": "x"}),
+    ] {
+        for reply in [
+            app.call("update_name", args.clone(), &[]).await,
+            app.call_endpoint("update_name", args.clone(), &[]).await,
+        ] {
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+            assert_eq!(
+                reply.json()["error"]["details"],
+                Value::Null,
+                "{}",
+                reply.text
+            );
+            assert!(!reply.text.contains("name"), "{}", reply.text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_body_limit_on_every_endpoint_answered_with_the_typed_error() {
+    let app = test_app().await;
+    let big = "x".repeat(mizan::protocol::MAX_BODY_BYTES + 1);
+    let over = json!({"text": big});
+    for reply in [
+        app.call("echo", over.clone(), &[]).await,
+        app.call_endpoint("echo", over.clone(), &[]).await,
+    ] {
+        assert_eq!(
+            reply.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{}",
+            &reply.text[..200.min(reply.text.len())]
+        );
+        assert_eq!(reply.error_code(), "PAYLOAD_TOO_LARGE");
+    }
+    // Without a Content-Length (a streamed body) the limit holds while reading.
+    for path in ["/api/mizan/call/", "/api/mizan/fn/echo"] {
+        let body = if path.ends_with("call/") {
+            json!({"fn": "echo", "args": over}).to_string()
+        } else {
+            json!({"args": over}).to_string()
+        };
+        let stream = futures_body(body);
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(stream)
+            .expect("request");
+        let reply = app.send(request).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{path}: {}",
+            &reply.text[..200.min(reply.text.len())]
+        );
+        assert_eq!(reply.error_code(), "PAYLOAD_TOO_LARGE", "{path}");
+    }
+    // Just under the limit is fine.
+    let under = "x".repeat(190);
+    assert_eq!(
+        app.call("echo", json!({"text": under}), &[]).await.status,
+        StatusCode::OK
+    );
+}
+
+/// A body of unknown length: two chunks, no `Content-Length`.
+fn futures_body(text: String) -> Body {
+    let (first, second) = text.split_at(text.len() / 2);
+    let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
+        Ok(axum::body::Bytes::from(first.to_owned())),
+        Ok(axum::body::Bytes::from(second.to_owned())),
+    ];
+    Body::from_stream(futures::stream::iter(chunks))
 }

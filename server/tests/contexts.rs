@@ -241,13 +241,24 @@ async fn the_manifest_lists_functions_contexts_and_scoped_edges() {
     assert_eq!(function("echo")["flags"], json!({"websocket": false}));
 
     let contexts = manifest["contexts"].as_array().expect("contexts");
+    // Cacheable only when declared `public`: `current_user` needs no sign-in but answers per
+    // visitor, so it stays private.
     assert!(contexts.contains(&json!({
-        "name": "current_user", "scope": "global", "params": [], "auth": "none"
+        "name": "current_user", "scope": "global", "params": [], "auth": "none",
+        "cache": "private"
     })));
     assert!(contexts.contains(&json!({
         "name": "user_profile", "scope": "local",
-        "params": [{"name": "user_id", "type": "i64"}], "auth": "none"
+        "params": [{"name": "user_id", "type": "i64"}], "auth": "none", "cache": "private"
     })));
+    assert!(contexts.contains(&json!({
+        "name": "site_stats", "scope": "global", "params": [], "auth": "none", "cache": "public"
+    })));
+    assert_eq!(
+        function("rename_form")["params"][0],
+        json!({"name": "user_id", "type": "UserId"}),
+        "the alias is kept as written, and still scopes (edges below)"
+    );
 
     let edges = manifest["edges"].as_array().expect("edges");
     for edge in [

@@ -7,7 +7,18 @@ use proc_macro::TokenStream;
 /// (`/api/mizan/fn/<name>`), an entry in the function registry, and a typed caller that runs
 /// in-process on the server and over HTTP in the browser. See `docs/server-functions.md`.
 ///
-/// Options: `auth`, `auth = staff`, `auth = path::to::check`, `mutation`, `view`, `websocket`.
+/// Options:
+/// - `auth` (a signed-in user), `auth = staff`, `auth = path::to::check` (an async check);
+/// - `mutation`; `affects = [context, ...]` (the contexts a successful call invalidates; makes it a
+///   mutation);
+/// - `view` (answers with its own HTTP response; only this flag makes a view, never the return
+///   type);
+/// - `context = global | local` (a context, with a `use_<name>` hook), and with it `public` (the
+///   context answers the same to every caller, so it is edge-cacheable; not with `auth`);
+/// - `websocket` (also callable over the WebSocket multiplex).
+///
+/// Every mistake is its own compile error, all reported in one build; the function is then
+/// re-emitted with its body left out, so its callers add no errors of their own.
 #[proc_macro_attribute]
 pub fn client(attr: TokenStream, item: TokenStream) -> TokenStream {
     mizan_expand::client::expand(attr.into(), item.into()).into()

@@ -6,8 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What kind of failure a call had; each code has one HTTP status.
+///
+/// The last two codes are never sent by a server: the client side of a call produces them when
+/// no answer of mizan's arrived (`NETWORK_ERROR`: offline, server down, connection cut) or when
+/// the answer could not be read (`INVALID_RESPONSE`: a result of the wrong shape, a proxy's error
+/// page), so they stay distinguishable from a server's own `INTERNAL_ERROR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// No such function, or the thing it looked for does not exist (404).
     NotFound,
@@ -23,6 +29,12 @@ pub enum ErrorCode {
     InternalError,
     /// The function exists but this transport or feature is not available for it (501).
     NotImplemented,
+    /// The request body is larger than the server accepts (413).
+    PayloadTooLarge,
+    /// Client side only: the server could not be reached (status 503 where one is needed).
+    NetworkError,
+    /// Client side only: the server's answer could not be read (status 502 where one is needed).
+    InvalidResponse,
 }
 
 impl ErrorCode {
@@ -36,6 +48,9 @@ impl ErrorCode {
             Self::BadRequest => 400,
             Self::InternalError => 500,
             Self::NotImplemented => 501,
+            Self::PayloadTooLarge => 413,
+            Self::NetworkError => 503,
+            Self::InvalidResponse => 502,
         }
     }
 
@@ -49,6 +64,9 @@ impl ErrorCode {
             Self::BadRequest => "BAD_REQUEST",
             Self::InternalError => "INTERNAL_ERROR",
             Self::NotImplemented => "NOT_IMPLEMENTED",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::NetworkError => "NETWORK_ERROR",
+            Self::InvalidResponse => "INVALID_RESPONSE",
         }
     }
 }
@@ -117,6 +135,21 @@ impl MizanError {
         Self::new(ErrorCode::NotImplemented, message)
     }
 
+    /// `PAYLOAD_TOO_LARGE`.
+    pub fn payload_too_large(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::PayloadTooLarge, message)
+    }
+
+    /// `NETWORK_ERROR` (client side): no answer arrived.
+    pub fn network(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::NetworkError, message)
+    }
+
+    /// `INVALID_RESPONSE` (client side): the answer could not be read.
+    pub fn invalid_response(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidResponse, message)
+    }
+
     /// `INTERNAL_ERROR` with the generic message; log the real cause where it happens.
     pub fn internal() -> Self {
         Self::new(ErrorCode::InternalError, INTERNAL_MESSAGE)
@@ -157,6 +190,11 @@ impl MizanError {
         matches!(self.code, ErrorCode::Unauthorized | ErrorCode::Forbidden)
     }
 
+    /// `NETWORK_ERROR`: the server was not reached; trying again later may work.
+    pub fn is_network_error(&self) -> bool {
+        self.code == ErrorCode::NetworkError
+    }
+
     /// `VALIDATION_ERROR`.
     pub fn is_validation_error(&self) -> bool {
         self.code == ErrorCode::ValidationError
@@ -183,7 +221,8 @@ impl MizanError {
         serde_json::json!({ "error": self })
     }
 
-    /// Reads a wire body `{"error": {...}}`; anything else becomes an `INTERNAL_ERROR` saying so.
+    /// Reads a wire body `{"error": {...}}`; anything else (a proxy's error page, say) becomes an
+    /// `INVALID_RESPONSE` quoting its start.
     pub fn from_body(body: &[u8]) -> Self {
         #[derive(Deserialize)]
         struct Body {
@@ -191,13 +230,10 @@ impl MizanError {
         }
         match serde_json::from_slice::<Body>(body) {
             Ok(body) => body.error,
-            Err(_) => Self::new(
-                ErrorCode::InternalError,
-                format!(
-                    "unexpected error response: {}",
-                    String::from_utf8_lossy(&body[..body.len().min(200)])
-                ),
-            ),
+            Err(_) => Self::invalid_response(format!(
+                "unexpected error response: {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            )),
         }
     }
 }
@@ -216,6 +252,9 @@ mod tests {
             (ErrorCode::BadRequest, 400, "BAD_REQUEST"),
             (ErrorCode::InternalError, 500, "INTERNAL_ERROR"),
             (ErrorCode::NotImplemented, 501, "NOT_IMPLEMENTED"),
+            (ErrorCode::PayloadTooLarge, 413, "PAYLOAD_TOO_LARGE"),
+            (ErrorCode::NetworkError, 503, "NETWORK_ERROR"),
+            (ErrorCode::InvalidResponse, 502, "INVALID_RESPONSE"),
         ];
         for (code, status, text) in expected {
             assert_eq!(code.status(), status);
@@ -255,7 +294,7 @@ mod tests {
     #[test]
     fn a_body_that_is_not_an_error_envelope_is_reported_as_such() {
         let error = MizanError::from_body(b"<html>bad gateway</html>");
-        assert_eq!(error.code, ErrorCode::InternalError);
+        assert_eq!(error.code, ErrorCode::InvalidResponse);
         assert!(error.message.contains("bad gateway"));
     }
 }

@@ -243,7 +243,7 @@ macro_rules! compose {
         $vis struct $name {
             $(
                 #[doc = concat!("The `", stringify!($hook), "` context.")]
-                pub $field: $crate::hooks::ContextHandle<$out>,
+                pub $field: $crate::ContextHandle<$out>,
             )+
         }
 

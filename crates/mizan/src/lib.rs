@@ -4,26 +4,41 @@
 //! - [`client`](macro@client) turns an `async fn` into a server function with a stable endpoint,
 //!   a registry entry and a typed caller that works on the server and in the browser.
 //! - [`MizanError`] is the one error type of every call, on both sides and on the wire.
+//! - [`MizanContext`], [`ContextHandle`] and [`compose!`] are the Leptos side of contexts.
 //! - [`protocol`] fixes the wire format; [`server`] (feature `ssr`) holds the pipeline every
-//!   transport runs, sessions and auth, settings, database and listener.
+//!   transport runs, sessions and auth, the routes, settings, database and listener.
+//!
+//! One switch decides server or browser code, here and in the code `#[client]` generates: the
+//! `ssr` feature. Without it the crate is the browser side (the client runtime and hooks).
 
-pub mod caller;
-pub mod error;
-pub mod hooks;
+mod error;
+mod hooks;
 pub mod invalidation;
 pub mod protocol;
-pub mod runtime;
-pub mod server_fn_error;
-pub mod validation;
+mod runtime;
+mod server_fn_error;
+mod validation;
 
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use error::{ErrorCode, FieldErrors, MizanError};
+pub use error::{ErrorCode, FieldErrors, INTERNAL_MESSAGE, MizanError};
 pub use hooks::{ContextHandle, MizanContext};
-pub use invalidation::ContextKey;
+pub use invalidation::{ContextKey, KeyError};
 pub use mizan_macros::client;
-pub use validation::ValidateArgs;
+pub use runtime::live_count;
+
+/// The guides of the repository's `docs/` folder. Their Rust examples are doctests: they compile
+/// (server side) with every `cargo test`.
+#[cfg(feature = "ssr")]
+pub mod guides {
+    #[doc = include_str!("../../../docs/server-functions.md")]
+    pub mod server_functions {}
+    #[doc = include_str!("../../../docs/contexts.md")]
+    pub mod contexts {}
+    #[doc = include_str!("../../../docs/protocol.md")]
+    pub mod protocol {}
+}
 
 /// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.
 ///
@@ -39,13 +54,28 @@ pub trait Context {
     const NAME: &'static str;
 }
 
-/// Re-exports the generated code uses; not part of the public API.
+/// What the code `#[client]` generates calls; not part of the public API, and free to change.
 #[doc(hidden)]
 pub mod __private {
     pub use futures::future::BoxFuture;
-    #[cfg(feature = "ssr")]
-    pub use inventory;
     pub use schemars;
     pub use serde;
     pub use serde_json;
+
+    pub use crate::{
+        hooks::{use_global_context, use_local_context},
+        protocol::{Envelope, RawArgs},
+        runtime::{call_remote, fetch_batched},
+        validation::{ValidateArgs, check as check_rules},
+    };
+
+    #[cfg(feature = "ssr")]
+    pub use crate::server::{
+        AuthRule, ContextScope, Data, FunctionDef, FunctionKind, FunctionRef, Outcome, ParamDef,
+        RequestContext, View,
+        endpoint::{call_in_process, serve_endpoint},
+        pipeline::execute,
+    };
+    #[cfg(feature = "ssr")]
+    pub use inventory;
 }

@@ -2,8 +2,14 @@
 //!
 //! `docs/protocol.md` is the prose version of this module.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, ser::SerializeMap};
 use serde_json::value::RawValue;
+
+/// Every path of mizan's HTTP surface starts here.
+pub const API_PREFIX: &str = "/api/mizan/";
+
+/// Largest request body any mizan endpoint accepts (1 MiB); larger is `PAYLOAD_TOO_LARGE`.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The generic call endpoint: `POST {"fn": "<name>", "args": {...}}`.
 pub const CALL_PATH: &str = "/api/mizan/call/";
@@ -107,45 +113,69 @@ impl<'de> Deserialize<'de> for BatchOutcome {
 }
 
 /// A call's arguments as their raw JSON text: the pipeline decodes them once, straight into the
-/// function's argument struct, with no intermediate JSON tree. Defaults to `{}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RawArgs(pub Box<RawValue>);
+/// function's argument struct, with no intermediate JSON tree. Defaults to `{}` (no arguments).
+#[derive(Debug, Clone, Default)]
+pub struct RawArgs(Option<Box<RawValue>>);
 
 impl RawArgs {
     /// `{}`: the arguments of a function with none.
     pub fn empty() -> Self {
-        Self(
-            RawValue::from_string("{}".to_owned())
-                .unwrap_or_else(|_| unreachable!("an empty object is valid JSON")),
-        )
+        Self(None)
     }
 
     /// Serializes typed arguments.
     pub fn from_value(args: &impl Serialize) -> Result<Self, serde_json::Error> {
-        serde_json::value::to_raw_value(args).map(Self)
+        serde_json::value::to_raw_value(args).map(|raw| Self(Some(raw)))
     }
 
     /// The JSON text.
     pub fn get(&self) -> &str {
-        self.0.get()
+        self.0.as_deref().map_or("{}", RawValue::get)
     }
 }
 
-impl Default for RawArgs {
-    fn default() -> Self {
-        Self::empty()
+impl Serialize for RawArgs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(raw) => raw.serialize(serializer),
+            None => serializer.serialize_map(Some(0))?.end(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawArgs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(deserializer).map(|raw| Self(Some(raw)))
     }
 }
 
 /// The `X-Mizan-Invalidate` header value for these keys: a JSON array, `[]` when empty.
 pub fn invalidate_header_value(keys: &[String]) -> String {
+    // A list of strings always serializes; the fallback only satisfies the fallible signature.
     serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_owned())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    use super::{BatchOutcome, BatchResponse};
+    use super::{BatchOutcome, BatchResponse, CallRequest, RawArgs};
+
+    #[test]
+    fn absent_arguments_are_an_empty_object_both_ways() {
+        assert_eq!(RawArgs::empty().get(), "{}");
+        assert_eq!(
+            serde_json::to_string(&CallRequest {
+                function: "f".into(),
+                args: RawArgs::empty(),
+            })
+            .expect("serialize"),
+            r#"{"fn":"f","args":{}}"#
+        );
+        let call: CallRequest = serde_json::from_str(r#"{"fn":"f"}"#).expect("no args");
+        assert_eq!(call.args.get(), "{}");
+        let call: CallRequest =
+            serde_json::from_str(r#"{"fn":"f","args":{"a": [1]}}"#).expect("args");
+        assert_eq!(call.args.get(), r#"{"a": [1]}"#);
+    }
 
     #[test]
     fn batch_outcomes_read_back_results_errors_and_null() {

@@ -5,13 +5,18 @@
 use std::{
     cell::{Cell, RefCell},
     collections::BTreeMap,
+    future::Future,
     rc::Rc,
 };
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::{error::MizanError, invalidation::ContextKey, protocol::RawArgs};
+use crate::{
+    error::MizanError,
+    invalidation::ContextKey,
+    protocol::{Envelope, RawArgs},
+};
 
 /// Identifies a registered instance, to unregister it when its owner goes away.
 pub type InstanceId = u64;
@@ -22,6 +27,8 @@ pub type ParamsFn = Box<dyn Fn() -> BTreeMap<String, Value>>;
 /// Starts an instance's refetch.
 pub type RefreshFn = Rc<dyn Fn()>;
 
+// Only the browser registers live instances; the server renders each instance once.
+#[cfg_attr(feature = "ssr", allow(dead_code))]
 struct LiveInstance {
     id: InstanceId,
     name: &'static str,
@@ -34,6 +41,7 @@ thread_local! {
     static NEXT_ID: Cell<InstanceId> = const { Cell::new(0) };
 }
 
+#[cfg_attr(feature = "ssr", allow(dead_code))]
 /// Registers a live instance of context `name`: `params` reads its current params, `refresh`
 /// refetches it.
 pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> InstanceId {
@@ -53,6 +61,7 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
     id
 }
 
+#[cfg_attr(feature = "ssr", allow(dead_code))]
 /// Forgets an instance (its component was unmounted).
 pub fn unregister(id: InstanceId) {
     LIVE.with(|live| live.borrow_mut().retain(|instance| instance.id != id));
@@ -96,6 +105,37 @@ pub fn apply_invalidations(keys: &[String]) -> usize {
     refreshes.len()
 }
 
+/// Decodes a successful envelope's result into the function's output type; a result of
+/// another shape is `INVALID_RESPONSE` (the server and this client disagree on the type).
+fn accept<T: DeserializeOwned>(envelope: &Envelope) -> Result<T, MizanError> {
+    serde_json::from_str(envelope.result.get()).map_err(|error| {
+        MizanError::invalid_response(format!(
+            "the server's result does not match this client's type: {error}"
+        ))
+    })
+}
+
+/// An answer from the server: first the live context instances its `invalidate` keys cover are
+/// refetched (in one batch), then the result is decoded.
+fn accept_remote<T: DeserializeOwned>(envelope: Envelope) -> Result<T, MizanError> {
+    apply_invalidations(&envelope.invalidate);
+    accept(&envelope)
+}
+
+/// Calls a function's own endpoint from the browser: `endpoint` is its generated server_fn.
+pub async fn call_remote<A, T, F, Fut>(args: &A, endpoint: F) -> Result<T, MizanError>
+where
+    A: Serialize,
+    T: DeserializeOwned,
+    F: FnOnce(RawArgs) -> Fut,
+    Fut: Future<Output = Result<Envelope, MizanError>>,
+{
+    let args = RawArgs::from_value(args).map_err(|error| {
+        MizanError::bad_request(format!("cannot encode the arguments: {error}"))
+    })?;
+    accept_remote(endpoint(args).await?)
+}
+
 /// Calls the read function `name` with `args` in the next batch: every call made in the same
 /// tick of the page shares one `POST /api/mizan/batch/`.
 pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
@@ -105,47 +145,132 @@ pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
     let args = RawArgs::from_value(args).map_err(|error| {
         MizanError::bad_request(format!("cannot encode the arguments: {error}"))
     })?;
-    let envelope = batch::enqueue(name, args).await?;
-    crate::caller::accept_remote(envelope)
+    let envelope = browser::enqueue(name, args).await?;
+    accept_remote(envelope)
 }
 
-#[cfg(target_arch = "wasm32")]
-mod batch {
-    //! The browser's batch queue.
-
-    use std::{cell::RefCell, time::Duration};
-
+/// The batch queue: calls waiting for the next flush, cut into batches the server accepts, and
+/// each batch's answer handed back call by call. (Target-independent, so it is tested natively;
+/// only the browser flushes it.)
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod queue {
     use futures::channel::oneshot;
 
     use crate::{
         error::MizanError,
-        protocol::{
-            BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CallRequest, Envelope,
-            MAX_BATCH_CALLS, RawArgs,
-        },
+        protocol::{BatchOutcome, BatchRequest, BatchResponse, CallRequest, Envelope, RawArgs},
     };
 
-    struct Pending {
+    /// One queued call and where its answer goes.
+    pub(super) struct Pending {
         name: &'static str,
         args: RawArgs,
         reply: oneshot::Sender<Result<Envelope, MizanError>>,
     }
 
+    /// The calls queued since the last flush.
+    #[derive(Default)]
+    pub(super) struct Queue {
+        pending: Vec<Pending>,
+    }
+
+    /// What waits for one call's answer.
+    pub(super) type Answer = oneshot::Receiver<Result<Envelope, MizanError>>;
+
+    impl Queue {
+        /// Queues a call; `true` when it is the first since the last flush (schedule one).
+        pub(super) fn push(&mut self, name: &'static str, args: RawArgs) -> (Answer, bool) {
+            let (reply, answer) = oneshot::channel();
+            self.pending.push(Pending { name, args, reply });
+            (answer, self.pending.len() == 1)
+        }
+
+        /// Empties the queue into batches of at most `max` calls, in call order.
+        pub(super) fn take_batches(&mut self, max: usize) -> Vec<Vec<Pending>> {
+            let mut pending = std::mem::take(&mut self.pending);
+            let mut batches = Vec::new();
+            while !pending.is_empty() {
+                let rest = pending.split_off(pending.len().min(max.max(1)));
+                batches.push(pending);
+                pending = rest;
+            }
+            batches
+        }
+    }
+
+    /// The request body for one batch.
+    pub(super) fn request(batch: &[Pending]) -> BatchRequest {
+        BatchRequest {
+            calls: batch
+                .iter()
+                .map(|p| CallRequest {
+                    function: p.name.to_owned(),
+                    args: p.args.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Hands each call its outcome; an answer with another number of results than calls (or
+    /// no answer) fails every call of the batch.
+    pub(super) fn settle(batch: Vec<Pending>, answer: Result<BatchResponse, MizanError>) {
+        let count = batch.len();
+        let outcomes = match answer {
+            Ok(response) if response.results.len() == count => response.results,
+            Ok(response) => {
+                let error = MizanError::invalid_response(format!(
+                    "the batch answered {} results for {count} calls",
+                    response.results.len()
+                ));
+                return fail_all(batch, &error);
+            }
+            Err(error) => return fail_all(batch, &error),
+        };
+        for (pending, outcome) in batch.into_iter().zip(outcomes) {
+            // A caller that stopped waiting (its component unmounted) needs no answer.
+            let _ = pending.reply.send(match outcome {
+                BatchOutcome::Ok(envelope) => Ok(envelope),
+                BatchOutcome::Err { error } => Err(error),
+            });
+        }
+    }
+
+    fn fail_all(batch: Vec<Pending>, error: &MizanError) {
+        for pending in batch {
+            let _ = pending.reply.send(Err(error.clone()));
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    //! The browser's side of the queue: flushed a macrotask after the first call of a tick, sent
+    //! with `fetch`.
+
+    use std::{cell::RefCell, time::Duration};
+
+    use futures::channel::oneshot;
+
+    use super::queue::{self, Queue};
+    use crate::{
+        error::MizanError,
+        protocol::{BATCH_PATH, BatchRequest, BatchResponse, Envelope, MAX_BATCH_CALLS, RawArgs},
+    };
+
     thread_local! {
-        static QUEUE: RefCell<Vec<Pending>> = const { RefCell::new(Vec::new()) };
+        static QUEUE: RefCell<Queue> = RefCell::default();
     }
 
     pub(super) async fn enqueue(name: &'static str, args: RawArgs) -> Result<Envelope, MizanError> {
-        let (reply, answer) = oneshot::channel();
-        let first = QUEUE.with(|queue| {
-            let mut queue = queue.borrow_mut();
-            queue.push(Pending { name, args, reply });
-            queue.len() == 1
-        });
+        let (answer, first) = QUEUE.with(|queue| queue.borrow_mut().push(name, args));
         if first {
             leptos::task::spawn_local(flush());
         }
-        answer.await.unwrap_or_else(|_| Err(MizanError::internal()))
+        answer.await.unwrap_or_else(|_| {
+            Err(MizanError::network(
+                "the batch was dropped before it was answered",
+            ))
+        })
     }
 
     async fn flush() {
@@ -158,58 +283,16 @@ mod batch {
             Duration::ZERO,
         );
         let _ = ticked.await;
-        let mut pending: Vec<Pending> = QUEUE.with(|queue| queue.take());
-        while !pending.is_empty() {
-            let rest = pending.split_off(pending.len().min(MAX_BATCH_CALLS));
-            send(pending).await;
-            pending = rest;
-        }
-    }
-
-    async fn send(pending: Vec<Pending>) {
-        let request = BatchRequest {
-            calls: pending
-                .iter()
-                .map(|p| CallRequest {
-                    function: p.name.to_owned(),
-                    args: p.args.clone(),
-                })
-                .collect(),
-        };
-        let answer = post(&request).await;
-        let count = pending.len();
-        match answer {
-            Ok(response) if response.results.len() == count => {
-                for (p, outcome) in pending.into_iter().zip(response.results) {
-                    let _ = p.reply.send(match outcome {
-                        BatchOutcome::Ok(envelope) => Ok(envelope),
-                        BatchOutcome::Err { error } => Err(error),
-                    });
-                }
-            }
-            Ok(response) => {
-                let error = MizanError::bad_request(format!(
-                    "the batch answered {} results for {count} calls",
-                    response.results.len()
-                ));
-                for p in pending {
-                    let _ = p.reply.send(Err(error.clone()));
-                }
-            }
-            Err(error) => {
-                for p in pending {
-                    let _ = p.reply.send(Err(error.clone()));
-                }
-            }
+        let batches = QUEUE.with(|queue| queue.borrow_mut().take_batches(MAX_BATCH_CALLS));
+        for batch in batches {
+            let answer = post(&queue::request(&batch)).await;
+            queue::settle(batch, answer);
         }
     }
 
     async fn post(request: &BatchRequest) -> Result<BatchResponse, MizanError> {
         let unreachable = |error: gloo_net::Error| {
-            MizanError::new(
-                crate::error::ErrorCode::InternalError,
-                format!("the server could not be reached: {error}"),
-            )
+            MizanError::network(format!("the server could not be reached: {error}"))
         };
         let body = serde_json::to_string(request).map_err(|error| {
             MizanError::bad_request(format!("cannot encode the batch: {error}"))
@@ -226,13 +309,13 @@ mod batch {
             return Err(MizanError::from_body(&bytes));
         }
         serde_json::from_slice(&bytes).map_err(|error| {
-            MizanError::bad_request(format!("the batch answer is malformed: {error}"))
+            MizanError::invalid_response(format!("the batch answer is malformed: {error}"))
         })
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-mod batch {
+mod browser {
     //! Outside the browser there is no page to batch for: contexts run in-process there.
 
     use crate::{
@@ -297,5 +380,110 @@ mod tests {
         }
         assert_eq!(live_count(), 0);
         assert_eq!(apply_invalidations(&["user_profile".to_owned()]), 0);
+    }
+
+    mod batch_queue {
+        use futures::FutureExt;
+
+        use super::super::queue::{Queue, request, settle};
+        use crate::{
+            error::{ErrorCode, MizanError},
+            protocol::{BatchOutcome, BatchResponse, Envelope, MAX_BATCH_CALLS, RawArgs},
+        };
+
+        fn envelope(result: &str) -> Envelope {
+            serde_json::from_str(&format!(r#"{{"result":{result},"invalidate":[]}}"#))
+                .expect("envelope")
+        }
+
+        #[test]
+        fn calls_of_one_tick_go_out_as_one_batch_in_order_and_get_their_own_outcome() {
+            let mut queue = Queue::default();
+            let (first_answer, first) = queue.push("current_user", RawArgs::empty());
+            let (second_answer, second) = queue.push(
+                "user_profile",
+                RawArgs::from_value(&serde_json::json!({"user_id": 1})).expect("args"),
+            );
+            assert!(first && !second, "only the first call schedules a flush");
+            let mut batches = queue.take_batches(MAX_BATCH_CALLS);
+            assert_eq!(batches.len(), 1);
+            let batch = batches.remove(0);
+            assert_eq!(
+                serde_json::to_string(&request(&batch)).expect("json"),
+                r#"{"calls":[{"fn":"current_user","args":{}},{"fn":"user_profile","args":{"user_id":1}}]}"#
+            );
+            settle(
+                batch,
+                Ok(BatchResponse {
+                    results: vec![
+                        BatchOutcome::Ok(envelope("7")),
+                        BatchOutcome::Err {
+                            error: MizanError::not_found("no user with id 1"),
+                        },
+                    ],
+                }),
+            );
+            let first = first_answer
+                .now_or_never()
+                .expect("answered")
+                .expect("sent");
+            assert_eq!(first.expect("ok").result.get(), "7");
+            let second = second_answer
+                .now_or_never()
+                .expect("answered")
+                .expect("sent");
+            assert_eq!(second.expect_err("failed").code, ErrorCode::NotFound);
+            // The queue starts over: the next call schedules the next flush.
+            assert!(queue.push("current_user", RawArgs::empty()).1);
+        }
+
+        #[test]
+        fn more_calls_than_a_batch_takes_are_split_in_order() {
+            let mut queue = Queue::default();
+            let _answers: Vec<_> = (0..130)
+                .map(|_| queue.push("current_user", RawArgs::empty()).0)
+                .collect();
+            let sizes: Vec<usize> = queue
+                .take_batches(MAX_BATCH_CALLS)
+                .iter()
+                .map(Vec::len)
+                .collect();
+            assert_eq!(sizes, [64, 64, 2]);
+            assert!(queue.take_batches(MAX_BATCH_CALLS).is_empty());
+        }
+
+        #[test]
+        fn an_answer_with_the_wrong_count_or_none_fails_every_call_of_the_batch() {
+            let mut queue = Queue::default();
+            let answers: Vec<_> = (0..2)
+                .map(|_| queue.push("current_user", RawArgs::empty()).0)
+                .collect();
+            let batch = queue.take_batches(MAX_BATCH_CALLS).remove(0);
+            settle(
+                batch,
+                Ok(BatchResponse {
+                    results: vec![BatchOutcome::Ok(envelope("1"))],
+                }),
+            );
+            for answer in answers {
+                let error = answer
+                    .now_or_never()
+                    .expect("answered")
+                    .expect("sent")
+                    .expect_err("mismatch");
+                assert_eq!(error.code, ErrorCode::InvalidResponse);
+                assert!(error.message.contains("1 results for 2 calls"), "{error}");
+            }
+
+            let (answer, _) = queue.push("current_user", RawArgs::empty());
+            let batch = queue.take_batches(MAX_BATCH_CALLS).remove(0);
+            settle(batch, Err(MizanError::network("offline")));
+            let error = answer
+                .now_or_never()
+                .expect("answered")
+                .expect("sent")
+                .expect_err("offline");
+            assert!(error.is_network_error());
+        }
     }
 }

@@ -51,21 +51,39 @@ impl FromServerFnError for MizanError {
                 format!("malformed request: {message}"),
             ),
             ServerFnErrorErr::Registration(message) => MizanError::not_found(message),
-            // Client side: the server could not be reached or answered something unreadable.
-            ServerFnErrorErr::Request(message) => MizanError::new(
-                ErrorCode::InternalError,
-                format!("the server could not be reached: {message}"),
-            ),
-            ServerFnErrorErr::Deserialization(message)
-            | ServerFnErrorErr::Serialization(message) => {
-                MizanError::new(ErrorCode::BadRequest, format!("malformed data: {message}"))
+            // Client side: no answer arrived.
+            ServerFnErrorErr::Request(message) => {
+                MizanError::network(format!("the server could not be reached: {message}"))
             }
-            ServerFnErrorErr::ServerError(_)
-            | ServerFnErrorErr::MiddlewareError(_)
-            | ServerFnErrorErr::Response(_) => MizanError::internal(),
+            ServerFnErrorErr::Deserialization(message)
+            | ServerFnErrorErr::Serialization(message) => undecodable(message),
+            ServerFnErrorErr::Response(message) => {
+                MizanError::invalid_response(format!("unreadable answer: {message}"))
+            }
+            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::MiddlewareError(_) => {
+                MizanError::internal()
+            }
         };
         #[cfg(feature = "ssr")]
-        crate::server::endpoint::set_error_status(&error);
+        crate::server::response::set_error_status(&error);
         error
+    }
+}
+
+/// Data that did not decode: on the server that is the request (its body over the limit, or
+/// malformed); in the browser it is the server's answer.
+fn undecodable(message: String) -> MizanError {
+    if cfg!(feature = "ssr") {
+        // server_fn reads the body through axum's limit and reports going over it only as text.
+        if message.contains("length limit exceeded") {
+            MizanError::payload_too_large(format!(
+                "the request body is larger than {} bytes",
+                crate::protocol::MAX_BODY_BYTES
+            ))
+        } else {
+            MizanError::bad_request(format!("malformed request: {message}"))
+        }
+    } else {
+        MizanError::invalid_response(format!("unreadable answer: {message}"))
     }
 }

@@ -58,6 +58,18 @@ pub async fn test_app() -> TestApp {
 
 /// A test server whose settings `adjust` changes first.
 pub async fn test_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    test_app_full(adjust, app::demo::DemoOptions::default()).await
+}
+
+/// A test server with the example's panic demo on.
+pub async fn test_app_with_panic_demo() -> TestApp {
+    test_app_full(|_| {}, app::demo::DemoOptions { panic_demo: true }).await
+}
+
+async fn test_app_full(
+    adjust: impl FnOnce(&mut Settings),
+    demo: app::demo::DemoOptions,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut settings = Settings::default();
     settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -69,7 +81,7 @@ pub async fn test_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     run_migrations(&pool, &app::MIGRATOR)
         .await
         .expect("migrations");
-    let router = server::app_router(&settings, pool.clone())
+    let router = server::app_router_with(&settings, pool.clone(), demo)
         .await
         .expect("router");
     TestApp {

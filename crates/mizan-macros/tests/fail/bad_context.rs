@@ -6,3 +6,6 @@ pub async fn current_user() -> Result<u32, MizanError> {
 }
 
 fn main() {}
+
+/// The error type the signature names: the function is re-emitted after the error, so it resolves.
+pub struct MizanError;

@@ -6,3 +6,6 @@ pub async fn echo(text: &str) -> Result<String, MizanError> {
 }
 
 fn main() {}
+
+/// The error type the signature names: the function is re-emitted after the error, so it resolves.
+pub struct MizanError;

@@ -6,3 +6,6 @@ pub fn echo(text: String) -> Result<String, MizanError> {
 }
 
 fn main() {}
+
+/// The error type the signature names: the function is re-emitted after the error, so it resolves.
+pub struct MizanError;

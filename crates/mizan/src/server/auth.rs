@@ -1,7 +1,7 @@
-//! Authentication (session or bearer JWT), authorization rules, password hashing.
+//! Authentication (session or bearer JWT), the authorization rules functions declare, and
+//! password hashing.
 
 use std::{
-    any::Any,
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -15,23 +15,49 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    context::{AuthMethod, RequestContext, SESSION_USER_KEY},
-    registry::AuthRule,
+    context::RequestContext,
+    user::{AuthMethod, MizanUser, SESSION_USER_KEY, UserStore},
 };
 use crate::error::MizanError;
 
-/// The app's user, as mizan needs to see it. Downcast with [`RequestContext::user_as`].
-pub trait MizanUser: Any + Send + Sync {
-    /// The user's id, as stored in the session and in a token's `sub`.
-    fn id(&self) -> i64;
-    /// Whether `#[client(auth = staff)]` functions are open to this user.
-    fn is_staff(&self) -> bool;
+/// A custom authorization check: allow (`Ok`) or refuse with the error to answer.
+pub type CheckFn = fn(&RequestContext) -> BoxFuture<'static, Result<(), MizanError>>;
+
+/// Who may call a function.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum AuthRule {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in user (`#[client(auth)]`).
+    SignedIn,
+    /// A signed-in staff user (`#[client(auth = staff)]`).
+    Staff,
+    /// A function of the request context (`#[client(auth = path::to::check)]`).
+    Check {
+        /// The check's path as written, for the manifest.
+        name: &'static str,
+        /// The check.
+        check: CheckFn,
+    },
 }
 
-/// Loads users by id for the session and bearer-token paths.
-pub trait UserStore: Send + Sync + 'static {
-    /// The user with this id, or `None` when there is none (any more).
-    fn load_user(&self, id: i64) -> BoxFuture<'_, Result<Option<Arc<dyn MizanUser>>, MizanError>>;
+impl AuthRule {
+    /// The rule as the manifest and docs spell it: `none`, `user`, `staff` or the check's path.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Public => "none",
+            Self::SignedIn => "user",
+            Self::Staff => "staff",
+            Self::Check { name, .. } => name,
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 /// Claims of the bearer tokens mizan issues and accepts.

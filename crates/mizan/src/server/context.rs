@@ -5,22 +5,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use http::{Extensions, HeaderMap, request::Parts};
 use tower_sessions::Session;
 
-use super::auth::MizanUser;
+use super::user::{AuthMethod, MizanUser, SESSION_USER_KEY};
 use crate::{error::MizanError, invalidation::ContextKey};
-
-/// Session key holding the signed-in user's id.
-pub const SESSION_USER_KEY: &str = "mizan.user_id";
-
-/// How the current user proved who they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    /// Nobody is signed in.
-    Anonymous,
-    /// The session cookie.
-    Session,
-    /// An `Authorization: Bearer` JWT.
-    Bearer,
-}
 
 /// Everything a function may ask about the request that called it. Cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -69,6 +55,28 @@ impl RequestContext {
                 headers: self.inner.headers.clone(),
                 extensions: self.inner.extensions.clone(),
                 session: self.inner.session.clone(),
+                user,
+                invalidations: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The context a `public` context runs in: the same request without anything that says who
+    /// sent it (no session, no cookies, no `Authorization`, no user), so its answer can be the
+    /// same for everyone and an edge cache may share it.
+    pub(crate) fn without_identity(&self) -> Self {
+        let mut headers = self.inner.headers.clone();
+        headers.remove(http::header::COOKIE);
+        headers.remove(http::header::AUTHORIZATION);
+        let mut extensions = self.inner.extensions.clone();
+        extensions.remove::<Session>();
+        let user = OnceLock::new();
+        let _ = user.set((AuthMethod::Anonymous, None));
+        Self {
+            inner: Arc::new(Inner {
+                headers,
+                extensions,
+                session: None,
                 user,
                 invalidations: Mutex::default(),
             }),

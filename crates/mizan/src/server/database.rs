@@ -13,7 +13,7 @@ use super::settings::DatabaseSettings;
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
     /// `database.url` / `DATABASE_URL` is not a SQLite URL sqlx understands.
-    #[error("database URL {url} is invalid: {source}")]
+    #[error("database URL {url} is invalid")]
     InvalidUrl {
         /// The URL, with any password hidden.
         url: String,
@@ -21,7 +21,7 @@ pub enum DatabaseError {
         source: sqlx::Error,
     },
     /// The database could not be opened (missing directory, permissions, locked file).
-    #[error("cannot open database {url}: {source}")]
+    #[error("cannot open database {url}")]
     Connect {
         /// The URL, with any password hidden.
         url: String,
@@ -29,7 +29,7 @@ pub enum DatabaseError {
         source: sqlx::Error,
     },
     /// A migration failed; the database is left at the last migration that succeeded.
-    #[error("database migration failed: {0}")]
+    #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 

@@ -1,23 +1,29 @@
-//! Glue between `#[client]`'s generated server_fn endpoints (and in-process calls) and the pipeline.
+//! The entry points generated code calls: a function's own server_fn endpoint, and in-process
+//! calls from server code (page renders, other functions' bodies).
 
-use http::{HeaderName, StatusCode, request::Parts};
 use std::sync::{Arc, OnceLock};
 
-use leptos::prelude::{take_context, use_context, with_context};
-use leptos_axum::ResponseOptions;
+use http::request::Parts;
+use leptos::prelude::{take_context, with_context};
+use serde::Serialize;
 
 use super::{
-    context::RequestContext, http::invalidate_header, pipeline::Outcome, registry::FunctionDef,
+    context::RequestContext,
+    outcome::Outcome,
+    pipeline::{current_call, execute_typed},
+    registry::FunctionDef,
+    response::{set_error_status, set_invalidate_header},
 };
 use crate::{
     error::MizanError,
-    protocol::{Envelope, INVALIDATE_HEADER, RawArgs},
+    protocol::{Envelope, RawArgs},
+    validation::ValidateArgs,
 };
 
 /// Serves a `#[client]` function's own server_fn endpoint: the pipeline, then the envelope, the
 /// `X-Mizan-Invalidate` header and the error status set through leptos_axum.
 /// `run` is the function's pipeline, the same one its registry entry boxes.
-pub async fn serve<F, Fut>(
+pub async fn serve_endpoint<F, Fut>(
     def: &'static FunctionDef,
     args: RawArgs,
     run: F,
@@ -40,11 +46,7 @@ where
     };
     match result.and_then(Outcome::into_envelope) {
         Ok(envelope) => {
-            if let Some(response) = use_context::<ResponseOptions>()
-                && let Some(value) = invalidate_header(&envelope.invalidate)
-            {
-                response.insert_header(HeaderName::from_static(INVALIDATE_HEADER), value);
-            }
+            set_invalidate_header(&envelope.invalidate);
             Ok(envelope)
         }
         Err(error) => {
@@ -55,25 +57,32 @@ where
 }
 
 /// Calls a function from server code (SSR, another function's body): the same checks as a
-/// remote call, without the JSON round trip. `run` is the function's typed pipeline.
+/// remote call, without the JSON round trip. `body` is the function's own body.
 ///
 /// Inside a function body the call runs as that call's user and its keys are added to the
 /// caller's. During SSR every call of one request shares one context, so the user is resolved
 /// once per page; the keys are dropped (no client is listening to a page being rendered).
-pub async fn call_in_process<A, T, F, Fut>(args: A, run: F) -> Result<T, MizanError>
+pub async fn call_in_process<A, T, F, Fut>(
+    def: &'static FunctionDef,
+    args: A,
+    body: F,
+) -> Result<T, MizanError>
 where
+    A: Serialize + ValidateArgs,
     F: FnOnce(RequestContext, A) -> Fut,
-    Fut: Future<Output = Result<(T, Vec<String>), MizanError>>,
+    Fut: Future<Output = Result<T, MizanError>>,
 {
-    match super::pipeline::current_call() {
+    match current_call() {
         Some(outer) => {
-            let (output, keys) = run(outer.for_nested_call(), args).await?;
+            let (output, keys) = execute_typed(def, outer.for_nested_call(), args, body).await?;
             for key in keys {
                 outer.push_invalidation(key);
             }
             Ok(output)
         }
-        None => run(page_context(), args).await.map(|(output, _)| output),
+        None => execute_typed(def, page_context(), args, body)
+            .await
+            .map(|(output, _)| output),
     }
 }
 
@@ -99,14 +108,4 @@ fn page_context() -> RequestContext {
         }
     });
     found.unwrap_or_else(RequestContext::detached)
-}
-
-/// Sets the HTTP status of the server_fn response being built to the error's status.
-pub(crate) fn set_error_status(error: &MizanError) {
-    if let (Some(response), Ok(status)) = (
-        use_context::<ResponseOptions>(),
-        StatusCode::from_u16(error.status()),
-    ) {
-        response.set_status(status);
-    }
 }

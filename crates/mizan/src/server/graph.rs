@@ -2,9 +2,16 @@
 //! the keys a successful call produces, and the Edge manifest that publishes all of it.
 //!
 //! The scoping rule: a context param is a scope of the edge when the mutation has an argument of
-//! the same name and the same type (as written). A successful call then invalidates the context
-//! instances whose scope params equal the call's argument values; an edge with no scope params
-//! invalidates the whole context.
+//! the same name and the same type (the same Rust type, whatever path or alias names it; the
+//! same name with another type stops the registry from building, see
+//! [`RegistryError::ScopeTypeMismatch`](super::registry::RegistryError::ScopeTypeMismatch)).
+//! A successful call then invalidates the context instances whose scope params equal the call's
+//! argument values; an edge with no scope params invalidates the whole context.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -40,17 +47,39 @@ pub fn edges_of(def: &FunctionDef) -> Vec<Edge> {
         .collect()
 }
 
+/// [`edges_of`], computed once per function per process (every successful call reads them).
+fn cached_edges(def: &'static FunctionDef) -> Arc<[Edge]> {
+    // Keyed by the definition's address: each `#[client]` function has one static definition.
+    static EDGES: OnceLock<Mutex<HashMap<usize, Arc<[Edge]>>>> = OnceLock::new();
+    let cache = EDGES.get_or_init(Mutex::default);
+    let id = std::ptr::from_ref(def) as usize;
+    if let Some(edges) = cache.lock().ok().and_then(|map| map.get(&id).cloned()) {
+        return edges;
+    }
+    let edges: Arc<[Edge]> = edges_of(def).into();
+    if let Ok(mut map) = cache.lock() {
+        map.insert(id, edges.clone());
+    }
+    edges
+}
+
+/// The params of `to` that an argument of `from` fills. A same-named argument of another type
+/// fills nothing here (the whole context is invalidated); a registry refuses such a pair.
 fn scope_params(from: &[ParamDef], to: &'static [ParamDef]) -> Vec<&'static str> {
     to.iter()
-        .filter(|param| from.contains(param))
+        .filter(|param| from.iter().any(|arg| arg.fills(param) == Ok(true)))
         .map(|param| param.name)
         .collect()
 }
 
 /// The keys `def`'s `affects` declares for a call with these arguments (an object, as sent).
-pub(crate) fn declared_keys(def: &FunctionDef, args: Option<&Value>) -> Vec<String> {
-    edges_of(def)
-        .into_iter()
+pub(crate) fn declared_keys(def: &'static FunctionDef, args: Option<&Value>) -> Vec<String> {
+    if def.affects.is_empty() {
+        return Vec::new();
+    }
+    cached_edges(def)
+        .iter()
+        .cloned()
         .map(|edge| {
             let mut key = ContextKey::whole(edge.to);
             for param in edge.scope {
@@ -117,6 +146,19 @@ pub struct ContextEntry {
     pub params: &'static [ParamDef],
     /// Who may read it.
     pub auth: &'static str,
+    /// `public`: the same answer for everyone, an edge cache may share it; `private` (the
+    /// default): it may depend on who asks, so never share it between callers.
+    pub cache: CachePolicy,
+}
+
+/// Whether a context's answers may be shared between callers (`#[client(public)]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CachePolicy {
+    /// The same for every caller: it runs without the caller's identity.
+    Public,
+    /// May depend on the caller; the default.
+    Private,
 }
 
 impl Manifest {
@@ -144,6 +186,11 @@ impl Manifest {
                     scope,
                     params: def.params,
                     auth: def.auth.label(),
+                    cache: if def.public {
+                        CachePolicy::Public
+                    } else {
+                        CachePolicy::Private
+                    },
                 })
             })
             .collect();
@@ -157,8 +204,7 @@ impl Manifest {
     }
 
     /// Pretty JSON, as written to `mizan.manifest.json`.
-    pub fn to_json(&self) -> String {
-        // A manifest holds strings, booleans and numbers only, which always serialize.
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 }

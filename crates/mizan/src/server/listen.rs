@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 #[derive(Debug, thiserror::Error)]
 pub enum ListenError {
     /// The address is in use, not local, or not permitted.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
@@ -17,7 +17,7 @@ pub enum ListenError {
         source: io::Error,
     },
     /// Accepting or serving connections failed.
-    #[error("server failed: {0}")]
+    #[error("the server failed while serving")]
     Serve(#[source] io::Error),
 }
 

@@ -1,22 +1,24 @@
-//! The one execution pipeline of every transport: decode → validate → authenticate/authorize →
-//! run → serialize → collect invalidations.
+//! The one execution pipeline of every transport: admit the caller (authenticate, authorize) →
+//! decode → validate → run → serialize → collect invalidations.
+//!
+//! The caller is admitted first, so an anonymous caller of an `auth` function learns nothing of
+//! its arguments' rules.
 
 use std::{future::Future, panic::AssertUnwindSafe};
 
-use axum::response::Response;
 use futures::FutureExt;
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::value::RawValue;
 
 use super::{
     auth::{authenticate, authorize},
     context::RequestContext,
     graph,
+    outcome::{IntoOutput, Outcome},
     registry::FunctionDef,
 };
 use crate::{
-    error::{FieldErrors, MizanError},
-    protocol::{Envelope, RawArgs},
+    error::{ErrorCode, FieldErrors, MizanError},
+    protocol::RawArgs,
     validation::ValidateArgs,
 };
 
@@ -30,90 +32,81 @@ pub(crate) fn current_call() -> Option<RequestContext> {
     CURRENT_CALL.try_with(RequestContext::clone).ok()
 }
 
-/// What a function produced.
-pub enum Output {
-    /// Data, serialized: answered as `{"result": ..., "invalidate": [...]}`.
-    Data(Box<RawValue>),
-    /// An HTTP response of a view function, passed through.
-    View(Response),
+/// The whole pipeline from the wire: admit the caller, decode the JSON `args`, then validate,
+/// run `body` and serialize its output (`wrap` is [`Data`](super::outcome::Data) or
+/// [`View`](super::outcome::View)).
+pub async fn execute<A, T, O, F, Fut>(
+    def: &'static FunctionDef,
+    ctx: RequestContext,
+    args: RawArgs,
+    body: F,
+    wrap: fn(T) -> O,
+) -> Result<Outcome, MizanError>
+where
+    A: DeserializeOwned + Serialize + ValidateArgs,
+    O: IntoOutput,
+    F: FnOnce(RequestContext, A) -> Fut,
+    Fut: Future<Output = Result<T, MizanError>>,
+{
+    let ctx = admit(def, ctx).await?;
+    let args: A = decode(&args)?;
+    let (output, invalidate) = run_admitted(def, ctx, args, body).await?;
+    Ok(Outcome {
+        output: wrap(output).into_output()?,
+        invalidate,
+    })
 }
 
-/// A successful call: its output and the context keys it invalidated.
-pub struct Outcome {
-    /// The output.
-    pub output: Output,
-    /// Keys for clients to refresh.
-    pub invalidate: Vec<String>,
-}
-
-impl Outcome {
-    /// The `{"result", "invalidate"}` envelope of a data function; a view's response cannot be
-    /// one (`NOT_IMPLEMENTED`: views answer at their own route).
-    pub fn into_envelope(self) -> Result<Envelope, MizanError> {
-        match self.output {
-            Output::Data(result) => Ok(Envelope {
-                result,
-                invalidate: self.invalidate,
-            }),
-            Output::View(_) => Err(MizanError::not_implemented(
-                "view functions answer at their own route, not as data",
-            )),
-        }
-    }
-}
-
-/// Wraps a data function's return value so the pipeline serializes it.
-pub struct Data<T>(pub T);
-
-/// How a function's return value becomes an [`Output`].
-pub trait IntoOutput {
-    /// The output, or an `INTERNAL_ERROR` when it cannot be serialized.
-    fn into_output(self) -> Result<Output, MizanError>;
-}
-
-impl<T: Serialize> IntoOutput for Data<T> {
-    fn into_output(self) -> Result<Output, MizanError> {
-        serde_json::value::to_raw_value(&self.0)
-            .map(Output::Data)
-            .map_err(|error| {
-                tracing::error!(%error, "cannot serialize a function's result");
-                MizanError::internal()
-            })
-    }
-}
-
-impl IntoOutput for Response {
-    fn into_output(self) -> Result<Output, MizanError> {
-        Ok(Output::View(self))
-    }
-}
-
-/// Every step after decoding, on typed arguments: validate → authenticate/authorize → run →
-/// collect invalidations. Returns the body's own output (unserialized) and the keys. In-process
-/// calls enter here directly; the wire entry, [`execute`], decodes first and serializes after.
-pub async fn execute_typed<A, O, F, Fut>(
+/// The pipeline on typed arguments (in-process calls): admit the caller, validate, run. Returns
+/// the body's own output (unserialized) and the keys it invalidated.
+pub async fn execute_typed<A, T, F, Fut>(
     def: &'static FunctionDef,
     ctx: RequestContext,
     args: A,
-    run: F,
-) -> Result<(O, Vec<String>), MizanError>
+    body: F,
+) -> Result<(T, Vec<String>), MizanError>
 where
     A: Serialize + ValidateArgs,
     F: FnOnce(RequestContext, A) -> Fut,
-    Fut: Future<Output = Result<O, MizanError>>,
+    Fut: Future<Output = Result<T, MizanError>>,
 {
-    args.validate_args()?;
+    let ctx = admit(def, ctx).await?;
+    run_admitted(def, ctx, args, body).await
+}
+
+/// Authenticates and authorizes the caller; a `public` context gets the request without its
+/// identity instead (it must answer the same to everyone).
+async fn admit(def: &FunctionDef, ctx: RequestContext) -> Result<RequestContext, MizanError> {
+    if def.public {
+        return Ok(ctx.without_identity());
+    }
     authenticate(&ctx).await?;
     authorize(&def.auth, &ctx).await?;
+    Ok(ctx)
+}
+
+/// Validate → run (panics caught) → the declared keys, then the body's own, each once.
+async fn run_admitted<A, T, F, Fut>(
+    def: &'static FunctionDef,
+    ctx: RequestContext,
+    args: A,
+    body: F,
+) -> Result<(T, Vec<String>), MizanError>
+where
+    A: Serialize + ValidateArgs,
+    F: FnOnce(RequestContext, A) -> Fut,
+    Fut: Future<Output = Result<T, MizanError>>,
+{
+    args.validate_args()?;
     // The values that scope `affects` keys, read before the body takes the arguments.
     let scope_values = if def.affects.is_empty() {
         None
     } else {
         serde_json::to_value(&args).ok()
     };
-    let body = AssertUnwindSafe(run(ctx.clone(), args)).catch_unwind();
+    let run = AssertUnwindSafe(body(ctx.clone(), args)).catch_unwind();
     let result = CURRENT_CALL
-        .scope(ctx.clone(), body)
+        .scope(ctx.clone(), run)
         .await
         .unwrap_or_else(|panic| {
             let message = panic
@@ -132,28 +125,6 @@ where
         }
     }
     Ok((output, invalidate))
-}
-
-/// The whole pipeline from the wire: decode the JSON `args`, run [`execute_typed`] through
-/// `typed`, serialize the output (`wrap` makes it a [`Data`] or leaves a view's `Response`).
-pub async fn execute<A, T, O, F, Fut>(
-    ctx: RequestContext,
-    args: RawArgs,
-    typed: F,
-    wrap: fn(T) -> O,
-) -> Result<Outcome, MizanError>
-where
-    A: DeserializeOwned,
-    O: IntoOutput,
-    F: FnOnce(RequestContext, A) -> Fut,
-    Fut: Future<Output = Result<(T, Vec<String>), MizanError>>,
-{
-    let args: A = decode(&args)?;
-    let (output, invalidate) = typed(ctx, args).await?;
-    Ok(Outcome {
-        output: wrap(output).into_output()?,
-        invalidate,
-    })
 }
 
 /// Decodes a JSON arguments object into the function's argument struct, naming the bad field.
@@ -218,7 +189,7 @@ fn json_kind(text: &str) -> &'static str {
 
 /// Internal errors returned by a function keep their generic message; log where they came from.
 fn log_internal(def: &FunctionDef, error: MizanError) -> MizanError {
-    if error.code == crate::error::ErrorCode::InternalError {
+    if error.code == ErrorCode::InternalError {
         tracing::error!(function = def.name, message = %error.message, "function failed");
         MizanError::internal()
     } else {
@@ -262,28 +233,49 @@ mod tests {
     #[test]
     fn decode_refuses_non_objects_as_bad_requests() {
         let error = decode::<Args>(&raw(serde_json::json!([1, 2]))).expect_err("array");
-        assert_eq!(error.code, crate::error::ErrorCode::BadRequest);
+        assert_eq!(error.code, ErrorCode::BadRequest);
         assert!(error.message.contains("an array"));
     }
 
+    use crate::server::{AuthRule, FunctionKind, ParamDef};
+
+    /// A definition for these tests; `invoke` is never used (they call the pipeline directly).
+    const fn def(
+        name: &'static str,
+        auth: AuthRule,
+        public: bool,
+        params: &'static [ParamDef],
+        affects: &'static [&'static str],
+    ) -> FunctionDef {
+        FunctionDef {
+            name,
+            kind: FunctionKind::Mutation,
+            endpoint: "/api/mizan/fn/test",
+            auth,
+            context: None,
+            public,
+            params,
+            affects,
+            websocket: false,
+            doc: "",
+            args_schema: || schemars::schema_for!(()),
+            output_schema: None,
+            invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
+        }
+    }
+
     /// A mutation affecting a context this test binary does not link, so its edge has no scope.
-    static RENAME: FunctionDef = FunctionDef {
-        name: "rename",
-        kind: crate::server::FunctionKind::Mutation,
-        endpoint: "/api/mizan/fn/rename",
-        auth: crate::server::AuthRule::Public,
-        context: None,
-        params: &[crate::server::ParamDef {
+    static RENAME: FunctionDef = def(
+        "rename",
+        AuthRule::Public,
+        false,
+        &[ParamDef {
             name: "user_id",
             ty: "i64",
+            type_id: std::any::TypeId::of::<i64>,
         }],
-        affects: &["user_profile"],
-        websocket: false,
-        doc: "",
-        args_schema: || schemars::schema_for!(()),
-        output_schema: None,
-        invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
-    };
+        &["user_profile"],
+    );
 
     #[derive(serde::Serialize)]
     struct RenameArgs {
@@ -326,9 +318,90 @@ mod tests {
             },
         )
         .await;
+        assert_eq!(failed.expect_err("refused").code, ErrorCode::Forbidden);
+    }
+
+    /// Arguments with a rule that every call here breaks.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Strict {
+        text: String,
+    }
+
+    impl ValidateArgs for Strict {
+        fn validate_args(&self) -> Result<(), MizanError> {
+            Err(MizanError::invalid_field(
+                "text",
+                "must be at most 3 characters",
+            ))
+        }
+    }
+
+    static SIGNED_IN_ONLY: FunctionDef = def("signed_in_only", AuthRule::SignedIn, false, &[], &[]);
+
+    #[tokio::test]
+    async fn an_anonymous_caller_is_refused_before_its_arguments_are_decoded_or_validated() {
+        let body = |_: RequestContext, _: Strict| async { Ok::<_, MizanError>(()) };
+        // Malformed arguments: still 401, not a field error that would reveal the argument names.
+        let malformed = execute(
+            &SIGNED_IN_ONLY,
+            RequestContext::detached(),
+            raw(serde_json::json!({"text": 5})),
+            body,
+            crate::server::Data,
+        )
+        .await;
         assert_eq!(
-            failed.expect_err("refused").code,
-            crate::error::ErrorCode::Forbidden
+            malformed.err().map(|e| e.code),
+            Some(ErrorCode::Unauthorized)
         );
+        // Well-formed arguments breaking a rule: 401 too, the rule stays unknown.
+        let invalid = execute_typed(
+            &SIGNED_IN_ONLY,
+            RequestContext::detached(),
+            Strict {
+                text: "long".into(),
+            },
+            body,
+        )
+        .await;
+        assert_eq!(invalid.err().map(|e| e.code), Some(ErrorCode::Unauthorized));
+    }
+
+    static PUBLIC_CONTEXT: FunctionDef = def("public_context", AuthRule::Public, true, &[], &[]);
+
+    #[derive(serde::Serialize)]
+    struct NoArgs {}
+
+    impl ValidateArgs for NoArgs {
+        fn validate_args(&self) -> Result<(), MizanError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_public_context_runs_without_the_callers_identity() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::COOKIE,
+            "mizan_session=abc".parse().expect("header"),
+        );
+        headers.insert(
+            http::header::AUTHORIZATION,
+            "Bearer xyz".parse().expect("header"),
+        );
+        headers.insert(http::header::ACCEPT_LANGUAGE, "fr".parse().expect("header"));
+        let ctx = RequestContext::new(headers, http::Extensions::new());
+        let (seen, _) = execute_typed(&PUBLIC_CONTEXT, ctx, NoArgs {}, |ctx, _| async move {
+            Ok::<_, MizanError>((
+                ctx.headers().contains_key(http::header::COOKIE),
+                ctx.headers().contains_key(http::header::AUTHORIZATION),
+                ctx.headers().contains_key(http::header::ACCEPT_LANGUAGE),
+                ctx.user().is_some(),
+                ctx.session().is_some(),
+            ))
+        })
+        .await
+        .expect("a bearer token is not even looked at");
+        assert_eq!(seen, (false, false, true, false, false));
     }
 }

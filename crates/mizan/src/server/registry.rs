@@ -1,16 +1,17 @@
 //! The function registry: every `#[client]` function, collected at link time with `inventory`.
 
-use std::{collections::BTreeMap, sync::OnceLock};
+use std::{any::TypeId, collections::BTreeMap, sync::OnceLock};
 
 use futures::future::BoxFuture;
 use serde::Serialize;
 
-use super::{context::RequestContext, pipeline::Outcome};
+use super::{auth::AuthRule, context::RequestContext, outcome::Outcome};
 use crate::{error::MizanError, protocol::RawArgs};
 
 /// What a function is to its callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum FunctionKind {
     /// Reads data; no declared effects.
     Query,
@@ -32,54 +33,42 @@ pub enum ContextScope {
     Local,
 }
 
-/// One wire argument of a function: its name and its Rust type as written (spaces removed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// One wire argument of a function: its name and its Rust type.
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct ParamDef {
     /// The argument's name, its key in the arguments object.
     pub name: &'static str,
-    /// Its type as written, e.g. `i64`; scoping compares types by this text.
+    /// Its type as written, e.g. `i64` (for people and the manifest).
     #[serde(rename = "type")]
     pub ty: &'static str,
+    /// Its type's identity: what scoping compares (an alias or a full path is the same type).
+    #[serde(skip)]
+    pub type_id: fn() -> TypeId,
 }
 
-/// A custom authorization check: allow (`Ok`) or refuse with the error to answer.
-pub type CheckFn = fn(&RequestContext) -> BoxFuture<'static, Result<(), MizanError>>;
-
-/// Who may call a function.
-#[derive(Clone, Copy)]
-pub enum AuthRule {
-    /// Anyone, signed in or not.
-    Public,
-    /// A signed-in user (`#[client(auth)]`).
-    SignedIn,
-    /// A signed-in staff user (`#[client(auth = staff)]`).
-    Staff,
-    /// A function of the request context (`#[client(auth = path::to::check)]`).
-    Check {
-        /// The check's path as written, for the manifest.
-        name: &'static str,
-        /// The check.
-        check: CheckFn,
-    },
-}
-
-impl AuthRule {
-    /// The rule as the manifest and docs spell it: `none`, `user`, `staff` or the check's path.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Public => "none",
-            Self::SignedIn => "user",
-            Self::Staff => "staff",
-            Self::Check { name, .. } => name,
+impl ParamDef {
+    /// Whether this argument of a mutation fills `param` of a context it affects: same name and
+    /// same type. Same name, different type is an error (the two types as written), never
+    /// silently "not a scope".
+    pub fn fills(&self, param: &ParamDef) -> Result<bool, (&'static str, &'static str)> {
+        if self.name != param.name {
+            return Ok(false);
+        }
+        if (self.type_id)() == (param.type_id)() {
+            Ok(true)
+        } else {
+            Err((self.ty, param.ty))
         }
     }
 }
 
-impl std::fmt::Debug for AuthRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.label())
+impl PartialEq for ParamDef {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && (self.type_id)() == (other.type_id)()
     }
 }
+
+impl Eq for ParamDef {}
 
 /// Runs a function through the pipeline: decoded from JSON arguments, answered as an [`Outcome`].
 pub type InvokeFn = fn(RequestContext, RawArgs) -> BoxFuture<'static, Result<Outcome, MizanError>>;
@@ -99,6 +88,9 @@ pub struct FunctionDef {
     pub auth: AuthRule,
     /// Global or local, for contexts.
     pub context: Option<ContextScope>,
+    /// A context declared `public`: the same answer for every caller, so edge caches may share
+    /// it. It runs without the caller's identity (no session, cookies or user).
+    pub public: bool,
     /// The wire arguments, in declaration order.
     pub params: &'static [ParamDef],
     /// The contexts a successful call invalidates (`affects = [...]`), by name.
@@ -123,6 +115,7 @@ impl std::fmt::Debug for FunctionDef {
             .field("endpoint", &self.endpoint)
             .field("auth", &self.auth)
             .field("context", &self.context)
+            .field("public", &self.public)
             .field("params", &self.params)
             .field("affects", &self.affects)
             .field("websocket", &self.websocket)
@@ -135,16 +128,40 @@ pub struct FunctionRef(pub &'static FunctionDef);
 
 inventory::collect!(FunctionRef);
 
-/// Two functions were registered under one name.
+/// Why a set of functions cannot be served together.
 #[derive(Debug, thiserror::Error)]
-#[error("two #[client] functions are named `{name}`; call names must be unique across the app")]
-pub struct DuplicateFunction {
-    /// The name.
-    pub name: &'static str,
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Two functions were registered under one name.
+    #[error("two #[client] functions are named `{name}`; call names must be unique across the app")]
+    DuplicateName {
+        /// The name.
+        name: &'static str,
+    },
+    /// A mutation affects a context, and an argument of the mutation has the name of one of the
+    /// context's params but another type: the call's value could not select an instance.
+    #[error(
+        "`{function}` affects `{context}`, and both take `{param}`, but as different types \
+         (`{function_type}` in `{function}`, `{context_type}` in `{context}`): give the argument \
+         the context's type so it scopes the invalidation, or rename it so the whole context is \
+         invalidated"
+    )]
+    ScopeTypeMismatch {
+        /// The mutation (or view).
+        function: &'static str,
+        /// The context it affects.
+        context: &'static str,
+        /// The shared parameter name.
+        param: &'static str,
+        /// The argument's type in the mutation, as written.
+        function_type: &'static str,
+        /// The param's type in the context, as written.
+        context_type: &'static str,
+    },
 }
 
-/// The linked function called `name`, whatever registry the server built: what the pipeline
-/// consults to scope `affects`, which only names linked contexts (the compiler checked them).
+/// Every linked function by name, built once per process: what in-process calls consult to
+/// scope `affects` (which names only linked contexts: the compiler checked them).
 pub(crate) fn linked(name: &str) -> Option<&'static FunctionDef> {
     static LINKED: OnceLock<BTreeMap<&'static str, &'static FunctionDef>> = OnceLock::new();
     LINKED
@@ -165,22 +182,46 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Collects every linked `#[client]` function.
-    pub fn collect() -> Result<Self, DuplicateFunction> {
+    /// Collects every linked `#[client]` function and checks them together.
+    pub fn collect() -> Result<Self, RegistryError> {
         Self::from_defs(inventory::iter::<FunctionRef>.into_iter().map(|r| r.0))
     }
 
-    /// A registry of exactly these functions.
+    /// A registry of exactly these functions: unique names, and every `affects` edge whose
+    /// shared parameter names have the same types (see [`RegistryError`]).
     pub fn from_defs(
         defs: impl IntoIterator<Item = &'static FunctionDef>,
-    ) -> Result<Self, DuplicateFunction> {
+    ) -> Result<Self, RegistryError> {
         let mut by_name = BTreeMap::new();
         for def in defs {
             if by_name.insert(def.name, def).is_some() {
-                return Err(DuplicateFunction { name: def.name });
+                return Err(RegistryError::DuplicateName { name: def.name });
             }
         }
-        Ok(Self { by_name })
+        let registry = Self { by_name };
+        registry.check_scopes()?;
+        Ok(registry)
+    }
+
+    fn check_scopes(&self) -> Result<(), RegistryError> {
+        for def in self.iter() {
+            for context in def.affects.iter().filter_map(|name| self.get(name)) {
+                for arg in def.params {
+                    for param in context.params {
+                        arg.fills(param).map_err(|(function_type, context_type)| {
+                            RegistryError::ScopeTypeMismatch {
+                                function: def.name,
+                                context: context.name,
+                                param: param.name,
+                                function_type,
+                                context_type,
+                            }
+                        })?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The function called `name`.
@@ -191,5 +232,120 @@ impl Registry {
     /// Every function, ordered by name.
     pub fn iter(&self) -> impl Iterator<Item = &'static FunctionDef> + '_ {
         self.by_name.values().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::any::TypeId;
+
+    use super::*;
+    use crate::server::{AuthRule, graph::edges_of};
+
+    type UserId = i64;
+
+    const fn param(name: &'static str, ty: &'static str, type_id: fn() -> TypeId) -> ParamDef {
+        ParamDef { name, ty, type_id }
+    }
+
+    const fn def(
+        name: &'static str,
+        kind: FunctionKind,
+        params: &'static [ParamDef],
+        affects: &'static [&'static str],
+    ) -> FunctionDef {
+        FunctionDef {
+            name,
+            kind,
+            endpoint: "/api/mizan/fn/test",
+            auth: AuthRule::Public,
+            context: match kind {
+                FunctionKind::Context => Some(ContextScope::Local),
+                _ => None,
+            },
+            public: false,
+            params,
+            affects,
+            websocket: false,
+            doc: "",
+            args_schema: || schemars::schema_for!(()),
+            output_schema: None,
+            invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
+        }
+    }
+
+    static PROFILE: FunctionDef = def(
+        "registry_test_profile",
+        FunctionKind::Context,
+        &[param("user_id", "i64", TypeId::of::<i64>)],
+        &[],
+    );
+    static BY_ALIAS: FunctionDef = def(
+        "registry_test_by_alias",
+        FunctionKind::Mutation,
+        &[param("user_id", "UserId", TypeId::of::<UserId>)],
+        &["registry_test_profile"],
+    );
+    // The full path is the point of this case.
+    #[allow(unused_qualifications)]
+    static BY_PATH: FunctionDef = def(
+        "registry_test_by_path",
+        FunctionKind::Mutation,
+        &[param(
+            "user_id",
+            "std::primitive::i64",
+            TypeId::of::<std::primitive::i64>,
+        )],
+        &["registry_test_profile"],
+    );
+    static OPTIONAL: FunctionDef = def(
+        "registry_test_optional",
+        FunctionKind::Mutation,
+        &[param("user_id", "Option<i64>", TypeId::of::<Option<i64>>)],
+        &["registry_test_profile"],
+    );
+
+    #[test]
+    fn an_alias_or_a_full_path_of_the_same_type_scopes_the_edge() {
+        let registry = Registry::from_defs([&PROFILE, &BY_ALIAS, &BY_PATH]).expect("same types");
+        for mutation in [&BY_ALIAS, &BY_PATH] {
+            assert!(registry.get(mutation.name).is_some());
+            // Edges resolve contexts among the linked functions, which include these statics only
+            // when inventory collected them; scope by the parameters directly instead.
+            assert_eq!(mutation.params[0].fills(&PROFILE.params[0]), Ok(true));
+        }
+        // Without a linked target the edge is unscoped, never wrongly scoped.
+        assert!(edges_of(&BY_ALIAS)[0].scope.is_empty());
+    }
+
+    #[test]
+    fn the_same_name_with_another_type_stops_the_registry_with_a_fix() {
+        let error = Registry::from_defs([&PROFILE, &OPTIONAL]).expect_err("Option<i64> vs i64");
+        assert!(matches!(
+            error,
+            RegistryError::ScopeTypeMismatch {
+                param: "user_id",
+                function_type: "Option<i64>",
+                context_type: "i64",
+                ..
+            }
+        ));
+        let text = error.to_string();
+        assert!(text.contains("registry_test_optional"), "{text}");
+        assert!(
+            text.contains("give the argument the context's type"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn two_functions_with_one_name_are_refused() {
+        let error = Registry::from_defs([&PROFILE, &PROFILE]).expect_err("duplicate");
+        assert!(matches!(
+            error,
+            RegistryError::DuplicateName {
+                name: "registry_test_profile"
+            }
+        ));
     }
 }

@@ -67,14 +67,27 @@ pub enum RunMode {
     Prod,
 }
 
-impl FromStr for RunMode {
-    type Err = ();
+/// A settings value is none of the words its key accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not one of {expected}")]
+pub struct UnknownChoice {
+    /// The value given.
+    pub value: String,
+    /// The words accepted.
+    pub expected: &'static str,
+}
 
-    fn from_str(value: &str) -> Result<Self, ()> {
+impl FromStr for RunMode {
+    type Err = UnknownChoice;
+
+    fn from_str(value: &str) -> Result<Self, UnknownChoice> {
         match value.to_ascii_lowercase().as_str() {
             "dev" | "development" => Ok(Self::Dev),
             "prod" | "production" => Ok(Self::Prod),
-            _ => Err(()),
+            _ => Err(UnknownChoice {
+                value: value.to_owned(),
+                expected: "`dev`, `prod`",
+            }),
         }
     }
 }
@@ -131,13 +144,16 @@ pub enum LogFormat {
 }
 
 impl FromStr for LogFormat {
-    type Err = ();
+    type Err = UnknownChoice;
 
-    fn from_str(value: &str) -> Result<Self, ()> {
+    fn from_str(value: &str) -> Result<Self, UnknownChoice> {
         match value.to_ascii_lowercase().as_str() {
             "text" => Ok(Self::Text),
             "json" => Ok(Self::Json),
-            _ => Err(()),
+            _ => Err(UnknownChoice {
+                value: value.to_owned(),
+                expected: "`text`, `json`",
+            }),
         }
     }
 }
@@ -177,7 +193,7 @@ impl Default for LogSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// The settings file exists (or was named by `MIZAN_SETTINGS`) but could not be read.
-    #[error("cannot read settings file {path}: {source}")]
+    #[error("cannot read settings file {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -185,7 +201,7 @@ pub enum SettingsError {
         source: std::io::Error,
     },
     /// The settings file is not valid TOML or has an unknown key or a value of the wrong type.
-    #[error("settings file {path} is invalid: {source}")]
+    #[error("settings file {path} is invalid")]
     Parse {
         /// The file.
         path: PathBuf,
@@ -396,7 +412,7 @@ mod tests {
     fn unknown_key_is_an_error_naming_the_file_and_key() {
         let error = Settings::parse("[site]\nadress = \"x\"\n", Path::new("Leptos.toml"))
             .expect_err("typo must not pass");
-        let text = error.to_string();
+        let text = crate::server::telemetry::error_chain(&error);
         assert!(text.contains("Leptos.toml"), "{text}");
         assert!(text.contains("adress"), "{text}");
     }

@@ -1,4 +1,5 @@
-//! Structured logging through `tracing`, configured by the `[log]` settings.
+//! Structured logging through `tracing`, configured by the `[log]` settings, and the one way
+//! errors are reported as text.
 
 use std::io::IsTerminal;
 
@@ -10,7 +11,7 @@ use super::settings::{LogFormat, LogSettings};
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
     /// `log.filter` / `RUST_LOG` is not a valid `tracing` filter.
-    #[error("log filter {filter:?} is invalid: {source}")]
+    #[error("log filter {filter:?} is invalid")]
     Filter {
         /// The directive text.
         filter: String,
@@ -18,7 +19,7 @@ pub enum TelemetryError {
         source: tracing_subscriber::filter::ParseError,
     },
     /// A global subscriber was already installed (logging initialised twice).
-    #[error("logging was already initialised: {0}")]
+    #[error("logging was already initialised")]
     AlreadySet(#[from] tracing_subscriber::util::TryInitError),
 }
 
@@ -40,4 +41,17 @@ pub fn init_tracing(settings: &LogSettings) -> Result<(), TelemetryError> {
             .try_init()?,
     }
     Ok(())
+}
+
+/// An error and each of its sources, `: `-separated: `cannot open database x: unable to open
+/// database file`. Errors here name only their own step in `Display`, so nothing prints twice.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -1,16 +1,17 @@
-//! The HTTP surface mizan adds to an axum app: `/api/mizan/call/`, view routes, shared layers.
+//! The HTTP surface mizan adds to an axum app: `/api/mizan/call/`, the batch endpoint, the
+//! manifest, view routes, and the layer every request passes (cross-site guard, body limit).
 
 use std::sync::Arc;
 
 use axum::{
     Extension, Json, Router,
-    body::{Body, to_bytes},
-    extract::{Request, State},
+    body::{Body, Bytes, to_bytes},
+    extract::{DefaultBodyLimit, Request, State},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use http::{HeaderName, HeaderValue, Method, StatusCode, header, request::Parts};
+use http::{HeaderValue, Method, header, request::Parts};
 
 use super::{
     auth::{AuthConfig, authenticate},
@@ -18,19 +19,17 @@ use super::{
     csrf::OriginPolicy,
     endpoint::PageSlot,
     graph::Manifest,
-    pipeline::{Outcome, Output},
+    outcome::Outcome,
     registry::{FunctionDef, FunctionKind, Registry},
+    response::{error_response, outcome_response},
 };
 use crate::{
     error::MizanError,
     protocol::{
-        BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest, Envelope,
-        INVALIDATE_HEADER, MANIFEST_PATH, MAX_BATCH_CALLS, RawArgs, invalidate_header_value,
+        API_PREFIX, BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest,
+        MANIFEST_PATH, MAX_BATCH_CALLS, MAX_BODY_BYTES, RawArgs,
     },
 };
-
-/// Largest request body a call accepts.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// mizan's server half: the registry, auth configuration and cross-site policy.
 #[derive(Clone)]
@@ -76,18 +75,21 @@ impl Mizan {
         router.with_state(self.registry.clone())
     }
 
-    /// Wraps a whole app: [`admit`] on every route and the auth configuration as a request
-    /// extension. Add the session layer after (outside) this one.
+    /// Wraps a whole app: [`admit`] on every route, one body limit ([`MAX_BODY_BYTES`]) for
+    /// every extractor (server_fn's endpoints read theirs through it), and the auth
+    /// configuration as a request extension. Add the session layer after (outside) this one.
     pub fn wrap<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
         router
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(middleware::from_fn_with_state(self.origins.clone(), admit))
             .layer(Extension(self.auth.clone()))
     }
 }
 
 /// What mizan does with every request before routing: refuse cross-site state changes (the
-/// [`OriginPolicy`]; `403 FORBIDDEN` with mizan's body), and give page loads the slot their
-/// in-process calls share a context through.
+/// [`OriginPolicy`]; `403 FORBIDDEN` with mizan's body), refuse calls announcing a body over
+/// [`MAX_BODY_BYTES`] (`413 PAYLOAD_TOO_LARGE`, before anything is read), and give page loads
+/// the slot their in-process calls share a context through.
 pub async fn admit(
     State(policy): State<Arc<OriginPolicy>>,
     mut request: Request,
@@ -102,6 +104,16 @@ pub async fn admit(
             "refused a cross-site request"
         );
         return error_response(&MizanError::forbidden(reason));
+    }
+    if request.uri().path().starts_with(API_PREFIX)
+        && let Some(length) = request.headers().get(header::CONTENT_LENGTH)
+        && length
+            .to_str()
+            .ok()
+            .and_then(|text| text.parse::<u64>().ok())
+            .is_none_or(|length| length > MAX_BODY_BYTES as u64)
+    {
+        return error_response(&too_large());
     }
     if request.method() == Method::GET {
         request.extensions_mut().insert(PageSlot::default());
@@ -200,49 +212,21 @@ async fn run(def: &'static FunctionDef, parts: Parts, args: RawArgs) -> Response
     outcome_response(result)
 }
 
-/// The `X-Mizan-Invalidate` value for these keys; the common empty list costs no allocation.
-pub(crate) fn invalidate_header(keys: &[String]) -> Option<HeaderValue> {
-    if keys.is_empty() {
-        return Some(HeaderValue::from_static("[]"));
-    }
-    HeaderValue::from_str(&invalidate_header_value(keys)).ok()
+fn too_large() -> MizanError {
+    MizanError::payload_too_large(format!(
+        "the request body is larger than {MAX_BODY_BYTES} bytes"
+    ))
 }
 
-/// The HTTP answer for a pipeline result, the same for every HTTP transport.
-pub fn outcome_response(result: Result<Outcome, MizanError>) -> Response {
-    let Outcome { output, invalidate } = match result {
-        Ok(outcome) => outcome,
-        Err(error) => return error_response(&error),
-    };
-    let header_value = invalidate_header(&invalidate);
-    let mut response = match output {
-        Output::Data(result) => Json(Envelope { result, invalidate }).into_response(),
-        Output::View(mut response) => {
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
+async fn read_bytes(body: Body) -> Result<Bytes, MizanError> {
+    to_bytes(body, MAX_BODY_BYTES).await.map_err(|error| {
+        let over_limit = std::error::Error::source(&error)
+            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+        if over_limit {
+            too_large()
+        } else {
+            MizanError::bad_request("the request body could not be read")
         }
-    };
-    if let Some(value) = header_value {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(INVALIDATE_HEADER), value);
-    }
-    response
-}
-
-/// `{"error": {...}}` with the code's status.
-pub fn error_response(error: &MizanError) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error.to_body())).into_response()
-}
-
-async fn read_bytes(body: Body) -> Result<axum::body::Bytes, MizanError> {
-    to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        MizanError::bad_request(format!(
-            "the request body is unreadable or larger than {MAX_BODY_BYTES} bytes"
-        ))
     })
 }
 
@@ -254,26 +238,47 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, Miza
 }
 
 /// A form field as the JSON the parameter's type decodes from: form values are all text, so
-/// numbers and booleans are read by the declared type (a field that does not parse stays text and
-/// fails decoding with the field named).
+/// numbers and booleans are read by the declared type, compared as a type (an alias of `i64` is
+/// an `i64`). A field that does not parse stays text and fails decoding with the field named.
 fn form_value(def: &FunctionDef, name: &str, text: String) -> serde_json::Value {
+    use std::any::TypeId;
+
     use serde_json::Value;
-    let ty = def.params.iter().find(|p| p.name == name).map(|p| p.ty);
-    let parsed = match ty {
-        Some("i8" | "i16" | "i32" | "i64" | "isize") => {
-            text.trim().parse::<i64>().ok().map(Value::from)
-        }
-        Some("u8" | "u16" | "u32" | "u64" | "usize") => {
-            text.trim().parse::<u64>().ok().map(Value::from)
-        }
-        Some("f32" | "f64") => text.trim().parse::<f64>().ok().map(Value::from),
+
+    let Some(param) = def.params.iter().find(|p| p.name == name) else {
+        return Value::String(text);
+    };
+    let ty = (param.type_id)();
+    let is = |ids: &[TypeId]| ids.contains(&ty);
+    let signed = [
+        TypeId::of::<i8>(),
+        TypeId::of::<i16>(),
+        TypeId::of::<i32>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<isize>(),
+    ];
+    let unsigned = [
+        TypeId::of::<u8>(),
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+    ];
+    let parsed = if is(&signed) {
+        text.trim().parse::<i64>().ok().map(Value::from)
+    } else if is(&unsigned) {
+        text.trim().parse::<u64>().ok().map(Value::from)
+    } else if is(&[TypeId::of::<f32>(), TypeId::of::<f64>()]) {
+        text.trim().parse::<f64>().ok().map(Value::from)
+    } else if is(&[TypeId::of::<bool>()]) {
         // A checked checkbox sends `on`; an unchecked one sends nothing.
-        Some("bool") => match text.as_str() {
+        match text.as_str() {
             "true" | "on" => Some(Value::Bool(true)),
             "false" | "off" => Some(Value::Bool(false)),
             _ => None,
-        },
-        _ => None,
+        }
+    } else {
+        None
     };
     parsed.unwrap_or(Value::String(text))
 }

@@ -1,4 +1,6 @@
-// `affects` may name only contexts: a query there is a compile error saying so.
+// `affects` may name only contexts: a query there is a compile error saying so, in the browser
+// build too (this crate has no `ssr` feature, hence the allow).
+#![allow(unexpected_cfgs)]
 use mizan::{MizanError, client};
 
 #[client]

@@ -1,0 +1,329 @@
+//! `#[client(...)]`: the options, parsed into [`Options`] with every mistake reported.
+
+use proc_macro2::{Span, TokenStream};
+use syn::{Expr, Meta, Token, parse::Parser, punctuated::Punctuated, spanned::Spanned};
+
+use super::errors::Ctxt;
+
+/// Who may call the function.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    /// Anyone.
+    Public,
+    /// `auth`: a signed-in user.
+    SignedIn,
+    /// `auth = staff`.
+    Staff,
+    /// `auth = path::to::check`.
+    Check(syn::Path),
+}
+
+/// Which instances of a context exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextScope {
+    /// `context = global`: one instance, no params, fetched for every page.
+    Global,
+    /// `context = local`: one instance per params value.
+    Local,
+}
+
+/// The options inside `#[client(...)]`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Declared a context (`context = global | local`).
+    pub context: Option<ContextScope>,
+    /// The contexts a successful call invalidates (`affects = [a, path::to::b]`).
+    pub affects: Vec<syn::Path>,
+    /// The auth rule.
+    pub auth: Auth,
+    /// Declared a mutation.
+    pub mutation: bool,
+    /// Declared a view (only by the flag: a return type is never taken as a hint).
+    pub view: bool,
+    /// Also callable over the WebSocket multiplex.
+    pub websocket: bool,
+    /// `public`: the context answers the same to every caller, so it may be cached at the edge.
+    pub public: bool,
+    /// Each option as written, by name, with its span (also when its value did not parse).
+    pub written: Vec<(String, Span)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            context: None,
+            affects: Vec::new(),
+            auth: Auth::Public,
+            mutation: false,
+            view: false,
+            websocket: false,
+            public: false,
+            written: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    /// Where the option `name` was written, if it was.
+    pub fn span_of(&self, name: &str) -> Option<Span> {
+        self.written
+            .iter()
+            .find(|(written, _)| written == name)
+            .map(|(_, span)| *span)
+    }
+}
+
+/// Every option, as the "unknown option" message lists them.
+pub const OPTION_LIST: &str = "`auth`, `auth = staff`, `auth = path::to::check`, `mutation`, \
+     `view`, `websocket`, `context = global`, `context = local`, `affects = [context, ...]`, \
+     `public`";
+
+const KNOWN: [&str; 7] = [
+    "auth",
+    "context",
+    "affects",
+    "mutation",
+    "view",
+    "websocket",
+    "public",
+];
+
+/// Parses the attribute's arguments. Each mistake is reported to `cx` and parsing goes on with
+/// the next option, so the result holds every option that did parse.
+pub fn parse(cx: &Ctxt, attr: TokenStream) -> Options {
+    let mut options = Options::default();
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
+        Ok(metas) => metas,
+        Err(error) => {
+            cx.push(error);
+            return options;
+        }
+    };
+    for meta in metas {
+        let name = meta
+            .path()
+            .get_ident()
+            .map(ToString::to_string)
+            .filter(|name| KNOWN.contains(&name.as_str()));
+        let Some(name) = name else {
+            cx.error_at(
+                meta.span(),
+                format!("unknown #[client] option; expected one of {OPTION_LIST}"),
+            );
+            continue;
+        };
+        if options.span_of(&name).is_some() {
+            cx.error_at(meta.span(), format!("`{name}` is given twice"));
+            continue;
+        }
+        options.written.push((name.clone(), meta.span()));
+        apply(cx, &mut options, &name, &meta);
+    }
+    options
+}
+
+/// Sets the option `name` (a known one, seen for the first time) from `meta`.
+fn apply(cx: &Ctxt, options: &mut Options, name: &str, meta: &Meta) {
+    match (name, meta) {
+        ("auth", Meta::Path(_)) => options.auth = Auth::SignedIn,
+        ("auth", Meta::NameValue(nv)) => {
+            if let Some(auth) = parse_auth_value(cx, &nv.value) {
+                options.auth = auth;
+            }
+        }
+        ("context", Meta::NameValue(nv)) => options.context = parse_scope(cx, &nv.value),
+        ("affects", Meta::NameValue(nv)) => options.affects = parse_affects(cx, &nv.value),
+        ("context" | "affects", _) => cx.error_at(
+            meta.span(),
+            format!(
+                "`{name}` takes a value: `context = global`, `context = local`, \
+                 `affects = [context, ...]`"
+            ),
+        ),
+        ("mutation", Meta::Path(_)) => options.mutation = true,
+        ("view", Meta::Path(_)) => options.view = true,
+        ("websocket", Meta::Path(_)) => options.websocket = true,
+        ("public", Meta::Path(_)) => options.public = true,
+        ("mutation" | "view" | "websocket" | "public", _) => cx.error_at(
+            meta.span(),
+            format!("`{name}` is a flag and takes no value"),
+        ),
+        _ => cx.error_at(
+            meta.span(),
+            format!("unknown #[client] option; expected one of {OPTION_LIST}"),
+        ),
+    }
+}
+
+fn parse_scope(cx: &Ctxt, value: &Expr) -> Option<ContextScope> {
+    match value {
+        Expr::Path(path) if path.path.is_ident("global") => Some(ContextScope::Global),
+        Expr::Path(path) if path.path.is_ident("local") => Some(ContextScope::Local),
+        other => {
+            cx.error_at(other.span(), "`context = ...` takes `global` or `local`");
+            None
+        }
+    }
+}
+
+fn parse_affects(cx: &Ctxt, value: &Expr) -> Vec<syn::Path> {
+    let Expr::Array(array) = value else {
+        cx.error_at(
+            value.span(),
+            "`affects = ...` takes a list of contexts: `affects = [user_profile, current_user]`",
+        );
+        return Vec::new();
+    };
+    let mut paths: Vec<syn::Path> = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Path(path) if path.qself.is_none() => {
+                if paths.contains(&path.path) {
+                    cx.error_at(element.span(), "this context is listed twice in `affects`");
+                } else {
+                    paths.push(path.path.clone());
+                }
+            }
+            other => cx.error_at(
+                other.span(),
+                "`affects` lists context functions by name or path, e.g. `user_profile`",
+            ),
+        }
+    }
+    if array.elems.is_empty() {
+        cx.error_at(
+            value.span(),
+            "`affects = []` declares nothing; list the contexts the call changes or drop it",
+        );
+    }
+    paths
+}
+
+fn parse_auth_value(cx: &Ctxt, value: &Expr) -> Option<Auth> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() => {
+            if path.path.is_ident("staff") {
+                Some(Auth::Staff)
+            } else {
+                Some(Auth::Check(path.path.clone()))
+            }
+        }
+        other => {
+            cx.error_at(
+                other.span(),
+                "`auth = ...` takes `staff` or the path of an async check function, \
+                 e.g. `auth = crate::auth::is_owner`",
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    /// The options, or the messages of the errors they gave.
+    fn parsed(attr: TokenStream) -> Result<Options, Vec<String>> {
+        let cx = Ctxt::new();
+        let options = parse(&cx, attr);
+        match cx.check() {
+            Ok(()) => Ok(options),
+            Err(error) => Err(error.into_iter().map(|e| e.to_string()).collect()),
+        }
+    }
+
+    fn options(attr: TokenStream) -> Options {
+        parsed(attr.clone()).unwrap_or_else(|errors| panic!("{attr}: {errors:?}"))
+    }
+
+    fn errors(attr: TokenStream) -> Vec<String> {
+        match parsed(attr.clone()) {
+            Ok(options) => panic!("{attr} parsed: {options:?}"),
+            Err(errors) => errors,
+        }
+    }
+
+    #[test]
+    fn auth_forms() {
+        assert_eq!(options(quote!()).auth, Auth::Public);
+        assert_eq!(options(quote!(auth)).auth, Auth::SignedIn);
+        assert_eq!(options(quote!(auth = staff)).auth, Auth::Staff);
+        let custom = options(quote!(auth = crate::checks::owner, mutation, websocket));
+        assert!(matches!(custom.auth, Auth::Check(_)));
+        assert!(custom.mutation && custom.websocket && !custom.view && !custom.public);
+    }
+
+    #[test]
+    fn context_affects_and_public_parse() {
+        let global = options(quote!(context = global));
+        assert_eq!(global.context, Some(ContextScope::Global));
+        let local = options(quote!(context = local, auth));
+        assert_eq!(local.context, Some(ContextScope::Local));
+        let public = options(quote!(context = local, public));
+        assert!(public.public);
+        let affects = options(quote!(
+            auth,
+            affects = [user_profile, crate::profiles::current_user]
+        ));
+        assert_eq!(affects.affects.len(), 2);
+        assert_eq!(affects.affects[1].segments.len(), 3);
+    }
+
+    #[test]
+    fn each_misuse_has_its_message() {
+        let cases = [
+            (quote!(cache), "unknown #[client] option; expected one of"),
+            (quote!(a::b), "unknown #[client] option"),
+            (quote!(auth(staff)), "unknown #[client] option"),
+            (quote!(auth = "staff"), "takes `staff` or the path"),
+            (quote!(auth, auth), "`auth` is given twice"),
+            (quote!(context = shared), "takes `global` or `local`"),
+            (quote!(context), "`context` takes a value"),
+            (quote!(affects), "`affects` takes a value"),
+            (quote!(affects = user_profile), "takes a list of contexts"),
+            (quote!(affects = []), "declares nothing"),
+            (quote!(affects = [a, a]), "listed twice"),
+            (quote!(affects = ["a"]), "by name or path"),
+            (quote!(mutation = true), "`mutation` is a flag"),
+            (quote!(view(x)), "`view` is a flag"),
+            (quote!(websocket = 1), "`websocket` is a flag"),
+            (quote!(public = yes), "`public` is a flag"),
+            (quote!(auth staff), "expected `,`"),
+        ];
+        for (attr, expected) in cases {
+            let errors = errors(attr.clone());
+            assert_eq!(errors.len(), 1, "{attr}: {errors:?}");
+            assert!(errors[0].contains(expected), "{attr}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_option_list_names_public() {
+        let errors = errors(quote!(cache));
+        assert!(
+            errors[0].ends_with("`affects = [context, ...]`, `public`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn parsing_goes_on_after_a_mistake() {
+        let errors = errors(quote!(cache, auth, auth, context = shared, mutation));
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].contains("unknown #[client] option"));
+        assert!(errors[1].contains("given twice"));
+        assert!(errors[2].contains("takes `global` or `local`"));
+    }
+
+    #[test]
+    fn a_malformed_option_is_still_written() {
+        let cx = Ctxt::new();
+        let options = parse(&cx, quote!(context = shared));
+        assert!(cx.check().is_err());
+        assert_eq!(options.context, None);
+        assert!(options.span_of("context").is_some());
+    }
+}
