@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks, each beside its baseline, loaded one after another on loopback by wrk, in one run,
-# against one release server: the same echo work as a raw axum handler, a raw Leptos #[server]
+# against two release servers: the same echo work as a raw axum handler, a raw Leptos #[server]
 # function, a mizan #[client] function through its own endpoint and through /api/mizan/call/;
-# and a profile page rendered from mizan contexts beside the same page on #[server] + Resource.
+# a profile page rendered from mizan contexts beside the same page on #[server] + Resource (the
+# bare server: mizan's layer only); and /api/mizan/call/ through the example server's whole stack
+# (sessions, request trace, logging at info) beside a raw axum route of that same server.
 # Writes the figures and ratios to docs/benchmarks.md.
 # Usage: scripts/bench.sh [seconds per path] [connections] [rounds]
 # The server is pinned to CPU 0 and wrk to CPU 1 (when there are two), so they do not trade places.
@@ -27,7 +29,8 @@ cargo build --release -p bench --quiet
 work=$(mktemp -d)
 server_pid=
 cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  local pid
+  for pid in $server_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,14 +39,25 @@ server_cpu=(); load_cpu=()
 if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null 2>&1; then
   server_cpu=(taskset -c 0); load_cpu=(taskset -c 1)
 fi
-"${server_cpu[@]}" target/release/bench 127.0.0.1:0 >"$work/addr" 2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 1 100); do [[ -s $work/addr ]] && break; sleep 0.1; done
-addr=$(head -1 "$work/addr")
-[[ -n $addr ]] || { echo "bench: the server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+start_server() { # stack → prints the address
+  "${server_cpu[@]}" target/release/bench 127.0.0.1:0 "$1" >"$work/addr.$1" 2>"$work/server.$1.log" &
+  server_pids+=($!)
+  for _ in $(seq 1 100); do [[ -s $work/addr.$1 ]] && break; sleep 0.1; done
+  [[ -s $work/addr.$1 ]] || { echo "bench: the $1 server did not start" >&2; cat "$work/server.$1.log" >&2; exit 1; }
+}
+server_pids=()
+start_server bare
+start_server full
+server_pid="${server_pids[*]}"
 
-names=(raw_axum raw_server client_endpoint client_call page_plain page_mizan)
-declare -A path body
+names=(raw_axum raw_server client_endpoint client_call page_plain page_mizan full_raw_axum full_call)
+declare -A path body server
+for name in "${names[@]}"; do server[$name]=bare; done
+server[full_raw_axum]=full;               path[full_raw_axum]=/raw/echo; body[full_raw_axum]='{"text":"hello"}'
+server[full_call]=full;                   path[full_call]=/api/mizan/call/; body[full_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
+declare -A addr_of
+addr_of[bare]=$(head -1 "$work/addr.bare")
+addr_of[full]=$(head -1 "$work/addr.full")
 path[page_plain]=/plain/users/1;          body[page_plain]=
 path[page_mizan]=/users/1;                body[page_mizan]=
 path[raw_axum]=/raw/echo;                 body[raw_axum]='{"text":"hello"}'
@@ -52,6 +66,7 @@ path[client_endpoint]=/api/mizan/fn/bench_echo; body[client_endpoint]='{"args":{
 path[client_call]=/api/mizan/call/;       body[client_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
 
 for name in "${names[@]}"; do
+  addr=${addr_of[${server[$name]}]}
   if [[ -z ${body[$name]} ]]; then
     # A page: GET, and the probe checks it rendered the profile.
     printf 'wrk.method = "GET"\n' >"$work/$name.lua"
@@ -73,6 +88,7 @@ done
 # stretch of the machine shifts both sides of a ratio rather than one.
 for round in $(seq 1 "$rounds"); do
   for name in "${names[@]}"; do
+    addr=${addr_of[${server[$name]}]}
     out=$("${load_cpu[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$work/$name.lua" "http://$addr${path[$name]}")
     r=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
     l=$(awk '$1 == "99%" {print $2}' <<<"$out")
@@ -132,5 +148,20 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   done
   echo
   echo "Target (issue 4): ≥ 0.9× the plain page, p99 under 5 ms at 32 connections."
+  echo
+  echo "## The shipped stack: \`/api/mizan/call/\` as the example server runs it"
+  echo
+  echo "Same run. A second release server (\`bench 127.0.0.1:0 full\`) wraps the routes as the example's"
+  echo "server does: tower-sessions with its SQLite store, tower-http's \`TraceLayer\`, mizan's layer"
+  echo "(cross-site guard, body limit), and logging at \`info\` to stderr. Its \`/raw/echo\` is the same"
+  echo "raw axum handler outside those layers, in the same process with the same logging: the baseline."
+  echo
+  echo "| path | req/s | p99 | vs raw axum (same server) |"
+  echo "| --- | ---: | ---: | ---: |"
+  for name in full_raw_axum full_call; do
+    echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(p99_median "$name") | $(ratio_median "$name" full_raw_axum)× ($(ratio_range "$name" full_raw_axum)) |"
+  done
+  echo
+  echo "Target (issue 8): ≥ 0.90× raw axum on \`/api/mizan/call/\` with the default configuration."
 } >docs/benchmarks.md
 cat docs/benchmarks.md

@@ -49,8 +49,19 @@ pub async fn bench_echo(
     Ok(Echoed { message: text })
 }
 
+/// How much of a real deployment's stack wraps the routes under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// mizan's own layer only (`Mizan::wrap`): the framework's cost alone.
+    Bare,
+    /// What the example's server runs: sessions in SQLite (tower-sessions), the request trace
+    /// layer (tower-http) and mizan's layer, with logging at `info` (set up by the binary). The
+    /// raw axum route stays outside every layer: it is the baseline.
+    Full,
+}
+
 /// One router serving the four echo paths and the two profile pages (which read `pool`).
-pub fn router(pool: sqlx::SqlitePool) -> Result<Router, mizan::server::RegistryError> {
+pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, BenchError> {
     let mizan = mizan::server::Mizan::new(
         mizan::server::Registry::collect()?,
         mizan::server::AuthConfig {
@@ -61,7 +72,6 @@ pub fn router(pool: sqlx::SqlitePool) -> Result<Router, mizan::server::RegistryE
     );
     let options = LeptosOptions::builder().output_name("bench").build();
     let router = Router::new()
-        .route("/raw/echo", post(raw_axum))
         .merge(mizan.routes())
         .leptos_routes_with_context(
             &options,
@@ -76,7 +86,32 @@ pub fn router(pool: sqlx::SqlitePool) -> Result<Router, mizan::server::RegistryE
             },
         )
         .with_state(options);
-    Ok(mizan.wrap(router).layer(axum::Extension(pool)))
+    let router = mizan.wrap(router).layer(axum::Extension(pool.clone()));
+    let router = match stack {
+        Stack::Bare => router,
+        Stack::Full => {
+            let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool);
+            sessions.migrate().await.map_err(BenchError::Sessions)?;
+            router
+                .layer(tower_sessions::SessionManagerLayer::new(sessions).with_secure(false))
+                .layer(tower_http::trace::TraceLayer::new_for_http())
+        }
+    };
+    // The baseline is merged last, outside every layer.
+    Ok(Router::new()
+        .route("/raw/echo", post(raw_axum))
+        .merge(router))
+}
+
+/// Why the benchmark server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The functions do not register together.
+    #[error("functions")]
+    Registry(#[from] mizan::server::RegistryError),
+    /// The session table could not be created.
+    #[error("session store")]
+    Sessions(#[source] sqlx::Error),
 }
 
 /// Nobody signs in during the benchmark.

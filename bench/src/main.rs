@@ -1,5 +1,7 @@
-//! The benchmark server: serves the echo paths and the profile pages on the address given as the first argument
-//! (default `127.0.0.1:0`) and prints the bound address on its first line of stdout.
+//! The benchmark server: serves the echo paths and the profile pages on the address given as the
+//! first argument (default `127.0.0.1:0`) and prints the bound address on its first line of
+//! stdout. A second argument `full` wraps them in the example server's stack (sessions, request
+//! trace, logging at `info` to stderr, or `RUST_LOG`); without it only mizan's own layer.
 
 use std::{net::SocketAddr, process::ExitCode};
 
@@ -18,6 +20,24 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stack = match std::env::args().nth(2).as_deref() {
+        None | Some("bare") => bench::Stack::Bare,
+        Some("full") => bench::Stack::Full,
+        Some(other) => {
+            eprintln!("bench: the stack is `bare` or `full`, not `{other}`");
+            return ExitCode::FAILURE;
+        }
+    };
+    if stack == bench::Stack::Full {
+        let log = mizan::server::settings::LogSettings {
+            filter: std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            format: mizan::server::settings::LogFormat::Text,
+        };
+        if let Err(error) = mizan::server::init_tracing(&log) {
+            eprintln!("bench: {}", mizan::server::error_chain(&error));
+            return ExitCode::FAILURE;
+        }
+    }
     // The pages read a SQLite file of their own, removed when the process ends.
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
@@ -41,7 +61,7 @@ async fn main() -> ExitCode {
         eprintln!("bench: cannot seed the database: {error}");
         return ExitCode::FAILURE;
     }
-    let router = match bench::router(pool) {
+    let router = match bench::router(pool, stack).await {
         Ok(router) => router,
         Err(error) => {
             eprintln!("bench: {}", mizan::server::error_chain(&error));

@@ -23,7 +23,7 @@ export let baseUrl;
 export function useServer(env = {}) {
   let server;
   beforeEach(async (t) => {
-    server = await startServer(env, t.name);
+    server = await startServer(env, t?.name ?? "test");
     baseUrl = server.url;
   });
   afterEach(async () => {

@@ -51,6 +51,24 @@ test('typed errors reach the page: validation and unauthorized', async () => {
   });
 });
 
+test('a dead connection is a NETWORK_ERROR, not a server INTERNAL_ERROR', async () => {
+  await onHydratedPage(browser(), '/', async ({ context, page, problems }) => {
+    await context.setOffline(true);
+    await page.getByTestId('echo-input').fill('into the void');
+    await page.getByTestId('echo-submit').click();
+    await waitForText(page, 'error-message', 'NETWORK_ERROR: the server could not be reached');
+    await context.setOffline(false);
+    await page.getByTestId('echo-submit').click();
+    await waitForText(page, 'echo-result', 'into the void');
+    assert.equal((await page.getByTestId('error-message').textContent()).trim(), '');
+    // The browser reports the offline request itself as failed; nothing else went wrong.
+    assert.deepEqual(
+      problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED') && !p.includes('Failed to fetch')),
+      [],
+    );
+  });
+});
+
 test('signing in sets a session the next calls use; the view path signs out', async () => {
   await onHydratedPage(browser(), '/', async ({ context, page, problems }) => {
     await page.getByTestId('login-email').fill('alice@example.com');

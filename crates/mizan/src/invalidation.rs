@@ -20,6 +20,7 @@ pub struct ContextKey {
 
 /// A key's text is not of the canonical form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyError {
     /// The part before `:` is not a Rust identifier.
     #[error("context key `{0}`: the name must be an identifier")]

@@ -9,7 +9,9 @@
 //!   transport runs, sessions and auth, the routes, settings, database and listener.
 //!
 //! One switch decides server or browser code, here and in the code `#[client]` generates: the
-//! `ssr` feature. Without it the crate is the browser side (the client runtime and hooks).
+//! `ssr` feature. Without it the crate is the browser side (the client runtime and hooks). The
+//! target only picks the HTTP client under the browser side: `fetch` on `wasm32`, none elsewhere
+//! (a native build without `ssr` compiles, and its batched reads answer `NOT_IMPLEMENTED`).
 
 mod error;
 mod hooks;

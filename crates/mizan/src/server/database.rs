@@ -11,6 +11,7 @@ use super::settings::DatabaseSettings;
 
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DatabaseError {
     /// `database.url` / `DATABASE_URL` is not a SQLite URL sqlx understands.
     #[error("database URL {url} is invalid")]

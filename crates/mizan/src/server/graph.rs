@@ -154,6 +154,7 @@ pub struct ContextEntry {
 /// Whether a context's answers may be shared between callers (`#[client(public)]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum CachePolicy {
     /// The same for every caller: it runs without the caller's identity.
     Public,

@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 
 /// Why the server could not listen or stopped with an error.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ListenError {
     /// The address is in use, not local, or not permitted.
     #[error("cannot listen on {addr}")]

@@ -239,36 +239,10 @@ mod tests {
 
     use crate::server::{AuthRule, FunctionKind, ParamDef};
 
-    /// A definition for these tests; `invoke` is never used (they call the pipeline directly).
-    const fn def(
-        name: &'static str,
-        auth: AuthRule,
-        public: bool,
-        params: &'static [ParamDef],
-        affects: &'static [&'static str],
-    ) -> FunctionDef {
-        FunctionDef {
-            name,
-            kind: FunctionKind::Mutation,
-            endpoint: "/api/mizan/fn/test",
-            auth,
-            context: None,
-            public,
-            params,
-            affects,
-            websocket: false,
-            doc: "",
-            args_schema: || schemars::schema_for!(()),
-            output_schema: None,
-            invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
-        }
-    }
-
     /// A mutation affecting a context this test binary does not link, so its edge has no scope.
-    static RENAME: FunctionDef = def(
+    static RENAME: FunctionDef = FunctionDef::for_test(
         "rename",
-        AuthRule::Public,
-        false,
+        FunctionKind::Mutation,
         &[ParamDef {
             name: "user_id",
             ty: "i64",
@@ -336,7 +310,9 @@ mod tests {
         }
     }
 
-    static SIGNED_IN_ONLY: FunctionDef = def("signed_in_only", AuthRule::SignedIn, false, &[], &[]);
+    static SIGNED_IN_ONLY: FunctionDef =
+        FunctionDef::for_test("signed_in_only", FunctionKind::Query, &[], &[])
+            .with_auth(AuthRule::SignedIn);
 
     #[tokio::test]
     async fn an_anonymous_caller_is_refused_before_its_arguments_are_decoded_or_validated() {
@@ -367,7 +343,8 @@ mod tests {
         assert_eq!(invalid.err().map(|e| e.code), Some(ErrorCode::Unauthorized));
     }
 
-    static PUBLIC_CONTEXT: FunctionDef = def("public_context", AuthRule::Public, true, &[], &[]);
+    static PUBLIC_CONTEXT: FunctionDef =
+        FunctionDef::for_test("public_context", FunctionKind::Context, &[], &[]).public();
 
     #[derive(serde::Serialize)]
     struct NoArgs {}

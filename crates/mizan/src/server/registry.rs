@@ -123,6 +123,49 @@ impl std::fmt::Debug for FunctionDef {
     }
 }
 
+#[cfg(test)]
+impl FunctionDef {
+    /// A definition for unit tests (public, not a websocket function, no docs); its `invoke` is
+    /// never used: tests call the pipeline directly.
+    pub(crate) const fn for_test(
+        name: &'static str,
+        kind: FunctionKind,
+        params: &'static [ParamDef],
+        affects: &'static [&'static str],
+    ) -> Self {
+        Self {
+            name,
+            kind,
+            endpoint: "/api/mizan/fn/test",
+            auth: AuthRule::Public,
+            context: match kind {
+                FunctionKind::Context => Some(ContextScope::Local),
+                _ => None,
+            },
+            public: false,
+            params,
+            affects,
+            websocket: false,
+            doc: "",
+            args_schema: || schemars::schema_for!(()),
+            output_schema: None,
+            invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
+        }
+    }
+
+    /// The same definition with this auth rule.
+    pub(crate) const fn with_auth(mut self, auth: AuthRule) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// The same definition, declared `public`.
+    pub(crate) const fn public(mut self) -> Self {
+        self.public = true;
+        self
+    }
+}
+
 /// What `inventory` collects: a reference to a macro-generated static [`FunctionDef`].
 pub struct FunctionRef(pub &'static FunctionDef);
 
@@ -240,7 +283,7 @@ mod tests {
     use std::any::TypeId;
 
     use super::*;
-    use crate::server::{AuthRule, graph::edges_of};
+    use crate::server::graph::edges_of;
 
     type UserId = i64;
 
@@ -248,39 +291,13 @@ mod tests {
         ParamDef { name, ty, type_id }
     }
 
-    const fn def(
-        name: &'static str,
-        kind: FunctionKind,
-        params: &'static [ParamDef],
-        affects: &'static [&'static str],
-    ) -> FunctionDef {
-        FunctionDef {
-            name,
-            kind,
-            endpoint: "/api/mizan/fn/test",
-            auth: AuthRule::Public,
-            context: match kind {
-                FunctionKind::Context => Some(ContextScope::Local),
-                _ => None,
-            },
-            public: false,
-            params,
-            affects,
-            websocket: false,
-            doc: "",
-            args_schema: || schemars::schema_for!(()),
-            output_schema: None,
-            invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
-        }
-    }
-
-    static PROFILE: FunctionDef = def(
+    static PROFILE: FunctionDef = FunctionDef::for_test(
         "registry_test_profile",
         FunctionKind::Context,
         &[param("user_id", "i64", TypeId::of::<i64>)],
         &[],
     );
-    static BY_ALIAS: FunctionDef = def(
+    static BY_ALIAS: FunctionDef = FunctionDef::for_test(
         "registry_test_by_alias",
         FunctionKind::Mutation,
         &[param("user_id", "UserId", TypeId::of::<UserId>)],
@@ -288,7 +305,7 @@ mod tests {
     );
     // The full path is the point of this case.
     #[allow(unused_qualifications)]
-    static BY_PATH: FunctionDef = def(
+    static BY_PATH: FunctionDef = FunctionDef::for_test(
         "registry_test_by_path",
         FunctionKind::Mutation,
         &[param(
@@ -298,7 +315,7 @@ mod tests {
         )],
         &["registry_test_profile"],
     );
-    static OPTIONAL: FunctionDef = def(
+    static OPTIONAL: FunctionDef = FunctionDef::for_test(
         "registry_test_optional",
         FunctionKind::Mutation,
         &[param("user_id", "Option<i64>", TypeId::of::<Option<i64>>)],

@@ -191,6 +191,7 @@ impl Default for LogSettings {
 
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SettingsError {
     /// The settings file exists (or was named by `MIZAN_SETTINGS`) but could not be read.
     #[error("cannot read settings file {path}")]

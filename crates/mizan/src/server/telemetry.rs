@@ -9,6 +9,7 @@ use super::settings::{LogFormat, LogSettings};
 
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TelemetryError {
     /// `log.filter` / `RUST_LOG` is not a valid `tracing` filter.
     #[error("log filter {filter:?} is invalid")]

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::client::ClientFn;
+use crate::client::client_fn::ClientFn;
 
 impl ClientFn {
     /// `XArgs`, with the params' `validate`, `serde` and doc attributes on its fields.

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::client::ClientFn;
+use crate::client::client_fn::ClientFn;
 
 impl ClientFn {
     /// `async fn x(a: A, ..) -> Result<Out, E>`, with the user's attributes and return type as

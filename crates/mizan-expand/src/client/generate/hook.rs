@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::client::{ClientFn, attributes::ContextScope};
+use crate::client::{attributes::ContextScope, client_fn::ClientFn};
 
 impl ClientFn {
     /// `use_x(..) -> ContextHandle<Out>` for a context; nothing for any other function.

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::client::ClientFn;
+use crate::client::client_fn::ClientFn;
 
 impl ClientFn {
     /// `struct x {}`, and for a context `impl Context for x`.

@@ -16,7 +16,7 @@ use quote::quote;
 
 pub use stub::stub;
 
-use super::ClientFn;
+use super::client_fn::ClientFn;
 
 impl ClientFn {
     /// Every generated item: for a view, its path instead of an endpoint and a caller.

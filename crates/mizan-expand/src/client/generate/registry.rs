@@ -6,9 +6,9 @@ use syn::{Visibility, ext::IdentExt};
 
 use super::server_only;
 use crate::client::{
-    ClientFn, Kind,
     analysis::ContextParam,
     attributes::{Auth, ContextScope},
+    client_fn::{ClientFn, Kind},
 };
 
 impl ClientFn {
