@@ -90,11 +90,20 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
     let router = match stack {
         Stack::Bare => router,
         Stack::Full => {
-            let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool);
-            sessions.migrate().await.map_err(BenchError::Sessions)?;
+            // `BENCH_LAYERS` (comma-separated; default both) leaves layers out, to see what each
+            // one costs.
+            let layers = std::env::var("BENCH_LAYERS").unwrap_or_else(|_| "sessions,trace".into());
+            let mut router = router;
+            if layers.split(',').any(|layer| layer == "sessions") {
+                let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool);
+                sessions.migrate().await.map_err(BenchError::Sessions)?;
+                router = router
+                    .layer(tower_sessions::SessionManagerLayer::new(sessions).with_secure(false));
+            }
+            if layers.split(',').any(|layer| layer == "trace") {
+                router = router.layer(tower_http::trace::TraceLayer::new_for_http());
+            }
             router
-                .layer(tower_sessions::SessionManagerLayer::new(sessions).with_secure(false))
-                .layer(tower_http::trace::TraceLayer::new_for_http())
         }
     };
     // The baseline is merged last, outside every layer.

@@ -29,11 +29,16 @@ async fn main() -> ExitCode {
         }
     };
     if stack == bench::Stack::Full {
-        let log = mizan::server::settings::LogSettings {
-            filter: std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
-            format: mizan::server::settings::LogFormat::Text,
+        // The example server's logging: its `Leptos.toml` (the script runs from the repository
+        // root) and environment, as the example's server reads them.
+        let settings = match mizan::server::Settings::load() {
+            Ok(settings) => settings,
+            Err(error) => {
+                eprintln!("bench: {}", mizan::server::error_chain(&error));
+                return ExitCode::FAILURE;
+            }
         };
-        if let Err(error) = mizan::server::init_tracing(&log) {
+        if let Err(error) = mizan::server::init_tracing(&settings.log) {
             eprintln!("bench: {}", mizan::server::error_chain(&error));
             return ExitCode::FAILURE;
         }

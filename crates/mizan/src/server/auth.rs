@@ -116,7 +116,8 @@ impl JwtKeys {
     }
 }
 
-/// What authentication needs from the app; installed as a request extension by the mizan layer.
+/// What authentication needs from the app; handed to every request (as `Arc<AuthConfig>`) by the
+/// admit layer.
 #[derive(Clone)]
 pub struct AuthConfig {
     /// Loads users.
@@ -130,7 +131,7 @@ pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError>
     if ctx.is_authenticated_resolved() {
         return Ok(());
     }
-    let config = ctx.extension_ref::<AuthConfig>();
+    let config = ctx.extension_ref::<Arc<AuthConfig>>();
     if let Some(token) = bearer_token(ctx)? {
         let Some(config) = config else {
             return Err(MizanError::unauthorized(
@@ -152,7 +153,9 @@ pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError>
         return Ok(());
     }
     let session_user = match (config, ctx.session()) {
-        (Some(config), Some(session)) => {
+        // A request without a session cookie has no session record to read: anonymous, without
+        // touching the store (most public calls and page loads).
+        (Some(config), Some(session)) if session.id().is_some() => {
             let id = session
                 .get::<i64>(SESSION_USER_KEY)
                 .await

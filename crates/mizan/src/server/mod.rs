@@ -11,12 +11,14 @@
 //! - `pipeline`: the one pipeline every call runs (admit → decode → validate → run → keys);
 //! - [`response`]: pipeline results as HTTP answers (envelope, error status, headers);
 //! - `endpoint`: the entry points generated code calls (own endpoint, in-process calls);
+//! - [`admit`]: the layer every request passes (cross-site guard, announced body size);
 //! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, views).
 //!
 //! Beside them, with no dependency on the layers: [`csrf`] (the cross-site policy), and the
 //! optional platform pieces a binary may use: [`settings`], [`database`], [`telemetry`],
 //! [`listen`].
 
+pub mod admit;
 pub mod auth;
 pub mod context;
 pub mod csrf;

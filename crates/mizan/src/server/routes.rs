@@ -1,23 +1,22 @@
 //! The HTTP surface mizan adds to an axum app: `/api/mizan/call/`, the batch endpoint, the
-//! manifest, view routes, and the layer every request passes (cross-site guard, body limit).
+//! manifest, view routes, and [`Mizan::wrap`], which puts the admit layer around the whole app.
 
 use std::sync::Arc;
 
 use axum::{
-    Extension, Json, Router,
+    Json, Router,
     body::{Body, Bytes, to_bytes},
     extract::{DefaultBodyLimit, Request, State},
-    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use http::{HeaderValue, Method, header, request::Parts};
+use http::{HeaderValue, header, request::Parts};
 
 use super::{
+    admit::{AdmitLayer, too_large},
     auth::{AuthConfig, authenticate},
     context::RequestContext,
     csrf::OriginPolicy,
-    endpoint::PageSlot,
     graph::Manifest,
     outcome::Outcome,
     registry::{FunctionDef, FunctionKind, Registry},
@@ -26,7 +25,7 @@ use super::{
 use crate::{
     error::MizanError,
     protocol::{
-        API_PREFIX, BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest,
+        BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest,
         MANIFEST_PATH, MAX_BATCH_CALLS, MAX_BODY_BYTES, RawArgs,
     },
 };
@@ -35,8 +34,7 @@ use crate::{
 #[derive(Clone)]
 pub struct Mizan {
     registry: Arc<Registry>,
-    auth: AuthConfig,
-    origins: Arc<OriginPolicy>,
+    admit: AdmitLayer,
 }
 
 impl Mizan {
@@ -44,8 +42,7 @@ impl Mizan {
     pub fn new(registry: Registry, auth: AuthConfig, origins: OriginPolicy) -> Self {
         Self {
             registry: Arc::new(registry),
-            auth,
-            origins: Arc::new(origins),
+            admit: AdmitLayer::new(Arc::new(origins), Arc::new(auth)),
         }
     }
 
@@ -75,50 +72,15 @@ impl Mizan {
         router.with_state(self.registry.clone())
     }
 
-    /// Wraps a whole app: [`admit`] on every route, one body limit ([`MAX_BODY_BYTES`]) for
-    /// every extractor (server_fn's endpoints read theirs through it), and the auth
-    /// configuration as a request extension. Add the session layer after (outside) this one.
+    /// Wraps a whole app: the [`AdmitLayer`] on every route (cross-site guard, announced body
+    /// size, the auth configuration for handlers) and one body limit ([`MAX_BODY_BYTES`]) for
+    /// every extractor (server_fn's endpoints read theirs through it). Add the session layer
+    /// after (outside) this one.
     pub fn wrap<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
         router
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .layer(middleware::from_fn_with_state(self.origins.clone(), admit))
-            .layer(Extension(self.auth.clone()))
+            .layer(self.admit.clone())
     }
-}
-
-/// What mizan does with every request before routing: refuse cross-site state changes (the
-/// [`OriginPolicy`]; `403 FORBIDDEN` with mizan's body), refuse calls announcing a body over
-/// [`MAX_BODY_BYTES`] (`413 PAYLOAD_TOO_LARGE`, before anything is read), and give page loads
-/// the slot their in-process calls share a context through.
-pub async fn admit(
-    State(policy): State<Arc<OriginPolicy>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    if let Err(reason) = policy.check(request.method(), request.headers()) {
-        tracing::warn!(
-            method = %request.method(),
-            path = request.uri().path(),
-            origin = ?request.headers().get(header::ORIGIN),
-            reason,
-            "refused a cross-site request"
-        );
-        return error_response(&MizanError::forbidden(reason));
-    }
-    if request.uri().path().starts_with(API_PREFIX)
-        && let Some(length) = request.headers().get(header::CONTENT_LENGTH)
-        && length
-            .to_str()
-            .ok()
-            .and_then(|text| text.parse::<u64>().ok())
-            .is_none_or(|length| length > MAX_BODY_BYTES as u64)
-    {
-        return error_response(&too_large());
-    }
-    if request.method() == Method::GET {
-        request.extensions_mut().insert(PageSlot::default());
-    }
-    next.run(request).await
 }
 
 async fn call(State(registry): State<Arc<Registry>>, request: Request) -> Response {
@@ -210,12 +172,6 @@ async fn view(def: &'static FunctionDef, request: Request) -> Response {
 async fn run(def: &'static FunctionDef, parts: Parts, args: RawArgs) -> Response {
     let result = (def.invoke)(RequestContext::from_parts(parts), args).await;
     outcome_response(result)
-}
-
-fn too_large() -> MizanError {
-    MizanError::payload_too_large(format!(
-        "the request body is larger than {MAX_BODY_BYTES} bytes"
-    ))
 }
 
 async fn read_bytes(body: Body) -> Result<Bytes, MizanError> {

@@ -1,0 +1,119 @@
+//! The layer every request of a mizan app passes before routing: the cross-site guard, the body
+//! limit announced by `Content-Length`, and what handlers read from the request's extensions.
+//!
+//! A hand-written tower service rather than `middleware::from_fn`: it runs on every request,
+//! static files and pages included, so it boxes no future and clones no state it does not hand on.
+
+use std::{
+    convert::Infallible,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use axum::{extract::Request, response::Response};
+use futures::future::{Either, Ready, ready};
+use http::{Method, header};
+use tower::{Layer, Service};
+
+use super::{auth::AuthConfig, csrf::OriginPolicy, endpoint::PageSlot, response::error_response};
+use crate::{
+    error::MizanError,
+    protocol::{API_PREFIX, MAX_BODY_BYTES},
+};
+
+/// The layer: see the module docs. Built by [`Mizan::wrap`](super::Mizan::wrap).
+#[derive(Clone)]
+pub struct AdmitLayer {
+    origins: Arc<OriginPolicy>,
+    auth: Arc<AuthConfig>,
+}
+
+impl AdmitLayer {
+    /// A layer applying `origins` and handing `auth` to every request.
+    pub fn new(origins: Arc<OriginPolicy>, auth: Arc<AuthConfig>) -> Self {
+        Self { origins, auth }
+    }
+}
+
+impl<S> Layer<S> for AdmitLayer {
+    type Service = Admit<S>;
+
+    fn layer(&self, inner: S) -> Admit<S> {
+        Admit {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service [`AdmitLayer`] wraps around the app.
+#[derive(Clone)]
+pub struct Admit<S> {
+    inner: S,
+    layer: AdmitLayer,
+}
+
+impl<S> Service<Request> for Admit<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        if let Err(refusal) = self.layer.refusal(&request) {
+            return Either::Left(ready(Ok(error_response(&refusal))));
+        }
+        let extensions = request.extensions_mut();
+        extensions.insert(Arc::clone(&self.layer.auth));
+        if request.method() == Method::GET {
+            request.extensions_mut().insert(PageSlot::default());
+        }
+        Either::Right(self.inner.call(request))
+    }
+}
+
+impl AdmitLayer {
+    /// Why `request` is refused before routing, if it is: a cross-site state change (the
+    /// [`OriginPolicy`], `403 FORBIDDEN`), or a call announcing a body over [`MAX_BODY_BYTES`]
+    /// (`413 PAYLOAD_TOO_LARGE`, before anything is read).
+    fn refusal(&self, request: &Request) -> Result<(), MizanError> {
+        if let Err(reason) = self.origins.check(request.method(), request.headers()) {
+            tracing::warn!(
+                method = %request.method(),
+                path = request.uri().path(),
+                origin = ?request.headers().get(header::ORIGIN),
+                reason,
+                "refused a cross-site request"
+            );
+            return Err(MizanError::forbidden(reason));
+        }
+        let announced_too_large = request.uri().path().starts_with(API_PREFIX)
+            && request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|length| {
+                    length
+                        .to_str()
+                        .ok()
+                        .and_then(|text| text.parse::<u64>().ok())
+                        .is_none_or(|length| length > MAX_BODY_BYTES as u64)
+                });
+        if announced_too_large {
+            return Err(too_large());
+        }
+        Ok(())
+    }
+}
+
+/// The `PAYLOAD_TOO_LARGE` every endpoint answers for a body over the limit.
+pub(crate) fn too_large() -> MizanError {
+    MizanError::payload_too_large(format!(
+        "the request body is larger than {MAX_BODY_BYTES} bytes"
+    ))
+}
