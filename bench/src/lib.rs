@@ -100,7 +100,12 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
                 router = router
                     .layer(tower_sessions::SessionManagerLayer::new(sessions).with_secure(false));
             }
-            if layers.split(',').any(|layer| layer == "trace") {
+            // As the example's server: the trace layer only where the filter lets it speak.
+            let trace_speaks = tracing::enabled!(
+                target: "tower_http::trace::on_response",
+                tracing::Level::DEBUG
+            );
+            if layers.split(',').any(|layer| layer == "trace") && trace_speaks {
                 router = router.layer(tower_http::trace::TraceLayer::new_for_http());
             }
             router

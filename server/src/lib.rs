@@ -130,10 +130,17 @@ pub async fn app_router_with(
                 .with_expiry(Expiry::OnInactivity(CookieDuration::days(
                     SESSION_IDLE_DAYS,
                 ))),
-        )
-        .layer(TraceLayer::new_for_http())
-        .with_state(leptos_options);
-    Ok(router)
+        );
+    // The request trace records its spans and events at DEBUG: under the default filter it would
+    // cost every request time (~5% of a small call) and log nothing, so it is installed only
+    // when the filter lets it speak (e.g. `RUST_LOG=info,tower_http=debug`).
+    let router = if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
+    {
+        router.layer(TraceLayer::new_for_http())
+    } else {
+        router
+    };
+    Ok(router.with_state(leptos_options))
 }
 
 /// Loads settings, sets up logging, opens and migrates the database, and serves until Ctrl-C or
