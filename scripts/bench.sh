@@ -49,21 +49,20 @@ start_server() { # name stack [layers] → writes the address to $work/addr.<nam
 server_pids=()
 start_server bare bare
 start_server full full
-# The full stack less some layers, to see what each costs (logging as in `full`).
-start_server sessions full sessions
+# The full stack less the session layer, to see what it costs (logging as in `full`).
 start_server logging full none
 server_pid="${server_pids[*]}"
 
 names=(raw_axum raw_server client_endpoint client_call page_plain page_mizan)
 declare -A path body server addr_of
 for name in "${names[@]}"; do server[$name]=bare; done
-for stack in full sessions logging; do
+for stack in full logging; do
   names+=("${stack}_raw_axum" "${stack}_call")
   server[${stack}_raw_axum]=$stack; path[${stack}_raw_axum]=/raw/echo; body[${stack}_raw_axum]='{"text":"hello"}'
   server[${stack}_call]=$stack; path[${stack}_call]=/api/mizan/call/
   body[${stack}_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
 done
-for stack in bare full sessions logging; do addr_of[$stack]=$(head -1 "$work/addr.$stack"); done
+for stack in bare full logging; do addr_of[$stack]=$(head -1 "$work/addr.$stack"); done
 path[page_plain]=/plain/users/1;          body[page_plain]=
 path[page_mizan]=/users/1;                body[page_mizan]=
 path[raw_axum]=/raw/echo;                 body[raw_axum]='{"text":"hello"}'
@@ -161,23 +160,24 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo "## The shipped stack: \`/api/mizan/call/\` as the example server runs it"
   echo
   echo "Same run. A second release server (\`bench 127.0.0.1:0 full\`) wraps the routes as the example's"
-  echo "server does: tower-sessions with its SQLite store, tower-http's \`TraceLayer\`, mizan's layer"
-  echo "(cross-site guard, body limit), and logging as the example's \`Leptos.toml\` sets it (\`info\`, with"
-  echo "tower-sessions' per-request spans off) to stderr. Its \`/raw/echo\` is the same raw axum handler"
-  echo "outside those layers, in the same process with the same logging: the baseline."
+  echo "server does: tower-sessions with its SQLite store, mizan's layer (cross-site guard, body limit),"
+  echo "logging as the example's \`Leptos.toml\` sets it (\`info\`, tower-sessions' per-request spans off)"
+  echo "to stderr, and tower-http's \`TraceLayer\` only where that filter lets it speak (not by default)."
+  echo "Its \`/raw/echo\` is the same raw axum handler outside those layers, in the same process with"
+  echo "the same logging: the baseline. A third server is the same less the session layer."
   echo
   echo "| server | \`/raw/echo\` req/s | \`/api/mizan/call/\` req/s | call vs raw axum (same server) |"
   echo "| --- | ---: | ---: | ---: |"
-  for stack in full sessions logging; do
+  for stack in full logging; do
     case $stack in
-      full) label="full: sessions + trace + mizan" ;;
-      sessions) label="sessions + mizan (no TraceLayer)" ;;
-      logging) label="mizan's layer only (logging on)" ;;
+      full) label="as shipped: sessions + mizan's layer" ;;
+      logging) label="mizan's layer only" ;;
     esac
     echo "| $label | $(rps_median "${stack}_raw_axum") | $(rps_median "${stack}_call") | $(ratio_median "${stack}_call" "${stack}_raw_axum")× ($(ratio_range "${stack}_call" "${stack}_raw_axum")) |"
   done
   echo
   echo "Target (issue 8): ≥ 0.90× raw axum on \`/api/mizan/call/\` with the default configuration."
-  echo "The rows above it say where the distance goes: each layer's cost is the step between rows."
+  echo "The step between the two rows is the session layer's cost; the rest is mizan's layer, routing"
+  echo "and the pipeline."
 } >docs/benchmarks.md
 cat docs/benchmarks.md
