@@ -31,6 +31,45 @@ pub async fn raw_axum(Json(body): Json<RawEcho>) -> Json<Echoed> {
     Json(Echoed { message: body.text })
 }
 
+/// The body of [`raw_axum_call`]: what `/api/mizan/call/` reads.
+#[derive(Debug, Deserialize)]
+pub struct RawCall {
+    /// The function's name.
+    #[serde(rename = "fn")]
+    pub function: String,
+    /// Its arguments.
+    pub args: RawEcho,
+}
+
+/// What [`raw_axum_call`] answers: mizan's envelope.
+#[derive(Debug, Serialize)]
+pub struct RawEnvelope {
+    /// The echo.
+    pub result: Echoed,
+    /// No keys.
+    pub invalidate: [String; 0],
+}
+
+/// Baseline 1b: a plain axum handler doing the envelope work of `/api/mizan/call/` by hand:
+/// reads `{"fn", "args"}`, checks the name, answers `{"result", "invalidate"}` with the
+/// `X-Mizan-Invalidate` header. What the shipped stack is held against.
+pub async fn raw_axum_call(Json(call): Json<RawCall>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if call.function != "bench_echo" {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [("x-mizan-invalidate", "[]")],
+        Json(RawEnvelope {
+            result: Echoed {
+                message: call.args.text,
+            },
+            invalidate: [],
+        }),
+    )
+        .into_response()
+}
+
 /// Baseline 2: a raw Leptos server function (JSON in, JSON out).
 #[server(prefix = "/bench", endpoint = "raw_server", input = server_fn::codec::Json)]
 pub async fn raw_server(
@@ -86,34 +125,41 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
             },
         )
         .with_state(options);
-    let router = mizan.wrap(router).layer(axum::Extension(pool.clone()));
-    let router = match stack {
-        Stack::Bare => router,
+    // As the example's server: the whole stack in one `Router::layer` call (the trace, when it
+    // speaks, in a second: it changes the response body's type).
+    let mut trace = None;
+    let layers = match stack {
+        Stack::Bare => tower::ServiceBuilder::new().option_layer(None),
         Stack::Full => {
             // `BENCH_LAYERS` (comma-separated; default both) leaves layers out, to see what each
             // one costs.
             let layers = std::env::var("BENCH_LAYERS").unwrap_or_else(|_| "sessions,trace".into());
-            let mut router = router;
-            if layers.split(',').any(|layer| layer == "sessions") {
-                let sessions = tower_sessions_sqlx_store::SqliteStore::new(pool);
-                sessions.migrate().await.map_err(BenchError::Sessions)?;
-                router = router
-                    .layer(tower_sessions::SessionManagerLayer::new(sessions).with_secure(false));
-            }
-            // As the example's server: the trace layer only where the filter lets it speak.
+            let sessions = if layers.split(',').any(|layer| layer == "sessions") {
+                let store = tower_sessions_sqlx_store::SqliteStore::new(pool.clone());
+                store.migrate().await.map_err(BenchError::Sessions)?;
+                Some(mizan::server::SessionLayer::new(store).with_secure(false))
+            } else {
+                None
+            };
+            // The trace layer only where the filter lets it speak.
             let trace_speaks = tracing::enabled!(
                 target: "tower_http::trace::on_response",
                 tracing::Level::DEBUG
             );
-            if layers.split(',').any(|layer| layer == "trace") && trace_speaks {
-                router = router.layer(tower_http::trace::TraceLayer::new_for_http());
-            }
-            router
+            trace = (layers.split(',').any(|layer| layer == "trace") && trace_speaks)
+                .then(tower_http::trace::TraceLayer::new_for_http);
+            tower::ServiceBuilder::new().option_layer(sessions)
         }
+    };
+    let router = router.layer(layers.layer(axum::Extension(pool)).layer(mizan.layer()));
+    let router = match trace {
+        Some(trace) => router.layer(trace),
+        None => router,
     };
     // The baseline is merged last, outside every layer.
     Ok(Router::new()
         .route("/raw/echo", post(raw_axum))
+        .route("/raw/call", post(raw_axum_call))
         .merge(router))
 }
 

@@ -14,13 +14,14 @@ use app::users::SqliteUserStore;
 use axum::Extension;
 use mizan::server::{
     AuthConfig, DatabaseError, JwtKeys, ListenError, Manifest, Mizan, OriginPolicy, Registry,
-    RegistryError, Settings, SettingsError, TelemetryError, connect_database, init_tracing,
-    run_migrations, serve,
+    RegistryError, SessionLayer, Settings, SettingsError, TelemetryError, connect_database,
+    init_tracing, run_migrations, serve,
 };
 use sqlx::SqlitePool;
+use tower::ServiceBuilder;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{
-    Expiry, SessionManagerLayer, cookie::SameSite, cookie::time::Duration as CookieDuration,
+    Expiry, cookie::SameSite, cookie::time::Duration as CookieDuration,
     session_store::ExpiredDeletion,
 };
 use tower_sessions_sqlx_store::SqliteStore;
@@ -117,28 +118,32 @@ pub async fn app_router_with(
             move || shell(options.clone())
         })
         .fallback(file_and_error_handler_with_context(context, shell));
-    let router = mizan
-        .wrap(router)
-        .layer(Extension(pool))
-        .layer(Extension(demo))
-        .layer(
-            SessionManagerLayer::new(session_store)
-                .with_name("mizan_session")
-                .with_same_site(SameSite::Lax)
-                .with_http_only(true)
-                .with_secure(settings.security.secure_cookies)
-                .with_expiry(Expiry::OnInactivity(CookieDuration::days(
-                    SESSION_IDLE_DAYS,
-                ))),
-        );
     // The request trace records its spans and events at DEBUG: under the default filter it would
     // cost every request time (~5% of a small call) and log nothing, so it is installed only
     // when the filter lets it speak (e.g. `RUST_LOG=info,tower_http=debug`).
-    let router = if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
-    {
-        router.layer(TraceLayer::new_for_http())
-    } else {
-        router
+    let trace = tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
+        .then(TraceLayer::new_for_http);
+    // One `layer` call for the whole stack: axum boxes every route once per call and clones the
+    // chain of boxes on every request. (The trace, when on, is a second: it changes the body type.)
+    let router = router.layer(
+        ServiceBuilder::new()
+            .layer(
+                SessionLayer::new(session_store)
+                    .with_name("mizan_session")
+                    .with_same_site(SameSite::Lax)
+                    .with_http_only(true)
+                    .with_secure(settings.security.secure_cookies)
+                    .with_expiry(Expiry::OnInactivity(CookieDuration::days(
+                        SESSION_IDLE_DAYS,
+                    ))),
+            )
+            .layer(Extension(pool))
+            .layer(Extension(demo))
+            .layer(mizan.layer()),
+    );
+    let router = match trace {
+        Some(trace) => router.layer(trace),
+        None => router,
     };
     Ok(router.with_state(leptos_options))
 }

@@ -1,8 +1,12 @@
 //! The layer every request of a mizan app passes before routing: the cross-site guard, the body
-//! limit announced by `Content-Length`, and what handlers read from the request's extensions.
+//! limit (announced by `Content-Length`, and enforced on every extractor that reads the body),
+//! and what handlers read from the request's extensions.
 //!
 //! A hand-written tower service rather than `middleware::from_fn`: it runs on every request,
 //! static files and pages included, so it boxes no future and clones no state it does not hand on.
+//! The body limit is folded into it rather than being a layer of its own, because each
+//! `Router::layer` call boxes every route once more and axum clones that chain of boxes on every
+//! request.
 
 use std::{
     convert::Infallible,
@@ -10,7 +14,10 @@ use std::{
     task::{Context, Poll},
 };
 
-use axum::{extract::Request, response::Response};
+use axum::{
+    extract::{DefaultBodyLimit, Request},
+    response::Response,
+};
 use futures::future::{Either, Ready, ready};
 use http::{Method, header};
 use tower::{Layer, Service};
@@ -21,7 +28,8 @@ use crate::{
     protocol::{API_PREFIX, MAX_BODY_BYTES},
 };
 
-/// The layer: see the module docs. Built by [`Mizan::wrap`](super::Mizan::wrap).
+/// mizan's layer: see the module docs. Built by [`Mizan::layer`](super::Mizan::layer); compose it
+/// with the app's other layers in one `tower::ServiceBuilder` (see [`Mizan::wrap`](super::Mizan::wrap)).
 #[derive(Clone)]
 pub struct AdmitLayer {
     origins: Arc<OriginPolicy>,
@@ -36,11 +44,11 @@ impl AdmitLayer {
 }
 
 impl<S> Layer<S> for AdmitLayer {
-    type Service = Admit<S>;
+    type Service = Admit<<DefaultBodyLimit as Layer<S>>::Service>;
 
-    fn layer(&self, inner: S) -> Admit<S> {
+    fn layer(&self, inner: S) -> Self::Service {
         Admit {
-            inner,
+            inner: DefaultBodyLimit::max(MAX_BODY_BYTES).layer(inner),
             layer: self.clone(),
         }
     }

@@ -11,7 +11,8 @@
 //! - `pipeline`: the one pipeline every call runs (admit → decode → validate → run → keys);
 //! - [`response`]: pipeline results as HTTP answers (envelope, error status, headers);
 //! - `endpoint`: the entry points generated code calls (own endpoint, in-process calls);
-//! - [`admit`]: the layer every request passes (cross-site guard, announced body size);
+//! - [`admit`]: the layer every request passes (cross-site guard, body limit, auth configuration);
+//! - [`sessions`]: the session layer (tower-sessions' sessions, free for requests without one);
 //! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, views).
 //!
 //! Beside them, with no dependency on the layers: [`csrf`] (the cross-site policy), and the
@@ -31,6 +32,7 @@ pub(crate) mod pipeline;
 pub mod registry;
 pub mod response;
 pub mod routes;
+pub mod sessions;
 pub mod settings;
 pub mod telemetry;
 pub mod user;
@@ -46,6 +48,7 @@ pub use registry::{
     ContextScope, FunctionDef, FunctionKind, FunctionRef, ParamDef, Registry, RegistryError,
 };
 pub use routes::Mizan;
+pub use sessions::SessionLayer;
 pub use settings::{Settings, SettingsError};
 pub use telemetry::{TelemetryError, error_chain, init_tracing};
 pub use user::{AuthMethod, LoadUser, MizanUser, UserStore};

@@ -3,6 +3,7 @@
 
 use axum::{
     Json,
+    body::Body,
     response::{IntoResponse, Response},
 };
 use http::{HeaderName, HeaderValue, StatusCode, header};
@@ -12,8 +13,11 @@ use leptos_axum::ResponseOptions;
 use super::outcome::{Outcome, Output};
 use crate::{
     error::MizanError,
-    protocol::{Envelope, INVALIDATE_HEADER, invalidate_header_value},
+    protocol::{INVALIDATE_HEADER, invalidate_header_value},
 };
+
+/// The `X-Mizan-Invalidate` header's name.
+const INVALIDATE: HeaderName = HeaderName::from_static(INVALIDATE_HEADER);
 
 /// The `X-Mizan-Invalidate` value for these keys; the common empty list costs no allocation.
 pub(crate) fn invalidate_header(keys: &[String]) -> Option<HeaderValue> {
@@ -23,15 +27,38 @@ pub(crate) fn invalidate_header(keys: &[String]) -> Option<HeaderValue> {
     HeaderValue::from_str(&invalidate_header_value(keys)).ok()
 }
 
+/// `{"result": <result>, "invalidate": <keys>}`, written in one buffer: the result is already
+/// JSON, and the keys' JSON is the header's value too.
+fn envelope_response(result: &str, keys: &str) -> Response {
+    const OPEN: &str = r#"{"result":"#;
+    const MIDDLE: &str = r#","invalidate":"#;
+    let mut body = String::with_capacity(OPEN.len() + result.len() + MIDDLE.len() + keys.len() + 1);
+    body.push_str(OPEN);
+    body.push_str(result);
+    body.push_str(MIDDLE);
+    body.push_str(keys);
+    body.push('}');
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 /// The HTTP answer for a pipeline result, the same for every HTTP transport.
 pub fn outcome_response(result: Result<Outcome, MizanError>) -> Response {
     let Outcome { output, invalidate } = match result {
         Ok(outcome) => outcome,
         Err(error) => return error_response(&error),
     };
-    let header_value = invalidate_header(&invalidate);
+    let keys = if invalidate.is_empty() {
+        std::borrow::Cow::Borrowed("[]")
+    } else {
+        std::borrow::Cow::Owned(invalidate_header_value(&invalidate))
+    };
     let mut response = match output {
-        Output::Data(result) => Json(Envelope { result, invalidate }).into_response(),
+        Output::Data(result) => envelope_response(result.get(), &keys),
         Output::View(mut response) => {
             response
                 .headers_mut()
@@ -39,10 +66,14 @@ pub fn outcome_response(result: Result<Outcome, MizanError>) -> Response {
             response
         }
     };
-    if let Some(value) = header_value {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(INVALIDATE_HEADER), value);
+    let value = match keys {
+        std::borrow::Cow::Borrowed(keys) => Ok(HeaderValue::from_static(keys)),
+        std::borrow::Cow::Owned(keys) => HeaderValue::try_from(keys),
+    };
+    // Keys are printable JSON text; one that is not a header value is left out of the header
+    // only (it is in the body).
+    if let Ok(value) = value {
+        response.headers_mut().insert(INVALIDATE, value);
     }
     response
 }
@@ -68,6 +99,6 @@ pub(crate) fn set_invalidate_header(keys: &[String]) {
     if let Some(response) = use_context::<ResponseOptions>()
         && let Some(value) = invalidate_header(keys)
     {
-        response.insert_header(HeaderName::from_static(INVALIDATE_HEADER), value);
+        response.insert_header(INVALIDATE, value);
     }
 }

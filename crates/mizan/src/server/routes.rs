@@ -1,12 +1,12 @@
 //! The HTTP surface mizan adds to an axum app: `/api/mizan/call/`, the batch endpoint, the
-//! manifest, view routes, and [`Mizan::wrap`], which puts the admit layer around the whole app.
+//! manifest, view routes, and [`Mizan::layer`], the layer around the whole app.
 
 use std::sync::Arc;
 
 use axum::{
     Json, Router,
     body::{Body, Bytes, to_bytes},
-    extract::{DefaultBodyLimit, Request, State},
+    extract::{Request, State},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -72,14 +72,33 @@ impl Mizan {
         router.with_state(self.registry.clone())
     }
 
-    /// Wraps a whole app: the [`AdmitLayer`] on every route (cross-site guard, announced body
-    /// size, the auth configuration for handlers) and one body limit ([`MAX_BODY_BYTES`]) for
-    /// every extractor (server_fn's endpoints read theirs through it). Add the session layer
-    /// after (outside) this one.
+    /// mizan's layer, for every route of the app: the cross-site guard, one body limit
+    /// ([`MAX_BODY_BYTES`]) for every extractor (server_fn's endpoints read theirs through it),
+    /// and the auth configuration handlers read.
+    ///
+    /// Put it innermost in the one `tower::ServiceBuilder` that holds the app's other layers
+    /// (sessions outside it), and apply that builder with a single `Router::layer` call: axum
+    /// boxes every route once per `layer` call and clones the whole chain of boxes on every
+    /// request, which on a small call costs more than mizan's own work.
+    ///
+    /// ```
+    /// # fn app(mizan: mizan::server::Mizan, router: axum::Router, pool: sqlx::SqlitePool) -> axum::Router {
+    /// let sessions = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default());
+    /// router.layer(
+    ///     tower::ServiceBuilder::new()
+    ///         .layer(sessions)
+    ///         .layer(axum::Extension(pool))
+    ///         .layer(mizan.layer()),
+    /// )
+    /// # }
+    /// ```
+    pub fn layer(&self) -> AdmitLayer {
+        self.admit.clone()
+    }
+
+    /// `router` with [`Mizan::layer`] on every route: for an app with no layers of its own.
     pub fn wrap<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
-        router
-            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .layer(self.admit.clone())
+        router.layer(self.layer())
     }
 }
 
