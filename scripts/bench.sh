@@ -166,7 +166,7 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo "Same run. A second release server (\`bench 127.0.0.1:0 full\`) wraps the routes as the example's"
   echo "server does, in one \`Router::layer\` call: mizan's session layer over the SQLite session store,"
   echo "the pool extension, mizan's layer (cross-site guard, body limit); logging as the example's"
-  echo "\`Leptos.toml\` sets it (\`info\`, tower-sessions' spans off) to stderr, and tower-http's"
+  echo "\`Settings.toml\` sets it (\`info\`, tower-sessions' spans off) to stderr, and tower-http's"
   echo "\`TraceLayer\` only where that filter lets it speak (not by default). Its \`/raw/echo\` and"
   echo "\`/raw/call\` are the raw axum handlers above, outside those layers, in the same process with the"
   echo "same logging: the baselines. A third server is the same less the session layer."

@@ -13,7 +13,7 @@ pub mod users;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 use mizan::MizanContext;
@@ -62,9 +62,11 @@ pub fn App() -> impl IntoView {
                 <main data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
                     <Routes fallback=pages::NotFound>
                         <Route path=StaticSegment("") view=pages::HomePage/>
+                        // Rendered whole before answering, so an unknown user is a 404.
                         <Route
                             path=(StaticSegment("users"), ParamSegment("id"))
                             view=pages::UserPage
+                            ssr=SsrMode::Async
                         />
                     </Routes>
                 </main>

@@ -103,10 +103,7 @@ pub enum Stack {
 pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, BenchError> {
     let mizan = mizan::server::Mizan::new(
         mizan::server::Registry::collect()?,
-        mizan::server::AuthConfig {
-            users: std::sync::Arc::new(NoUsers),
-            jwt: None,
-        },
+        mizan::server::AuthConfig::default(),
         mizan::server::OriginPolicy::default(),
     );
     let options = LeptosOptions::builder().output_name("bench").build();
@@ -172,13 +169,4 @@ pub enum BenchError {
     /// The session table could not be created.
     #[error("session store")]
     Sessions(#[source] sqlx::Error),
-}
-
-/// Nobody signs in during the benchmark.
-struct NoUsers;
-
-impl mizan::server::UserStore for NoUsers {
-    fn load_user(&self, _id: i64) -> mizan::server::LoadUser<'_> {
-        Box::pin(async { Ok(None) })
-    }
 }

@@ -29,17 +29,17 @@ async fn main() -> ExitCode {
         }
     };
     if stack == bench::Stack::Full {
-        // The example server's logging: its `Leptos.toml` (the script runs from the repository
-        // root) and environment, as the example's server reads them.
-        let settings = match mizan::server::Settings::load() {
+        // The example server's logging: its `Settings.toml` (the script runs from the
+        // repository root) and environment, as the example's server reads them.
+        let settings = match mizan_platform::Settings::load() {
             Ok(settings) => settings,
             Err(error) => {
-                eprintln!("bench: {}", mizan::server::error_chain(&error));
+                eprintln!("bench: {}", mizan::error_chain(&error));
                 return ExitCode::FAILURE;
             }
         };
-        if let Err(error) = mizan::server::init_tracing(&settings.log) {
-            eprintln!("bench: {}", mizan::server::error_chain(&error));
+        if let Err(error) = mizan_platform::init_tracing(&settings.log) {
+            eprintln!("bench: {}", mizan::error_chain(&error));
             return ExitCode::FAILURE;
         }
     }
@@ -51,14 +51,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let database = mizan::server::settings::DatabaseSettings {
+    let database = mizan_platform::settings::DatabaseSettings {
         url: format!("sqlite://{}", dir.path().join("bench.db").display()),
         max_connections: 8,
     };
-    let pool = match mizan::server::connect_database(&database).await {
+    let pool = match mizan_platform::connect_database(&database).await {
         Ok(pool) => pool,
         Err(error) => {
-            eprintln!("bench: {}", mizan::server::error_chain(&error));
+            eprintln!("bench: {}", mizan::error_chain(&error));
             return ExitCode::FAILURE;
         }
     };
@@ -69,14 +69,14 @@ async fn main() -> ExitCode {
     let router = match bench::router(pool, stack).await {
         Ok(router) => router,
         Err(error) => {
-            eprintln!("bench: {}", mizan::server::error_chain(&error));
+            eprintln!("bench: {}", mizan::error_chain(&error));
             return ExitCode::FAILURE;
         }
     };
     let listener = match BoundListener::bind(addr).await {
         Ok(listener) => listener,
         Err(error) => {
-            eprintln!("bench: {}", mizan::server::error_chain(&error));
+            eprintln!("bench: {}", mizan::error_chain(&error));
             return ExitCode::FAILURE;
         }
     };
@@ -87,7 +87,7 @@ async fn main() -> ExitCode {
     {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("bench: {}", mizan::server::error_chain(&error));
+            eprintln!("bench: {}", mizan::error_chain(&error));
             ExitCode::FAILURE
         }
     }

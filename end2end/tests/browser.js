@@ -42,7 +42,7 @@ async function startServer(env, testName) {
     cwd: root,
     env: {
       ...process.env,
-      MIZAN_SITE_ADDR: '127.0.0.1:0',
+      LEPTOS_SITE_ADDR: '127.0.0.1:0',
       DATABASE_URL: `sqlite://${join(work, 'e2e.db')}`,
       LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
       LEPTOS_ENV: 'prod',

@@ -1,25 +1,23 @@
-//! The example app's server: settings, SQLite, sessions, Leptos SSR and server functions on axum.
+//! The example app's server: settings, SQLite, sessions, Leptos SSR and server functions, served
+//! by mizan's one-call [`Site`].
 //!
-//! `main.rs` only calls [`run`]; tests build the same router with [`app_router`].
+//! `main.rs` only calls [`run`]; tests build the same router with [`app_router_with`].
 
 use std::time::Duration;
 
-use app::{App, demo::DemoOptions, shell};
+use app::{App, demo::DemoOptions, shell, users::SqliteUserStore};
 use axum::Router;
-use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
-use std::sync::Arc;
-
-use app::users::SqliteUserStore;
-use axum::Extension;
-use mizan::server::{
-    AuthConfig, DatabaseError, JwtKeys, ListenError, Manifest, Mizan, OriginPolicy, Registry,
-    RegistryError, SessionLayer, Settings, SettingsError, TelemetryError, connect_database,
-    init_tracing, run_migrations, serve,
+use leptos::{
+    config::{LeptosOptions, errors::LeptosConfigError, get_configuration},
+    prelude::IntoView,
+};
+use leptos_axum::generate_route_list;
+use mizan::server::{JwtKeys, SessionLayer, Site, SiteError};
+use mizan_platform::{
+    DatabaseError, Settings, SettingsError, TelemetryError, connect_database, init_tracing,
+    run_migrations,
 };
 use sqlx::SqlitePool;
-use tower::ServiceBuilder;
-use tower_http::trace::TraceLayer;
 use tower_sessions::{
     Expiry, cookie::SameSite, cookie::time::Duration as CookieDuration,
     session_store::ExpiredDeletion,
@@ -30,12 +28,15 @@ use tower_sessions_sqlx_store::SqliteStore;
 const SESSION_IDLE_DAYS: i64 = 14;
 
 /// Why the server could not start or stopped with an error. Each variant names its step; the
-/// cause is its `source()` (print the chain with [`mizan::server::error_chain`]).
+/// cause is its `source()` (print the chain with [`mizan::error_chain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// `Leptos.toml` or an environment override is invalid.
+    /// `Settings.toml` or an environment override is invalid.
     #[error("settings")]
     Settings(#[from] SettingsError),
+    /// Leptos' options (cargo-leptos' values, `LEPTOS_*` variables) are invalid.
+    #[error("Leptos options")]
+    LeptosOptions(#[from] LeptosConfigError),
     /// Logging could not be set up.
     #[error("logging")]
     Telemetry(#[from] TelemetryError),
@@ -45,24 +46,9 @@ pub enum ServerError {
     /// The session table could not be created.
     #[error("session store")]
     Sessions(#[source] sqlx::Error),
-    /// The `#[client]` functions cannot be served together (a name used twice, say).
-    #[error("functions")]
-    Registry(#[from] RegistryError),
-    /// The listener failed.
-    #[error("http")]
-    Listen(#[from] ListenError),
-    /// The manifest could not be serialized.
-    #[error("cannot serialize the manifest")]
-    SerializeManifest(#[source] serde_json::Error),
-    /// The manifest file could not be written.
-    #[error("cannot write the manifest to {path}")]
-    WriteManifest {
-        /// Where.
-        path: std::path::PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The site could not be built or served.
+    #[error("site")]
+    Site(#[from] SiteError),
 }
 
 /// Environment variable turning the example's panic demo on (`1`); off otherwise.
@@ -75,77 +61,54 @@ pub fn demo_options_from_env() -> DemoOptions {
     }
 }
 
-/// Builds the whole HTTP app over an open, migrated pool: pages, server functions, static files
-/// and sessions; the demos stay off.
-pub async fn app_router(settings: &Settings, pool: SqlitePool) -> Result<Router, ServerError> {
-    app_router_with(settings, pool, DemoOptions::default()).await
+/// Leptos' options: cargo-leptos' values (compiled in by `cargo leptos build`), overridden by
+/// every `LEPTOS_*` variable (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, ...).
+pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
+    Ok(get_configuration(None)?.leptos_options)
 }
 
-/// [`app_router`] with these demo options.
-pub async fn app_router_with(
+/// The example's site over an open, migrated pool: pages, server functions, static files,
+/// users and sessions in SQLite, bearer tokens when a secret is set.
+pub async fn site(
     settings: &Settings,
+    options: LeptosOptions,
     pool: SqlitePool,
     demo: DemoOptions,
-) -> Result<Router, ServerError> {
-    let leptos_options = settings.leptos_options();
+) -> Result<Site<impl IntoView + 'static>, ServerError> {
     let session_store = SqliteStore::new(pool.clone());
     session_store
         .migrate()
         .await
         .map_err(ServerError::Sessions)?;
+    let sessions = SessionLayer::new(session_store)
+        .with_name("mizan_session")
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.security.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::days(
+            SESSION_IDLE_DAYS,
+        )));
+    let site = Site::new(options, App, shell)
+        .route_list(route_list())
+        .users(SqliteUserStore::new(pool.clone()))
+        .sessions(sessions)
+        .trusted_origins(settings.security.trusted_origins.iter().cloned())
+        .state(pool)
+        .state(demo);
+    Ok(if settings.auth.jwt_secret.is_empty() {
+        site
+    } else {
+        site.bearer_tokens(JwtKeys::from_secret(settings.auth.jwt_secret.as_bytes()))
+    })
+}
 
-    let mizan = Mizan::new(
-        Registry::collect()?,
-        AuthConfig {
-            users: Arc::new(SqliteUserStore::new(pool.clone())),
-            jwt: (!settings.auth.jwt_secret.is_empty())
-                .then(|| JwtKeys::from_secret(settings.auth.jwt_secret.as_bytes())),
-        },
-        OriginPolicy::new(settings.security.trusted_origins.iter().cloned()),
-    );
-
-    // Every page render and server function sees the pool through Leptos' context; mizan
-    // functions get it from the request extensions, whichever endpoint called them.
-    let context = {
-        let pool = pool.clone();
-        move || provide_context(pool.clone())
-    };
-    let routes = route_list();
-    let router = Router::new()
-        .merge(mizan.routes())
-        .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(file_and_error_handler_with_context(context, shell));
-    // The request trace records its spans and events at DEBUG: under the default filter it would
-    // cost every request time (~5% of a small call) and log nothing, so it is installed only
-    // when the filter lets it speak (e.g. `RUST_LOG=info,tower_http=debug`).
-    let trace = tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
-        .then(TraceLayer::new_for_http);
-    // One `layer` call for the whole stack: axum boxes every route once per call and clones the
-    // chain of boxes on every request. (The trace, when on, is a second: it changes the body type.)
-    let router = router.layer(
-        ServiceBuilder::new()
-            .layer(
-                SessionLayer::new(session_store)
-                    .with_name("mizan_session")
-                    .with_same_site(SameSite::Lax)
-                    .with_http_only(true)
-                    .with_secure(settings.security.secure_cookies)
-                    .with_expiry(Expiry::OnInactivity(CookieDuration::days(
-                        SESSION_IDLE_DAYS,
-                    ))),
-            )
-            .layer(Extension(pool))
-            .layer(Extension(demo))
-            .layer(mizan.layer()),
-    );
-    let router = match trace {
-        Some(trace) => router.layer(trace),
-        None => router,
-    };
-    Ok(router.with_state(leptos_options))
+/// [`site`] as a router (what the tests drive).
+pub async fn app_router_with(
+    settings: &Settings,
+    options: LeptosOptions,
+    pool: SqlitePool,
+    demo: DemoOptions,
+) -> Result<Router, ServerError> {
+    Ok(site(settings, options, pool, demo).await?.into_router()?)
 }
 
 /// Loads settings, sets up logging, opens and migrates the database, and serves until Ctrl-C or
@@ -155,43 +118,23 @@ pub async fn run() -> Result<(), ServerError> {
     init_tracing(&settings.log)?;
     match &settings.source {
         Some(path) => tracing::info!(path = %path.display(), "settings loaded"),
-        None => tracing::info!("no Leptos.toml here: built-in defaults and environment apply"),
+        None => tracing::info!("no Settings.toml here: built-in defaults and environment apply"),
     }
-
+    let options = leptos_options()?;
     let pool = connect_database(&settings.database).await?;
     run_migrations(&pool, &app::MIGRATOR).await?;
     let cleanup = tokio::spawn(
         SqliteStore::new(pool.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );
-
-    let router = app_router_with(&settings, pool.clone(), demo_options_from_env()).await?;
-    let served = serve(settings.site.addr, router).await;
+    let served = site(&settings, options, pool.clone(), demo_options_from_env())
+        .await?
+        .serve()
+        .await;
     cleanup.abort();
     pool.close().await;
     served?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The Edge manifest of every linked `#[client]` function, as JSON: what
-/// `GET /api/mizan/manifest` serves, available without a running server or a database.
-pub fn manifest_json() -> Result<String, ServerError> {
-    Manifest::of(&Registry::collect()?)
-        .to_json()
-        .map_err(ServerError::SerializeManifest)
-}
-
-/// `server export manifest --out FILE`: writes [`manifest_json`] to `path` (`-`: stdout).
-pub fn export_manifest(path: &std::path::Path) -> Result<(), ServerError> {
-    let json = manifest_json()? + "\n";
-    if path == std::path::Path::new("-") {
-        print!("{json}");
-        return Ok(());
-    }
-    std::fs::write(path, json).map_err(|source| ServerError::WriteManifest {
-        path: path.to_owned(),
-        source,
-    })
 }
 
 /// The app's routes, walked once per process: listing them renders the app in Leptos'

@@ -221,7 +221,8 @@ async fn the_manifest_lists_functions_contexts_and_scoped_edges() {
     let manifest = reply.json();
     assert_eq!(
         manifest,
-        serde_json::from_str::<Value>(&server::manifest_json().expect("manifest")).expect("json")
+        serde_json::from_str::<Value>(&mizan::server::export::manifest_json().expect("manifest"))
+            .expect("json")
     );
     assert_eq!(manifest["version"], 1);
 

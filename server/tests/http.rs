@@ -5,7 +5,7 @@ mod common;
 use axum::body::Body;
 use common::test_app;
 use http::{Request, StatusCode, header};
-use mizan::server::run_migrations;
+use mizan_platform::run_migrations;
 
 fn greet_request(name: &str) -> Request<Body> {
     Request::post("/api/greet")
@@ -51,6 +51,21 @@ async fn unknown_page_is_a_rendered_404() {
     let (status, body) = (reply.status, reply.text);
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("Not found"), "{body}");
+}
+
+#[tokio::test]
+async fn a_profile_of_an_unknown_user_is_a_rendered_404_and_a_known_one_200() {
+    let app = test_app().await;
+    let missing = app.get("/users/9999", &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+    assert!(missing.text.contains("No such user"), "{}", missing.text);
+    let known = app.get("/users/1", &[]).await;
+    assert_eq!(known.status, StatusCode::OK);
+    assert!(
+        known.text.contains(r#"data-testid="profile-name""#),
+        "{}",
+        known.text
+    );
 }
 
 #[tokio::test]

@@ -65,11 +65,15 @@ pub fn UserPage() -> impl IntoView {
                             <p data-testid="profile-rule">{rename_rule(&viewer, &profile)}</p>
                         }
                         .into_any(),
-                        Err(failure) => view! {
-                            <h1>"No such user"</h1>
-                            <p data-testid="profile-error">{failure.to_string()}</p>
+                        Err(failure) => {
+                            // An unknown id is the page's answer: 404 on the server render.
+                            mizan::page_status(&failure);
+                            view! {
+                                <h1>"No such user"</h1>
+                                <p data-testid="profile-error">{failure.to_string()}</p>
+                            }
+                            .into_any()
                         }
-                        .into_any(),
                     }
                 })}
             </Transition>

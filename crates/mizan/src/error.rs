@@ -157,10 +157,27 @@ impl MizanError {
 
     /// `VALIDATION_ERROR` with per-field messages.
     pub fn validation(fields: FieldErrors) -> Self {
-        let summary = match fields.keys().next() {
-            Some(first) if fields.len() == 1 => format!("invalid value for `{first}`"),
-            Some(_) => format!("invalid values for {} fields", fields.len()),
-            None => "invalid arguments".to_owned(),
+        // The message names each rule's own text: `title` must be 1 to 100 characters.
+        let summary = fields
+            .iter()
+            .flat_map(|(field, messages)| {
+                messages.iter().map(move |message| {
+                    let reads_on = ["must ", "is ", "has ", "does ", "cannot "]
+                        .iter()
+                        .any(|verb| message.starts_with(verb));
+                    if reads_on {
+                        format!("`{field}` {message}")
+                    } else {
+                        format!("`{field}`: {message}")
+                    }
+                })
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let summary = if summary.is_empty() {
+            "invalid arguments".to_owned()
+        } else {
+            summary
         };
         Self {
             code: ErrorCode::ValidationError,
@@ -238,6 +255,19 @@ impl MizanError {
     }
 }
 
+/// An error and each of its sources, `: `-separated: `cannot open database x: unable to open
+/// database file`. mizan's errors name only their own step in `Display`, so nothing prints twice.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +291,23 @@ mod tests {
             assert_eq!(code.as_str(), text);
             assert_eq!(serde_json::to_value(code).expect("serialize"), text);
         }
+    }
+
+    #[test]
+    fn a_validation_message_names_each_rule_text() {
+        let one = MizanError::validation(FieldErrors::from([(
+            "title".to_owned(),
+            vec!["must be 1 to 100 characters".to_owned()],
+        )]));
+        assert_eq!(one.message, "`title` must be 1 to 100 characters");
+        let two = MizanError::validation(FieldErrors::from([
+            ("email".to_owned(), vec!["already registered".to_owned()]),
+            ("name".to_owned(), vec!["is required".to_owned()]),
+        ]));
+        assert_eq!(
+            two.message,
+            "`email`: already registered; `name` is required"
+        );
     }
 
     #[test]

@@ -213,11 +213,26 @@ fn register_live<A, T>(
     on_cleanup(move || crate::runtime::unregister(id));
 }
 
+/// Makes `error`'s HTTP status (`404` for `NOT_FOUND`, `403` for `FORBIDDEN`, ...) the status of
+/// the page being rendered on the server; in the browser it does nothing. Call it where a page
+/// shows a context's error as the page's own answer (an unknown id in the URL), not for a side
+/// widget's failure.
+///
+/// The status reaches the client when the route renders before it answers
+/// (`ssr=SsrMode::Async` on the `<Route>`): with out-of-order streaming the headers are sent
+/// before a `Suspense` resolves.
+pub fn page_status(error: &MizanError) {
+    #[cfg(feature = "ssr")]
+    crate::server::response::set_error_status(error);
+    #[cfg(not(feature = "ssr"))]
+    let _ = error;
+}
+
 /// Combines several contexts into one provider: a `Copy` struct of their handles, created
 /// together (so whatever is not in the SSR payload is fetched in one batch request), provided to
-/// descendants at once, and awaited together.
+/// descendants at once, and awaited together. The contexts named below are an app's own:
 ///
-/// ```ignore
+/// ```text
 /// mizan::compose! {
 ///     /// Everything the profile page shows.
 ///     pub struct ProfilePage(user_id: i64) {

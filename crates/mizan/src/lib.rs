@@ -24,8 +24,8 @@ mod validation;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use error::{ErrorCode, FieldErrors, INTERNAL_MESSAGE, MizanError};
-pub use hooks::{ContextHandle, MizanContext};
+pub use error::{ErrorCode, FieldErrors, INTERNAL_MESSAGE, MizanError, error_chain};
+pub use hooks::{ContextHandle, MizanContext, page_status};
 pub use invalidation::{ContextKey, KeyError};
 pub use mizan_macros::client;
 pub use runtime::live_count;

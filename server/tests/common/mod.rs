@@ -4,7 +4,7 @@
 use axum::{Router, body::Body};
 use http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use mizan::server::{Settings, connect_database, run_migrations};
+use mizan_platform::{Settings, connect_database, run_migrations};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -52,6 +52,15 @@ impl Reply {
     }
 }
 
+/// The example's Leptos options, as cargo-leptos builds them (`Cargo.toml`'s metadata).
+pub fn leptos_options() -> leptos::config::LeptosOptions {
+    leptos::config::LeptosOptions::builder()
+        .output_name("mizan")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .build()
+}
+
 pub async fn test_app() -> TestApp {
     test_app_with(|_| {}).await
 }
@@ -81,7 +90,7 @@ async fn test_app_full(
     run_migrations(&pool, &app::MIGRATOR)
         .await
         .expect("migrations");
-    let router = server::app_router_with(&settings, pool.clone(), demo)
+    let router = server::app_router_with(&settings, leptos_options(), pool.clone(), demo)
         .await
         .expect("router");
     TestApp {

@@ -117,13 +117,26 @@ impl JwtKeys {
 }
 
 /// What authentication needs from the app; handed to every request (as `Arc<AuthConfig>`) by the
-/// admit layer.
-#[derive(Clone)]
+/// admit layer. The default has no users: every caller is anonymous, which suits an app without
+/// accounts.
+#[derive(Clone, Default)]
 pub struct AuthConfig {
-    /// Loads users.
-    pub users: Arc<dyn UserStore>,
+    /// Loads users; `None`: nobody signs in.
+    pub users: Option<Arc<dyn UserStore>>,
     /// Bearer-token keys; `None` refuses every bearer token.
     pub jwt: Option<JwtKeys>,
+}
+
+impl AuthConfig {
+    /// Users from `users` (if any), bearer tokens checked with `jwt` (if any).
+    pub fn new(users: Option<Arc<dyn UserStore>>, jwt: Option<JwtKeys>) -> Self {
+        Self { users, jwt }
+    }
+
+    /// Users loaded from `store`, no bearer tokens.
+    pub fn with_users(store: impl UserStore) -> Self {
+        Self::new(Some(Arc::new(store)), None)
+    }
 }
 
 /// Resolves the caller: a bearer token if one is sent, else the session's user, else anonymous.
@@ -144,18 +157,21 @@ pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError>
             ));
         };
         let user_id = keys.verify(token)?;
-        let user = config
-            .users
+        let Some(users) = &config.users else {
+            return Err(MizanError::unauthorized("nobody signs in on this server"));
+        };
+        let user = users
             .load_user(user_id)
             .await?
             .ok_or_else(|| MizanError::unauthorized("the token's user does not exist"))?;
         ctx.set_user(AuthMethod::Bearer, Some(user));
         return Ok(());
     }
-    let session_user = match (config, ctx.session()) {
+    let users = config.and_then(|config| config.users.as_ref());
+    let session_user = match (users, ctx.session()) {
         // A request without a session cookie has no session record to read: anonymous, without
         // touching the store (most public calls and page loads).
-        (Some(config), Some(session)) if session.id().is_some() => {
+        (Some(users), Some(session)) if session.id().is_some() => {
             let id = session
                 .get::<i64>(SESSION_USER_KEY)
                 .await
@@ -164,7 +180,7 @@ pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError>
                     MizanError::internal()
                 })?;
             match id {
-                Some(id) => config.users.load_user(id).await?,
+                Some(id) => users.load_user(id).await?,
                 None => None,
             }
         }

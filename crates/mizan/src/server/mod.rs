@@ -13,18 +13,21 @@
 //! - `endpoint`: the entry points generated code calls (own endpoint, in-process calls);
 //! - [`admit`]: the layer every request passes (cross-site guard, body limit, auth configuration);
 //! - [`sessions`]: the session layer (tower-sessions' sessions, free for requests without one);
-//! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, views).
+//! - [`listen`]: binding, `TCP_NODELAY`, serving, graceful shutdown;
+//! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, views);
+//! - [`export`]: what a binary exports without serving (`export manifest`);
+//! - [`site`]: the one-call server ([`Site`]): pages, routes, layers, state, listener.
 //!
-//! Beside them, with no dependency on the layers: [`csrf`] (the cross-site policy), and the
-//! optional platform pieces a binary may use: [`settings`], [`database`], [`telemetry`],
-//! [`listen`].
+//! Beside them, with no dependency on the layers: [`csrf`] (the cross-site policy). Settings
+//! files, a database pool and logging set-up are an app's own choice (the `mizan-platform` crate
+//! offers the example app's).
 
 pub mod admit;
 pub mod auth;
 pub mod context;
 pub mod csrf;
-pub mod database;
 pub(crate) mod endpoint;
+pub mod export;
 pub mod graph;
 pub mod listen;
 pub mod outcome;
@@ -33,14 +36,12 @@ pub mod registry;
 pub mod response;
 pub mod routes;
 pub mod sessions;
-pub mod settings;
-pub mod telemetry;
+pub mod site;
 pub mod user;
 
 pub use auth::{AuthConfig, AuthRule, CheckFn, JwtKeys, hash_password, verify_password};
 pub use context::RequestContext;
 pub use csrf::OriginPolicy;
-pub use database::{DatabaseError, connect_database, run_migrations};
 pub use graph::{CachePolicy, Edge, Manifest};
 pub use listen::{BoundListener, ListenError, serve, shutdown_signal};
 pub use outcome::{Data, Outcome, Output, View};
@@ -49,6 +50,5 @@ pub use registry::{
 };
 pub use routes::Mizan;
 pub use sessions::SessionLayer;
-pub use settings::{Settings, SettingsError};
-pub use telemetry::{TelemetryError, error_chain, init_tracing};
+pub use site::{Site, SiteError};
 pub use user::{AuthMethod, LoadUser, MizanUser, UserStore};

@@ -82,8 +82,9 @@ impl Mizan {
     /// request, which on a small call costs more than mizan's own work.
     ///
     /// ```
-    /// # fn app(mizan: mizan::server::Mizan, router: axum::Router, pool: sqlx::SqlitePool) -> axum::Router {
-    /// let sessions = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default());
+    /// # #[derive(Clone)] struct Pool;
+    /// # fn app(mizan: mizan::server::Mizan, router: axum::Router, pool: Pool) -> axum::Router {
+    /// let sessions = mizan::server::SessionLayer::new(tower_sessions::MemoryStore::default());
     /// router.layer(
     ///     tower::ServiceBuilder::new()
     ///         .layer(sessions)

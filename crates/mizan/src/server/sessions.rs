@@ -24,7 +24,8 @@ use tower::{Layer, Service};
 use tower_sessions::{
     Expiry, Session, SessionStore,
     cookie::{Cookie, SameSite, time::OffsetDateTime},
-    session::Id,
+    session::{Id, Record},
+    session_store,
 };
 
 use super::response::error_response;
@@ -42,6 +43,29 @@ struct CookieConfig {
     expiry: Option<Expiry>,
 }
 
+/// Any session store, behind one type: the layer and everything holding it stay non-generic.
+#[derive(Debug)]
+struct AnyStore(Box<dyn SessionStore>);
+
+#[async_trait::async_trait]
+impl SessionStore for AnyStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.0.create(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.0.save(record).await
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.0.load(id).await
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.0.delete(id).await
+    }
+}
+
 /// The session layer: put it outside [`Mizan::layer`](super::Mizan::layer), in the same
 /// `tower::ServiceBuilder`. Handlers and `#[client]` functions read the [`Session`] from the
 /// request extensions, as with tower-sessions' own layer.
@@ -49,25 +73,17 @@ struct CookieConfig {
 /// Defaults: cookie `id`, `HttpOnly`, `SameSite=Lax` (a link from another site arrives signed in;
 /// cross-site state changes are refused by the cross-site guard), `Secure`, path `/`, no
 /// expiry (the cookie lasts the browser session).
-pub struct SessionLayer<Store> {
-    store: Arc<Store>,
+#[derive(Clone)]
+pub struct SessionLayer {
+    store: Arc<AnyStore>,
     config: Arc<CookieConfig>,
 }
 
-impl<Store> Clone for SessionLayer<Store> {
-    fn clone(&self) -> Self {
+impl SessionLayer {
+    /// Sessions kept in `store` (any tower-sessions store).
+    pub fn new(store: impl SessionStore) -> Self {
         Self {
-            store: Arc::clone(&self.store),
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
-impl<Store: SessionStore> SessionLayer<Store> {
-    /// Sessions kept in `store`.
-    pub fn new(store: Store) -> Self {
-        Self {
-            store: Arc::new(store),
+            store: Arc::new(AnyStore(Box::new(store))),
             config: Arc::new(CookieConfig {
                 name: Cow::Borrowed("id"),
                 http_only: true,
@@ -125,8 +141,8 @@ impl<Store: SessionStore> SessionLayer<Store> {
     }
 }
 
-impl<S, Store> Layer<S> for SessionLayer<Store> {
-    type Service = Sessions<S, Store>;
+impl<S> Layer<S> for SessionLayer {
+    type Service = Sessions<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
         Sessions {
@@ -138,13 +154,13 @@ impl<S, Store> Layer<S> for SessionLayer<Store> {
 }
 
 /// The service [`SessionLayer`] wraps around the app.
-pub struct Sessions<S, Store> {
+pub struct Sessions<S> {
     inner: S,
-    store: Arc<Store>,
+    store: Arc<AnyStore>,
     config: Arc<CookieConfig>,
 }
 
-impl<S: Clone, Store> Clone for Sessions<S, Store> {
+impl<S: Clone> Clone for Sessions<S> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -154,10 +170,9 @@ impl<S: Clone, Store> Clone for Sessions<S, Store> {
     }
 }
 
-impl<S, Store> Service<Request> for Sessions<S, Store>
+impl<S> Service<Request> for Sessions<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
-    Store: SessionStore,
 {
     type Response = Response;
     type Error = Infallible;
@@ -335,7 +350,7 @@ mod tests {
 
     /// Reads `seen` (if any) and, on `/write`, stores a value; `/flush` empties the session;
     /// `/fail` writes and answers 500.
-    fn app<Store: SessionStore>(layer: SessionLayer<Store>) -> Router {
+    fn app(layer: SessionLayer) -> Router {
         Router::new()
             .route(
                 "/read",

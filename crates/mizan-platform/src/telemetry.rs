@@ -1,11 +1,10 @@
-//! Structured logging through `tracing`, configured by the `[log]` settings, and the one way
-//! errors are reported as text.
+//! Structured logging through `tracing`, configured by the `[log]` settings.
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-use super::settings::{LogFormat, LogSettings};
+use crate::settings::{LogFormat, LogSettings};
 
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -42,17 +41,4 @@ pub fn init_tracing(settings: &LogSettings) -> Result<(), TelemetryError> {
             .try_init()?,
     }
     Ok(())
-}
-
-/// An error and each of its sources, `: `-separated: `cannot open database x: unable to open
-/// database file`. Errors here name only their own step in `Display`, so nothing prints twice.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -7,12 +7,15 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
 };
 
-use super::settings::DatabaseSettings;
+use crate::settings::DatabaseSettings;
 
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DatabaseError {
+    /// No database is configured: `[database] url` and `DATABASE_URL` are both unset.
+    #[error("no database URL: set `url` under `[database]` in Settings.toml, or DATABASE_URL")]
+    NoUrl,
     /// `database.url` / `DATABASE_URL` is not a SQLite URL sqlx understands.
     #[error("database URL {url} is invalid")]
     InvalidUrl {
@@ -36,6 +39,9 @@ pub enum DatabaseError {
 
 /// Opens the pool described by `settings`, creating a SQLite file that does not exist yet.
 pub async fn connect_database(settings: &DatabaseSettings) -> Result<SqlitePool, DatabaseError> {
+    if settings.url.trim().is_empty() {
+        return Err(DatabaseError::NoUrl);
+    }
     let url = redact(&settings.url);
     let options = SqliteConnectOptions::from_str(&settings.url)
         .map_err(|source| DatabaseError::InvalidUrl {
@@ -100,6 +106,15 @@ mod tests {
             .expect("query");
         assert_eq!(one, 1);
         assert!(path.exists());
+    }
+
+    #[tokio::test]
+    async fn no_url_is_an_error_that_says_where_to_set_one() {
+        let error = connect_database(&DatabaseSettings::default())
+            .await
+            .expect_err("no database is configured");
+        assert!(matches!(error, DatabaseError::NoUrl), "{error}");
+        assert!(error.to_string().contains("DATABASE_URL"), "{error}");
     }
 
     #[tokio::test]

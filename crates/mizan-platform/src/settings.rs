@@ -1,21 +1,23 @@
-//! Runtime settings: `Leptos.toml`, overridden key by key by environment variables.
+//! Runtime settings: `Settings.toml`, overridden key by key by environment variables.
 //!
-//! Precedence, highest first: the environment variable named for a key, the key in `Leptos.toml`,
-//! the built-in default. The file is looked for at `$MIZAN_SETTINGS` (which must then exist) or
-//! else at `./Leptos.toml` (optional: a missing file means all defaults). Unknown keys are an
-//! error, so a typo never silently falls back to a default.
+//! Precedence, highest first: the environment variable named for a key, the key in
+//! `Settings.toml`, the built-in default. The file is looked for at `$MIZAN_SETTINGS` (which must
+//! then exist) or else at `./Settings.toml` (optional: a missing file means all defaults). Unknown
+//! keys are an error, so a typo never silently falls back to a default.
+//!
+//! Where the site is served and where its bundle lives are not here: they are Leptos' own options
+//! (`leptos::config::get_configuration`), which cargo-leptos fills from the app's `Cargo.toml`
+//! and every `LEPTOS_*` variable overrides.
 
 use std::{
-    net::SocketAddr,
     path::{Path, PathBuf},
     str::FromStr,
 };
 
-use leptos::config::{Env, LeptosOptions};
 use serde::Deserialize;
 
 /// The file name looked for in the working directory when `MIZAN_SETTINGS` is not set.
-pub const DEFAULT_SETTINGS_FILE: &str = "Leptos.toml";
+pub const DEFAULT_SETTINGS_FILE: &str = "Settings.toml";
 
 /// Environment variable naming the settings file explicitly.
 pub const SETTINGS_FILE_VAR: &str = "MIZAN_SETTINGS";
@@ -24,8 +26,6 @@ pub const SETTINGS_FILE_VAR: &str = "MIZAN_SETTINGS";
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// Where the site is served from and where its built assets live.
-    pub site: SiteSettings,
     /// The database the server connects to.
     pub database: DatabaseSettings,
     /// Logging.
@@ -39,34 +39,6 @@ pub struct Settings {
     pub source: Option<PathBuf>,
 }
 
-/// The `[site]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SiteSettings {
-    /// Address the HTTP server binds (`MIZAN_SITE_ADDR`). Port 0 picks a free port.
-    pub addr: SocketAddr,
-    /// Directory holding the built site (`LEPTOS_SITE_ROOT`, set by cargo-leptos).
-    pub root: String,
-    /// Directory under `root` holding the wasm, JS and CSS bundle (`LEPTOS_SITE_PKG_DIR`).
-    pub pkg_dir: String,
-    /// Base name of the bundle files (`LEPTOS_OUTPUT_NAME`).
-    pub output_name: String,
-    /// `dev` or `prod` (`LEPTOS_ENV`).
-    pub env: RunMode,
-    /// Port of cargo-leptos' live-reload socket in `cargo leptos watch` (`LEPTOS_RELOAD_PORT`).
-    pub reload_port: u32,
-}
-
-/// Whether the server runs for development or production.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunMode {
-    /// Development: cargo-leptos live reload may be active.
-    Dev,
-    /// Production.
-    Prod,
-}
-
 /// A settings value is none of the words its key accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{value}` is not one of {expected}")]
@@ -77,26 +49,12 @@ pub struct UnknownChoice {
     pub expected: &'static str,
 }
 
-impl FromStr for RunMode {
-    type Err = UnknownChoice;
-
-    fn from_str(value: &str) -> Result<Self, UnknownChoice> {
-        match value.to_ascii_lowercase().as_str() {
-            "dev" | "development" => Ok(Self::Dev),
-            "prod" | "production" => Ok(Self::Prod),
-            _ => Err(UnknownChoice {
-                value: value.to_owned(),
-                expected: "`dev`, `prod`",
-            }),
-        }
-    }
-}
-
 /// The `[database]` table.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
-    /// Connection URL (`DATABASE_URL`). A SQLite file is created if it does not exist.
+    /// Connection URL (`DATABASE_URL`), e.g. `sqlite://app.db`. A SQLite file is created if it
+    /// does not exist. No default: an app names its own database.
     pub url: String,
     /// Upper bound of pooled connections (`MIZAN_DATABASE_MAX_CONNECTIONS`).
     pub max_connections: u32,
@@ -158,23 +116,10 @@ impl FromStr for LogFormat {
     }
 }
 
-impl Default for SiteSettings {
-    fn default() -> Self {
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
-            root: "target/site".into(),
-            pkg_dir: "pkg".into(),
-            output_name: "mizan".into(),
-            env: RunMode::Dev,
-            reload_port: 3001,
-        }
-    }
-}
-
 impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
-            url: "sqlite://mizan.db".into(),
+            url: String::new(),
             max_connections: 8,
         }
     }
@@ -281,23 +226,6 @@ impl Settings {
             }
         }
 
-        let site = &mut self.site;
-        parsed(
-            &env,
-            "MIZAN_SITE_ADDR",
-            "an address such as 127.0.0.1:3000",
-            &mut site.addr,
-        )?;
-        text(&env, "LEPTOS_SITE_ROOT", &mut site.root);
-        text(&env, "LEPTOS_SITE_PKG_DIR", &mut site.pkg_dir);
-        text(&env, "LEPTOS_OUTPUT_NAME", &mut site.output_name);
-        parsed(&env, "LEPTOS_ENV", "dev or prod", &mut site.env)?;
-        parsed(
-            &env,
-            "LEPTOS_RELOAD_PORT",
-            "a port number",
-            &mut site.reload_port,
-        )?;
         text(&env, "DATABASE_URL", &mut self.database.url);
         parsed(
             &env,
@@ -336,27 +264,23 @@ impl Settings {
         )?;
         Ok(())
     }
-
-    /// The options Leptos' renderer and `leptos_axum` need, derived from these settings.
-    pub fn leptos_options(&self) -> LeptosOptions {
-        LeptosOptions::builder()
-            .output_name(self.site.output_name.as_str())
-            .site_root(self.site.root.as_str())
-            .site_pkg_dir(self.site.pkg_dir.as_str())
-            .site_addr(self.site.addr)
-            .reload_port(self.site.reload_port)
-            .env(match self.site.env {
-                RunMode::Dev => Env::DEV,
-                RunMode::Prod => Env::PROD,
-            })
-            .build()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// The error and its sources, as a person reads them.
+    fn chain(error: &dyn std::error::Error) -> String {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text = format!("{text}: {cause}");
+            source = cause.source();
+        }
+        text
+    }
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -367,30 +291,21 @@ mod tests {
     }
 
     #[test]
-    fn repository_leptos_toml_parses_to_the_documented_defaults() {
-        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Leptos.toml"));
-        let text = std::fs::read_to_string(path).expect("the workspace ships Leptos.toml");
-        let settings = Settings::parse(&text, path).expect("Leptos.toml is valid");
-        assert_eq!(
-            settings.site.addr,
-            "127.0.0.1:3000".parse().expect("address")
-        );
-        assert_eq!(settings.database.url, "sqlite://mizan.db");
-        assert_eq!(settings.site.output_name, "mizan");
+    fn defaults_name_no_app() {
+        let settings = Settings::default();
+        assert_eq!(settings.database.url, "", "an app names its own database");
+        assert_eq!(settings.log.filter, DEFAULT_LOG_FILTER);
+        assert!(!settings.security.secure_cookies);
     }
 
     #[test]
     fn environment_overrides_the_file() {
-        let mut settings = Settings::parse(
-            "[site]\naddr = \"127.0.0.1:4000\"\n[database]\nurl = \"sqlite://a.db\"\n",
-            Path::new("t.toml"),
-        )
-        .expect("valid");
+        let mut settings =
+            Settings::parse("[database]\nurl = \"sqlite://a.db\"\n", Path::new("t.toml"))
+                .expect("valid");
         settings
             .apply_env(env_of(&[
-                ("MIZAN_SITE_ADDR", "127.0.0.1:0"),
                 ("DATABASE_URL", "sqlite://b.db"),
-                ("LEPTOS_ENV", "PROD"),
                 ("MIZAN_LOG_FORMAT", "json"),
                 (
                     "MIZAN_TRUSTED_ORIGINS",
@@ -401,11 +316,8 @@ mod tests {
             ]))
             .expect("valid overrides");
         assert!(settings.security.secure_cookies);
-        assert_eq!(settings.site.addr.port(), 0);
         assert_eq!(settings.database.url, "sqlite://b.db");
-        assert_eq!(settings.site.env, RunMode::Prod);
         assert_eq!(settings.log.format, LogFormat::Json);
-        assert_eq!(settings.leptos_options().env, Env::PROD);
         assert_eq!(
             settings.security.trusted_origins,
             ["https://a.example", "https://b.example"]
@@ -415,24 +327,27 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_naming_the_file_and_key() {
-        let error = Settings::parse("[site]\nadress = \"x\"\n", Path::new("Leptos.toml"))
+        let error = Settings::parse("[database]\nulr = \"x\"\n", Path::new("Settings.toml"))
             .expect_err("typo must not pass");
-        let text = crate::server::telemetry::error_chain(&error);
-        assert!(text.contains("Leptos.toml"), "{text}");
-        assert!(text.contains("adress"), "{text}");
+        let text = chain(&error);
+        assert!(text.contains("Settings.toml"), "{text}");
+        assert!(text.contains("ulr"), "{text}");
+        let error = Settings::parse("[site]\naddr = \"x\"\n", Path::new("Settings.toml"))
+            .expect_err("the site is Leptos' configuration, not a table here");
+        assert!(chain(&error).contains("site"));
     }
 
     #[test]
     fn bad_environment_value_names_the_variable() {
         let mut settings = Settings::default();
         let error = settings
-            .apply_env(env_of(&[("MIZAN_SITE_ADDR", "not-an-address")]))
+            .apply_env(env_of(&[("MIZAN_SECURE_COOKIES", "maybe")]))
             .expect_err("must be rejected");
         assert!(
             matches!(
                 error,
                 SettingsError::Env {
-                    var: "MIZAN_SITE_ADDR",
+                    var: "MIZAN_SECURE_COOKIES",
                     ..
                 }
             ),

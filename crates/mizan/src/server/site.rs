@@ -1,0 +1,272 @@
+//! The one-call server for the common case: a Leptos app's pages and server functions, mizan's
+//! routes and layer, optional users and sessions, app state as request extensions and Leptos
+//! context, served with `TCP_NODELAY` and a graceful shutdown.
+//!
+//! Everything it does is plain axum underneath ([`Site::into_router`] gives the router), so an
+//! app that outgrows it keeps its parts: see the server functions guide.
+
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use axum::{Router, extract::Request, response::Response};
+use http::Extensions;
+use leptos::{
+    config::LeptosOptions,
+    prelude::{IntoView, provide_context},
+};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+};
+use tower::{Layer, Service, ServiceBuilder};
+use tower_http::trace::TraceLayer;
+
+use super::{
+    auth::{AuthConfig, JwtKeys},
+    csrf::OriginPolicy,
+    listen::{BoundListener, ListenError, shutdown_signal},
+    registry::{Registry, RegistryError},
+    routes::Mizan,
+    sessions::SessionLayer,
+    user::UserStore,
+};
+
+/// Why a [`Site`] could not be built or served.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SiteError {
+    /// The `#[client]` functions linked into the binary do not register together.
+    #[error("the #[client] functions do not register together")]
+    Registry(#[from] RegistryError),
+    /// The server could not bind its address or failed while serving.
+    #[error("the server could not serve")]
+    Listen(#[from] ListenError),
+}
+
+/// Puts Leptos context into every page render and server function.
+type Provider = Arc<dyn Fn() + Send + Sync>;
+
+/// A Leptos site served with mizan: build it with the app's options, root component and shell,
+/// add what the app needs, then [`serve`](Site::serve).
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # #[component] fn App() -> impl IntoView { view! { <p>"hi"</p> } }
+/// # fn shell(options: LeptosOptions) -> impl IntoView { view! { <App/> } }
+/// # #[derive(Clone)] struct Pool;
+/// # async fn run(pool: Pool) -> Result<(), Box<dyn std::error::Error>> {
+/// let options = get_configuration(None)?.leptos_options;
+/// mizan::server::Site::new(options, App, shell)
+///     .state(pool) // a request extension for #[client] functions, Leptos context for pages
+///     .serve()
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct Site<IV> {
+    options: LeptosOptions,
+    shell: fn(LeptosOptions) -> IV,
+    route_list: Box<dyn FnOnce() -> Vec<AxumRouteListing> + Send>,
+    extensions: Extensions,
+    providers: Vec<Provider>,
+    users: Option<Arc<dyn UserStore>>,
+    jwt: Option<JwtKeys>,
+    trusted_origins: Vec<String>,
+    sessions: Option<SessionLayer>,
+    routes: Option<Router<LeptosOptions>>,
+    trace: Option<bool>,
+}
+
+impl<IV: IntoView + 'static> Site<IV> {
+    /// A site rendering `app`'s routes inside `shell`, with Leptos' `options` (from
+    /// `get_configuration`: cargo-leptos' values, overridden by every `LEPTOS_*` variable).
+    pub fn new<AppView: IntoView + 'static>(
+        options: LeptosOptions,
+        app: impl Fn() -> AppView + Clone + Send + 'static,
+        shell: fn(LeptosOptions) -> IV,
+    ) -> Self {
+        Self {
+            options,
+            shell,
+            route_list: Box::new(move || generate_route_list(app)),
+            extensions: Extensions::new(),
+            providers: Vec::new(),
+            users: None,
+            jwt: None,
+            trusted_origins: Vec::new(),
+            sessions: None,
+            routes: None,
+            trace: None,
+        }
+    }
+
+    /// App state (a database pool, a client): a request extension for `#[client]` functions
+    /// (`ctx.require::<T>()`) and Leptos context for pages and `#[server]` functions
+    /// (`use_context::<T>()`). Call once per type.
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value.clone());
+        self.providers
+            .push(Arc::new(move || provide_context(value.clone())));
+        self
+    }
+
+    /// Where signed-in users are loaded from. Without one, every caller is anonymous and
+    /// functions with an `auth` rule answer `UNAUTHORIZED`.
+    pub fn users(mut self, store: impl UserStore) -> Self {
+        self.users = Some(Arc::new(store));
+        self
+    }
+
+    /// Accept `Authorization: Bearer` tokens signed with these keys.
+    pub fn bearer_tokens(mut self, keys: JwtKeys) -> Self {
+        self.jwt = Some(keys);
+        self
+    }
+
+    /// Origins besides the site's own allowed to send state-changing requests.
+    pub fn trusted_origins(mut self, origins: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sessions (needed to sign users in through the browser).
+    pub fn sessions(mut self, layer: SessionLayer) -> Self {
+        self.sessions = Some(layer);
+        self
+    }
+
+    /// The app's own axum routes, served beside its pages (they pass the same layers).
+    pub fn routes(mut self, routes: Router<LeptosOptions>) -> Self {
+        self.routes = Some(routes);
+        self
+    }
+
+    /// The app's routes as already listed (listing renders the app in Leptos' route-discovery
+    /// mode; a process building many sites, such as a test suite, lists them once).
+    pub fn route_list(mut self, list: Vec<AxumRouteListing>) -> Self {
+        self.route_list = Box::new(move || list);
+        self
+    }
+
+    /// Whether to log each request (tower-http's trace layer). By default it is on only when
+    /// the global `tracing` filter lets its events through (`tower_http=debug`): otherwise it
+    /// would cost every request time and log nothing.
+    pub fn request_log(mut self, on: bool) -> Self {
+        self.trace = Some(on);
+        self
+    }
+
+    /// The whole app as an axum router, ready for `axum::serve` or tests.
+    pub fn into_router(self) -> Result<Router, SiteError> {
+        let mizan = Mizan::new(
+            Registry::collect()?,
+            AuthConfig::new(self.users, self.jwt),
+            OriginPolicy::new(self.trusted_origins),
+        );
+        let providers: Arc<[Provider]> = self.providers.into();
+        let context = move || {
+            for provide in providers.iter() {
+                provide();
+            }
+        };
+        let shell = self.shell;
+        let options = self.options;
+        let mut router = Router::new().merge(mizan.routes());
+        if let Some(routes) = self.routes {
+            router = router.merge(routes);
+        }
+        let router = router
+            .leptos_routes_with_context(&options, (self.route_list)(), context.clone(), {
+                let options = options.clone();
+                move || shell(options.clone())
+            })
+            .fallback(file_and_error_handler_with_context(context, shell));
+        // One `layer` call for the whole stack: axum boxes every route once per call and clones
+        // the chain of boxes on every request.
+        let router = router.layer(
+            ServiceBuilder::new()
+                .option_layer(self.sessions)
+                .layer(StateLayer(Arc::new(self.extensions)))
+                .layer(mizan.layer()),
+        );
+        let trace = self.trace.unwrap_or_else(
+            || tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG),
+        );
+        // The trace changes the response body's type, so it cannot share the builder above.
+        let router = if trace {
+            router.layer(TraceLayer::new_for_http())
+        } else {
+            router
+        };
+        Ok(router.with_state(options))
+    }
+
+    /// Binds the options' `site_addr` and serves until Ctrl-C or SIGTERM, letting in-flight
+    /// requests finish. Logs (and prints) the address it listens on.
+    pub async fn serve(self) -> Result<(), SiteError> {
+        let addr: SocketAddr = self.options.site_addr;
+        warn_if_unbuilt(&self.options);
+        let router = self.into_router()?;
+        let bound = BoundListener::bind(addr).await?;
+        tracing::info!(addr = %bound.local_addr(), "listening on http://{}", bound.local_addr());
+        bound.serve(router, shutdown_signal()).await?;
+        Ok(())
+    }
+}
+
+/// A page whose bundle is not where the options say never hydrates, silently: say so at start.
+fn warn_if_unbuilt(options: &LeptosOptions) {
+    let bundle = std::path::Path::new(options.site_root.as_ref())
+        .join(options.site_pkg_dir.as_ref())
+        .join(format!("{}.js", options.output_name));
+    if !bundle.exists() {
+        tracing::warn!(
+            bundle = %bundle.display(),
+            "the site's script bundle is missing: pages will render but never hydrate. Build \
+             with `cargo leptos build` (or run `cargo leptos watch`), or set LEPTOS_SITE_ROOT \
+             and LEPTOS_OUTPUT_NAME to where it is"
+        );
+    }
+}
+
+/// Adds the app's state to every request, all at once.
+#[derive(Clone)]
+struct StateLayer(Arc<Extensions>);
+
+impl<S> Layer<S> for StateLayer {
+    type Service = AddState<S>;
+
+    fn layer(&self, inner: S) -> AddState<S> {
+        AddState {
+            inner,
+            state: Arc::clone(&self.0),
+        }
+    }
+}
+
+/// The service of [`StateLayer`].
+#[derive(Clone)]
+struct AddState<S> {
+    inner: S,
+    state: Arc<Extensions>,
+}
+
+impl<S> Service<Request> for AddState<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> S::Future {
+        request.extensions_mut().extend((*self.state).clone());
+        self.inner.call(request)
+    }
+}
