@@ -8,9 +8,10 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 ## Serve the example app on http://127.0.0.1:3000 with live reload.
 dev:
 	scripts/bootstrap.sh dev
-	cargo leptos watch
+	cargo leptos watch --project mizan
 
 ## Run every test: fmt, clippy (ssr and hydrate), Rust tests, release build, browser tests.
+## (The release build and the browser tests cover examples/todo too, the getting-started app.)
 test:
 	scripts/bootstrap.sh test
 	scripts/test.sh

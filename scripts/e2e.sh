@@ -12,10 +12,12 @@ binary=${MIZAN_SERVER_BIN:-target/release/server}
   echo "e2e: $binary is missing; build it with 'cargo leptos build --release'" >&2
   exit 1
 }
-[[ -d target/site/pkg ]] || {
-  echo "e2e: target/site/pkg is missing; build it with 'cargo leptos build --release'" >&2
-  exit 1
-}
+for built in target/site/pkg target/todo-site/pkg target/release/todo; do
+  [[ -e $built ]] || {
+    echo "e2e: $built is missing; build it with 'cargo leptos build --release'" >&2
+    exit 1
+  }
+done
 
 binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
 rm -rf target/e2e-logs

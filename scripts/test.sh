@@ -47,15 +47,16 @@ stage "format (cargo fmt --check)"
 cargo fmt --all --check
 
 stage "lints, server feature set (ssr)"
-cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy --workspace --exclude frontend --all-targets --features todo/ssr -- -D warnings
 
 stage "lints, browser feature set (hydrate, wasm32)"
-cargo clippy --target wasm32-unknown-unknown -p frontend -p app -p mizan --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p frontend -p app -p mizan -p todo --features todo/hydrate \
+  --all-targets -- -D warnings
 
 stage "rust tests"
-cargo test --workspace --exclude frontend
+cargo test --workspace --exclude frontend --features todo/ssr
 
-stage "release build (cargo leptos build --release)"
+stage "release build (cargo leptos build --release: the example and examples/todo)"
 cargo leptos build --release
 
 stage "end-to-end tests (Chromium against the release server)"

@@ -18,12 +18,13 @@ export let baseUrl;
  * Gives every test of the calling file its own release server: a fresh database (so no test
  * sees another's data), port 0 (the server reports the port it got), stopped after the test.
  * `env` adds variables (e.g. `MIZAN_DEMO_PANIC: '1'`). A server that exits or does not report its
- * address within 30 s fails the test at once, with its log.
+ * address within 30 s fails the test at once, with its log. `app` picks another app of the
+ * workspace than the example: its release binary and its site root.
  */
-export function useServer(env = {}) {
+export function useServer(env = {}, app = EXAMPLE) {
   let server;
   beforeEach(async (t) => {
-    server = await startServer(env, t?.name ?? "test");
+    server = await startServer(env, app, t?.name ?? "test");
     baseUrl = server.url;
   });
   afterEach(async () => {
@@ -32,8 +33,14 @@ export function useServer(env = {}) {
   });
 }
 
-async function startServer(env, testName) {
-  const binary = resolve(root, process.env.MIZAN_SERVER_BIN ?? 'target/release/server');
+/** The example app: the server `cargo leptos build --release` builds, and its site. */
+const EXAMPLE = { binary: process.env.MIZAN_SERVER_BIN ?? 'target/release/server', siteRoot: 'target/site' };
+
+/** The getting-started guide's app (`examples/todo`). */
+export const TODO_APP = { binary: 'target/release/todo', siteRoot: 'target/todo-site' };
+
+async function startServer(env, app, testName) {
+  const binary = resolve(root, app.binary);
   const work = mkdtempSync(join(tmpdir(), 'mizan-e2e-'));
   const logDir = join(root, 'target', 'e2e-logs');
   mkdirSync(logDir, { recursive: true });
@@ -44,7 +51,7 @@ async function startServer(env, testName) {
       ...process.env,
       LEPTOS_SITE_ADDR: '127.0.0.1:0',
       DATABASE_URL: `sqlite://${join(work, 'e2e.db')}`,
-      LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
+      LEPTOS_SITE_ROOT: resolve(root, app.siteRoot),
       LEPTOS_ENV: 'prod',
       RUST_LOG: process.env.RUST_LOG ?? 'info',
       MIZAN_LOG_FORMAT: 'text',

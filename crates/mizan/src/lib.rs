@@ -30,6 +30,16 @@ pub use invalidation::{ContextKey, KeyError};
 pub use mizan_macros::client;
 pub use runtime::live_count;
 
+#[cfg(feature = "ssr")]
+pub use server::RequestContext;
+
+/// The request a `#[client]` function runs for: `mizan::server::RequestContext` in the server build.
+/// In the browser build it has no values (the functions that take it have no body there); it
+/// exists so that `use mizan::RequestContext;` resolves in both builds. Import it under
+/// `#[cfg(feature = "ssr")]` all the same: the browser build never uses it.
+#[cfg(not(feature = "ssr"))]
+pub enum RequestContext {}
+
 /// The guides of the repository's `docs/` folder. Their Rust examples are doctests: they compile
 /// (server side) with every `cargo test`.
 #[cfg(feature = "ssr")]

@@ -204,13 +204,18 @@ impl<IV: IntoView + 'static> Site<IV> {
     }
 
     /// Binds the options' `site_addr` and serves until Ctrl-C or SIGTERM, letting in-flight
-    /// requests finish. Logs (and prints) the address it listens on.
+    /// requests finish. Logs the address it listens on (to stderr when the app set up no
+    /// `tracing` subscriber).
     pub async fn serve(self) -> Result<(), SiteError> {
         let addr: SocketAddr = self.options.site_addr;
         warn_if_unbuilt(&self.options);
         let router = self.into_router()?;
         let bound = BoundListener::bind(addr).await?;
         tracing::info!(addr = %bound.local_addr(), "listening on http://{}", bound.local_addr());
+        // An app that set up no logging still learns where it listens (port 0 included).
+        if !tracing::dispatcher::has_been_set() {
+            eprintln!("listening on http://{}", bound.local_addr());
+        }
         bound.serve(router, shutdown_signal()).await?;
         Ok(())
     }

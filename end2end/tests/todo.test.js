@@ -1,0 +1,68 @@
+// The getting-started guide's app (examples/todo), end to end: an app of one's own on mizan,
+// server-rendered, hydrated, its context refreshed by the mutations that affect it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  TODO_APP,
+  baseUrl,
+  onHydratedPage,
+  unexpectedProblems,
+  useBrowser,
+  useServer,
+  waitForText,
+} from './browser.js';
+
+const browser = useBrowser();
+useServer({}, TODO_APP);
+
+/** The titles the page lists, in order. */
+async function listed(page) {
+  return page.getByTestId('todo-item').locator('span').allTextContents();
+}
+
+test('the guide app renders its list on the server with its own bundle', async () => {
+  const response = await fetch(`${baseUrl}/`);
+  assert.equal(response.status, 200);
+  const html = await response.text();
+  assert.match(html, /<h1>Todo<\/h1>/);
+  assert.match(html, /data-testid="todo-list"/);
+  assert.match(html, /\/pkg\/todo\.js/, 'the bundle is named after the app, not the example');
+  assert.match(html, /data-hydrated="false"/);
+});
+
+test('adding and removing todos refreshes the list; a bad title is refused', async () => {
+  await onHydratedPage(browser(), '/', async ({ page, problems, responses }) => {
+    assert.deepEqual(await listed(page), [], 'a fresh database has no todos');
+
+    await page.getByTestId('todo-title').fill('Buy milk');
+    await page.getByTestId('todo-add').click();
+    await page.getByTestId('todo-item').first().waitFor();
+    assert.deepEqual(await listed(page), ['Buy milk']);
+    assert.equal(await page.getByTestId('todo-title').inputValue(), '', 'the form is cleared');
+
+    await page.getByTestId('todo-title').fill('Water plants');
+    await page.getByTestId('todo-add').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="todo-item"]').length === 2);
+    assert.deepEqual(await listed(page), ['Buy milk', 'Water plants']);
+
+    // The rule's own text reaches the page; nothing is stored.
+    await page.getByTestId('todo-title').fill('');
+    await page.getByTestId('todo-add').click();
+    await waitForText(page, 'todo-error', '`title` must be 1 to 100 characters');
+    assert.deepEqual(await listed(page), ['Buy milk', 'Water plants']);
+
+    await page.getByTestId('todo-item').first().getByRole('button').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="todo-item"]').length === 1);
+    assert.deepEqual(await listed(page), ['Water plants']);
+
+    const calls = responses.filter((r) => r.url().includes('/api/mizan/'));
+    assert.ok(calls.length >= 4, `the mutations and refetches went to mizan: ${calls.map((r) => r.url())}`);
+    assert.deepEqual(unexpectedProblems(problems, 422), []);
+  });
+
+  // Another visitor's page, rendered on the server, shows what is stored.
+  const html = await (await fetch(`${baseUrl}/`)).text();
+  assert.match(html, /Water plants/);
+  assert.doesNotMatch(html, /Buy milk/);
+});
