@@ -56,6 +56,9 @@ cargo clippy --target wasm32-unknown-unknown -p frontend -p app -p mizan -p todo
 stage "rust tests"
 cargo test --workspace --exclude frontend --features todo/ssr
 
+stage "compile check: a crate whose ssr feature forgets mizan/ssr"
+scripts/check-forgot-ssr.sh
+
 stage "release build (cargo leptos build --release: the example and examples/todo)"
 cargo leptos build --release
 

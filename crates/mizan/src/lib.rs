@@ -66,9 +66,52 @@ pub trait Context {
     const NAME: &'static str;
 }
 
+/// The server items `#[client]` generates for one function, compiled as they are.
+#[cfg(feature = "ssr")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __mizan_server_items {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// The server items `#[client]` generates for one function, in a crate whose `ssr` feature is on
+/// while mizan's is off: one error that names the fix, instead of one per missing item.
+#[cfg(not(feature = "ssr"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __mizan_server_items {
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "this crate's `ssr` feature does not enable mizan's: add \"mizan/ssr\" to it in \
+             Cargo.toml, e.g. `ssr = [\"mizan/ssr\", \"leptos/ssr\"]`"
+        );
+    };
+}
+
+/// A server-side expression of `#[client]`'s generated code (the call in-process, the endpoint's
+/// body).
+#[cfg(feature = "ssr")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __mizan_on_server {
+    ($($expr:tt)*) => { $($expr)* };
+}
+
+/// Without mizan's `ssr`, the server items are refused once (see `__mizan_server_items`); the
+/// expressions that would use them stand aside silently.
+#[cfg(not(feature = "ssr"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __mizan_on_server {
+    ($($expr:tt)*) => {
+        ::core::unreachable!("mizan is built without its `ssr` feature")
+    };
+}
+
 /// What the code `#[client]` generates calls; not part of the public API, and free to change.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::{__mizan_on_server as on_server, __mizan_server_items as server_items};
     pub use futures::future::BoxFuture;
     pub use schemars;
     pub use serde;

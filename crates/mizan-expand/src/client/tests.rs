@@ -8,8 +8,30 @@ use super::expand;
 /// The expansion, formatted like source (the snapshots are the spec of the generated code).
 fn pretty(attr: TokenStream, item: TokenStream) -> String {
     let out = expand(attr, item);
-    let file = syn::parse_file(&out.to_string())
+    let mut file = syn::parse_file(&out.to_string())
         .unwrap_or_else(|error| panic!("the expansion is not a file ({error}): {out}"));
+    // prettyplease leaves a macro's body on one line: show `server_items! { .. }` as a module of
+    // that name, so the server items read like the rest.
+    file.items = file
+        .items
+        .into_iter()
+        .map(|item| match item {
+            syn::Item::Macro(call)
+                if call
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == "server_items") =>
+            {
+                let inner: syn::File =
+                    syn::parse2(call.mac.tokens.clone()).expect("server_items! holds items");
+                let (attrs, items) = (call.attrs, inner.items);
+                syn::parse_quote!(#(#attrs)* mod server_items { #(#items)* })
+            }
+            other => other,
+        })
+        .collect();
     prettyplease::unparse(&file)
 }
 

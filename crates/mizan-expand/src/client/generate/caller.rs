@@ -37,7 +37,9 @@ impl ClientFn {
                 let args = #args { #(#idents),* };
                 #[cfg(feature = "ssr")]
                 {
-                    ::mizan::__private::call_in_process(&#def, args, #body_fn).await
+                    ::mizan::__private::on_server!(
+                        ::mizan::__private::call_in_process(&#def, args, #body_fn).await
+                    )
                 }
                 #[cfg(not(feature = "ssr"))]
                 {

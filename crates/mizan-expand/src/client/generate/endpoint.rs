@@ -30,7 +30,9 @@ impl ClientFn {
                 #[server(default)]
                 args: ::mizan::__private::RawArgs,
             ) -> ::core::result::Result<::mizan::__private::Envelope, ::mizan::MizanError> {
-                ::mizan::__private::serve_endpoint(&#def, args, #run_fn).await
+                ::mizan::__private::on_server!(
+                    ::mizan::__private::serve_endpoint(&#def, args, #run_fn).await
+                )
             }
         }
     }

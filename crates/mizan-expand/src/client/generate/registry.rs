@@ -12,7 +12,7 @@ use crate::client::{
 };
 
 impl ClientFn {
-    /// Every server item, each under `#[cfg(feature = "ssr")]`.
+    /// Every server item, in one block under `#[cfg(feature = "ssr")]` (see [`server_only`]).
     pub fn registry(&self) -> TokenStream {
         let items = [
             Some(self.impl_fn()),
@@ -25,7 +25,7 @@ impl ClientFn {
             Some(self.def_static()),
             Some(self.submit()),
         ];
-        items.into_iter().flatten().map(server_only).collect()
+        server_only(items.into_iter().flatten().collect())
     }
 
     /// `__mizan_impl_x`: the function as written (params without attributes), private, renamed,
