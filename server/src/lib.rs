@@ -1,7 +1,8 @@
 //! The example app's server: settings, SQLite, sessions, Leptos SSR and server functions, served
 //! by mizan's one-call [`Site`].
 //!
-//! `main.rs` only calls [`run`]; tests build the same router with [`app_router_with`].
+//! `main.rs` handles `export` commands and otherwise calls [`run`]; tests build the same router
+//! with [`app_router_with`].
 
 use std::time::Duration;
 

@@ -125,8 +125,8 @@ impl Default for DatabaseSettings {
     }
 }
 
-/// The default log filter: `info`, except the spans tower-sessions opens on every request at
-/// `info` (they cost about a sixth of a small call's time and say nothing a request log lacks).
+/// The default log filter: `info`, except tower-sessions' `info` spans around each session load
+/// and save (they say nothing a request log lacks).
 pub const DEFAULT_LOG_FILTER: &str = "info,tower_sessions=warn,tower_sessions_core=warn";
 
 impl Default for LogSettings {
