@@ -46,11 +46,17 @@ test('adding and removing todos refreshes the list; a bad title is refused', asy
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="todo-item"]').length === 2);
     assert.deepEqual(await listed(page), ['Buy milk', 'Water plants']);
 
-    // The rule's own text reaches the page; nothing is stored.
+    // The rule's own text reaches the page; a title of spaces alone is refused too. Once the
+    // error shows, the call has been answered: what the server stores is settled.
     await page.getByTestId('todo-title').fill('');
     await page.getByTestId('todo-add').click();
     await waitForText(page, 'todo-error', '`title` must be 1 to 100 characters');
+    await page.getByTestId('todo-title').fill('   ');
+    await page.getByTestId('todo-add').click();
+    await waitForText(page, 'todo-error', '`title` must not be blank');
     assert.deepEqual(await listed(page), ['Buy milk', 'Water plants']);
+    const stored = await (await fetch(`${baseUrl}/`)).text();
+    assert.equal(stored.match(/data-testid="todo-item"/g)?.length, 2, 'nothing more was stored');
 
     await page.getByTestId('todo-item').first().getByRole('button').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="todo-item"]').length === 1);

@@ -9,9 +9,10 @@ async fn main() -> ExitCode {
     if let Some(exit) = mizan::server::export::from_args() {
         return exit;
     }
-    if let Some(other) = std::env::args().nth(1) {
+    if let Some(other) = std::env::args_os().nth(1) {
         eprintln!(
-            "server: unknown command `{other}`\n{}",
+            "server: unknown command `{}`\n{}",
+            other.to_string_lossy(),
             mizan::server::export::USAGE
         );
         return ExitCode::from(2);

@@ -40,9 +40,14 @@ pub async fn add_todo(
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     title: String,
 ) -> Result<Todo, MizanError> {
+    // The length rule counts spaces: a title of spaces alone is refused here, not stored empty.
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(MizanError::invalid_field("title", "must not be blank"));
+    }
     let pool = ctx.require::<sqlx::SqlitePool>()?;
     sqlx::query_as("INSERT INTO todos (title) VALUES (?) RETURNING id, title")
-        .bind(title.trim())
+        .bind(title)
         .fetch_one(&pool)
         .await
         .map_err(database_error)

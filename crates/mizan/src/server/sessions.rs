@@ -20,7 +20,7 @@ use std::{
 use axum::{extract::Request, response::Response};
 use http::{HeaderValue, header};
 use pin_project_lite::pin_project;
-use tower::{Layer, Service};
+use tower::{Layer, Service, ServiceExt};
 use tower_sessions::{
     Expiry, Session, SessionStore,
     cookie::{Cookie, SameSite, time::OffsetDateTime},
@@ -172,7 +172,8 @@ impl<S: Clone> Clone for Sessions<S> {
 
 impl<S> Service<Request> for Sessions<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
 {
     type Response = Response;
     type Error = Infallible;
@@ -183,32 +184,88 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let cookie = session_cookie(request.headers(), &self.config.name);
-        // A malformed id is a cookie without a session: the cookie is removed on the way out.
-        let id = cookie.as_ref().and_then(|value| value.parse::<Id>().ok());
+        let cookies = SessionCookies::read(request.headers(), &self.config.name);
+        let config = Arc::clone(&self.config);
+        let had_cookie = cookies.present;
+        let id = match cookies.ids.as_slice() {
+            // More than one session cookie of this name (one planted by a sibling subdomain,
+            // say): the session is the one the store knows, whichever order they came in.
+            [_, _, ..] => {
+                let ready = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, ready);
+                let store = Arc::clone(&self.store);
+                let serve = async move {
+                    let id = known_id(&store, cookies.ids).await;
+                    let session = Session::new(id, store, config.expiry);
+                    request.extensions_mut().insert(session.clone());
+                    let Ok(response) = inner.oneshot(request).await;
+                    finish(session, had_cookie, config, response).await
+                };
+                return SessionFuture {
+                    state: State::Finishing {
+                        finish: Box::pin(serve),
+                    },
+                };
+            }
+            // A malformed id is a cookie without a session: the cookie is removed on the way out.
+            [id] => Some(*id),
+            [] => None,
+        };
         let session = Session::new(id, Arc::clone(&self.store), self.config.expiry);
         request.extensions_mut().insert(session.clone());
         SessionFuture {
             state: State::Serving {
                 inner: self.inner.call(request),
                 session: Some(session),
-                had_cookie: cookie.is_some(),
-                config: Arc::clone(&self.config),
+                had_cookie,
+                config,
             },
         }
     }
 }
 
-/// The session cookie's value in `headers`, if the request sent one.
-fn session_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == name)
-        .map(|cookie| cookie.value().to_owned())
+/// The session cookies a request sent under the session cookie's name.
+struct SessionCookies {
+    /// Whether any cookie of that name came, well-formed or not.
+    present: bool,
+    /// The values that are session ids, in the order they came.
+    ids: Vec<Id>,
+}
+
+impl SessionCookies {
+    fn read(headers: &http::HeaderMap, name: &str) -> Self {
+        let mut cookies = Self {
+            present: false,
+            ids: Vec::new(),
+        };
+        let values = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+            .filter(|cookie| cookie.name() == name);
+        for cookie in values {
+            cookies.present = true;
+            if let Ok(id) = cookie.value().parse::<Id>() {
+                cookies.ids.push(id);
+            }
+        }
+        cookies
+    }
+}
+
+/// The first of `ids` the store has a session for. A store that cannot answer for one id is
+/// treated as not knowing it: the request goes on without that session rather than failing.
+async fn known_id(store: &AnyStore, ids: Vec<Id>) -> Option<Id> {
+    for id in ids {
+        match store.load(&id).await {
+            Ok(Some(_)) => return Some(id),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "cannot load a session"),
+        }
+    }
+    None
 }
 
 pin_project! {
@@ -231,7 +288,8 @@ pin_project! {
             had_cookie: bool,
             config: Arc<CookieConfig>,
         },
-        // The session is being saved or removed.
+        // The session is being saved or removed (or, for a request with several session
+        // cookies, chosen, served and then saved).
         Finishing {
             finish: Pin<Box<dyn Future<Output = Response> + Send>>,
         },
@@ -349,7 +407,7 @@ mod tests {
     use super::SessionLayer;
 
     /// Reads `seen` (if any) and, on `/write`, stores a value; `/flush` empties the session;
-    /// `/fail` writes and answers 500.
+    /// `/cycle` gives it a new id (as signing in does); `/fail` writes and answers 500.
     fn app(layer: SessionLayer) -> Router {
         Router::new()
             .route(
@@ -371,6 +429,13 @@ mod tests {
                 get(|session: axum::Extension<Session>| async move {
                     session.flush().await.ok();
                     "flushed"
+                }),
+            )
+            .route(
+                "/cycle",
+                get(|session: axum::Extension<Session>| async move {
+                    session.cycle_id().await.ok();
+                    "cycled"
                 }),
             )
             .route(
@@ -475,6 +540,48 @@ mod tests {
 
         let (_, removal, body) = get_with(&app, "/read", Some("id=not-an-id")).await;
         assert_eq!(body, "false:None");
+        assert!(
+            removal.len() == 1 && removal[0].contains("Max-Age=0"),
+            "{removal:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_planted_cookie_of_the_same_name_neither_replaces_nor_removes_the_session() {
+        let app = app(SessionLayer::new(MemoryStore::default()));
+        let (_, cookies, _) = get_with(&app, "/write", None).await;
+        let real = pair(&cookies[0]);
+        // What a sibling subdomain could set for the parent domain: a malformed value, or a
+        // well-formed id the store has never seen; browsers send it before or after ours.
+        let unknown = format!("id={}", Id::default());
+        for planted in ["id=garbage", unknown.as_str()] {
+            for header in [format!("{planted}; {real}"), format!("{real}; {planted}")] {
+                let (status, set, body) = get_with(&app, "/read", Some(&header)).await;
+                assert_eq!(status, StatusCode::OK);
+                assert_eq!(body, "true:Some(7)", "the real session is read: {header}");
+                assert!(
+                    set.is_empty(),
+                    "nothing is set or removed: {header} {set:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_id_replaces_the_old_one_which_no_longer_opens_the_session() {
+        let app = app(SessionLayer::new(MemoryStore::default()));
+        let (_, cookies, _) = get_with(&app, "/write", None).await;
+        let before = pair(&cookies[0]);
+        let (_, cookies, _) = get_with(&app, "/cycle", Some(&before)).await;
+        let [set_cookie] = cookies.as_slice() else {
+            panic!("one cookie, not {cookies:?}");
+        };
+        let after = pair(set_cookie);
+        assert_ne!(after, before, "a new id is set");
+        let (_, _, body) = get_with(&app, "/read", Some(&after)).await;
+        assert_eq!(body, "true:Some(7)", "the data moved to the new id");
+        let (_, removal, body) = get_with(&app, "/read", Some(&before)).await;
+        assert_eq!(body, "false:None", "the old id opens nothing");
         assert!(
             removal.len() == 1 && removal[0].contains("Max-Age=0"),
             "{removal:?}"
