@@ -4,7 +4,8 @@
 # function, a mizan #[client] function through its own endpoint and through /api/mizan/call/;
 # a profile page rendered from mizan contexts beside the same page on #[server] + Resource (the
 # bare server: mizan's layer only); and /api/mizan/call/ through the example server's whole stack
-# (sessions, request trace, logging at info) beside a raw axum route of that same server.
+# (sessions, request trace, logging at info) beside a raw axum route of that same server; and the
+# sizes of the React app's JavaScript (examples/react-app/scripts/bundle-size.mjs).
 # Writes the figures and ratios to docs/benchmarks.md.
 # Usage: scripts/bench.sh [seconds per path] [connections] [rounds]
 # The server is pinned to CPU 0 and wrk to CPU 1 (when there are two), so they do not trade places.
@@ -185,5 +186,11 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo "\`/api/mizan/call/\`, with the default configuration. The step between the two rows is the"
   echo "session layer's cost for an anonymous request; the rest is mizan's layer, routing and the"
   echo "pipeline (authentication, decoding, validation, keys, the envelope)."
+  echo
+  # The React app's bundle: sizes, not load; built first when missing.
+  if [[ ! -f examples/react-app/dist/index.html ]]; then
+    (cd examples/react-app && npx vite build --logLevel warn) >&2
+  fi
+  (cd examples/react-app && node scripts/bundle-size.mjs)
 } >docs/benchmarks.md
 cat docs/benchmarks.md

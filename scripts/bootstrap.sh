@@ -86,6 +86,9 @@ if [[ $profile == test ]]; then
   npm_install tools
   "$root/tools/node_modules/.bin/wasm-opt" --version >/dev/null || fail "wasm-opt from tools/ does not run"
   npm_install end2end
+  # The React side: the npm runtime (built and tested by make test) and the example React app.
+  npm_install packages/mizan-react
+  npm_install examples/react-app
 
   # --- Chromium for the end-to-end tests (Debian's package; Playwright never downloads one) ----
   if have chromium; then

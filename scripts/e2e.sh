@@ -18,6 +18,10 @@ for built in target/site/pkg target/todo-site/pkg target/release/todo; do
     exit 1
   }
 done
+[[ -f examples/react-app/dist/index.html ]] || {
+  echo "e2e: the React app is not built; build it with 'npm run build' in examples/react-app" >&2
+  exit 1
+}
 
 binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
 rm -rf target/e2e-logs

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project, in the order that fails fastest: formatting, lints for both feature
-# sets, Rust tests, the release build, then the browser suite against the release server.
+# sets, Rust tests, the TypeScript runtime, the release build, the React app (its generated code
+# checked against the release server's export), then the browser suite against the release server.
 # Called by `make test` after the bootstrap; CI (.ci/run) calls `make test`. Prints each stage's
 # time at the end (and the stages that ran, when one fails).
 set -euo pipefail
@@ -59,8 +60,17 @@ cargo test --workspace --exclude frontend --features todo/ssr
 stage "compile check: a crate whose ssr feature forgets mizan/ssr"
 scripts/check-forgot-ssr.sh
 
+stage "TypeScript runtime (packages/mizan-react: tsc --strict, vitest, build)"
+(cd packages/mizan-react && npx tsc -p tsconfig.json --noEmit && npx vitest run && npm run build --silent)
+
 stage "release build (cargo leptos build --release: the example and examples/todo)"
 cargo leptos build --release
+
+stage "React app (generated code up to date, tsc --strict, vite build)"
+(cd examples/react-app &&
+  MIZAN_SERVER="$root/target/release/server" npx mizan-generate --check &&
+  npx tsc --noEmit &&
+  npx vite build --logLevel warn)
 
 stage "end-to-end tests (Chromium against the release server)"
 scripts/e2e.sh

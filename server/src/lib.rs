@@ -4,7 +4,7 @@
 //! `main.rs` handles `export` commands and otherwise calls [`run`]; tests build the same router
 //! with [`app_router_with`].
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use app::{App, demo::DemoOptions, shell, users::SqliteUserStore};
 use axum::Router;
@@ -13,7 +13,7 @@ use leptos::{
     prelude::IntoView,
 };
 use leptos_axum::generate_route_list;
-use mizan::server::{JwtKeys, SessionLayer, Site, SiteError};
+use mizan::server::{ClientApp, JwtKeys, SessionLayer, Site, SiteError};
 use mizan_platform::{
     DatabaseError, Settings, SettingsError, TelemetryError, connect_database, init_tracing,
     run_migrations,
@@ -55,6 +55,19 @@ pub enum ServerError {
 /// Environment variable turning the example's panic demo on (`1`); off otherwise.
 pub const PANIC_DEMO_VAR: &str = "MIZAN_DEMO_PANIC";
 
+/// Environment variable naming the directory of the built React app (Vite's `dist`).
+pub const REACT_APP_VAR: &str = "MIZAN_REACT_APP_DIR";
+
+/// Where the React app is served.
+pub const REACT_APP_PATH: &str = "/react";
+
+/// The built React app's directory: [`REACT_APP_VAR`], else `examples/react-app/dist` (relative
+/// to the working directory, the workspace's root under `cargo leptos`).
+pub fn react_app_dir_from_env() -> PathBuf {
+    std::env::var_os(REACT_APP_VAR)
+        .map_or_else(|| PathBuf::from("examples/react-app/dist"), PathBuf::from)
+}
+
 /// The demo options from the environment.
 pub fn demo_options_from_env() -> DemoOptions {
     DemoOptions {
@@ -69,12 +82,14 @@ pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
 }
 
 /// The example's site over an open, migrated pool: pages, server functions, static files,
-/// users and sessions in SQLite, bearer tokens when a secret is set.
+/// users and sessions in SQLite, bearer tokens when a secret is set, and the React app built into
+/// `react_app` at [`REACT_APP_PATH`].
 pub async fn site(
     settings: &Settings,
     options: LeptosOptions,
     pool: SqlitePool,
     demo: DemoOptions,
+    react_app: PathBuf,
 ) -> Result<Site<impl IntoView + 'static>, ServerError> {
     let session_store = SqliteStore::new(pool.clone());
     session_store
@@ -93,6 +108,7 @@ pub async fn site(
         .users(SqliteUserStore::new(pool.clone()))
         .sessions(sessions)
         .trusted_origins(settings.security.trusted_origins.iter().cloned())
+        .client_app(ClientApp::new(REACT_APP_PATH, react_app))
         .state(pool)
         .state(demo);
     Ok(if settings.auth.jwt_secret.is_empty() {
@@ -108,8 +124,11 @@ pub async fn app_router_with(
     options: LeptosOptions,
     pool: SqlitePool,
     demo: DemoOptions,
+    react_app: PathBuf,
 ) -> Result<Router, ServerError> {
-    Ok(site(settings, options, pool, demo).await?.into_router()?)
+    Ok(site(settings, options, pool, demo, react_app)
+        .await?
+        .into_router()?)
 }
 
 /// Loads settings, sets up logging, opens and migrates the database, and serves until Ctrl-C or
@@ -127,10 +146,16 @@ pub async fn run() -> Result<(), ServerError> {
     let cleanup = tokio::spawn(
         SqliteStore::new(pool.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );
-    let served = site(&settings, options, pool.clone(), demo_options_from_env())
-        .await?
-        .serve()
-        .await;
+    let served = site(
+        &settings,
+        options,
+        pool.clone(),
+        demo_options_from_env(),
+        react_app_dir_from_env(),
+    )
+    .await?
+    .serve()
+    .await;
     cleanup.abort();
     pool.close().await;
     served?;

@@ -326,6 +326,29 @@ mod tests {
         );
     }
 
+    /// The golden fixture the TypeScript runtime reads too: the same bodies give the same codes,
+    /// statuses, predicates and field messages, and each body is what the server writes.
+    #[test]
+    fn error_bodies_agree_with_the_shared_fixture() {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../../../fixtures/protocol.json")).expect("json");
+        for case in fixture["errors"].as_array().expect("errors") {
+            let body = serde_json::to_vec(&case["body"]).expect("body");
+            let error = MizanError::from_body(&body);
+            assert_eq!(error.code.as_str(), case["code"], "{case}");
+            assert_eq!(u64::from(error.status()), case["status"], "{case}");
+            assert_eq!(error.is_auth_error(), case["auth"], "{case}");
+            assert_eq!(error.is_validation_error(), case["validation"], "{case}");
+            for (field, messages) in case["fields"].as_object().expect("fields") {
+                assert_eq!(
+                    serde_json::to_value(error.field_errors(field)).expect("json"),
+                    *messages
+                );
+            }
+            assert_eq!(error.to_body(), case["body"], "written as read: {case}");
+        }
+    }
+
     #[test]
     fn details_are_null_not_missing_when_absent() {
         let body = MizanError::forbidden("no").to_body();

@@ -133,6 +133,38 @@ mod tests {
         serde_json::from_value(value).expect("object")
     }
 
+    /// The golden fixture the TypeScript runtime reads too: both produce, parse and match keys
+    /// the same way.
+    #[test]
+    fn keys_agree_with_the_shared_fixture() {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../../../fixtures/protocol.json")).expect("json");
+        for case in fixture["canonical_keys"].as_array().expect("keys") {
+            let key = ContextKey::instance(
+                case["name"].as_str().expect("name"),
+                params(case["params"].clone()),
+            );
+            assert_eq!(key.to_string(), case["key"], "{case}");
+        }
+        for case in fixture["parse"]["valid"].as_array().expect("valid") {
+            let text = case["key"].as_str().expect("key");
+            let key = ContextKey::parse(text).expect(text);
+            assert_eq!(key.name(), case["name"], "{case}");
+            assert_eq!(key.params(), &params(case["params"].clone()), "{case}");
+            assert_eq!(key.to_string(), text);
+        }
+        for case in fixture["parse"]["invalid"].as_array().expect("invalid") {
+            let text = case.as_str().expect("key");
+            assert!(ContextKey::parse(text).is_err(), "{text:?} is refused");
+        }
+        for case in fixture["covers"].as_array().expect("covers") {
+            let key = ContextKey::parse(case["key"].as_str().expect("key")).expect("parses");
+            let name = case["name"].as_str().expect("name");
+            let covers = key.covers(name, &params(case["params"].clone()));
+            assert_eq!(Value::Bool(covers), case["covers"], "{case}");
+        }
+    }
+
     #[test]
     fn canonical_text_sorts_params_and_is_compact() {
         assert_eq!(

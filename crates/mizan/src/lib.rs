@@ -50,6 +50,8 @@ pub mod guides {
     pub mod contexts {}
     #[doc = include_str!("../../../docs/protocol.md")]
     pub mod protocol {}
+    #[doc = include_str!("../../../docs/react.md")]
+    pub mod react {}
 }
 
 /// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.

@@ -48,6 +48,9 @@ pub const BATCH_PATH: &str = "/api/mizan/batch/";
 /// The Edge manifest: every function, context and invalidation edge (`GET`).
 pub const MANIFEST_PATH: &str = "/api/mizan/manifest";
 
+/// The registry as an OpenAPI 3.1 document (`GET`).
+pub const OPENAPI_PATH: &str = "/api/mizan/openapi.json";
+
 /// Most calls one batch may carry.
 pub const MAX_BATCH_CALLS: usize = 64;
 

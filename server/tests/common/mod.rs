@@ -14,7 +14,7 @@ pub const JWT_SECRET: &str = "test-secret-for-bearer-tokens";
 pub struct TestApp {
     pub router: Router,
     pub pool: sqlx::SqlitePool,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 pub struct Reply {
@@ -90,17 +90,21 @@ async fn test_app_full(
     run_migrations(&pool, &app::MIGRATOR)
         .await
         .expect("migrations");
-    let router = server::app_router_with(&settings, leptos_options(), pool.clone(), demo)
-        .await
-        .expect("router");
-    TestApp {
-        router,
-        pool,
-        _dir: dir,
-    }
+    // The React app's directory: empty until a test builds a page into it.
+    let react_app = dir.path().join("react-app");
+    let router =
+        server::app_router_with(&settings, leptos_options(), pool.clone(), demo, react_app)
+            .await
+            .expect("router");
+    TestApp { router, pool, dir }
 }
 
 impl TestApp {
+    /// Where this server looks for the built React app (`/react`).
+    pub fn react_app_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("react-app")
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self
             .router

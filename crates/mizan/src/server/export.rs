@@ -1,7 +1,9 @@
-//! What an app's binary exports without serving or opening a database: `export manifest` today.
-//! One line in `main` gives any app the command ([`from_args`]).
+//! What an app's binary exports without serving or opening a database: the Edge manifest, the
+//! OpenAPI document, and the TypeScript a React app imports. One line in `main` gives any app the
+//! commands ([`from_args`]).
 
 use std::{
+    ffi::OsString,
     io::Write,
     path::{Path, PathBuf},
     process::ExitCode,
@@ -9,13 +11,18 @@ use std::{
 
 use super::{
     graph::Manifest,
+    openapi::{self, OpenApiError},
     registry::{Registry, RegistryError},
 };
 use crate::error::error_chain;
 
 /// The command line's help.
-pub const USAGE: &str =
-    "usage: <app> export manifest --out FILE   write the Edge manifest as JSON (FILE `-`: stdout)";
+pub const USAGE: &str = "\
+usage: <app> export manifest --out FILE     the Edge manifest, as JSON (FILE `-`: stdout)
+       <app> export openapi --out FILE      the OpenAPI 3.1 document (FILE `-`: stdout)
+       <app> export typescript --out DIR    the OpenAPI document, the manifest and the generated
+                                            React hooks (`npx mizan-generate` runs this, then
+                                            adds the types)";
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,9 +31,20 @@ pub enum ExportError {
     /// The `#[client]` functions linked into the binary do not register together.
     #[error("the #[client] functions do not register together")]
     Registry(#[from] RegistryError),
-    /// The manifest could not be serialized.
-    #[error("cannot serialize the manifest")]
-    Serialize(#[source] serde_json::Error),
+    /// The functions' types cannot be described together.
+    #[error("cannot describe the functions as OpenAPI")]
+    OpenApi(#[from] OpenApiError),
+    /// The TypeScript cannot be generated.
+    #[error("cannot generate the TypeScript")]
+    TypeScript(#[from] mizan_export::ExportError),
+    /// A document could not be serialized.
+    #[error("cannot serialize the {what}")]
+    Serialize {
+        /// `manifest` or `OpenAPI document`.
+        what: &'static str,
+        /// The error.
+        source: serde_json::Error,
+    },
     /// The output could not be written.
     #[error("cannot write {path}")]
     Write {
@@ -40,23 +58,88 @@ pub enum ExportError {
 /// The Edge manifest of every `#[client]` function linked into this binary, as JSON: what
 /// `GET /api/mizan/manifest` serves.
 pub fn manifest_json() -> Result<String, ExportError> {
-    Manifest::of(&Registry::collect()?)
-        .to_json()
-        .map_err(ExportError::Serialize)
+    manifest_of(&Registry::collect()?)
 }
 
-/// Writes [`manifest_json`] and a newline to `path` (`-`: stdout).
-pub fn export_manifest(path: &Path) -> Result<(), ExportError> {
-    let json = manifest_json()? + "\n";
+/// The OpenAPI 3.1 document of every `#[client]` function linked into this binary, as pretty
+/// JSON: what `GET /api/mizan/openapi.json` serves.
+pub fn openapi_json() -> Result<String, ExportError> {
+    let document = openapi::document(&Registry::collect()?)?;
+    pretty(&document, "OpenAPI document")
+}
+
+fn manifest_of(registry: &Registry) -> Result<String, ExportError> {
+    Manifest::of(registry)
+        .to_json()
+        .map_err(|source| ExportError::Serialize {
+            what: "manifest",
+            source,
+        })
+}
+
+fn pretty(value: &serde_json::Value, what: &'static str) -> Result<String, ExportError> {
+    serde_json::to_string_pretty(value).map_err(|source| ExportError::Serialize { what, source })
+}
+
+/// Every file `export typescript` writes, by name: `mizan.openapi.json`, `mizan.manifest.json`
+/// and the generated TypeScript (all but `generated.mizan.ts`, which openapi-typescript makes
+/// from the OpenAPI document).
+pub fn typescript_files() -> Result<Vec<(String, String)>, ExportError> {
+    let registry = Registry::collect()?;
+    let document = openapi::document(&registry)?;
+    let mut files = vec![
+        (
+            "mizan.openapi.json".to_owned(),
+            pretty(&document, "OpenAPI document")? + "\n",
+        ),
+        (
+            "mizan.manifest.json".to_owned(),
+            manifest_of(&registry)? + "\n",
+        ),
+    ];
+    for file in mizan_export::typescript(&document)? {
+        files.push((file.name.to_owned(), file.contents));
+    }
+    Ok(files)
+}
+
+/// Writes `text` and a newline to `path` (`-`: stdout).
+fn write_out(path: &Path, text: &str) -> Result<(), ExportError> {
+    let text = format!("{text}\n");
     let written = if path == Path::new("-") {
-        std::io::stdout().lock().write_all(json.as_bytes())
+        std::io::stdout().lock().write_all(text.as_bytes())
     } else {
-        std::fs::write(path, json)
+        std::fs::write(path, text)
     };
     written.map_err(|source| ExportError::Write {
         path: path.to_owned(),
         source,
     })
+}
+
+/// Writes [`manifest_json`] and a newline to `path` (`-`: stdout).
+pub fn export_manifest(path: &Path) -> Result<(), ExportError> {
+    write_out(path, &manifest_json()?)
+}
+
+/// Writes [`openapi_json`] and a newline to `path` (`-`: stdout).
+pub fn export_openapi(path: &Path) -> Result<(), ExportError> {
+    write_out(path, &openapi_json()?)
+}
+
+/// Writes [`typescript_files`] into the directory `dir` (created if needed).
+pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
+    let files = typescript_files()?;
+    let failed = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ExportError::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(failed(dir))?;
+    for (name, contents) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(failed(&path))?;
+    }
+    Ok(())
 }
 
 /// An export asked for on the command line.
@@ -65,24 +148,44 @@ pub fn export_manifest(path: &Path) -> Result<(), ExportError> {
 pub enum ExportCommand {
     /// `export manifest --out FILE`.
     Manifest(PathBuf),
+    /// `export openapi --out FILE`.
+    OpenApi(PathBuf),
+    /// `export typescript --out DIR`.
+    TypeScript(PathBuf),
     /// `export --help`.
     Help,
 }
 
 /// Reads `args` (without the program name): `None` when they do not start with `export` (the
-/// app handles them), else the export asked for or what is wrong with it.
-pub fn parse_args(args: &[String]) -> Option<Result<ExportCommand, String>> {
+/// app handles them), else the export asked for or what is wrong with it. Arguments need not be
+/// UTF-8 (a path may not be).
+pub fn parse_args(args: &[OsString]) -> Option<Result<ExportCommand, String>> {
     let (first, rest) = args.split_first()?;
     if first != "export" {
         return None;
     }
     Some(match rest {
         [flag] if flag == "--help" || flag == "-h" => Ok(ExportCommand::Help),
-        [what, flag, path] if what == "manifest" && flag == "--out" => {
+        [what, flag, path] if flag == "--out" && what == "manifest" => {
             Ok(ExportCommand::Manifest(PathBuf::from(path)))
         }
-        [what, ..] if what == "manifest" => Err("`export manifest` needs `--out FILE`".to_owned()),
-        [what, ..] => Err(format!("nothing named `{what}` to export")),
+        [what, flag, path] if flag == "--out" && what == "openapi" => {
+            Ok(ExportCommand::OpenApi(PathBuf::from(path)))
+        }
+        [what, flag, path] if flag == "--out" && what == "typescript" => {
+            Ok(ExportCommand::TypeScript(PathBuf::from(path)))
+        }
+        [what, ..] if what == "manifest" || what == "openapi" => Err(format!(
+            "`export {}` needs `--out FILE`",
+            what.to_string_lossy()
+        )),
+        [what, ..] if what == "typescript" => {
+            Err("`export typescript` needs `--out DIR`".to_owned())
+        }
+        [what, ..] => Err(format!(
+            "nothing named `{}` to export",
+            what.to_string_lossy()
+        )),
         [] => Err("`export` needs what to export".to_owned()),
     })
 }
@@ -100,7 +203,7 @@ pub fn parse_args(args: &[String]) -> Option<Result<ExportCommand, String>> {
 /// }
 /// ```
 pub fn from_args() -> Option<ExitCode> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let command = match parse_args(&args)? {
         Ok(command) => command,
         Err(problem) => {
@@ -110,6 +213,8 @@ pub fn from_args() -> Option<ExitCode> {
     };
     let result = match command {
         ExportCommand::Manifest(path) => export_manifest(&path),
+        ExportCommand::OpenApi(path) => export_openapi(&path),
+        ExportCommand::TypeScript(dir) => export_typescript(&dir),
         ExportCommand::Help => {
             println!("{USAGE}");
             Ok(())
@@ -126,10 +231,12 @@ pub fn from_args() -> Option<ExitCode> {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     use super::{ExportCommand, parse_args};
 
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(str::to_owned).collect()
+    fn args(text: &str) -> Vec<OsString> {
+        text.split_whitespace().map(OsString::from).collect()
     }
 
     #[test]
@@ -144,6 +251,14 @@ mod tests {
             parse_args(&args("export -h")),
             Some(Ok(ExportCommand::Help))
         );
+        assert_eq!(
+            parse_args(&args("export typescript --out src/api")),
+            Some(Ok(ExportCommand::TypeScript("src/api".into())))
+        );
+        assert_eq!(
+            parse_args(&args("export openapi --out -")),
+            Some(Ok(ExportCommand::OpenApi("-".into())))
+        );
     }
 
     #[test]
@@ -154,7 +269,26 @@ mod tests {
                 .expect("an error")
         };
         assert!(error("export manifest").contains("--out FILE"));
-        assert!(error("export typescript --out x").contains("`typescript`"));
+        assert!(error("export typescript").contains("--out DIR"));
+        assert!(error("export openapi").contains("--out FILE"));
+        assert!(error("export swagger --out x").contains("`swagger`"));
         assert!(error("export").contains("what to export"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_that_is_not_utf8_is_taken_as_it_is() {
+        use std::os::unix::ffi::OsStringExt;
+        let path = OsString::from_vec(b"out-\xff.json".to_vec());
+        let args = [
+            OsString::from("export"),
+            OsString::from("manifest"),
+            OsString::from("--out"),
+            path.clone(),
+        ];
+        assert_eq!(
+            parse_args(&args),
+            Some(Ok(ExportCommand::Manifest(path.into())))
+        );
     }
 }

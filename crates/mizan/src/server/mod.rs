@@ -8,14 +8,18 @@
 //! - [`outcome`]: what a successful call produces ([`Outcome`], [`Data`], [`View`]);
 //! - [`registry`]: every `#[client]` function's definition ([`FunctionDef`], [`Registry`]);
 //! - [`graph`]: the invalidation graph, scoped keys and the Edge [`Manifest`];
+//! - [`openapi`]: the registry as an OpenAPI 3.1 document (schemas, error envelope, `x-mizan`);
+//! - [`hydration`]: context values in a page's JSON data block (for the React app's page);
 //! - `pipeline`: the one pipeline every call runs (admit → decode → validate → run → keys);
 //! - [`response`]: pipeline results as HTTP answers (envelope, error status, headers);
 //! - `endpoint`: the entry points generated code calls (own endpoint, in-process calls);
 //! - [`admit`]: the layer every request passes (cross-site guard, body limit, auth configuration);
 //! - [`sessions`]: the session layer (tower-sessions' sessions, free for requests without one);
 //! - [`listen`]: binding, `TCP_NODELAY`, serving, graceful shutdown;
-//! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, views);
-//! - [`export`]: what a binary exports without serving (`export manifest`);
+//! - [`client_app`]: a client-side app (the React app) served with its visitor's contexts;
+//! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, OpenAPI,
+//!   views);
+//! - [`export`]: what a binary exports without serving (`export manifest`, `export openapi`);
 //! - [`site`]: the one-call server ([`Site`]): pages, routes, layers, state, listener.
 //!
 //! Beside them, with no dependency on the layers: [`csrf`] (the cross-site policy). Settings
@@ -24,12 +28,15 @@
 
 pub mod admit;
 pub mod auth;
+pub mod client_app;
 pub mod context;
 pub mod csrf;
 pub(crate) mod endpoint;
 pub mod export;
 pub mod graph;
+pub mod hydration;
 pub mod listen;
+pub mod openapi;
 pub mod outcome;
 pub(crate) mod pipeline;
 pub mod registry;
@@ -40,6 +47,7 @@ pub mod site;
 pub mod user;
 
 pub use auth::{AuthConfig, AuthRule, CheckFn, JwtKeys, hash_password, verify_password};
+pub use client_app::{ClientApp, ClientAppError};
 pub use context::RequestContext;
 pub use csrf::OriginPolicy;
 pub use graph::{CachePolicy, Edge, Manifest};

@@ -73,8 +73,10 @@ impl Eq for ParamDef {}
 /// Runs a function through the pipeline: decoded from JSON arguments, answered as an [`Outcome`].
 pub type InvokeFn = fn(RequestContext, RawArgs) -> BoxFuture<'static, Result<Outcome, MizanError>>;
 
-/// Produces a JSON Schema.
-pub type SchemaFn = fn() -> schemars::Schema;
+/// Produces a type's JSON Schema: a `$ref` into the generator's definitions for a named type
+/// (which it adds there, with the types it uses), the schema itself for an inline one. The
+/// generator's contract says whether it describes what the server reads or what it writes.
+pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
 
 /// One `#[client]` function, as the macro describes it.
 pub struct FunctionDef {
@@ -147,7 +149,7 @@ impl FunctionDef {
             affects,
             websocket: false,
             doc: "",
-            args_schema: || schemars::schema_for!(()),
+            args_schema: |generator| generator.subschema_for::<()>(),
             output_schema: None,
             invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
         }

@@ -18,6 +18,7 @@ use super::{
     context::RequestContext,
     csrf::OriginPolicy,
     graph::Manifest,
+    openapi,
     outcome::Outcome,
     registry::{FunctionDef, FunctionKind, Registry},
     response::{error_response, outcome_response},
@@ -26,7 +27,7 @@ use crate::{
     error::MizanError,
     protocol::{
         BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest,
-        MANIFEST_PATH, MAX_BATCH_CALLS, MAX_BODY_BYTES, RawArgs,
+        MANIFEST_PATH, MAX_BATCH_CALLS, MAX_BODY_BYTES, OPENAPI_PATH, RawArgs,
     },
 };
 
@@ -51,14 +52,20 @@ impl Mizan {
         &self.registry
     }
 
-    /// `POST /api/mizan/call/`, `POST /api/mizan/batch/`, `GET /api/mizan/manifest` and each
-    /// view function's `POST /api/mizan/fn/<name>`. (Data
+    /// The registry, shared (for routes of the app's own that run functions).
+    pub fn shared_registry(&self) -> Arc<Registry> {
+        Arc::clone(&self.registry)
+    }
+
+    /// `POST /api/mizan/call/`, `POST /api/mizan/batch/`, `GET /api/mizan/manifest`,
+    /// `GET /api/mizan/openapi.json` and each view function's `POST /api/mizan/fn/<name>`. (Data
     /// functions' own endpoints are server_fn routes, registered by `leptos_routes`.)
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let mut router = Router::new()
             .route(CALL_PATH, post(call))
             .route(BATCH_PATH, post(batch))
-            .route(MANIFEST_PATH, get(manifest));
+            .route(MANIFEST_PATH, get(manifest))
+            .route(OPENAPI_PATH, get(openapi_document));
         for def in self
             .registry
             .iter()
@@ -178,6 +185,17 @@ async fn batch(State(registry): State<Arc<Registry>>, request: Request) -> Respo
 /// The Edge manifest of the functions this server serves.
 async fn manifest(State(registry): State<Arc<Registry>>) -> Response {
     Json(Manifest::of(&registry)).into_response()
+}
+
+/// The OpenAPI document of the functions this server serves.
+async fn openapi_document(State(registry): State<Arc<Registry>>) -> Response {
+    match openapi::document(&registry) {
+        Ok(document) => Json(document).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot describe the functions as OpenAPI");
+            error_response(&MizanError::internal())
+        }
+    }
 }
 
 async fn view(def: &'static FunctionDef, request: Request) -> Response {

@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 
 use super::{
     auth::{AuthConfig, JwtKeys},
+    client_app::{ClientApp, ClientAppError},
     csrf::OriginPolicy,
     listen::{BoundListener, ListenError, shutdown_signal},
     registry::{Registry, RegistryError},
@@ -41,6 +42,9 @@ pub enum SiteError {
     /// The `#[client]` functions linked into the binary do not register together.
     #[error("the #[client] functions do not register together")]
     Registry(#[from] RegistryError),
+    /// A client app cannot be mounted where it was asked to be.
+    #[error("cannot serve the client app")]
+    ClientApp(#[from] ClientAppError),
     /// The server could not bind its address or failed while serving.
     #[error("the server could not serve")]
     Listen(#[from] ListenError),
@@ -76,6 +80,7 @@ pub struct Site<IV> {
     trusted_origins: Vec<String>,
     sessions: Option<SessionLayer>,
     routes: Option<Router<LeptosOptions>>,
+    client_apps: Vec<ClientApp>,
     trace: Option<bool>,
 }
 
@@ -98,6 +103,7 @@ impl<IV: IntoView + 'static> Site<IV> {
             trusted_origins: Vec::new(),
             sessions: None,
             routes: None,
+            client_apps: Vec::new(),
             trace: None,
         }
     }
@@ -158,6 +164,13 @@ impl<IV: IntoView + 'static> Site<IV> {
         self
     }
 
+    /// A client-side app built by another toolchain (a React app), served under its path with
+    /// the visitor's global contexts in its page (see [`ClientApp`]).
+    pub fn client_app(mut self, app: ClientApp) -> Self {
+        self.client_apps.push(app);
+        self
+    }
+
     /// The whole app as an axum router, ready for `axum::serve` or tests.
     pub fn into_router(self) -> Result<Router, SiteError> {
         let mizan = Mizan::new(
@@ -176,6 +189,15 @@ impl<IV: IntoView + 'static> Site<IV> {
         let mut router = Router::new().merge(mizan.routes());
         if let Some(routes) = self.routes {
             router = router.merge(routes);
+        }
+        for app in &self.client_apps {
+            if !app.is_built() {
+                tracing::warn!(
+                    mount = app.mount(),
+                    "the client app is not built: its pages answer 404 until it is"
+                );
+            }
+            router = router.merge(app.routes(mizan.shared_registry())?);
         }
         let router = router
             .leptos_routes_with_context(&options, (self.route_list)(), context.clone(), {

@@ -57,18 +57,22 @@ impl ClientFn {
         })
     }
 
-    /// `__mizan_args_schema_x`: the JSON schema of `XArgs`.
+    /// `__mizan_args_schema_x`: the JSON schema of `XArgs`, its named types added to the
+    /// generator's definitions.
     pub fn args_schema_fn(&self) -> TokenStream {
         let schema_fn = &self.names.args_schema_fn;
         let args = &self.names.args;
         quote! {
-            fn #schema_fn() -> ::mizan::__private::schemars::Schema {
-                ::mizan::__private::schemars::schema_for!(#args)
+            fn #schema_fn(
+                generator: &mut ::mizan::__private::schemars::SchemaGenerator,
+            ) -> ::mizan::__private::schemars::Schema {
+                generator.subschema_for::<#args>()
             }
         }
     }
 
-    /// `__mizan_output_schema_x`: the JSON schema of the `Ok` type; none for a view.
+    /// `__mizan_output_schema_x`: the JSON schema of the `Ok` type (its named types added to the
+    /// generator's definitions); none for a view.
     pub fn output_schema_fn(&self) -> Option<TokenStream> {
         if self.is_view() {
             return None;
@@ -76,8 +80,10 @@ impl ClientFn {
         let schema_fn = &self.names.output_schema_fn;
         let output = &self.shape.output;
         Some(quote! {
-            fn #schema_fn() -> ::mizan::__private::schemars::Schema {
-                ::mizan::__private::schemars::schema_for!(#output)
+            fn #schema_fn(
+                generator: &mut ::mizan::__private::schemars::SchemaGenerator,
+            ) -> ::mizan::__private::schemars::Schema {
+                generator.subschema_for::<#output>()
             }
         })
     }

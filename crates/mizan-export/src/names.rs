@@ -1,0 +1,63 @@
+//! The TypeScript names a function gets, and the check that no two functions get the same one.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    ExportError,
+    functions::{Function, FunctionKind},
+};
+
+/// `user_profile` → `UserProfile`.
+pub fn pascal(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// The hook names a function gets, the primary one first.
+pub fn hooks(function: &Function) -> Vec<String> {
+    let base = format!("use{}", pascal(&function.name));
+    match function.kind {
+        FunctionKind::Query => vec![
+            base.clone(),
+            format!("{base}Mutation"),
+            format!("{base}Query"),
+        ],
+        FunctionKind::Mutation => vec![base.clone(), format!("{base}Mutation")],
+        FunctionKind::Context { .. } => vec![base],
+        FunctionKind::View => Vec::new(),
+    }
+}
+
+/// The type names a function gets.
+pub fn types(function: &Function) -> [String; 2] {
+    let base = pascal(&function.name);
+    [format!("{base}Args"), format!("{base}Result")]
+}
+
+/// Fails when two functions would generate one name (`get_user` and `getUser` both give
+/// `useGetUser`; `echo`'s `useEchoMutation` is also `echo_mutation`'s hook).
+pub fn check_unique(functions: &[Function]) -> Result<(), ExportError> {
+    let mut owners: BTreeMap<String, &str> = BTreeMap::new();
+    for function in functions {
+        let [args, result] = types(function);
+        for name in hooks(function).into_iter().chain([args, result]) {
+            if let Some(first) = owners.insert(name.clone(), &function.name)
+                && first != function.name
+            {
+                return Err(ExportError::NameClash {
+                    name,
+                    first: first.to_owned(),
+                    second: function.name.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}

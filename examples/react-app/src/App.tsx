@@ -1,0 +1,179 @@
+// The example's React pages: the same #[client] functions as the Leptos pages, through the
+// generated hooks only: a typed call (echo), sign-in and sign-out, a global and a local context,
+// and a mutation whose invalidations refresh exactly what it affects. The test ids are the
+// Leptos pages' own.
+import { useState, type FormEvent, type ReactNode } from 'react';
+
+import {
+  MizanError,
+  useCurrentUser,
+  useEcho,
+  useLogin,
+  useLogout,
+  useSiteStats,
+  useUpdateNameMutation,
+  useUserProfile,
+} from './api';
+
+/** `CODE: message`, as the Leptos pages show a failure. */
+function describe(error: unknown): string {
+  return error instanceof MizanError ? `${error.code}: ${error.message}` : String(error);
+}
+
+/** A link inside the app (served under Vite's base, `/react/`). */
+function link(path: string): string {
+  return `${import.meta.env.BASE_URL}${path}`;
+}
+
+function Header() {
+  const user = useCurrentUser();
+  const logout = useLogout();
+  let who: ReactNode = '…';
+  if (user.data) {
+    who = user.data.is_authenticated
+      ? `Signed in as ${user.data.name ?? ''}${user.data.is_staff ? ' (staff)' : ''}`
+      : 'Not signed in';
+  } else if (user.error) {
+    who = describe(user.error);
+  }
+  return (
+    <header className="site-header">
+      <nav>
+        <a href={link('')}>Home</a> <a href={link('users/1')}>Alice</a>{' '}
+        <a href={link('users/2')}>Admin</a>
+      </nav>
+      <span data-testid="current-user">{who}</span>
+      {user.data?.is_authenticated ? (
+        <button data-testid="logout-submit" onClick={() => void logout()}>
+          Sign out
+        </button>
+      ) : null}
+    </header>
+  );
+}
+
+function Echo() {
+  const echo = useEcho();
+  const [text, setText] = useState('');
+  const [answer, setAnswer] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      setAnswer((await echo({ text })).message);
+      setError('');
+    } catch (failure) {
+      setAnswer('');
+      const fields = failure instanceof MizanError ? failure.getFieldErrors('text') : [];
+      setError(fields.length > 0 ? `text ${fields.join('; ')}` : describe(failure));
+    }
+  };
+  return (
+    <form onSubmit={(event) => void submit(event)}>
+      <h2>Echo</h2>
+      <input data-testid="echo-input" value={text} onChange={(e) => setText(e.target.value)} />
+      <button data-testid="echo-submit" type="submit">
+        Send
+      </button>
+      <p data-testid="echo-result">{answer}</p>
+      <p className="error" data-testid="error-message" role="alert">
+        {error}
+      </p>
+    </form>
+  );
+}
+
+function SignIn() {
+  const login = useLogin();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await login({ email, password });
+      setError('');
+    } catch (failure) {
+      setError(describe(failure));
+    }
+  };
+  return (
+    <form onSubmit={(event) => void submit(event)}>
+      <h2>Sign in</h2>
+      <input data-testid="login-email" value={email} onChange={(e) => setEmail(e.target.value)} />
+      <input
+        data-testid="login-password"
+        type="password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      <button data-testid="login-submit" type="submit">
+        Sign in
+      </button>
+      <p className="error" data-testid="login-error" role="alert">
+        {error}
+      </p>
+    </form>
+  );
+}
+
+function Home() {
+  const stats = useSiteStats();
+  return (
+    <>
+      <h1>mizan for Leptos — React</h1>
+      <p data-testid="site-stats">{stats.data ? `${stats.data.accounts} accounts` : '…'}</p>
+      <Echo />
+      <SignIn />
+    </>
+  );
+}
+
+function Profile({ userId }: { userId: number }) {
+  const profile = useUserProfile({ user_id: userId });
+  const rename = useUpdateNameMutation();
+  const [name, setName] = useState('');
+  return (
+    <>
+      <section>
+        {profile.data ? (
+          <>
+            <h1 data-testid="profile-name">{profile.data.name}</h1>
+            <p data-testid="profile-email">{profile.data.email}</p>
+          </>
+        ) : (
+          <p data-testid="profile-error">{profile.error ? describe(profile.error) : 'Loading the profile…'}</p>
+        )}
+        <p aria-live="polite">{profile.isFetching && profile.data ? 'Refreshing…' : ''}</p>
+      </section>
+      <section>
+        <h2>Rename</h2>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            rename.mutate({ user_id: userId, name }, { onSuccess: () => setName('') });
+          }}
+        >
+          <input data-testid="rename-input" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+          <button data-testid="rename-submit" type="submit" disabled={rename.isPending}>
+            Rename
+          </button>
+        </form>
+        <p className="error" data-testid="error-message" role="alert">
+          {rename.error ? describe(rename.error) : ''}
+        </p>
+      </section>
+    </>
+  );
+}
+
+/** The page for a path under the app's base: `users/<id>`, or home. */
+export function App({ path }: { path: string }) {
+  const user = /^users\/(\d+)\/?$/.exec(path);
+  return (
+    <main>
+      <Header />
+      {user?.[1] ? <Profile userId={Number(user[1])} /> : <Home />}
+    </main>
+  );
+}

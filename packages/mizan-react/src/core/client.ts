@@ -1,0 +1,184 @@
+/**
+ * The client: calls over `POST /api/mizan/call/`, reads of the same tick batched into one
+ * `POST /api/mizan/batch/`, each response's invalidations handed to the bus.
+ */
+
+import { InvalidationBus } from './bus.js';
+import { MizanError } from './errors.js';
+import { canonicalKey } from './keys.js';
+import type { MizanHydration } from './hydration.js';
+
+/** The call endpoint. */
+export const CALL_PATH = '/api/mizan/call/';
+/** The batch endpoint. */
+export const BATCH_PATH = '/api/mizan/batch/';
+/** Most calls one batch may carry (the server refuses more). */
+export const MAX_BATCH_CALLS = 64;
+
+/** How a client reaches its server. */
+export interface MizanClientOptions {
+  /** The server's origin, for a client not served by it (`http://localhost:3000`); default: this page's. */
+  readonly baseUrl?: string;
+  /** Headers sent with every call (a Node server passes the visitor's `Cookie` here). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The `fetch` to use (tests, Node servers); default: the global one. */
+  readonly fetch?: typeof fetch;
+}
+
+/** A successful call's envelope. */
+interface Envelope {
+  result: unknown;
+  invalidate: string[];
+}
+
+interface PendingRead {
+  fn: string;
+  args: object;
+  resolve: (value: unknown) => void;
+  reject: (error: MizanError) => void;
+}
+
+function isEnvelope(body: unknown): body is Envelope {
+  return (
+    body !== null &&
+    typeof body === 'object' &&
+    'result' in body &&
+    Array.isArray((body as { invalidate?: unknown }).invalidate)
+  );
+}
+
+/** Talks to one mizan server. */
+export class MizanClient {
+  /** Every response's invalidations. */
+  readonly invalidations = new InvalidationBus();
+  readonly #options: MizanClientOptions;
+  #pending: PendingRead[] = [];
+  #flushScheduled = false;
+
+  constructor(options: MizanClientOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Runs `fn` with `args`; resolves to its result, rejects with a `MizanError`. */
+  async call<R>(fn: string, args: object = {}): Promise<R> {
+    const body = await this.#post(CALL_PATH, { fn, args });
+    if (!isEnvelope(body)) {
+      throw new MizanError('INVALID_RESPONSE', `\`${fn}\` answered without a result`);
+    }
+    this.invalidations.emit(body.invalidate);
+    return body.result as R;
+  }
+
+  /**
+   * Reads a query or context: the reads asked for in the same tick go together in one batch
+   * request (one alone goes as a plain call).
+   */
+  read<R>(fn: string, args: object = {}): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.push({ fn, args, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setTimeout(() => this.#flush(), 0);
+      }
+    });
+  }
+
+  /** Hands keys the server pushed to the bus, as if a response had carried them. */
+  invalidate(keys: readonly string[]): void {
+    this.invalidations.emit(keys);
+  }
+
+  #flush(): void {
+    const reads = this.#pending;
+    this.#pending = [];
+    this.#flushScheduled = false;
+    for (let start = 0; start < reads.length; start += MAX_BATCH_CALLS) {
+      void this.#send(reads.slice(start, start + MAX_BATCH_CALLS));
+    }
+  }
+
+  async #send(reads: PendingRead[]): Promise<void> {
+    const [only] = reads;
+    if (reads.length === 1 && only) {
+      await this.call(only.fn, only.args).then(only.resolve, only.reject);
+      return;
+    }
+    let body: unknown;
+    try {
+      body = await this.#post(BATCH_PATH, { calls: reads.map(({ fn, args }) => ({ fn, args })) });
+    } catch (error) {
+      for (const read of reads) read.reject(error as MizanError);
+      return;
+    }
+    const results = (body as { results?: unknown } | null)?.results;
+    if (!Array.isArray(results) || results.length !== reads.length) {
+      const error = new MizanError('INVALID_RESPONSE', 'the batch answer does not match its calls');
+      for (const read of reads) read.reject(error);
+      return;
+    }
+    const keys: string[] = [];
+    reads.forEach((read, i) => {
+      const answer: unknown = results[i];
+      if (isEnvelope(answer)) {
+        keys.push(...answer.invalidate);
+        read.resolve(answer.result);
+      } else {
+        read.reject(MizanError.fromBody(answer, 200));
+      }
+    });
+    this.invalidations.emit(keys);
+  }
+
+  /** Posts JSON; the parsed body of a 2xx, else the `MizanError` the answer describes. */
+  async #post(path: string, payload: object): Promise<unknown> {
+    const send = this.#options.fetch ?? globalThis.fetch;
+    let response: Response;
+    try {
+      response = await send(`${this.#options.baseUrl ?? ''}${path}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', ...this.#options.headers },
+        body: JSON.stringify(payload),
+      });
+    } catch (cause) {
+      throw new MizanError('NETWORK_ERROR', `the server could not be reached: ${String(cause)}`);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new MizanError(
+        'INVALID_RESPONSE',
+        `the server answered ${response.status} with something other than JSON`,
+      );
+    }
+    if (!response.ok) throw MizanError.fromBody(body, response.status);
+    return body;
+  }
+}
+
+/** A client for `options`. */
+export function createMizanClient(options: MizanClientOptions = {}): MizanClient {
+  return new MizanClient(options);
+}
+
+/**
+ * Reads the contexts `names` (global ones: no params) in one batch, as the user `options`
+ * carries, into a hydration payload: what a Node server rendering the React app embeds.
+ * A context that fails (the visitor may not read it) is left out: the page fetches it.
+ */
+export async function prefetchContexts(
+  names: readonly string[],
+  options: MizanClientOptions,
+): Promise<MizanHydration> {
+  const client = createMizanClient(options);
+  const answers = await Promise.allSettled(names.map((name) => client.read(name)));
+  const contexts: Record<string, unknown> = {};
+  answers.forEach((answer, i) => {
+    const name = names[i];
+    if (answer.status === 'fulfilled' && name !== undefined) {
+      contexts[canonicalKey(name)] = answer.value;
+    }
+  });
+  return { version: 1, contexts };
+}

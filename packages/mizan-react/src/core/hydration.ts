@@ -1,0 +1,44 @@
+/**
+ * The hydration payload: the values of contexts the server rendered the page with, in a JSON
+ * data block of the page (`<script type="application/json" id="mizan-hydration">`), keyed by
+ * canonical context key. Read once at start-up; absent under a dev server, and then hooks fetch.
+ */
+
+/** The payload. */
+export interface MizanHydration {
+  /** The payload's format. */
+  readonly version: 1;
+  /** Each context instance's value, by canonical key. */
+  readonly contexts: Readonly<Record<string, unknown>>;
+}
+
+/** The id of the data block the server writes. */
+export const HYDRATION_ELEMENT_ID = 'mizan-hydration';
+
+/** The payload in `text`, or `undefined` when it is not one (never throws). */
+export function parseHydration(text: string): MizanHydration | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const contexts = (payload as { contexts?: unknown } | null)?.contexts;
+  if (
+    (payload as { version?: unknown } | null)?.version !== 1 ||
+    contexts === null ||
+    typeof contexts !== 'object' ||
+    Array.isArray(contexts)
+  ) {
+    return undefined;
+  }
+  return { version: 1, contexts: contexts as Record<string, unknown> };
+}
+
+/** The payload the server put in `root` (default: this page), or `undefined` when there is none. */
+export function getMizanHydration(
+  root: Pick<Document, 'getElementById'> | undefined = globalThis.document,
+): MizanHydration | undefined {
+  const text = root?.getElementById(HYDRATION_ELEMENT_ID)?.textContent;
+  return text ? parseHydration(text) : undefined;
+}

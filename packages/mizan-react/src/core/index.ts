@@ -1,0 +1,23 @@
+/**
+ * mizan's framework-agnostic runtime (no dependencies): calls, batched reads, errors, context
+ * keys, the invalidation bus and the hydration reader.
+ */
+
+export { InvalidationBus, type InvalidationListener } from './bus.js';
+export {
+  BATCH_PATH,
+  CALL_PATH,
+  MAX_BATCH_CALLS,
+  MizanClient,
+  createMizanClient,
+  prefetchContexts,
+  type MizanClientOptions,
+} from './client.js';
+export { MizanError, type MizanErrorCode } from './errors.js';
+export {
+  HYDRATION_ELEMENT_ID,
+  getMizanHydration,
+  parseHydration,
+  type MizanHydration,
+} from './hydration.js';
+export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from './keys.js';
