@@ -200,6 +200,20 @@ async fn the_react_page_carries_the_visitors_global_contexts_and_is_never_cached
         "{contexts}"
     );
 
+    let dotted = app
+        .get("/react/users/jane.doe", &[("accept", "text/html,*/*")])
+        .await;
+    assert_eq!(dotted.status, StatusCode::OK, "a navigation gets the page");
+
+    // A refused bearer token: only the public contexts, which run without identity.
+    let refused = app
+        .get("/react/", &[("authorization", "Bearer not-a-token")])
+        .await;
+    assert_eq!(refused.status, StatusCode::OK);
+    let contexts = payload(&refused.text)["contexts"].clone();
+    assert!(contexts.get("current_user").is_none(), "{contexts}");
+    assert!(contexts["site_stats"]["accounts"].is_i64(), "{contexts}");
+
     let asset = app.get("/react/assets/app.js", &[]).await;
     assert_eq!(asset.status, StatusCode::OK);
     assert_eq!(asset.text, "console.log('app');");

@@ -46,6 +46,17 @@ pub enum ExportError {
         /// What is missing or malformed.
         reason: String,
     },
+    /// A function would generate a name the generated code imports from the runtime.
+    #[error(
+        "`{function}` would generate `{name}`, a name the generated code imports from \
+         mizan-react: rename the function"
+    )]
+    Reserved {
+        /// The generated name.
+        name: String,
+        /// The function.
+        function: String,
+    },
     /// Two functions would generate the same TypeScript name.
     #[error(
         "`{first}` and `{second}` would both generate `{name}` in TypeScript: rename one of the \

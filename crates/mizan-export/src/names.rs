@@ -41,6 +41,9 @@ pub fn types(function: &Function) -> [String; 2] {
     [format!("{base}Args"), format!("{base}Result")]
 }
 
+/// Names the generated file imports from the runtime: no function may generate one.
+const RESERVED: [&str; 3] = ["useMizanCall", "useMizanMutation", "useMizanQuery"];
+
 /// Fails when two functions would generate one name (`get_user` and `getUser` both give
 /// `useGetUser`; `echo`'s `useEchoMutation` is also `echo_mutation`'s hook).
 pub fn check_unique(functions: &[Function]) -> Result<(), ExportError> {
@@ -48,6 +51,12 @@ pub fn check_unique(functions: &[Function]) -> Result<(), ExportError> {
     for function in functions {
         let [args, result] = types(function);
         for name in hooks(function).into_iter().chain([args, result]) {
+            if RESERVED.contains(&name.as_str()) {
+                return Err(ExportError::Reserved {
+                    name,
+                    function: function.name.clone(),
+                });
+            }
             if let Some(first) = owners.insert(name.clone(), &function.name)
                 && first != function.name
             {

@@ -89,6 +89,19 @@ fn two_functions_with_one_typescript_name_are_an_error() {
 }
 
 #[test]
+fn a_function_generating_a_runtime_name_is_an_error() {
+    let mut doc = document();
+    doc["paths"]["/api/mizan/fn/mizan"] = operation("mizan", "query", &[], json!({}), "");
+    assert_eq!(
+        typescript(&doc).expect_err("reserved"),
+        ExportError::Reserved {
+            name: "useMizanMutation".into(),
+            function: "mizan".into(),
+        }
+    );
+}
+
+#[test]
 fn a_document_that_is_not_mizans_says_what_is_missing() {
     let error = typescript(&json!({ "openapi": "3.1.0" })).expect_err("not mizan's");
     assert!(error.to_string().contains("`paths`"), "{error}");

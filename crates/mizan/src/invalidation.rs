@@ -39,7 +39,9 @@ impl ContextKey {
         }
     }
 
-    /// Narrows the key to instances whose `param` equals `value`.
+    /// Narrows the key to instances whose `param` equals `value`: an integer (within ±2^53, so
+    /// the TypeScript runtime keeps it exact), a string or a boolean. Floats are not params:
+    /// `1.0` and `1` are different keys here, the same number in JavaScript.
     #[must_use]
     pub fn with(mut self, param: impl Into<String>, value: impl Into<Value>) -> Self {
         self.params.insert(param.into(), value.into());

@@ -129,9 +129,8 @@ export function compare(files, output) {
     if (!existsSync(path)) problems.push(`missing: ${name}`);
     else if (readFileSync(path, 'utf8') !== contents) problems.push(`stale: ${name}`);
   }
-  const generated = (/** @type {string} */ name) => name.startsWith('generated.') || name.startsWith('mizan.') || name === 'index.ts';
   if (existsSync(output)) {
-    for (const name of readdirSync(output).filter(generated)) {
+    for (const name of readdirSync(output).filter(isGenerated)) {
       if (!files.has(name)) problems.push(`left over: ${name}`);
     }
   }
@@ -139,13 +138,28 @@ export function compare(files, output) {
 }
 
 /**
- * Writes the files that changed; returns their names.
+ * Whether `name` in the output directory is one of mizan-generate's files (or was).
+ * @param {string} name
+ */
+function isGenerated(name) {
+  return name.startsWith('generated.') || name.startsWith('mizan.') || name === 'index.ts';
+}
+
+/**
+ * Writes the files that changed and removes generated files no longer made (a removed
+ * function's, say); returns the names it wrote or removed.
  * @param {Files} files
  * @param {string} output
  * @returns {string[]}
  */
 export function write(files, output) {
   const changed = [];
+  for (const name of readdirSync(output).filter(isGenerated)) {
+    if (!files.has(name)) {
+      rmSync(join(output, name));
+      changed.push(name);
+    }
+  }
   for (const [name, contents] of files) {
     const path = join(output, name);
     if (!existsSync(path) || readFileSync(path, 'utf8') !== contents) {

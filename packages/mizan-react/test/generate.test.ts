@@ -59,6 +59,9 @@ describe('mizan-generate', () => {
     expect(out).toContain('stale: generated.hooks.tsx');
     expect(out).toContain('left over: generated.old.ts');
     expect(out).toContain('npx mizan-generate');
+    // What the message says to run fixes it: the stale file is rewritten, the left-over removed.
+    expect(run(dir).status).toBe(0);
+    expect(run(dir, '--check').status).toBe(0);
   });
 
   test('a failing export command, or no configuration, is a clear error', () => {

@@ -6,6 +6,7 @@ import {
   canonicalKey,
   covers,
   getMizanHydration,
+  hydrationScript,
   parseHydration,
   parseKey,
 } from '../src/core/index.js';
@@ -60,6 +61,10 @@ describe('hydration payload', () => {
     document.body.innerHTML = fixture.hydration.script;
     expect(document.querySelectorAll('script')).toHaveLength(1);
     expect(getMizanHydration(document)).toEqual(fixture.hydration.payload);
+  });
+
+  test('a Node server writes the very block the Rust server writes', () => {
+    expect(hydrationScript(fixture.hydration.payload)).toBe(fixture.hydration.script);
   });
 
   test('no block, or a malformed one, is no payload', () => {

@@ -103,9 +103,15 @@ impl ClientApp {
 
 /// The app's page (any path under the mount that is not a file).
 async fn page(served: Arc<Served>, request: Request) -> Response {
-    // A missing asset is a 404, not the page: a script tag given HTML fails confusingly.
+    // A missing asset is a 404, not the page: a script tag given HTML fails confusingly. A
+    // browser navigating asks for HTML, so an app route with a dot (`/users/jane.doe`) is a page.
     let last = request.uri().path().rsplit('/').next().unwrap_or_default();
-    if last.contains('.') {
+    let navigating = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if last.contains('.') && !navigating {
         return error_response(&MizanError::not_found(format!(
             "no file `{last}` in the app at {}/",
             served.mount
@@ -149,16 +155,15 @@ async fn page(served: Arc<Served>, request: Request) -> Response {
 }
 
 /// The values of every global context this visitor may read, run as the request's user. One
-/// the visitor may not read (or that fails) is left out: the page fetches it and shows why.
+/// the visitor may not read (or that fails) is left out: the page fetches it and shows why. A
+/// refused bearer token leaves only the `public` contexts, which run without identity.
 pub async fn global_contexts(registry: &Registry, parts: Parts) -> HydrationPayload {
     let mut payload = HydrationPayload::new();
     let ctx = RequestContext::from_parts(parts);
-    if authenticate(&ctx).await.is_err() {
-        return payload;
-    }
+    let identified = authenticate(&ctx).await.is_ok();
     let runs = registry
         .iter()
-        .filter(|def| def.context == Some(ContextScope::Global))
+        .filter(|def| def.context == Some(ContextScope::Global) && (identified || def.public))
         .map(|def| {
             let ctx = ctx.for_nested_call();
             async move {
@@ -174,12 +179,21 @@ pub async fn global_contexts(registry: &Registry, parts: Parts) -> HydrationPayl
     payload
 }
 
-/// `html` with `script` at the end of its `<head>` (or at its start, without one).
+/// `html` with `script` at the end of its `<head>`; without one, before its `<body>`, else after
+/// its doctype (a script before the doctype would put the page in quirks mode).
 fn inject(html: &str, script: &str) -> String {
-    let at = html
-        .to_ascii_lowercase()
+    let lower = html.to_ascii_lowercase();
+    let after_doctype = || {
+        if lower.starts_with("<!doctype") {
+            lower.find('>').map_or(0, |end| end + 1)
+        } else {
+            0
+        }
+    };
+    let at = lower
         .find("</head>")
-        .unwrap_or_default();
+        .or_else(|| lower.find("<body"))
+        .unwrap_or_else(after_doctype);
     let mut page = String::with_capacity(html.len() + script.len());
     page.push_str(&html[..at]);
     page.push_str(script);
@@ -203,6 +217,14 @@ mod tests {
             "<html><HEAD><title>t</title><s/></HEAD><body></body></html>"
         );
         assert_eq!(inject("<p>no head</p>", "<s/>"), "<s/><p>no head</p>");
+        assert_eq!(
+            inject("<!DOCTYPE html><body><p>x</p></body>", "<s/>"),
+            "<!DOCTYPE html><s/><body><p>x</p></body>"
+        );
+        assert_eq!(
+            inject("<!doctype html><p>x</p>", "<s/>"),
+            "<!doctype html><s/><p>x</p>"
+        );
     }
 
     #[test]

@@ -11,10 +11,16 @@ use serde_json::value::RawValue;
 pub const HYDRATION_ELEMENT_ID: &str = "mizan-hydration";
 
 /// The payload: `{"version": 1, "contexts": {<key>: <value>}}`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct HydrationPayload {
     version: u32,
     contexts: BTreeMap<String, Box<RawValue>>,
+}
+
+impl Default for HydrationPayload {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl HydrationPayload {

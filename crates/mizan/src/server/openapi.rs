@@ -24,6 +24,9 @@ use crate::{
 /// Where the document's shared schemas live (`#/components/schemas/<Name>`).
 const SCHEMAS: &str = "/components/schemas";
 
+/// The error body's schema name, which no type of the app's may take.
+const ERROR_SCHEMA: &str = "MizanError";
+
 /// The error codes a server answers with (the client-side `NETWORK_ERROR` and
 /// `INVALID_RESPONSE` never come from one).
 const SERVER_CODES: [ErrorCode; 8] = [
@@ -44,8 +47,8 @@ pub enum OpenApiError {
     /// Two different types of the functions' arguments or results have one schema name: the
     /// generated TypeScript would have one type for both.
     #[error(
-        "two different types are both named `{name}` in the functions' {side} (the second would \
-         become `{renamed}`): rename one of them, or name its schema with \
+        "two different types of the functions' arguments or results are both named `{name}` (the \
+         second would become `{renamed}`): rename one of them, or name its schema with \
          `#[schemars(rename = \"OtherName\")]`"
     )]
     NameClash {
@@ -53,8 +56,16 @@ pub enum OpenApiError {
         name: String,
         /// The name schemars gave the second type.
         renamed: String,
-        /// `arguments` or `results`.
-        side: &'static str,
+    },
+    /// A type of the app's has a name the document itself uses.
+    #[error(
+        "a type of the functions' arguments or results is named `{name}`, which the OpenAPI \
+         document keeps for mizan's error body: rename it, or name its schema with \
+         `#[schemars(rename = \"OtherName\")]`"
+    )]
+    Reserved {
+        /// The name.
+        name: String,
     },
     /// A type is read in another shape than it is written, so its argument form needs its own
     /// name, and that name is already another type's.
@@ -84,11 +95,22 @@ pub fn document(registry: &Registry) -> Result<Value, OpenApiError> {
             (def, args, result)
         })
         .collect();
-    let read_defs = reads.take_definitions(true);
-    let write_defs = writes.take_definitions(true);
-    check_clashes(&read_defs, "arguments")?;
-    check_clashes(&write_defs, "results")?;
-    let (schemas, renames) = merge(read_defs, write_defs)?;
+    // Every type under one contract, in one generator: two different types of one name (one
+    // read, one written, say) show up there even when each side alone has only one of them.
+    let mut probe = SchemaGenerator::new(settings().for_deserialize());
+    for def in registry.iter() {
+        (def.args_schema)(&mut probe);
+        if let Some(schema) = def.output_schema {
+            schema(&mut probe);
+        }
+    }
+    check_clashes(&probe.take_definitions(false))?;
+    let (schemas, renames) = merge(reads.take_definitions(true), writes.take_definitions(true))?;
+    if schemas.contains_key(ERROR_SCHEMA) {
+        return Err(OpenApiError::Reserved {
+            name: ERROR_SCHEMA.to_owned(),
+        });
+    }
 
     let mut paths = Map::new();
     for (def, mut args, result) in described {
@@ -104,7 +126,7 @@ pub fn document(registry: &Registry) -> Result<Value, OpenApiError> {
     paths.insert(MANIFEST_PATH.to_owned(), manifest_path());
 
     let mut components = Map::new();
-    components.insert("MizanError".to_owned(), error_schema());
+    components.insert(ERROR_SCHEMA.to_owned(), error_schema());
     for (name, schema) in schemas {
         components.insert(name, schema);
     }
@@ -143,7 +165,7 @@ fn schema_ref(name: &str) -> Value {
 /// schemars names the second of two types called `Todo` `Todo2`: for the TypeScript side that
 /// is a silent mix-up waiting to happen, so it is an error here. (A type really named `Todo2`
 /// beside a `Todo` is reported too: the message says how to name either.)
-fn check_clashes(definitions: &Map<String, Value>, side: &'static str) -> Result<(), OpenApiError> {
+fn check_clashes(definitions: &Map<String, Value>) -> Result<(), OpenApiError> {
     for renamed in definitions.keys() {
         let base = renamed.trim_end_matches(|c: char| c.is_ascii_digit());
         let numbered = base.len() < renamed.len() && !renamed[base.len()..].starts_with('0');
@@ -151,7 +173,6 @@ fn check_clashes(definitions: &Map<String, Value>, side: &'static str) -> Result
             return Err(OpenApiError::NameClash {
                 name: base.to_owned(),
                 renamed: renamed.clone(),
-                side,
             });
         }
     }
@@ -163,16 +184,34 @@ type Renames = BTreeMap<String, String>;
 
 /// One set of schemas from what is read and what is written: a type described the same way in
 /// both appears once; one read in another shape gets its argument form named `<Name>Input`
-/// (returned as renames, for the argument schemas' `$ref`s).
+/// (returned as renames, for the argument schemas' `$ref`s). A type that only contains such a
+/// type differs too once its reference is renamed, so renames are found until none is new.
 fn merge(
-    mut reads: Map<String, Value>,
+    reads: Map<String, Value>,
     writes: Map<String, Value>,
 ) -> Result<(BTreeMap<String, Value>, Renames), OpenApiError> {
-    let renames: Renames = reads
-        .iter()
-        .filter(|(name, schema)| writes.get(*name).is_some_and(|written| written != *schema))
-        .map(|(name, _)| (name.clone(), format!("{name}Input")))
-        .collect();
+    let mut renames = Renames::new();
+    loop {
+        let found: Vec<String> = reads
+            .iter()
+            .filter(|(name, _)| !renames.contains_key(*name))
+            .filter(|(name, schema)| {
+                writes.get(*name).is_some_and(|written| {
+                    let mut read = (*schema).clone();
+                    rename_refs(&mut read, &renames);
+                    *written != read
+                })
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if found.is_empty() {
+            break;
+        }
+        for name in found {
+            let input = format!("{name}Input");
+            renames.insert(name, input);
+        }
+    }
     for (name, input) in &renames {
         if reads.contains_key(input) || writes.contains_key(input) {
             return Err(OpenApiError::InputNameTaken {
@@ -182,10 +221,17 @@ fn merge(
         }
     }
     let mut schemas: BTreeMap<String, Value> = writes.into_iter().collect();
-    for (name, mut schema) in std::mem::take(&mut reads) {
+    for (name, mut schema) in reads {
         rename_refs(&mut schema, &renames);
-        let name = renames.get(&name).cloned().unwrap_or(name);
-        schemas.insert(name, schema);
+        match renames.get(&name) {
+            Some(input) => {
+                schemas.insert(input.clone(), schema);
+            }
+            // Described the same both ways (kept once), or only read.
+            None => {
+                schemas.entry(name).or_insert(schema);
+            }
+        }
     }
     Ok((schemas, renames))
 }
@@ -426,17 +472,16 @@ mod tests {
     #[test]
     fn a_second_type_of_the_same_name_is_an_error_that_says_how_to_rename() {
         let defs = map(json!({ "Todo": {}, "Todo2": {} }));
-        let error = check_clashes(&defs, "results").expect_err("a clash");
+        let error = check_clashes(&defs).expect_err("a clash");
         assert_eq!(
             error,
             OpenApiError::NameClash {
                 name: "Todo".into(),
                 renamed: "Todo2".into(),
-                side: "results"
             }
         );
         assert!(error.to_string().contains("#[schemars(rename"), "{error}");
-        assert!(check_clashes(&map(json!({ "Point2": {}, "Vec3": {} })), "results").is_ok());
+        assert!(check_clashes(&map(json!({ "Point2": {}, "Vec3": {} }))).is_ok());
     }
 
     #[test]
@@ -460,6 +505,24 @@ mod tests {
         let mut args = json!({ "$ref": "#/components/schemas/Item" });
         rename_refs(&mut args, &renames);
         assert_eq!(args["$ref"], "#/components/schemas/ItemInput");
+    }
+
+    #[test]
+    fn a_type_containing_one_with_an_input_form_gets_one_too() {
+        let optional = json!({ "type": "object", "properties": { "a": {} } });
+        let required = json!({ "type": "object", "properties": { "a": {} }, "required": ["a"] });
+        let outer = json!({ "properties": { "item": { "$ref": "#/components/schemas/Item" } } });
+        let reads = map(json!({ "Item": optional, "Outer": outer }));
+        let writes = map(json!({ "Item": required, "Outer": outer }));
+        let (schemas, _) = merge(reads, writes).expect("merged");
+        assert_eq!(
+            schemas["Outer"]["properties"]["item"]["$ref"], "#/components/schemas/Item",
+            "what is written still refers to the written form"
+        );
+        assert_eq!(
+            schemas["OuterInput"]["properties"]["item"]["$ref"],
+            "#/components/schemas/ItemInput"
+        );
     }
 
     #[test]

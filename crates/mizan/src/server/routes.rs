@@ -1,7 +1,7 @@
 //! The HTTP surface mizan adds to an axum app: `/api/mizan/call/`, the batch endpoint, the
 //! manifest, view routes, and [`Mizan::layer`], the layer around the whole app.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::{
     Json, Router,
@@ -65,7 +65,12 @@ impl Mizan {
             .route(CALL_PATH, post(call))
             .route(BATCH_PATH, post(batch))
             .route(MANIFEST_PATH, get(manifest))
-            .route(OPENAPI_PATH, get(openapi_document));
+            .route(OPENAPI_PATH, {
+                let document = Arc::new(OnceLock::new());
+                get(move |State(registry): State<Arc<Registry>>| {
+                    openapi_document(registry, Arc::clone(&document))
+                })
+            });
         for def in self
             .registry
             .iter()
@@ -187,14 +192,32 @@ async fn manifest(State(registry): State<Arc<Registry>>) -> Response {
     Json(Manifest::of(&registry)).into_response()
 }
 
-/// The OpenAPI document of the functions this server serves.
-async fn openapi_document(State(registry): State<Arc<Registry>>) -> Response {
-    match openapi::document(&registry) {
-        Ok(document) => Json(document).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "cannot describe the functions as OpenAPI");
-            error_response(&MizanError::internal())
+/// The OpenAPI document of the functions this server serves, made on the first request: the
+/// functions never change while the server runs.
+async fn openapi_document(
+    registry: Arc<Registry>,
+    document: Arc<OnceLock<Option<Bytes>>>,
+) -> Response {
+    let made = document.get_or_init(|| {
+        let json = openapi::document(&registry).map_err(|error| error.to_string());
+        match json.and_then(|json| serde_json::to_vec(&json).map_err(|error| error.to_string())) {
+            Ok(bytes) => Some(Bytes::from(bytes)),
+            Err(error) => {
+                tracing::error!(%error, "cannot describe the functions as OpenAPI");
+                None
+            }
         }
+    });
+    match made {
+        Some(bytes) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes.clone(),
+        )
+            .into_response(),
+        None => error_response(&MizanError::internal()),
     }
 }
 

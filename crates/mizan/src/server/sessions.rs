@@ -188,14 +188,19 @@ where
         let config = Arc::clone(&self.config);
         let had_cookie = cookies.present;
         let id = match cookies.ids.as_slice() {
-            // More than one session cookie of this name (one planted by a sibling subdomain,
-            // say): the session is the one the store knows, whichever order they came in.
+            // More than one session id under this name (one planted by a sibling subdomain,
+            // say): the store decides which, if any, is the visitor's (see [`choose`]).
             [_, _, ..] => {
                 let ready = self.inner.clone();
                 let inner = std::mem::replace(&mut self.inner, ready);
                 let store = Arc::clone(&self.store);
                 let serve = async move {
-                    let id = known_id(&store, cookies.ids).await;
+                    let (id, had_cookie) = match choose(&store, cookies.ids).await {
+                        Choice::One(id) => (Some(id), true),
+                        Choice::None => (None, true),
+                        // No removal cookie: it would delete the visitor's own, not the planted.
+                        Choice::Ambiguous => (None, false),
+                    };
                     let session = Session::new(id, store, config.expiry);
                     request.extensions_mut().insert(session.clone());
                     let Ok(response) = inner.oneshot(request).await;
@@ -224,48 +229,94 @@ where
     }
 }
 
+/// Most distinct session ids of one request the store is asked about; more are ignored.
+const MAX_SESSION_IDS: usize = 4;
+
 /// The session cookies a request sent under the session cookie's name.
 struct SessionCookies {
     /// Whether any cookie of that name came, well-formed or not.
     present: bool,
-    /// The values that are session ids, in the order they came.
+    /// The distinct values that are session ids, in the order they came (at most
+    /// [`MAX_SESSION_IDS`]).
     ids: Vec<Id>,
 }
 
 impl SessionCookies {
+    /// Reads the `Cookie` headers as bytes: one cookie whose value is not UTF-8 (browsers send
+    /// what sites set) must not hide the session cookie beside it.
     fn read(headers: &http::HeaderMap, name: &str) -> Self {
         let mut cookies = Self {
             present: false,
             ids: Vec::new(),
         };
-        let values = headers
+        let pairs = headers
             .get_all(header::COOKIE)
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(Cookie::split_parse)
-            .filter_map(Result::ok)
-            .filter(|cookie| cookie.name() == name);
-        for cookie in values {
-            cookies.present = true;
-            if let Ok(id) = cookie.value().parse::<Id>() {
-                cookies.ids.push(id);
+            .flat_map(|value| value.as_bytes().split(|byte| *byte == b';'));
+        for pair in pairs {
+            let pair = pair.trim_ascii();
+            let Some(equals) = pair.iter().position(|byte| *byte == b'=') else {
+                continue;
+            };
+            if pair[..equals].trim_ascii() != name.as_bytes() {
+                continue;
             }
+            cookies.present = true;
+            let value = pair[equals + 1..].trim_ascii();
+            let value = value
+                .strip_prefix(b"\"")
+                .and_then(|inner| inner.strip_suffix(b"\""))
+                .unwrap_or(value);
+            let Some(id) = std::str::from_utf8(value)
+                .ok()
+                .and_then(|text| text.parse::<Id>().ok())
+            else {
+                continue;
+            };
+            if cookies.ids.contains(&id) {
+                continue;
+            }
+            if cookies.ids.len() == MAX_SESSION_IDS {
+                tracing::warn!("more than {MAX_SESSION_IDS} session cookies: the rest are ignored");
+                break;
+            }
+            cookies.ids.push(id);
         }
         cookies
     }
 }
 
-/// The first of `ids` the store has a session for. A store that cannot answer for one id is
-/// treated as not knowing it: the request goes on without that session rather than failing.
-async fn known_id(store: &AnyStore, ids: Vec<Id>) -> Option<Id> {
+/// Which of several session ids is the visitor's.
+enum Choice {
+    /// The one the store knows (or could not answer for: a store failure is not a sign-out).
+    One(Id),
+    /// None of them: the cookie is removed on the way out.
+    None,
+    /// More than one: a session planted beside the visitor's own, perhaps of the attacker's
+    /// account. Neither is used (the request is anonymous) and neither cookie is touched.
+    Ambiguous,
+}
+
+/// Asks the store about each id (see [`Choice`]).
+async fn choose(store: &AnyStore, ids: Vec<Id>) -> Choice {
+    let mut chosen = None;
     for id in ids {
-        match store.load(&id).await {
-            Ok(Some(_)) => return Some(id),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "cannot load a session"),
+        let known = match store.load(&id).await {
+            Ok(record) => record.is_some(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot load a session");
+                true
+            }
+        };
+        if known {
+            if chosen.is_some() {
+                tracing::warn!("two live sessions under one cookie name: neither is used");
+                return Choice::Ambiguous;
+            }
+            chosen = Some(id);
         }
     }
-    None
+    chosen.map_or(Choice::None, Choice::One)
 }
 
 pin_project! {
@@ -395,7 +446,7 @@ fn base_cookie(config: &CookieConfig, value: String) -> Cookie<'static> {
 #[cfg(test)]
 mod tests {
     use axum::{Router, body::Body, http::StatusCode, routing::get};
-    use http::{Request as HttpRequest, header};
+    use http::{HeaderValue, Request as HttpRequest, header};
     use tower::ServiceExt;
     use tower_sessions::{
         Expiry, MemoryStore, Session, SessionStore,
@@ -565,6 +616,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_cookie_that_is_not_utf8_does_not_hide_the_session() {
+        let app = app(SessionLayer::new(MemoryStore::default()));
+        let (_, cookies, _) = get_with(&app, "/write", None).await;
+        let real = pair(&cookies[0]);
+        let mut header = b"theme=\xc3\xa9t\xc3\xa9; ".to_vec();
+        header.extend_from_slice(real.as_bytes());
+        let request = HttpRequest::get("/read")
+            .header(
+                header::COOKIE,
+                HeaderValue::from_bytes(&header).expect("bytes"),
+            )
+            .body(Body::empty())
+            .expect("request");
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        assert_eq!(body, "true:Some(7)");
+    }
+
+    #[tokio::test]
+    async fn two_live_sessions_under_one_name_are_neither_used_nor_removed() {
+        let app = app(SessionLayer::new(MemoryStore::default()));
+        let (_, mine, _) = get_with(&app, "/write", None).await;
+        let (_, planted, _) = get_with(&app, "/write", None).await;
+        let both = format!("{}; {}", pair(&planted[0]), pair(&mine[0]));
+        let (status, set, body) = get_with(&app, "/read", Some(&both)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, "false:None", "an ambiguous session is no session");
+        assert!(set.is_empty(), "neither cookie is removed: {set:?}");
+        let (_, _, body) = get_with(&app, "/read", Some(&pair(&mine[0]))).await;
+        assert_eq!(body, "true:Some(7)", "the visitor's own session is intact");
     }
 
     #[tokio::test]

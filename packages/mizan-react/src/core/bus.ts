@@ -19,10 +19,19 @@ export class InvalidationBus {
     };
   }
 
-  /** Hands `keys` (once each, in order) to every listener; nothing for an empty set. */
+  /**
+   * Hands `keys` (once each, in order) to every listener; nothing for an empty set. A listener
+   * that throws is reported and skipped: the call that carried the keys still succeeded.
+   */
   emit(keys: readonly string[]): void {
     const unique = [...new Set(keys)];
     if (unique.length === 0) return;
-    for (const listener of [...this.#listeners]) listener(unique);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(unique);
+      } catch (error) {
+        console.error('mizan: an invalidation listener failed', error);
+      }
+    }
   }
 }

@@ -17,8 +17,14 @@ export const MAX_BATCH_CALLS = 64;
 
 /** How a client reaches its server. */
 export interface MizanClientOptions {
-  /** The server's origin, for a client not served by it (`http://localhost:3000`); default: this page's. */
+  /**
+   * The server's origin, for a client not served by it (`http://127.0.0.1:3000` from a Node
+   * server); default: this page's. A browser page of another origin also needs `credentials:
+   * 'include'`, and the server must list that origin in its trusted origins.
+   */
   readonly baseUrl?: string;
+  /** Whether the browser sends cookies (default `'same-origin'`). */
+  readonly credentials?: RequestCredentials;
   /** Headers sent with every call (a Node server passes the visitor's `Cookie` here). */
   readonly headers?: Readonly<Record<string, string>>;
   /** The `fetch` to use (tests, Node servers); default: the global one. */
@@ -136,7 +142,7 @@ export class MizanClient {
     try {
       response = await send(`${this.#options.baseUrl ?? ''}${path}`, {
         method: 'POST',
-        credentials: 'same-origin',
+        credentials: this.#options.credentials ?? 'same-origin',
         headers: { 'content-type': 'application/json', ...this.#options.headers },
         body: JSON.stringify(payload),
       });

@@ -15,6 +15,18 @@ export interface MizanHydration {
 /** The id of the data block the server writes. */
 export const HYDRATION_ELEMENT_ID = 'mizan-hydration';
 
+/**
+ * The data block of `payload`, as the Rust server writes it: `<`, `>`, `&` and U+2028/U+2029
+ * escaped, so no value can close the script. For a Node server that renders the React app.
+ */
+export function hydrationScript(payload: MizanHydration): string {
+  const json = JSON.stringify({ version: payload.version, contexts: payload.contexts }).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `<script type="application/json" id="${HYDRATION_ELEMENT_ID}">${json}</script>`;
+}
+
 /** The payload in `text`, or `undefined` when it is not one (never throws). */
 export function parseHydration(text: string): MizanHydration | undefined {
   let payload: unknown;

@@ -17,6 +17,7 @@ export { MizanError, type MizanErrorCode } from './errors.js';
 export {
   HYDRATION_ELEMENT_ID,
   getMizanHydration,
+  hydrationScript,
   parseHydration,
   type MizanHydration,
 } from './hydration.js';
