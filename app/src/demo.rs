@@ -17,8 +17,8 @@ pub struct EchoOutput {
     pub message: String,
 }
 
-/// Answers with the text it was given (at most 200 characters).
-#[client]
+/// Answers with the text it was given (at most 200 characters). Also callable over the socket.
+#[client(websocket)]
 pub async fn echo(
     /// Any text up to 200 characters.
     #[validate(length(max = 200, message = "must be at most 200 characters"))]

@@ -239,7 +239,8 @@ async fn the_manifest_lists_functions_contexts_and_scoped_edges() {
     assert_eq!(function("logout_redirect")["kind"], "view");
     assert_eq!(function("echo")["kind"], "query");
     assert_eq!(function("echo")["endpoint"], "/api/mizan/fn/echo");
-    assert_eq!(function("echo")["flags"], json!({"websocket": false}));
+    assert_eq!(function("echo")["flags"], json!({"websocket": true}));
+    assert_eq!(function("whoami")["flags"], json!({"websocket": false}));
 
     let contexts = manifest["contexts"].as_array().expect("contexts");
     // Cacheable only when declared `public`: `current_user` needs no sign-in but answers per

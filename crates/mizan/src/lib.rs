@@ -1,12 +1,13 @@
-//! mizan for Leptos: write an `async fn` once, call it from Leptos (and later React), and let the
-//! server declare which data a call changed.
+//! mizan for Leptos: write an `async fn` once, call it from Leptos and React, and let the server
+//! declare which data a call changed.
 //!
 //! - [`client`](macro@client) turns an `async fn` into a server function with a stable endpoint,
 //!   a registry entry and a typed caller that works on the server and in the browser.
 //! - [`MizanError`] is the one error type of every call, on both sides and on the wire.
 //! - [`MizanContext`], [`ContextHandle`] and [`compose!`] are the Leptos side of contexts.
-//! - [`protocol`] fixes the wire format; [`server`] (feature `ssr`) holds the pipeline every
-//!   transport runs, sessions and auth, the routes, settings, database and listener.
+//! - [`protocol`] fixes the wire format, [`frames`] the socket's; [`server`] (feature `ssr`)
+//!   holds the pipeline every transport runs, sessions and auth, the routes, the socket and the
+//!   exports.
 //!
 //! One switch decides server or browser code, here and in the code `#[client]` generates: the
 //! `ssr` feature. Without it the crate is the browser side (the client runtime and hooks). The
@@ -14,6 +15,7 @@
 //! (a native build without `ssr` compiles, and its batched reads answer `NOT_IMPLEMENTED`).
 
 mod error;
+pub mod frames;
 mod hooks;
 pub mod invalidation;
 pub mod protocol;

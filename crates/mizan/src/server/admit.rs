@@ -22,7 +22,9 @@ use futures::future::{Either, Ready, ready};
 use http::{Method, header};
 use tower::{Layer, Service};
 
-use super::{auth::AuthConfig, csrf::OriginPolicy, endpoint::PageSlot, response::error_response};
+use super::{
+    auth::AuthConfig, csrf::OriginPolicy, endpoint::PageSlot, hub::Hub, response::error_response,
+};
 use crate::{
     error::MizanError,
     protocol::{API_PREFIX, MAX_BODY_BYTES},
@@ -34,12 +36,14 @@ use crate::{
 pub struct AdmitLayer {
     origins: Arc<OriginPolicy>,
     auth: Arc<AuthConfig>,
+    hub: Hub,
 }
 
 impl AdmitLayer {
-    /// A layer applying `origins` and handing `auth` to every request.
-    pub fn new(origins: Arc<OriginPolicy>, auth: Arc<AuthConfig>) -> Self {
-        Self { origins, auth }
+    /// A layer applying `origins` and handing `auth` and the open sockets (`hub`: calls push
+    /// their keys to them, sign-outs close them) to every request.
+    pub fn new(origins: Arc<OriginPolicy>, auth: Arc<AuthConfig>, hub: Hub) -> Self {
+        Self { origins, auth, hub }
     }
 }
 
@@ -79,6 +83,7 @@ where
         }
         let extensions = request.extensions_mut();
         extensions.insert(Arc::clone(&self.layer.auth));
+        extensions.insert(self.layer.hub.clone());
         if request.method() == Method::GET {
             request.extensions_mut().insert(PageSlot::default());
         }

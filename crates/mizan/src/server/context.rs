@@ -5,7 +5,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use http::{Extensions, HeaderMap, request::Parts};
 use tower_sessions::Session;
 
-use super::user::{AuthMethod, MizanUser, SESSION_USER_KEY};
+use super::{
+    hub::Hub,
+    user::{AuthMethod, MizanUser, SESSION_USER_KEY},
+};
 use crate::{error::MizanError, invalidation::ContextKey};
 
 /// Everything a function may ask about the request that called it. Cheap to clone (one `Arc`).
@@ -56,6 +59,22 @@ impl RequestContext {
                 extensions: self.inner.extensions.clone(),
                 session: self.inner.session.clone(),
                 user,
+                invalidations: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The same context with one more request header (a socket's calls carry its id).
+    pub(crate) fn with_header(&self, name: &'static str, value: http::HeaderValue) -> Self {
+        let nested = self.for_nested_call();
+        let mut headers = nested.inner.headers.clone();
+        headers.insert(name, value);
+        Self {
+            inner: Arc::new(Inner {
+                headers,
+                extensions: nested.inner.extensions.clone(),
+                session: nested.inner.session.clone(),
+                user: nested.inner.user.clone(),
                 invalidations: Mutex::default(),
             }),
         }
@@ -154,10 +173,13 @@ impl RequestContext {
         self.inner.user.get().is_some()
     }
 
-    /// Signs `user_id` in: a new session id (against fixation) holding the user id.
+    /// Signs `user_id` in: a new session id (against fixation) holding the user id. Sockets
+    /// opened under the old id are closed: they would go on as the old user.
     pub async fn sign_in(&self, user_id: i64) -> Result<(), MizanError> {
         let session = self.session_or_error()?;
+        let old = session.id();
         session.cycle_id().await.map_err(session_failure)?;
+        self.end_sockets(old);
         session
             .insert(SESSION_USER_KEY, user_id)
             .await
@@ -165,12 +187,21 @@ impl RequestContext {
         Ok(())
     }
 
-    /// Signs out: the session's data is deleted and its cookie expired.
+    /// Signs out: the session's data is deleted, its cookie expired and its sockets closed.
     pub async fn sign_out(&self) -> Result<(), MizanError> {
         if let Some(session) = self.session() {
+            let old = session.id();
             session.flush().await.map_err(session_failure)?;
+            self.end_sockets(old);
         }
         Ok(())
+    }
+
+    /// Closes the sockets opened under the session id `old`, if any.
+    fn end_sockets(&self, old: Option<tower_sessions::session::Id>) {
+        if let (Some(old), Some(hub)) = (old, self.extension_ref::<Hub>()) {
+            hub.end_session(&old);
+        }
     }
 
     /// Adds a context key for clients to refresh after this call succeeds, on top of the ones

@@ -2,6 +2,7 @@
 //!
 //! Its modules form layers, each importing only the ones above it in this list:
 //!
+//! - [`hub`]: the open sockets, what each watches, pushed keys coalesced per socket;
 //! - [`user`]: the app's user as mizan sees it ([`MizanUser`], [`UserStore`], [`AuthMethod`]);
 //! - [`context`]: the [`RequestContext`] a function receives;
 //! - [`auth`]: authentication (session, bearer JWT), the [`AuthRule`]s, password hashing;
@@ -13,10 +14,12 @@
 //! - `pipeline`: the one pipeline every call runs (admit → decode → validate → run → keys);
 //! - [`response`]: pipeline results as HTTP answers (envelope, error status, headers);
 //! - `endpoint`: the entry points generated code calls (own endpoint, in-process calls);
-//! - [`admit`]: the layer every request passes (cross-site guard, body limit, auth configuration);
+//! - [`admit`]: the layer every request passes (cross-site guard, body limit, auth configuration,
+//!   the hub);
 //! - [`sessions`]: the session layer (tower-sessions' sessions, free for requests without one);
 //! - [`listen`]: binding, `TCP_NODELAY`, serving, graceful shutdown;
 //! - [`client_app`]: a client-side app (the React app) served with its visitor's contexts;
+//! - `socket`: `/api/mizan/ws/` (origin check, rpc through the pipeline, watches, pushes);
 //! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, OpenAPI,
 //!   views);
 //! - [`export`]: what a binary exports without serving (`export manifest`, `export openapi`);
@@ -34,6 +37,7 @@ pub mod csrf;
 pub(crate) mod endpoint;
 pub mod export;
 pub mod graph;
+pub mod hub;
 pub mod hydration;
 pub mod listen;
 pub mod openapi;
@@ -44,6 +48,7 @@ pub mod response;
 pub mod routes;
 pub mod sessions;
 pub mod site;
+pub(crate) mod socket;
 pub mod user;
 
 pub use auth::{AuthConfig, AuthRule, CheckFn, JwtKeys, hash_password, verify_password};

@@ -13,11 +13,13 @@ use super::{
     auth::{authenticate, authorize},
     context::RequestContext,
     graph,
+    hub::Hub,
     outcome::{IntoOutput, Outcome},
     registry::FunctionDef,
 };
 use crate::{
     error::{ErrorCode, FieldErrors, MizanError},
+    frames::CONNECTION_HEADER,
     protocol::RawArgs,
     validation::ValidateArgs,
 };
@@ -50,11 +52,25 @@ where
 {
     let ctx = admit(def, ctx).await?;
     let args: A = decode(&args)?;
-    let (output, invalidate) = run_admitted(def, ctx, args, body).await?;
-    Ok(Outcome {
-        output: wrap(output).into_output()?,
-        invalidate,
-    })
+    let (output, invalidate) = run_admitted(def, ctx.clone(), args, body).await?;
+    let output = wrap(output).into_output()?;
+    push(&ctx, &invalidate);
+    Ok(Outcome { output, invalidate })
+}
+
+/// Hands a successful call's keys to the open sockets watching what they cover (not to the
+/// caller's own socket, named by its header: the answer carries them).
+fn push(ctx: &RequestContext, keys: &[String]) {
+    if keys.is_empty() {
+        return;
+    }
+    if let Some(hub) = ctx.extension_ref::<Hub>() {
+        let origin = ctx
+            .headers()
+            .get(CONNECTION_HEADER)
+            .and_then(|value| value.to_str().ok());
+        hub.publish(keys, origin);
+    }
 }
 
 /// The pipeline on typed arguments (in-process calls): admit the caller, validate, run. Returns

@@ -18,33 +18,50 @@ use super::{
     context::RequestContext,
     csrf::OriginPolicy,
     graph::Manifest,
+    hub::Hub,
     openapi,
     outcome::Outcome,
     registry::{FunctionDef, FunctionKind, Registry},
     response::{error_response, outcome_response},
+    socket::{self, Sockets},
 };
 use crate::{
     error::MizanError,
+    frames::SOCKET_PATH,
     protocol::{
         BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest,
         MANIFEST_PATH, MAX_BATCH_CALLS, MAX_BODY_BYTES, OPENAPI_PATH, RawArgs,
     },
 };
 
-/// mizan's server half: the registry, auth configuration and cross-site policy.
+/// mizan's server half: the registry, auth configuration, cross-site policy and open sockets.
 #[derive(Clone)]
 pub struct Mizan {
     registry: Arc<Registry>,
     admit: AdmitLayer,
+    sockets: Arc<Sockets>,
 }
 
 impl Mizan {
     /// mizan over these functions, users and origins.
     pub fn new(registry: Registry, auth: AuthConfig, origins: OriginPolicy) -> Self {
+        let registry = Arc::new(registry);
+        let origins = Arc::new(origins);
+        let hub = Hub::default();
         Self {
-            registry: Arc::new(registry),
-            admit: AdmitLayer::new(Arc::new(origins), Arc::new(auth)),
+            admit: AdmitLayer::new(Arc::clone(&origins), Arc::new(auth), hub.clone()),
+            sockets: Arc::new(Sockets {
+                registry: Arc::clone(&registry),
+                hub,
+                origins,
+            }),
+            registry,
         }
+    }
+
+    /// The open sockets of this server.
+    pub fn hub(&self) -> &Hub {
+        &self.sockets.hub
     }
 
     /// The registry.
@@ -58,13 +75,18 @@ impl Mizan {
     }
 
     /// `POST /api/mizan/call/`, `POST /api/mizan/batch/`, `GET /api/mizan/manifest`,
-    /// `GET /api/mizan/openapi.json` and each view function's `POST /api/mizan/fn/<name>`. (Data
+    /// `GET /api/mizan/openapi.json`, the socket `GET /api/mizan/ws/` and each view function's
+    /// `POST /api/mizan/fn/<name>`. (Data
     /// functions' own endpoints are server_fn routes, registered by `leptos_routes`.)
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let mut router = Router::new()
             .route(CALL_PATH, post(call))
             .route(BATCH_PATH, post(batch))
             .route(MANIFEST_PATH, get(manifest))
+            .route(SOCKET_PATH, {
+                let sockets = Arc::clone(&self.sockets);
+                get(move |upgrade, request| socket::upgrade(Arc::clone(&sockets), upgrade, request))
+            })
             .route(OPENAPI_PATH, {
                 let document = Arc::new(OnceLock::new());
                 get(move |State(registry): State<Arc<Registry>>| {

@@ -90,7 +90,7 @@ export interface paths {
         put?: never;
         /**
          * Answers with the text it was given (at most 200 characters).
-         * @description Answers with the text it was given (at most 200 characters).
+         * @description Answers with the text it was given (at most 200 characters). Also callable over the socket.
          */
         post: operations["echo"];
         delete?: never;

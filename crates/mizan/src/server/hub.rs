@@ -1,0 +1,266 @@
+//! The open sockets of this server and what each watches: a successful call's keys reach every
+//! other socket watching an instance they cover, coalesced, and a session's end closes its
+//! sockets.
+//!
+//! Coalescing: a socket's pending keys are a set, sent by its writer after a short window, so a
+//! burst of calls is one `invalidate` frame with each watched instance once, however many calls
+//! changed it. The set is bounded by what the socket watches: a slow client never makes the
+//! server queue more.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use serde_json::Value;
+use tokio::sync::Notify;
+use tower_sessions::session::Id;
+
+use crate::invalidation::ContextKey;
+
+/// Most context instances one socket may watch; more are refused.
+pub const MAX_WATCHED: usize = 256;
+
+/// The sockets of this server process.
+#[derive(Clone, Default)]
+pub struct Hub {
+    connections: Arc<Mutex<HashMap<String, Arc<Connection>>>>,
+}
+
+/// The watched instances of one context: canonical key → params.
+type Instances = BTreeMap<String, BTreeMap<String, Value>>;
+
+/// One open socket, as the hub sees it.
+pub struct Connection {
+    id: String,
+    session: Option<Id>,
+    /// Watched instances by context name.
+    watched: Mutex<BTreeMap<String, Instances>>,
+    pending: Mutex<BTreeSet<String>>,
+    wake: Notify,
+    closed: AtomicBool,
+}
+
+/// Locks, recovering the data of a poisoned lock: each holder leaves the maps consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Hub {
+    /// A new socket of `session` (if it has one), with a fresh random id.
+    pub fn register(&self, session: Option<Id>) -> Arc<Connection> {
+        let connection = Arc::new(Connection {
+            // 128 random bits, like a session id: not guessable by another client.
+            id: Id::default().to_string(),
+            session,
+            watched: Mutex::new(BTreeMap::new()),
+            pending: Mutex::new(BTreeSet::new()),
+            wake: Notify::new(),
+            closed: AtomicBool::new(false),
+        });
+        lock(&self.connections).insert(connection.id.clone(), Arc::clone(&connection));
+        connection
+    }
+
+    /// Forgets a closed socket.
+    pub fn unregister(&self, connection: &Connection) {
+        lock(&self.connections).remove(&connection.id);
+    }
+
+    /// How many sockets are open.
+    pub fn len(&self) -> usize {
+        lock(&self.connections).len()
+    }
+
+    /// Whether no socket is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Hands a successful call's `keys` to every socket watching an instance one of them covers,
+    /// except `origin` (the caller's own socket: its answer carries the keys).
+    pub fn publish(&self, keys: &[String], origin: Option<&str>) {
+        let parsed: Vec<ContextKey> = keys
+            .iter()
+            .filter_map(|key| ContextKey::parse(key).ok())
+            .collect();
+        if parsed.is_empty() {
+            return;
+        }
+        let connections: Vec<Arc<Connection>> = lock(&self.connections)
+            .values()
+            .filter(|connection| Some(connection.id.as_str()) != origin)
+            .cloned()
+            .collect();
+        for connection in connections {
+            connection.notice(&parsed);
+        }
+    }
+
+    /// Closes every socket of `session` (signed out, or signed in under a new id): they were
+    /// opened as a user the session no longer is.
+    pub fn end_session(&self, session: &Id) {
+        let ended: Vec<Arc<Connection>> = lock(&self.connections)
+            .values()
+            .filter(|connection| connection.session.as_ref() == Some(session))
+            .cloned()
+            .collect();
+        for connection in ended {
+            connection.close();
+        }
+    }
+}
+
+impl Connection {
+    /// Its id, sent to the client in the `hello` frame.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Starts pushing the invalidations of `key`'s instance; `false` when the socket already
+    /// watches [`MAX_WATCHED`] instances.
+    pub fn watch(&self, key: &ContextKey) -> bool {
+        let mut watched = lock(&self.watched);
+        let count: usize = watched.values().map(BTreeMap::len).sum();
+        let instances = watched.entry(key.name().to_owned()).or_default();
+        let text = key.to_string();
+        if !instances.contains_key(&text) && count >= MAX_WATCHED {
+            return false;
+        }
+        instances.insert(text, key.params().clone());
+        true
+    }
+
+    /// Stops pushing the invalidations of `key`'s instance.
+    pub fn unwatch(&self, key: &ContextKey) {
+        let mut watched = lock(&self.watched);
+        if let Some(instances) = watched.get_mut(key.name()) {
+            instances.remove(&key.to_string());
+            if instances.is_empty() {
+                watched.remove(key.name());
+            }
+        }
+    }
+
+    /// Adds the watched instances `keys` cover to the pending set, and wakes the writer.
+    fn notice(&self, keys: &[ContextKey]) {
+        let covered: Vec<String> = {
+            let watched = lock(&self.watched);
+            keys.iter()
+                .filter_map(|key| watched.get(key.name()).map(|instances| (key, instances)))
+                .flat_map(|(key, instances)| {
+                    instances
+                        .iter()
+                        .filter(|(_, params)| key.covers(key.name(), params))
+                        .map(|(text, _)| text.clone())
+                })
+                .collect()
+        };
+        if covered.is_empty() {
+            return;
+        }
+        lock(&self.pending).extend(covered);
+        self.wake.notify_one();
+    }
+
+    /// Waits until keys are pending or the socket is closed.
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// The pending keys, emptied (each watched instance once).
+    pub fn take_pending(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.pending))
+            .into_iter()
+            .collect()
+    }
+
+    /// Marks the socket closed and wakes its writer, which ends it.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Whether the hub closed the socket.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Hub;
+    use crate::invalidation::ContextKey;
+
+    fn key(text: &str) -> ContextKey {
+        ContextKey::parse(text).expect("a key")
+    }
+
+    #[test]
+    fn keys_reach_the_sockets_watching_what_they_cover_each_instance_once() {
+        let hub = Hub::default();
+        let one = hub.register(None);
+        let two = hub.register(None);
+        assert!(one.watch(&key(r#"user_profile:{"user_id":1}"#)));
+        assert!(one.watch(&key("current_user")));
+        assert!(two.watch(&key(r#"user_profile:{"user_id":2}"#)));
+
+        // A burst: three calls before the writers run.
+        hub.publish(&[r#"user_profile:{"user_id":1}"#.into()], None);
+        hub.publish(&["user_profile".into(), "current_user".into()], None);
+        hub.publish(&["site_stats".into()], None);
+        assert_eq!(
+            one.take_pending(),
+            ["current_user", r#"user_profile:{"user_id":1}"#],
+            "coalesced: each watched instance once"
+        );
+        assert_eq!(two.take_pending(), [r#"user_profile:{"user_id":2}"#]);
+        assert!(one.take_pending().is_empty(), "taken");
+    }
+
+    #[test]
+    fn the_callers_own_socket_and_unwatched_instances_get_nothing() {
+        let hub = Hub::default();
+        let caller = hub.register(None);
+        let other = hub.register(None);
+        caller.watch(&key("current_user"));
+        other.watch(&key("current_user"));
+        other.unwatch(&key("current_user"));
+        hub.publish(&["current_user".into()], Some(caller.id()));
+        assert!(caller.take_pending().is_empty());
+        assert!(other.take_pending().is_empty());
+    }
+
+    #[test]
+    fn a_socket_watches_a_bounded_number_of_instances() {
+        let hub = Hub::default();
+        let socket = hub.register(None);
+        for n in 0..super::MAX_WATCHED {
+            assert!(socket.watch(&key(&format!(r#"p:{{"n":{n}}}"#))));
+        }
+        assert!(!socket.watch(&key(r#"p:{"n":-1}"#)));
+        assert!(
+            socket.watch(&key(r#"p:{"n":0}"#)),
+            "watching again is no new instance"
+        );
+    }
+
+    #[test]
+    fn ending_a_session_closes_its_sockets_only() {
+        let hub = Hub::default();
+        let session = tower_sessions::session::Id::default();
+        let mine = hub.register(Some(session));
+        let other = hub.register(Some(tower_sessions::session::Id::default()));
+        let anonymous = hub.register(None);
+        hub.end_session(&session);
+        assert!(mine.is_closed());
+        assert!(!other.is_closed() && !anonymous.is_closed());
+        hub.unregister(&mine);
+        assert_eq!(hub.len(), 2);
+    }
+}

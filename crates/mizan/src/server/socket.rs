@@ -1,0 +1,433 @@
+//! `/api/mizan/ws/`: one WebSocket per client (per tab), carrying `rpc` calls of
+//! `#[client(websocket)]` functions through the same pipeline as HTTP, context `watch`es, and the
+//! server's pushed invalidations.
+//!
+//! Security: the upgrade needs the site's own `Origin` or a trusted one (no cross-site socket
+//! hijacking), and the caller is authenticated once, from the session cookie or a bearer token;
+//! every message is then authorized on its own (an `rpc` by its function's rule, a `watch` by the
+//! context's). A session's end (sign-out, or sign-in under a new id) closes its sockets.
+//! Limits: messages of at most [`MAX_SOCKET_MESSAGE_BYTES`], a rate per socket, a bounded number
+//! of calls in flight and watched instances, small buffers. A bad message gets a typed error
+//! frame; the socket and its other calls go on.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    extract::{
+        Request,
+        ws::{
+            CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade,
+            rejection::WebSocketUpgradeRejection,
+        },
+    },
+    response::Response,
+};
+use futures::{SinkExt, StreamExt, stream::SplitSink};
+use http::HeaderValue;
+use tokio::sync::{Semaphore, mpsc};
+
+use super::{
+    auth::{authenticate, authorize},
+    context::RequestContext,
+    csrf::OriginPolicy,
+    hub::{Connection, Hub},
+    registry::{FunctionKind, Registry},
+    response::error_response,
+};
+use crate::{
+    error::MizanError,
+    frames::{CONNECTION_HEADER, ClientFrame, MAX_SOCKET_MESSAGE_BYTES, RefusedKey, ServerFrame},
+    invalidation::ContextKey,
+    protocol::RawArgs,
+};
+
+/// The read buffer of a socket: small, so thousands of idle sockets stay cheap (tungstenite
+/// allocates 128 KiB by default).
+const READ_BUFFER: usize = 4 * 1024;
+/// The write buffer; frames are small.
+const WRITE_BUFFER: usize = 4 * 1024;
+/// Most bytes a socket may have waiting to be written before writes fail (a client that does not
+/// read): must exceed [`WRITE_BUFFER`].
+const MAX_WRITE_BUFFER: usize = 256 * 1024;
+/// Frames waiting for the writer, per socket.
+const OUTBOUND_FRAMES: usize = 64;
+/// Calls of one socket running at once; more wait, and so does reading.
+const MAX_IN_FLIGHT: usize = 16;
+/// How long pushed keys gather before they are sent: a burst of calls is one frame.
+const COALESCE: Duration = Duration::from_millis(20);
+/// How often the server pings; browsers answer without any script.
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// A socket silent this long (not even a pong) is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Messages a socket may send per second, sustained, and in a burst.
+const RATE_PER_SECOND: f64 = 50.0;
+const RATE_BURST: f64 = 100.0;
+/// Messages over the rate before the socket is closed (1008, policy).
+const MAX_OVER_RATE: u32 = 50;
+
+/// What the socket endpoint needs: the functions, the open sockets, the origin rule.
+pub(crate) struct Sockets {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) hub: Hub,
+    pub(crate) origins: Arc<OriginPolicy>,
+}
+
+/// `GET /api/mizan/ws/`: checks the origin and the caller, then upgrades.
+pub(crate) async fn upgrade(
+    sockets: Arc<Sockets>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    if let Err(reason) = sockets.origins.check_upgrade(&parts.headers) {
+        tracing::warn!(origin = ?parts.headers.get(http::header::ORIGIN), reason, "refused a WebSocket");
+        return error_response(&MizanError::forbidden(reason));
+    }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            return error_response(&MizanError::bad_request(format!(
+                "not a WebSocket upgrade: {rejection}"
+            )));
+        }
+    };
+    let ctx = RequestContext::from_parts(parts);
+    if let Err(error) = authenticate(&ctx).await {
+        return error_response(&error);
+    }
+    upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_SOCKET_MESSAGE_BYTES)
+        .max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(sockets, ctx, socket))
+}
+
+/// One socket, from `hello` to close.
+async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
+    let session = ctx.session().and_then(|session| session.id());
+    let connection = sockets.hub.register(session);
+    // Calls made over this socket name it, so their keys are not pushed back to it.
+    let ctx = match HeaderValue::from_str(connection.id()) {
+        Ok(id) => ctx.with_header(CONNECTION_HEADER, id),
+        Err(_) => ctx,
+    };
+    let (sink, mut stream) = socket.split();
+    let (out, out_rx) = mpsc::channel::<String>(OUTBOUND_FRAMES);
+    let mut writer = tokio::spawn(write(sink, out_rx, Arc::clone(&connection)));
+    let hello = ServerFrame::Hello {
+        connection: connection.id().to_owned(),
+    };
+    queue(&out, &hello);
+
+    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut rate = Rate::new();
+    loop {
+        let message = tokio::select! {
+            // The writer ended: the hub closed the socket, or the client stopped reading.
+            _ = &mut writer => break,
+            message = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => message,
+        };
+        let text = match message {
+            Err(_) => {
+                tracing::debug!(
+                    connection = connection.id(),
+                    "socket silent too long: closed"
+                );
+                break;
+            }
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break,
+            Ok(Some(Ok(Message::Text(text)))) => text,
+            Ok(Some(Ok(Message::Binary(_)))) => {
+                let error = MizanError::bad_request("mizan frames are JSON text messages");
+                queue(&out, &ServerFrame::Error { id: None, error });
+                continue;
+            }
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+        };
+        match rate.admit() {
+            Admission::Yes => {}
+            Admission::No => {
+                let error = MizanError::bad_request("too many messages: slow down");
+                queue(&out, &ServerFrame::Error { id: None, error });
+                continue;
+            }
+            Admission::Close => {
+                tracing::warn!(
+                    connection = connection.id(),
+                    "socket over its message rate: closed"
+                );
+                break;
+            }
+        }
+        match ClientFrame::parse(&text) {
+            Err((id, problem)) => {
+                queue(
+                    &out,
+                    &ServerFrame::Error {
+                        id,
+                        error: problem.to_error(),
+                    },
+                );
+            }
+            Ok(ClientFrame::Rpc { id, function, args }) => {
+                let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
+                    break;
+                };
+                let (registry, out, ctx) =
+                    (Arc::clone(&sockets.registry), out.clone(), ctx.clone());
+                tokio::spawn(async move {
+                    let frame = rpc(&registry, &ctx, id, &function, args).await;
+                    if let Ok(text) = frame.to_text() {
+                        // Waits for room: the calls in flight are bounded, so is the wait.
+                        let _ = out.send(text).await;
+                    }
+                    drop(permit);
+                });
+            }
+            Ok(ClientFrame::Watch { keys }) => {
+                let frame = watch(&sockets.registry, &ctx, &connection, keys).await;
+                queue(&out, &frame);
+            }
+            Ok(ClientFrame::Unwatch { keys }) => {
+                for key in keys.iter().filter_map(|key| ContextKey::parse(key).ok()) {
+                    connection.unwatch(&key);
+                }
+            }
+            Ok(ClientFrame::Ping { id }) => queue(&out, &ServerFrame::Pong { id }),
+        }
+    }
+    connection.close();
+    sockets.hub.unregister(&connection);
+    drop(out);
+    writer.abort();
+}
+
+/// Queues a frame for the writer without waiting: a client too slow to take the frames its own
+/// messages cause loses them (its calls' answers wait for room instead; see `serve`).
+fn queue(out: &mpsc::Sender<String>, frame: &ServerFrame) {
+    match frame.to_text() {
+        Ok(text) => {
+            if out.try_send(text).is_err() {
+                tracing::debug!("a socket's outbound queue is full: frame dropped");
+            }
+        }
+        Err(error) => tracing::error!(%error, "cannot write a socket frame"),
+    }
+}
+
+/// Runs one `rpc` through the pipeline, as the socket's user.
+async fn rpc(
+    registry: &Registry,
+    ctx: &RequestContext,
+    id: u64,
+    function: &str,
+    args: RawArgs,
+) -> ServerFrame {
+    let Some(def) = registry.get(function) else {
+        let error = MizanError::not_found(format!("no function named `{function}`"));
+        return ServerFrame::Error {
+            id: Some(id),
+            error,
+        };
+    };
+    if !def.websocket || def.kind == FunctionKind::View {
+        let error = MizanError::not_implemented(format!(
+            "`{function}` is not a #[client(websocket)] function: call it over HTTP"
+        ));
+        return ServerFrame::Error {
+            id: Some(id),
+            error,
+        };
+    }
+    match (def.invoke)(ctx.for_nested_call(), args)
+        .await
+        .and_then(|outcome| outcome.into_envelope())
+    {
+        Ok(envelope) => ServerFrame::Result {
+            id,
+            result: envelope.result,
+            invalidate: envelope.invalidate,
+        },
+        Err(error) => ServerFrame::Error {
+            id: Some(id),
+            error,
+        },
+    }
+}
+
+/// Takes a `watch`: each key must be a canonical key of a context the socket's user may read.
+async fn watch(
+    registry: &Registry,
+    ctx: &RequestContext,
+    connection: &Connection,
+    keys: Vec<String>,
+) -> ServerFrame {
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    for key in keys {
+        match watchable(registry, ctx, &key).await {
+            Ok(parsed) if connection.watch(&parsed) => accepted.push(key),
+            Ok(_) => refused.push(RefusedKey {
+                key,
+                error: MizanError::bad_request(format!(
+                    "a socket watches at most {} instances",
+                    super::hub::MAX_WATCHED
+                )),
+            }),
+            Err(error) => refused.push(RefusedKey { key, error }),
+        }
+    }
+    ServerFrame::Watching {
+        keys: accepted,
+        refused,
+    }
+}
+
+/// `key` parsed, when it names a context the caller may read: a client never receives the keys
+/// of a context it could not call.
+async fn watchable(
+    registry: &Registry,
+    ctx: &RequestContext,
+    key: &str,
+) -> Result<ContextKey, MizanError> {
+    let parsed =
+        ContextKey::parse(key).map_err(|error| MizanError::bad_request(error.to_string()))?;
+    let def = registry
+        .get(parsed.name())
+        .filter(|def| def.kind == FunctionKind::Context)
+        .ok_or_else(|| MizanError::not_found(format!("no context named `{}`", parsed.name())))?;
+    authorize(&def.auth, ctx).await?;
+    Ok(parsed)
+}
+
+/// The socket's writer: queued frames, coalesced pushes, pings, and the close the hub asks for.
+async fn write(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut frames: mpsc::Receiver<String>,
+    connection: Arc<Connection>,
+) {
+    let mut heartbeat = tokio::time::interval(PING_EVERY);
+    heartbeat.tick().await;
+    loop {
+        let sent = tokio::select! {
+            frame = frames.recv() => match frame {
+                Some(text) => sink.send(Message::Text(Utf8Bytes::from(text))).await,
+                None => break,
+            },
+            () = connection.woken() => {
+                if !connection.is_closed() {
+                    tokio::time::sleep(COALESCE).await;
+                }
+                if connection.is_closed() {
+                    let close = CloseFrame { code: 4001, reason: Utf8Bytes::from_static("session ended") };
+                    let _ = sink.send(Message::Close(Some(close))).await;
+                    break;
+                }
+                let keys = connection.take_pending();
+                if keys.is_empty() {
+                    continue;
+                }
+                match (ServerFrame::Invalidate { keys }).to_text() {
+                    Ok(text) => sink.send(Message::Text(Utf8Bytes::from(text))).await,
+                    Err(_) => continue,
+                }
+            }
+            _ = heartbeat.tick() => sink.send(Message::Ping(Default::default())).await,
+        };
+        if sent.is_err() {
+            break;
+        }
+    }
+}
+
+/// A token bucket: [`RATE_PER_SECOND`] sustained, [`RATE_BURST`] at once.
+struct Rate {
+    tokens: f64,
+    last: Instant,
+    over: u32,
+}
+
+enum Admission {
+    Yes,
+    No,
+    Close,
+}
+
+impl Rate {
+    fn new() -> Self {
+        Self {
+            tokens: RATE_BURST,
+            last: Instant::now(),
+            over: 0,
+        }
+    }
+
+    fn admit(&mut self) -> Admission {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * RATE_PER_SECOND).min(RATE_BURST);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return Admission::Yes;
+        }
+        self.over += 1;
+        if self.over > MAX_OVER_RATE {
+            Admission::Close
+        } else {
+            Admission::No
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Admission, RATE_BURST, Rate, watchable};
+    use crate::server::{
+        auth::AuthRule,
+        context::RequestContext,
+        registry::{FunctionDef, FunctionKind, Registry},
+    };
+
+    static SECRET: FunctionDef =
+        FunctionDef::for_test("socket_test_secret", FunctionKind::Context, &[], &[])
+            .with_auth(AuthRule::SignedIn);
+    static QUERY: FunctionDef =
+        FunctionDef::for_test("socket_test_query", FunctionKind::Query, &[], &[]);
+
+    #[tokio::test]
+    async fn a_context_the_caller_may_not_read_cannot_be_watched() {
+        let registry = Registry::from_defs([&SECRET, &QUERY]).expect("registry");
+        let anonymous = RequestContext::detached();
+        let error = watchable(&registry, &anonymous, "socket_test_secret")
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code.as_str(), "UNAUTHORIZED");
+        let error = watchable(&registry, &anonymous, "socket_test_query")
+            .await
+            .expect_err("not a context");
+        assert_eq!(error.code.as_str(), "NOT_FOUND");
+    }
+
+    #[test]
+    fn the_rate_allows_a_burst_then_refuses_then_closes() {
+        let mut rate = Rate::new();
+        for _ in 0..RATE_BURST as usize {
+            assert!(matches!(rate.admit(), Admission::Yes));
+        }
+        let mut refused = 0;
+        loop {
+            match rate.admit() {
+                Admission::Yes => {}
+                Admission::No => refused += 1,
+                Admission::Close => break,
+            }
+        }
+        assert!(refused >= super::MAX_OVER_RATE, "{refused}");
+    }
+}

@@ -1,0 +1,360 @@
+//! The socket (`/api/mizan/ws/`) of the example server, over real TCP with a real WebSocket
+//! client: the origin rule, rpc through the pipeline, bad frames, pushed invalidations (coalesced,
+//! never back to the caller), sign-out closing the session's sockets, and the size limit.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{SAME_ORIGIN, TestApp, sign_in, test_app};
+use futures::{SinkExt, StreamExt};
+use http::StatusCode;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
+};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The test app served on a free loopback port; its address.
+async fn serve(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    addr.to_string()
+}
+
+/// Opens a socket with these extra headers (`Origin` is the site's unless given).
+async fn open(
+    addr: &str,
+    headers: &[(&'static str, &str)],
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut request = format!("ws://{addr}/api/mizan/ws/")
+        .into_client_request()
+        .expect("request");
+    if !headers.iter().any(|(name, _)| *name == "origin") {
+        let origin = format!("http://{addr}");
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("header"));
+    }
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .insert(*name, value.parse().expect("header"));
+    }
+    connect_async(request).await.map(|(socket, _)| socket)
+}
+
+/// The next text frame as JSON (pings skipped), within 5 s.
+async fn next(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("the socket is open")
+            .expect("a message");
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).expect("JSON"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("not a text frame: {other:?}"),
+        }
+    }
+}
+
+/// Nothing arrives within `wait`.
+async fn quiet(socket: &mut Socket, wait: Duration) {
+    if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(wait, socket.next()).await {
+        panic!("expected nothing, got {text}");
+    }
+}
+
+async fn send(socket: &mut Socket, frame: Value) {
+    socket
+        .send(Message::text(frame.to_string()))
+        .await
+        .expect("sent");
+}
+
+/// Opens a socket and reads its `hello`: the socket and its id.
+async fn connected(addr: &str, headers: &[(&'static str, &str)]) -> (Socket, String) {
+    let mut socket = open(addr, headers).await.expect("upgraded");
+    let hello = next(&mut socket).await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+    assert_eq!(hello["v"], 1);
+    let id = hello["connection"].as_str().expect("an id").to_owned();
+    (socket, id)
+}
+
+fn status_of(error: tokio_tungstenite::tungstenite::Error) -> StatusCode {
+    match error {
+        tokio_tungstenite::tungstenite::Error::Http(response) => response.status(),
+        other => panic!("not an HTTP refusal: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_from_another_site_or_without_origin_is_refused() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let foreign = open(&addr, &[("origin", "https://evil.example")])
+        .await
+        .expect_err("refused");
+    assert_eq!(status_of(foreign), StatusCode::FORBIDDEN);
+
+    // Without Origin: what a non-browser client could send with a stolen cookie.
+    let reply = app
+        .get(
+            "/api/mizan/ws/",
+            &[
+                ("connection", "upgrade"),
+                ("upgrade", "websocket"),
+                ("sec-websocket-version", "13"),
+                ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.error_code(), "FORBIDDEN");
+
+    let plain = app
+        .get(
+            "/api/mizan/ws/",
+            &[("origin", "http://localhost"), ("host", "localhost")],
+        )
+        .await;
+    assert_eq!(plain.status, StatusCode::BAD_REQUEST, "{}", plain.text);
+}
+
+#[tokio::test]
+async fn rpc_answers_the_http_envelope_for_websocket_functions_only() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let (mut socket, _) = connected(&addr, &[]).await;
+
+    send(
+        &mut socket,
+        json!({"v": 1, "action": "rpc", "id": 1, "fn": "echo", "args": {"text": "hi"}}),
+    )
+    .await;
+    let answer = next(&mut socket).await;
+    assert_eq!(
+        answer,
+        json!({"v": 1, "type": "result", "id": 1, "result": {"message": "hi"}, "invalidate": []})
+    );
+
+    send(
+        &mut socket,
+        json!({"action": "rpc", "id": 2, "fn": "echo", "args": {"text": "x".repeat(201)}}),
+    )
+    .await;
+    let invalid = next(&mut socket).await;
+    assert_eq!(
+        (invalid["type"].as_str(), invalid["id"].as_u64()),
+        (Some("error"), Some(2))
+    );
+    assert_eq!(invalid["error"]["code"], "VALIDATION_ERROR");
+
+    send(
+        &mut socket,
+        json!({"action": "rpc", "id": 3, "fn": "whoami"}),
+    )
+    .await;
+    let http_only = next(&mut socket).await;
+    assert_eq!(http_only["error"]["code"], "NOT_IMPLEMENTED", "{http_only}");
+
+    send(
+        &mut socket,
+        json!({"action": "rpc", "id": 4, "fn": "no_such_function"}),
+    )
+    .await;
+    assert_eq!(next(&mut socket).await["error"]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn bad_frames_get_error_frames_and_the_socket_goes_on() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let (mut socket, _) = connected(&addr, &[]).await;
+
+    socket.send(Message::text("not json")).await.expect("sent");
+    let error = next(&mut socket).await;
+    assert_eq!(
+        (error["type"].as_str(), &error["id"]),
+        (Some("error"), &Value::Null)
+    );
+    assert_eq!(error["error"]["code"], "BAD_REQUEST");
+
+    socket
+        .send(Message::binary(vec![1, 2, 3]))
+        .await
+        .expect("sent");
+    assert_eq!(next(&mut socket).await["error"]["code"], "BAD_REQUEST");
+
+    send(&mut socket, json!({"v": 9, "action": "ping", "id": 5})).await;
+    let version = next(&mut socket).await;
+    assert_eq!(version["id"], 5);
+    assert!(
+        version["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("version 9")
+    );
+
+    send(&mut socket, json!({"action": "ping", "id": 6})).await;
+    assert_eq!(
+        next(&mut socket).await,
+        json!({"v": 1, "type": "pong", "id": 6})
+    );
+}
+
+#[tokio::test]
+async fn a_calls_keys_reach_other_watching_sockets_coalesced_and_not_the_callers() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let (mut watcher, _) = connected(&addr, &[]).await;
+    let cookie = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let (mut caller, caller_id) = connected(&addr, &[("cookie", &cookie)]).await;
+
+    let watched = json!([
+        r#"user_profile:{"user_id":1}"#,
+        r#"user_profile:{"user_id":2}"#,
+        "current_user"
+    ]);
+    for socket in [&mut watcher, &mut caller] {
+        send(socket, json!({"action": "watch", "keys": watched})).await;
+        let answer = next(socket).await;
+        assert_eq!(answer["type"], "watching");
+        assert_eq!(answer["keys"], watched);
+        assert_eq!(answer["refused"], json!([]));
+    }
+
+    // Two renames of user 1 in a row, made over HTTP by the caller's own tab.
+    for name in ["Alicia", "Alice"] {
+        let reply = app
+            .call(
+                "update_name",
+                json!({"user_id": 1, "name": name}),
+                &[
+                    SAME_ORIGIN,
+                    ("cookie", &cookie),
+                    ("x-mizan-connection", &caller_id),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    let pushed = next(&mut watcher).await;
+    assert_eq!(pushed["type"], "invalidate");
+    let mut keys: Vec<String> = serde_json::from_value(pushed["keys"].clone()).expect("keys");
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["current_user", r#"user_profile:{"user_id":1}"#],
+        "user 2 untouched"
+    );
+    // One frame for the burst, each instance once (the window is 20 ms; the two calls are close
+    // enough on this machine that at most one more frame may follow, never a third).
+    let mut frames = 1;
+    while let Ok(Some(Ok(Message::Text(_)))) =
+        tokio::time::timeout(Duration::from_millis(300), watcher.next()).await
+    {
+        frames += 1;
+    }
+    assert!(frames <= 2, "{frames} frames for two calls");
+    quiet(&mut caller, Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn watches_are_checked_key_by_key() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let (mut socket, _) = connected(&addr, &[]).await;
+    send(
+        &mut socket,
+        json!({"action": "watch", "keys": ["site_stats", "whoami", "nope", "user-profile:{}"]}),
+    )
+    .await;
+    let answer = next(&mut socket).await;
+    assert_eq!(answer["keys"], json!(["site_stats"]));
+    let refused: Vec<(String, String)> = answer["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().expect("key").to_owned(),
+                r["error"]["code"].as_str().expect("code").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("whoami".to_owned(), "NOT_FOUND".to_owned()),
+            ("nope".to_owned(), "NOT_FOUND".to_owned()),
+            ("user-profile:{}".to_owned(), "BAD_REQUEST".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn signing_out_closes_the_sessions_sockets() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let cookie = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let (mut socket, _) = connected(&addr, &[("cookie", &cookie)]).await;
+    let (mut anonymous, _) = connected(&addr, &[]).await;
+
+    let reply = app
+        .call("logout", json!({}), &[SAME_ORIGIN, ("cookie", &cookie)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(
+        closed.map(|frame| frame.code),
+        Some(CloseCode::Library(4001))
+    );
+
+    send(&mut anonymous, json!({"action": "ping"})).await;
+    assert_eq!(
+        next(&mut anonymous).await["type"],
+        "pong",
+        "another visitor's socket stays"
+    );
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_closes_the_socket_and_the_server_goes_on() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let (mut socket, _) = connected(&addr, &[]).await;
+    let huge =
+        json!({"action": "rpc", "id": 1, "fn": "echo", "args": {"text": "x".repeat(70 * 1024)}});
+    let _ = socket.send(Message::text(huge.to_string())).await;
+    let ended = loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => break true,
+            Ok(Some(Ok(_))) => continue,
+            Err(_) => break false,
+        }
+    };
+    assert!(ended, "the oversized message ended the socket");
+
+    let (mut again, _) = connected(&addr, &[]).await;
+    send(&mut again, json!({"action": "ping"})).await;
+    assert_eq!(next(&mut again).await["type"], "pong");
+}
