@@ -31,6 +31,10 @@ struct Globals {
 #[component]
 pub fn MizanContext(children: Children) -> impl IntoView {
     provide_globals();
+    // In the browser, the socket that brings other clients' invalidations (effects never run on
+    // the server).
+    #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
+    Effect::new(|_| crate::socket_client::start());
     children()
 }
 

@@ -20,6 +20,7 @@ mod hooks;
 pub mod invalidation;
 pub mod protocol;
 mod runtime;
+mod socket_client;
 mod server_fn_error;
 mod validation;
 

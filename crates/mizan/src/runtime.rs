@@ -58,13 +58,22 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
             refresh,
         });
     });
+    crate::socket_client::watch(name);
     id
 }
 
 #[cfg_attr(feature = "ssr", allow(dead_code))]
 /// Forgets an instance (its component was unmounted).
 pub fn unregister(id: InstanceId) {
-    LIVE.with(|live| live.borrow_mut().retain(|instance| instance.id != id));
+    let removed = LIVE.with(|live| {
+        let mut live = live.borrow_mut();
+        let name = live.iter().find(|instance| instance.id == id).map(|instance| instance.name);
+        live.retain(|instance| instance.id != id);
+        name
+    });
+    if let Some(name) = removed {
+        crate::socket_client::unwatch(name);
+    }
 }
 
 /// How many instances are live (for tests and diagnostics).
@@ -118,6 +127,7 @@ fn accept<T: DeserializeOwned>(envelope: &Envelope) -> Result<T, MizanError> {
 /// An answer from the server: first the live context instances its `invalidate` keys cover are
 /// refetched (in one batch), then the result is decoded.
 fn accept_remote<T: DeserializeOwned>(envelope: Envelope) -> Result<T, MizanError> {
+    crate::socket_client::note_own_keys(&envelope.invalidate);
     apply_invalidations(&envelope.invalidate);
     accept(&envelope)
 }

@@ -87,7 +87,7 @@ function Rename() {
 
 function Page({ client }: { client: MizanClient }) {
   return (
-    <MizanProvider client={client} hydration={{ version: 1, contexts: {} }}>
+    <MizanProvider client={client} realtime={false} hydration={{ version: 1, contexts: {} }}>
       <Profile userId={1} />
       <Profile userId={2} />
       <Rename />
@@ -103,7 +103,7 @@ describe('MizanProvider', () => {
       return <p data-testid="me">{me.data?.name ?? 'loading'}</p>;
     }
     render(
-      <MizanProvider client={client} hydration={{ version: 1, contexts: { current_user: { name: 'Zoë' } } }}>
+      <MizanProvider client={client} realtime={false} hydration={{ version: 1, contexts: { current_user: { name: 'Zoë' } } }}>
         <Me />
       </MizanProvider>,
     );
@@ -139,7 +139,7 @@ describe('MizanProvider', () => {
   test('a refused read is shown as its MizanError and not retried', async () => {
     const server = fakeServer({ refuse: true });
     render(
-      <MizanProvider client={server.client}>
+      <MizanProvider client={server.client} realtime={false}>
         <Profile userId={1} />
       </MizanProvider>,
     );
@@ -162,7 +162,7 @@ describe('MizanProvider', () => {
       return null;
     }
     render(
-      <MizanProvider client={client}>
+      <MizanProvider client={client} realtime={false}>
         <Form />
       </MizanProvider>,
     );

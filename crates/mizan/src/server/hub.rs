@@ -85,9 +85,9 @@ impl Hub {
     /// Hands a successful call's `keys` to every socket watching an instance one of them covers,
     /// except `origin` (the caller's own socket: its answer carries the keys).
     pub fn publish(&self, keys: &[String], origin: Option<&str>) {
-        let parsed: Vec<ContextKey> = keys
+        let parsed: Vec<(ContextKey, String)> = keys
             .iter()
-            .filter_map(|key| ContextKey::parse(key).ok())
+            .filter_map(|key| ContextKey::parse(key).ok().map(|parsed| (parsed, key.clone())))
             .collect();
         if parsed.is_empty() {
             return;
@@ -147,19 +147,28 @@ impl Connection {
         }
     }
 
-    /// Adds the watched instances `keys` cover to the pending set, and wakes the writer.
-    fn notice(&self, keys: &[ContextKey]) {
+    /// Adds what the socket should refetch to the pending set, and wakes the writer. Each
+    /// published key is compared with each watched key of its context: when it covers the
+    /// watched one, the watched key is sent (that instance); when the watched key is the broader
+    /// (a whole context, watched by name), the published key is sent (just what changed); keys
+    /// whose params disagree do not concern the socket.
+    fn notice(&self, keys: &[(ContextKey, String)]) {
         let covered: Vec<String> = {
             let watched = lock(&self.watched);
-            keys.iter()
-                .filter_map(|key| watched.get(key.name()).map(|instances| (key, instances)))
-                .flat_map(|(key, instances)| {
-                    instances
-                        .iter()
-                        .filter(|(_, params)| key.covers(key.name(), params))
-                        .map(|(text, _)| text.clone())
-                })
-                .collect()
+            let mut covered = Vec::new();
+            for (key, text) in keys {
+                let Some(instances) = watched.get(key.name()) else {
+                    continue;
+                };
+                for (watched_text, params) in instances {
+                    if key.covers(key.name(), params) {
+                        covered.push(watched_text.clone());
+                    } else if overlaps(key, params) {
+                        covered.push(text.clone());
+                    }
+                }
+            }
+            covered
         };
         if covered.is_empty() {
             return;
@@ -192,6 +201,14 @@ impl Connection {
     }
 }
 
+/// Whether `key` and an instance watched with `params` can name the same instance: every param
+/// both name has one value.
+fn overlaps(key: &ContextKey, params: &BTreeMap<String, Value>) -> bool {
+    key.params()
+        .iter()
+        .all(|(name, value)| params.get(name).is_none_or(|watched| watched == value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Hub;
@@ -221,6 +238,17 @@ mod tests {
         );
         assert_eq!(two.take_pending(), [r#"user_profile:{"user_id":2}"#]);
         assert!(one.take_pending().is_empty(), "taken");
+    }
+
+    #[test]
+    fn a_whole_context_watched_by_name_gets_the_keys_that_changed() {
+        let hub = Hub::default();
+        let socket = hub.register(None);
+        socket.watch(&key("user_profile"));
+        hub.publish(&[r#"user_profile:{"user_id":3}"#.into(), "current_user".into()], None);
+        assert_eq!(socket.take_pending(), [r#"user_profile:{"user_id":3}"#]);
+        hub.publish(&["user_profile".into()], None);
+        assert_eq!(socket.take_pending(), ["user_profile"]);
     }
 
     #[test]

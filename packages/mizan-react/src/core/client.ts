@@ -58,6 +58,7 @@ export class MizanClient {
   /** Every response's invalidations. */
   readonly invalidations = new InvalidationBus();
   readonly #options: MizanClientOptions;
+  #connection: string | undefined;
   #pending: PendingRead[] = [];
   #flushScheduled = false;
 
@@ -92,6 +93,14 @@ export class MizanClient {
   /** Hands keys the server pushed to the bus, as if a response had carried them. */
   invalidate(keys: readonly string[]): void {
     this.invalidations.emit(keys);
+  }
+
+  /**
+   * The id of this tab's open socket (its `hello`), sent with every call so the server does not
+   * push this tab's own keys back to it; `undefined` while no socket is open.
+   */
+  setConnection(id: string | undefined): void {
+    this.#connection = id;
   }
 
   #flush(): void {
@@ -143,7 +152,11 @@ export class MizanClient {
       response = await send(`${this.#options.baseUrl ?? ''}${path}`, {
         method: 'POST',
         credentials: this.#options.credentials ?? 'same-origin',
-        headers: { 'content-type': 'application/json', ...this.#options.headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.#connection ? { 'x-mizan-connection': this.#connection } : {}),
+          ...this.#options.headers,
+        },
         body: JSON.stringify(payload),
       });
     } catch (cause) {

@@ -22,3 +22,9 @@ export {
   type MizanHydration,
 } from './hydration.js';
 export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from './keys.js';
+export {
+  MizanSocket,
+  SOCKET_PATH,
+  type MizanSocketOptions,
+  type SocketStatus,
+} from './socket.js';

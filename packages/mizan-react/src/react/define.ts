@@ -36,6 +36,7 @@ export interface MizanFunction<A extends object, R> {
     queryKey: MizanQueryKey;
     queryFn: () => Promise<R>;
     staleTime?: number;
+    meta?: Record<string, unknown>;
   };
   /** Options for `useMutation`: calls through `client`. */
   mutationOptions(client: MizanClient): {
@@ -72,8 +73,9 @@ function define<A extends object, R>(
     queryOptions: (args, client) => ({
       queryKey: ['mizan', name, args as KeyParams],
       queryFn: () => client.read<R>(name, args),
-      // A context is kept fresh by the invalidations the server sends, not by age.
-      ...(kind === 'context' ? { staleTime: Number.POSITIVE_INFINITY } : {}),
+      // A context is kept fresh by the invalidations the server sends, not by age; the socket
+      // watches it (see `MizanProvider`).
+      ...(kind === 'context' ? { staleTime: Number.POSITIVE_INFINITY, meta: { mizan: 'context' } } : {}),
     }),
     mutationOptions: (client) => ({
       mutationKey: ['mizan', name],

@@ -21,6 +21,8 @@ export {
   invalidateCovered,
   seedHydration,
   useMizanClient,
+  useMizanSocketStatus,
+  watchContexts,
   type MizanProviderProps,
 } from './provider.js';
 export * from '../core/index.js';

@@ -3,15 +3,29 @@
  * values put in the cache before the first render, and one invalidation pass per response.
  */
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import {
+  QueryClient,
+  QueryClientProvider,
+  type Query,
+  type QueryMeta,
+} from '@tanstack/react-query';
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
 
 import { MizanClient, createMizanClient } from '../core/client.js';
 import { getMizanHydration, type MizanHydration } from '../core/hydration.js';
-import { covers, parseKey, type ParsedKey } from '../core/keys.js';
+import { canonicalKey, covers, parseKey, type ParsedKey } from '../core/keys.js';
+import { MizanSocket, type MizanSocketOptions, type SocketStatus } from '../core/socket.js';
 import { isMizanQueryKey, retryUnlessRefused } from './define.js';
 
 const ClientContext = createContext<MizanClient | null>(null);
+const SocketContext = createContext<MizanSocket | null>(null);
 
 /** What `<MizanProvider>` takes; every prop has a default. */
 export interface MizanProviderProps {
@@ -23,6 +37,11 @@ export interface MizanProviderProps {
   readonly queryClient?: QueryClient;
   /** Context values to start from (default: the payload the server put in the page, if any). */
   readonly hydration?: MizanHydration;
+  /**
+   * The socket that brings other clients' invalidations (default: on wherever the browser has
+   * WebSockets); `false` turns it off, an object sets its options.
+   */
+  readonly realtime?: boolean | MizanSocketOptions;
 }
 
 /** A query client with mizan's defaults: no retry for a 4xx, none for mutations. */
@@ -67,6 +86,38 @@ export function invalidateCovered(queryClient: QueryClient, keys: readonly strin
   });
 }
 
+/**
+ * Keeps `socket` watching every mizan context in `queryClient`'s cache (from the first observer
+ * that reads it as a context until the query leaves the cache); returns what stops it.
+ */
+export function watchContexts(queryClient: QueryClient, socket: MizanSocket): () => void {
+  const releases = new Map<string, () => void>();
+  const track = (query: Query, meta: QueryMeta | undefined) => {
+    if (meta?.['mizan'] === 'context' && !releases.has(query.queryHash) && isMizanQueryKey(query.queryKey)) {
+      releases.set(query.queryHash, socket.watch(canonicalKey(query.queryKey[1], query.queryKey[2])));
+    }
+  };
+  const cache = queryClient.getQueryCache();
+  // Components subscribe before their provider's effects run: take the ones already reading.
+  for (const query of cache.getAll()) {
+    for (const observer of query.observers) track(query, observer.options.meta);
+  }
+  const unsubscribe = cache.subscribe((event) => {
+    const { query } = event;
+    if (event.type === 'observerAdded') {
+      track(query, event.observer.options.meta);
+    } else if (event.type === 'removed') {
+      releases.get(query.queryHash)?.();
+      releases.delete(query.queryHash);
+    }
+  });
+  return () => {
+    unsubscribe();
+    for (const release of releases.values()) release();
+    releases.clear();
+  };
+}
+
 /** mizan for the tree below. */
 export function MizanProvider(props: MizanProviderProps): ReactNode {
   const [client] = useState(() => props.client ?? createMizanClient());
@@ -76,14 +127,45 @@ export function MizanProvider(props: MizanProviderProps): ReactNode {
     if (hydration) seedHydration(queryClient, hydration);
     return queryClient;
   });
+  const [socket] = useState(() => {
+    const realtime = props.realtime ?? true;
+    if (realtime === false) return null;
+    const options = realtime === true ? {} : realtime;
+    return options.WebSocket || typeof globalThis.WebSocket === 'function'
+      ? new MizanSocket(client, options)
+      : null;
+  });
   useEffect(
     () => client.invalidations.subscribe((keys) => void invalidateCovered(queryClient, keys)),
     [client, queryClient],
   );
+  useEffect(() => {
+    if (!socket) return undefined;
+    const stopWatching = watchContexts(queryClient, socket);
+    socket.start();
+    return () => {
+      stopWatching();
+      socket.stop();
+    };
+  }, [socket, queryClient]);
   return (
     <ClientContext.Provider value={client}>
-      <QueryClientProvider client={queryClient}>{props.children}</QueryClientProvider>
+      <SocketContext.Provider value={socket}>
+        <QueryClientProvider client={queryClient}>{props.children}</QueryClientProvider>
+      </SocketContext.Provider>
     </ClientContext.Provider>
+  );
+}
+
+const noSocket = () => () => {};
+
+/** The socket's status (`disconnected` when realtime is off), re-rendering on each change. */
+export function useMizanSocketStatus(): SocketStatus {
+  const socket = useContext(SocketContext);
+  return useSyncExternalStore(
+    socket ? (notify) => socket.onStatus(notify) : noSocket,
+    () => socket?.status ?? 'disconnected',
+    () => 'disconnected',
   );
 }
 

@@ -1,0 +1,229 @@
+/**
+ * The socket: one WebSocket per tab to `/api/mizan/ws/`, watching the keys of the live contexts
+ * and handing the server's pushed invalidations to the client's bus. It reconnects by itself
+ * (jittered exponential backoff from 250 ms to 10 s, at once when the browser comes back online or
+ * the page is shown again), re-watches, and refetches every live context once after a reconnect,
+ * since pushes may have been missed meanwhile.
+ */
+
+import type { MizanClient } from './client.js';
+
+/** The socket's path. */
+export const SOCKET_PATH = '/api/mizan/ws/';
+
+/** Where the socket stands. */
+export type SocketStatus = 'connecting' | 'connected' | 'disconnected';
+
+/** How the socket connects; every field has a default. */
+export interface MizanSocketOptions {
+  /** The socket's URL (default: this page's origin, `ws:` or `wss:`, at `/api/mizan/ws/`). */
+  readonly url?: string;
+  /** The WebSocket class (tests; default: the global one). */
+  readonly WebSocket?: typeof WebSocket;
+  /** First reconnect delay, in ms (default 250); it doubles up to `maxDelay`. */
+  readonly initialDelay?: number;
+  /** Longest reconnect delay, in ms (default 10 000). */
+  readonly maxDelay?: number;
+}
+
+/** A connection this long is stable: the next failure starts the backoff again. */
+const STABLE_AFTER_MS = 10_000;
+/** The client's heartbeat. */
+const PING_EVERY_MS = 25_000;
+/** Silence this long means the server is gone: reconnect. */
+const DEAD_AFTER_MS = 60_000;
+/** The close code the server sends when the session ended (sign-in, sign-out). */
+const SESSION_ENDED = 4001;
+
+interface ServerFrame {
+  type?: string;
+  connection?: string;
+  keys?: string[];
+}
+
+/** The default socket URL, from the page's location. */
+function defaultUrl(): string | undefined {
+  const location = globalThis.location;
+  if (!location?.host) return undefined;
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SOCKET_PATH}`;
+}
+
+/** One tab's socket. */
+export class MizanSocket {
+  readonly #client: MizanClient;
+  readonly #options: MizanSocketOptions;
+  readonly #watched = new Map<string, number>();
+  readonly #statusListeners = new Set<(status: SocketStatus) => void>();
+  #status: SocketStatus = 'disconnected';
+  #socket: WebSocket | undefined;
+  #running = false;
+  #attempt = 0;
+  #everConnected = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #stable: ReturnType<typeof setTimeout> | undefined;
+  #lastHeard = 0;
+  readonly #wake = () => {
+    if (this.#running && this.#status === 'disconnected') this.#connect();
+  };
+
+  constructor(client: MizanClient, options: MizanSocketOptions = {}) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /** Where the socket stands. */
+  get status(): SocketStatus {
+    return this.#status;
+  }
+
+  /** Calls `listener` on every status change; returns what unsubscribes it. */
+  onStatus(listener: (status: SocketStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => {
+      this.#statusListeners.delete(listener);
+    };
+  }
+
+  /** Connects, and keeps reconnecting until `stop()`. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    globalThis.addEventListener?.('online', this.#wake);
+    globalThis.addEventListener?.('pageshow', this.#wake);
+    this.#connect();
+  }
+
+  /** Closes the socket for good. */
+  stop(): void {
+    this.#running = false;
+    globalThis.removeEventListener?.('online', this.#wake);
+    globalThis.removeEventListener?.('pageshow', this.#wake);
+    clearTimeout(this.#retry);
+    this.#teardown();
+    this.#socket?.close(1000, 'stopped');
+    this.#socket = undefined;
+    this.#client.setConnection(undefined);
+    this.#setStatus('disconnected');
+  }
+
+  /**
+   * Watches a context instance's canonical key while the returned function has not been
+   * called: its invalidations, made by anyone, reach the bus. Counted: two watchers of one key
+   * watch it once.
+   */
+  watch(key: string): () => void {
+    const count = this.#watched.get(key) ?? 0;
+    this.#watched.set(key, count + 1);
+    if (count === 0) this.#send({ action: 'watch', keys: [key] });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#watched.get(key) ?? 1) - 1;
+      if (left > 0) {
+        this.#watched.set(key, left);
+      } else {
+        this.#watched.delete(key);
+        this.#send({ action: 'unwatch', keys: [key] });
+      }
+    };
+  }
+
+  #connect(): void {
+    const url = this.#options.url ?? defaultUrl();
+    const Socket = this.#options.WebSocket ?? globalThis.WebSocket;
+    if (!url || !Socket) return;
+    clearTimeout(this.#retry);
+    this.#setStatus('connecting');
+    let socket: WebSocket;
+    try {
+      socket = new Socket(url);
+    } catch {
+      this.#scheduleReconnect();
+      return;
+    }
+    this.#socket = socket;
+    socket.onmessage = (event) => {
+      if (socket !== this.#socket) return;
+      this.#lastHeard = Date.now();
+      this.#receive(String(event.data));
+    };
+    socket.onclose = (event) => {
+      if (socket !== this.#socket) return;
+      this.#socket = undefined;
+      this.#teardown();
+      this.#client.setConnection(undefined);
+      this.#setStatus('disconnected');
+      if (!this.#running) return;
+      // The session changed under the socket: reconnect as who the visitor now is, at once.
+      if (event.code === SESSION_ENDED) this.#attempt = 0;
+      this.#scheduleReconnect(event.code === SESSION_ENDED ? 0 : undefined);
+    };
+  }
+
+  #receive(text: string): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text) as ServerFrame;
+    } catch {
+      return;
+    }
+    if (frame.type === 'hello' && typeof frame.connection === 'string') {
+      this.#client.setConnection(frame.connection);
+      this.#setStatus('connected');
+      const keys = [...this.#watched.keys()];
+      if (keys.length > 0) this.#send({ action: 'watch', keys });
+      const reconnected = this.#everConnected;
+      this.#everConnected = true;
+      this.#startHeartbeat();
+      this.#stable = setTimeout(() => {
+        this.#attempt = 0;
+      }, STABLE_AFTER_MS);
+      // Pushes made while the socket was down are lost: refetch what is live, once.
+      if (reconnected && keys.length > 0) this.#client.invalidate(keys);
+    } else if (frame.type === 'invalidate' && Array.isArray(frame.keys)) {
+      this.#client.invalidate(frame.keys.filter((key): key is string => typeof key === 'string'));
+    }
+  }
+
+  #send(frame: object): void {
+    const socket = this.#socket;
+    if (socket && this.#status === 'connected' && socket.readyState === 1) {
+      socket.send(JSON.stringify({ v: 1, ...frame }));
+    }
+  }
+
+  #startHeartbeat(): void {
+    this.#lastHeard = Date.now();
+    this.#heartbeat = setInterval(() => {
+      if (Date.now() - this.#lastHeard > DEAD_AFTER_MS) {
+        // Silence: the server or the path to it is gone. Closing fires `onclose`: reconnect.
+        this.#socket?.close(4000, 'no answer');
+        return;
+      }
+      this.#send({ action: 'ping' });
+    }, PING_EVERY_MS);
+  }
+
+  #teardown(): void {
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#stable);
+  }
+
+  #scheduleReconnect(delay?: number): void {
+    const initial = this.#options.initialDelay ?? 250;
+    const max = this.#options.maxDelay ?? 10_000;
+    const ceiling = Math.min(max, initial * 2 ** this.#attempt);
+    this.#attempt += 1;
+    // Full jitter over the upper half: tabs of one server do not come back in step.
+    const wait = delay ?? ceiling / 2 + Math.random() * (ceiling / 2);
+    this.#retry = setTimeout(() => this.#connect(), wait);
+  }
+
+  #setStatus(status: SocketStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    for (const listener of [...this.#statusListeners]) listener(status);
+  }
+}

@@ -1,0 +1,195 @@
+// The socket against a fake WebSocket: hello, watches, pushed keys on the bus, reconnection with
+// backoff, re-watching and one refetch of everything live after a reconnect; and the provider
+// watching the contexts its components read.
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+
+import { MizanSocket, createMizanClient } from '../src/core/index.js';
+import {
+  MizanProvider,
+  defineContext,
+  defineQuery,
+  useMizanQuery,
+  useMizanSocketStatus,
+} from '../src/react/index.js';
+
+/** A WebSocket the test drives: `open()`, `message(frame)`, `drop(code)`; records what is sent. */
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  onmessage: ((event: { data: string }) => void) | null = null;
+  onclose: ((event: { code: number }) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(text: string) {
+    this.sent.push(JSON.parse(text) as Record<string, unknown>);
+  }
+  close(code = 1000) {
+    this.drop(code);
+  }
+  open(connection = 'c1') {
+    this.readyState = 1;
+    this.message({ v: 1, type: 'hello', connection });
+  }
+  message(frame: object) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  drop(code = 1006) {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.onclose?.({ code });
+  }
+  static latest(): FakeSocket {
+    const socket = FakeSocket.all.at(-1);
+    if (!socket) throw new Error('no socket was opened');
+    return socket;
+  }
+}
+
+const options = { url: 'ws://app.test/api/mizan/ws/', WebSocket: FakeSocket as unknown as typeof WebSocket };
+
+beforeEach(() => {
+  FakeSocket.all = [];
+});
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+describe('MizanSocket', () => {
+  test('watches once per key, names itself to the client, and hands pushed keys to the bus', async () => {
+    const fetch = vi.fn(async () => Response.json({ result: 1, invalidate: [] }));
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const pushed: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => pushed.push(keys));
+    const socket = new MizanSocket(client, options);
+    const statuses: string[] = [];
+    socket.onStatus((status) => statuses.push(status));
+    const release = socket.watch('current_user');
+    socket.watch('current_user');
+    socket.start();
+    const fake = FakeSocket.latest();
+    fake.open('conn-1');
+    expect(statuses).toEqual(['connecting', 'connected']);
+    expect(fake.sent).toEqual([{ v: 1, action: 'watch', keys: ['current_user'] }]);
+
+    await client.call('echo', { text: 'x' });
+    const headers = (fetch.mock.calls[0] as unknown as [string, RequestInit])[1].headers as Record<string, string>;
+    expect(headers['x-mizan-connection']).toBe('conn-1');
+
+    fake.message({ v: 1, type: 'invalidate', keys: ['current_user'] });
+    expect(pushed).toEqual([['current_user']]);
+
+    release();
+    expect(fake.sent).toHaveLength(1);
+    socket.watch('user_profile:{"user_id":1}')();
+    expect(fake.sent.slice(1)).toEqual([
+      { v: 1, action: 'watch', keys: ['user_profile:{"user_id":1}'] },
+      { v: 1, action: 'unwatch', keys: ['user_profile:{"user_id":1}'] },
+    ]);
+    socket.stop();
+  });
+
+  test('reconnects with growing delays, re-watches, and refetches what is live once', () => {
+    vi.useFakeTimers();
+    const client = createMizanClient();
+    const pushed: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => pushed.push(keys));
+    const socket = new MizanSocket(client, { ...options, initialDelay: 100, maxDelay: 400 });
+    socket.watch('current_user');
+    socket.start();
+    FakeSocket.latest().open();
+    expect(pushed, 'the first connection refetches nothing').toEqual([]);
+
+    FakeSocket.latest().drop();
+    expect(socket.status).toBe('disconnected');
+    vi.advanceTimersByTime(49);
+    expect(FakeSocket.all, 'not before half the first delay').toHaveLength(1);
+    vi.advanceTimersByTime(51);
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.latest().drop();
+    vi.advanceTimersByTime(199);
+    FakeSocket.latest().drop();
+    const before = FakeSocket.all.length;
+    vi.advanceTimersByTime(400);
+    expect(FakeSocket.all.length, 'capped at the longest delay').toBe(before + 1);
+
+    const fresh = FakeSocket.latest();
+    fresh.open('c2');
+    expect(fresh.sent).toEqual([{ v: 1, action: 'watch', keys: ['current_user'] }]);
+    expect(pushed, 'everything live refetched once').toEqual([['current_user']]);
+    socket.stop();
+  });
+
+  test('a session that ended reconnects at once; stop() stays stopped', () => {
+    vi.useFakeTimers();
+    const socket = new MizanSocket(createMizanClient(), options);
+    socket.start();
+    FakeSocket.latest().open();
+    FakeSocket.latest().drop(4001);
+    vi.advanceTimersByTime(0);
+    expect(FakeSocket.all).toHaveLength(2);
+    socket.stop();
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(socket.status).toBe('disconnected');
+  });
+
+  test('a silent server is given up on and reconnected to', () => {
+    vi.useFakeTimers();
+    const socket = new MizanSocket(createMizanClient(), options);
+    socket.start();
+    const first = FakeSocket.latest();
+    first.open();
+    vi.advanceTimersByTime(25_000);
+    expect(first.sent.at(-1)).toEqual({ v: 1, action: 'ping' });
+    vi.advanceTimersByTime(50_000);
+    expect(first.readyState).toBe(3);
+    vi.advanceTimersByTime(300);
+    expect(FakeSocket.all.length).toBeGreaterThan(1);
+    socket.stop();
+  });
+});
+
+describe('MizanProvider with the socket', () => {
+  const profile = defineContext<{ user_id: number }, { name: string }>('user_profile', { global: false });
+  const echo = defineQuery<{ text: string }, string>('echo');
+
+  function Page() {
+    const read = useMizanQuery(profile, { user_id: 1 });
+    useMizanQuery(echo, { text: 'not a context' });
+    const status = useMizanSocketStatus();
+    return (
+      <p data-testid="page">
+        {read.data?.name ?? '…'} {status}
+      </p>
+    );
+  }
+
+  test('watches the contexts on the page (not queries), and a push refetches them', async () => {
+    let name = 'Alice';
+    const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => {
+      const body = JSON.parse(String(init?.body)) as { fn?: string; calls?: { fn: string }[] };
+      const answer = (fn: string) => ({ result: fn === 'echo' ? 'e' : { name }, invalidate: [] });
+      return Response.json(body.calls ? { results: body.calls.map((c) => answer(c.fn)) } : answer(body.fn ?? ''));
+    });
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    render(
+      <MizanProvider client={client} realtime={options}>
+        <Page />
+      </MizanProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId('page').textContent).toContain('Alice'));
+    act(() => FakeSocket.latest().open());
+    expect(screen.getByTestId('page').textContent).toContain('connected');
+    expect(FakeSocket.latest().sent).toEqual([
+      { v: 1, action: 'watch', keys: ['user_profile:{"user_id":1}'] },
+    ]);
+
+    name = 'Alicia';
+    act(() => FakeSocket.latest().message({ v: 1, type: 'invalidate', keys: ['user_profile:{"user_id":1}'] }));
+    await waitFor(() => expect(screen.getByTestId('page').textContent).toContain('Alicia'));
+  });
+});
