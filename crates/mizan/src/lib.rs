@@ -20,8 +20,8 @@ mod hooks;
 pub mod invalidation;
 pub mod protocol;
 mod runtime;
-mod socket_client;
 mod server_fn_error;
+mod socket_client;
 mod validation;
 
 #[cfg(feature = "ssr")]

@@ -67,7 +67,10 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
 pub fn unregister(id: InstanceId) {
     let removed = LIVE.with(|live| {
         let mut live = live.borrow_mut();
-        let name = live.iter().find(|instance| instance.id == id).map(|instance| instance.name);
+        let name = live
+            .iter()
+            .find(|instance| instance.id == id)
+            .map(|instance| instance.name);
         live.retain(|instance| instance.id != id);
         name
     });

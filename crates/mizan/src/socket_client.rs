@@ -14,13 +14,19 @@ use std::collections::BTreeMap;
 pub(crate) use browser::start;
 
 // The browser socket uses these; tests run them natively.
-#[cfg_attr(not(all(target_arch = "wasm32", not(feature = "ssr"))), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
 /// Contexts watched, by name, with how many live instances each has.
 #[derive(Default)]
 struct Watched(BTreeMap<&'static str, usize>);
 
 // The browser socket uses these; tests run them natively.
-#[cfg_attr(not(all(target_arch = "wasm32", not(feature = "ssr"))), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
 impl Watched {
     /// Counts an instance of `name`; `true` when it is the first (the name must be watched).
     fn add(&mut self, name: &'static str) -> bool {
@@ -50,18 +56,27 @@ impl Watched {
 }
 
 // The browser socket uses these; tests run them natively.
-#[cfg_attr(not(all(target_arch = "wasm32", not(feature = "ssr"))), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
 /// Keys this tab applied from its own calls' answers, with when (ms), for [`OWN_KEY_WINDOW_MS`].
 #[derive(Default)]
 struct OwnKeys(Vec<(String, f64)>);
 
 // The browser socket uses these; tests run them natively.
-#[cfg_attr(not(all(target_arch = "wasm32", not(feature = "ssr"))), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
 /// How long a key applied from an answer suppresses the same pushed key.
 const OWN_KEY_WINDOW_MS: f64 = 1_000.0;
 
 // The browser socket uses these; tests run them natively.
-#[cfg_attr(not(all(target_arch = "wasm32", not(feature = "ssr"))), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
 impl OwnKeys {
     fn note(&mut self, keys: &[String], now: f64) {
         self.0.retain(|(_, at)| now - at < OWN_KEY_WINDOW_MS);
@@ -170,7 +185,11 @@ mod browser {
 
     fn url() -> Option<String> {
         let location = leptos::prelude::window().location();
-        let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
         Some(format!("{scheme}://{}{SOCKET_PATH}", location.host().ok()?))
     }
 
@@ -286,6 +305,10 @@ mod tests {
         assert_eq!(own.foreign(pushed(), 100.0), ["site_stats"]);
         assert_eq!(own.foreign(pushed(), 200.0), pushed(), "consumed once");
         own.note(&["current_user".into()], 0.0);
-        assert_eq!(own.foreign(pushed(), 5_000.0), pushed(), "too old to be this tab's");
+        assert_eq!(
+            own.foreign(pushed(), 5_000.0),
+            pushed(),
+            "too old to be this tab's"
+        );
     }
 }

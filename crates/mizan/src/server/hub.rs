@@ -87,7 +87,11 @@ impl Hub {
     pub fn publish(&self, keys: &[String], origin: Option<&str>) {
         let parsed: Vec<(ContextKey, String)> = keys
             .iter()
-            .filter_map(|key| ContextKey::parse(key).ok().map(|parsed| (parsed, key.clone())))
+            .filter_map(|key| {
+                ContextKey::parse(key)
+                    .ok()
+                    .map(|parsed| (parsed, key.clone()))
+            })
             .collect();
         if parsed.is_empty() {
             return;
@@ -245,7 +249,13 @@ mod tests {
         let hub = Hub::default();
         let socket = hub.register(None);
         socket.watch(&key("user_profile"));
-        hub.publish(&[r#"user_profile:{"user_id":3}"#.into(), "current_user".into()], None);
+        hub.publish(
+            &[
+                r#"user_profile:{"user_id":3}"#.into(),
+                "current_user".into(),
+            ],
+            None,
+        );
         assert_eq!(socket.take_pending(), [r#"user_profile:{"user_id":3}"#]);
         hub.publish(&["user_profile".into()], None);
         assert_eq!(socket.take_pending(), ["user_profile"]);
