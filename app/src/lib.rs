@@ -3,6 +3,7 @@
 //! Compiled twice: with `ssr` into the server binary, with `hydrate` into the wasm bundle.
 
 pub mod accounts;
+pub mod chat;
 pub mod demo;
 pub mod greeting;
 pub mod pages;

@@ -356,7 +356,8 @@ async fn the_registry_lists_every_function_with_kind_endpoint_and_auth() {
         registry.get("login").expect("registered").kind,
         mizan::server::FunctionKind::Mutation
     );
-    let document = mizan::server::openapi::document(&registry).expect("describable");
+    let document = mizan::server::openapi::document(&registry, &mizan::server::Channels::default())
+        .expect("describable");
     let schema = &document["components"]["schemas"]["EchoArgs"];
     assert_eq!(schema["properties"]["text"]["maxLength"], 200, "{schema}");
 }

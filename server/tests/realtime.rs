@@ -337,6 +337,109 @@ async fn signing_out_closes_the_sessions_sockets() {
     );
 }
 
+/// The next frame that is not a pushed invalidation.
+async fn answer(socket: &mut Socket) -> Value {
+    loop {
+        let frame = next(socket).await;
+        if frame["type"] != "invalidate" {
+            return frame;
+        }
+    }
+}
+
+#[tokio::test]
+async fn chat_rooms_carry_typed_messages_to_their_members_only() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let alice_cookie = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let admin_cookie = sign_in(&app, "admin@example.com", "admin-password", None).await;
+    let (mut alice, _) = connected(&addr, &[("cookie", &alice_cookie)]).await;
+    let (mut admin, _) = connected(&addr, &[("cookie", &admin_cookie)]).await;
+    let (mut elsewhere, _) = connected(&addr, &[("cookie", &admin_cookie)]).await;
+    let (mut anonymous, _) = connected(&addr, &[]).await;
+
+    let general = json!({"room": "general"});
+    for (socket, id) in [(&mut alice, 1), (&mut admin, 2)] {
+        send(
+            socket,
+            json!({"action": "subscribe", "id": id, "channel": "chat", "params": general}),
+        )
+        .await;
+        assert_eq!(
+            answer(socket).await,
+            json!({"v": 1, "type": "subscribed", "id": id})
+        );
+    }
+    send(
+        &mut elsewhere,
+        json!({"action": "subscribe", "id": 3, "channel": "chat", "params": {"room": "other"}}),
+    )
+    .await;
+    assert_eq!(answer(&mut elsewhere).await["type"], "subscribed");
+
+    send(
+        &mut anonymous,
+        json!({"action": "subscribe", "id": 4, "channel": "chat", "params": general}),
+    )
+    .await;
+    let refused = answer(&mut anonymous).await;
+    assert_eq!(
+        (refused["id"].as_u64(), refused["error"]["code"].as_str()),
+        (Some(4), Some("UNAUTHORIZED"))
+    );
+
+    send(&mut alice, json!({"action": "send", "id": 5, "channel": "chat", "params": general, "message": {"text": " hello "}})).await;
+    let mut heard = Vec::new();
+    for _ in 0..2 {
+        heard.push(answer(&mut alice).await);
+    }
+    heard.sort_by_key(|frame| frame["type"].as_str().map(str::to_owned));
+    let expected_message = json!({"v": 1, "type": "message", "channel": "chat",
+                                  "params": {"room": "general"},
+                                  "message": {"text": "hello", "user": "Alice"}});
+    assert_eq!(
+        heard,
+        [
+            expected_message.clone(),
+            json!({"v": 1, "type": "sent", "id": 5})
+        ]
+    );
+    assert_eq!(answer(&mut admin).await, expected_message);
+    quiet(&mut elsewhere, Duration::from_millis(200)).await;
+
+    // Rules hold on every message, and only for rooms subscribed to.
+    send(&mut alice, json!({"action": "send", "id": 6, "channel": "chat", "params": general, "message": {"text": "   "}})).await;
+    let blank = answer(&mut alice).await;
+    assert_eq!(blank["error"]["code"], "VALIDATION_ERROR", "{blank}");
+    send(&mut alice, json!({"action": "send", "id": 7, "channel": "chat", "params": {"room": "other"}, "message": {"text": "hi"}})).await;
+    assert_eq!(answer(&mut alice).await["error"]["code"], "BAD_REQUEST");
+    send(
+        &mut alice,
+        json!({"action": "subscribe", "id": 8, "channel": "chat", "params": {"room": ""}}),
+    )
+    .await;
+    assert_eq!(
+        answer(&mut alice).await["error"]["code"],
+        "VALIDATION_ERROR"
+    );
+    send(
+        &mut alice,
+        json!({"action": "subscribe", "id": 9, "channel": "radio", "params": {}}),
+    )
+    .await;
+    assert_eq!(answer(&mut alice).await["error"]["code"], "NOT_FOUND");
+
+    // Unsubscribed, the admin hears nothing more.
+    send(
+        &mut admin,
+        json!({"action": "unsubscribe", "channel": "chat", "params": general}),
+    )
+    .await;
+    send(&mut alice, json!({"action": "send", "id": 10, "channel": "chat", "params": general, "message": {"text": "bye"}})).await;
+    assert_eq!(answer(&mut alice).await["type"], "message");
+    quiet(&mut admin, Duration::from_millis(200)).await;
+}
+
 #[tokio::test]
 async fn a_message_over_the_limit_closes_the_socket_and_the_server_goes_on() {
     let app = test_app().await;

@@ -50,6 +50,35 @@ pub enum ClientFrame {
         /// Echoed in the `pong`.
         id: Option<u64>,
     },
+    /// `{"action": "subscribe", "id": 1, "channel": "chat", "params": {"room": "general"}}`:
+    /// join a channel's group; answered by `subscribed` or `error` with the same id.
+    Subscribe {
+        /// The client's id for the request.
+        id: u64,
+        /// The channel's name.
+        channel: String,
+        /// Its params.
+        params: RawArgs,
+    },
+    /// `{"action": "send", "id": 2, "channel": "chat", "params": {...}, "message": {...}}`: a
+    /// message to a channel subscribed to; answered by `sent` or `error` with the same id.
+    Send {
+        /// The client's id for the request.
+        id: u64,
+        /// The channel's name.
+        channel: String,
+        /// The subscription's params.
+        params: RawArgs,
+        /// The message.
+        message: RawArgs,
+    },
+    /// `{"action": "unsubscribe", "channel": "chat", "params": {...}}`: leave.
+    Unsubscribe {
+        /// The channel's name.
+        channel: String,
+        /// The subscription's params.
+        params: RawArgs,
+    },
 }
 
 /// Why a client's message is not a frame; the error frame's message.
@@ -99,6 +128,22 @@ impl ClientFrame {
         }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
+        struct Subscription {
+            #[serde(default)]
+            #[allow(dead_code)]
+            v: Option<u32>,
+            #[allow(dead_code)]
+            action: String,
+            #[serde(default)]
+            id: Option<u64>,
+            channel: String,
+            #[serde(default)]
+            params: RawArgs,
+            #[serde(default)]
+            message: Option<RawArgs>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
         struct Keys {
             #[serde(default)]
             #[allow(dead_code)]
@@ -132,6 +177,33 @@ impl ClientFrame {
                 })
             }
             "ping" => Ok(Self::Ping { id: head.id }),
+            "subscribe" | "send" | "unsubscribe" => {
+                let sub: Subscription =
+                    serde_json::from_str(text).map_err(|e| malformed(head.id, e))?;
+                let missing = |what: &str| {
+                    (
+                        head.id,
+                        FrameError::Malformed(format!("`{}` needs `{what}`", head.action)),
+                    )
+                };
+                match head.action.as_str() {
+                    "subscribe" => Ok(Self::Subscribe {
+                        id: sub.id.ok_or_else(|| missing("id"))?,
+                        channel: sub.channel,
+                        params: sub.params,
+                    }),
+                    "send" => Ok(Self::Send {
+                        id: sub.id.ok_or_else(|| missing("id"))?,
+                        channel: sub.channel,
+                        params: sub.params,
+                        message: sub.message.ok_or_else(|| missing("message"))?,
+                    }),
+                    _ => Ok(Self::Unsubscribe {
+                        channel: sub.channel,
+                        params: sub.params,
+                    }),
+                }
+            }
             other => Err((
                 head.id,
                 FrameError::Malformed(format!("unknown action `{other}`")),
@@ -191,6 +263,25 @@ pub enum ServerFrame {
     Pong {
         /// The ping's id.
         id: Option<u64>,
+    },
+    /// A `subscribe` was taken.
+    Subscribed {
+        /// The request's id.
+        id: u64,
+    },
+    /// A `send` was taken (and its message, if any, broadcast).
+    Sent {
+        /// The request's id.
+        id: u64,
+    },
+    /// A message broadcast to a group this socket is in.
+    Message {
+        /// The channel's name.
+        channel: String,
+        /// The params of the subscription it came through, as the sender gave them.
+        params: Box<RawValue>,
+        /// The message.
+        message: Box<RawValue>,
     },
 }
 
@@ -260,6 +351,30 @@ mod tests {
             error(r#"{"action":"rpc","id":9,"fn":"x","argz":{}}"#),
             (Some(9), FrameError::Malformed(m)) if m.contains("argz")
         ));
+    }
+
+    #[test]
+    fn channel_frames_parse_and_need_their_ids() {
+        let send = ClientFrame::parse(
+            r#"{"action":"send","id":2,"channel":"chat","params":{"room":"a"},"message":{"text":"hi"}}"#,
+        );
+        assert!(matches!(
+            send,
+            Ok(ClientFrame::Send { id: 2, ref channel, ref params, ref message })
+                if channel == "chat" && params.get() == r#"{"room":"a"}"# && message.get() == r#"{"text":"hi"}"#
+        ));
+        assert!(matches!(
+            ClientFrame::parse(
+                r#"{"action":"unsubscribe","channel":"chat","params":{"room":"a"}}"#
+            ),
+            Ok(ClientFrame::Unsubscribe { .. })
+        ));
+        let missing = ClientFrame::parse(r#"{"action":"subscribe","channel":"chat"}"#);
+        assert!(matches!(missing, Err((None, FrameError::Malformed(m))) if m.contains("`id`")));
+        let no_message = ClientFrame::parse(r#"{"action":"send","id":4,"channel":"chat"}"#);
+        assert!(
+            matches!(no_message, Err((Some(4), FrameError::Malformed(m))) if m.contains("`message`"))
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::{
 };
 
 use super::{
+    channel::{Channels, DuplicateChannel},
     graph::Manifest,
     openapi::{self, OpenApiError},
     registry::{Registry, RegistryError},
@@ -31,6 +32,9 @@ pub enum ExportError {
     /// The `#[client]` functions linked into the binary do not register together.
     #[error("the #[client] functions do not register together")]
     Registry(#[from] RegistryError),
+    /// Two channels have one name.
+    #[error("the channels do not register together")]
+    Channels(#[from] DuplicateChannel),
     /// The functions' types cannot be described together.
     #[error("cannot describe the functions as OpenAPI")]
     OpenApi(#[from] OpenApiError),
@@ -58,18 +62,19 @@ pub enum ExportError {
 /// The Edge manifest of every `#[client]` function linked into this binary, as JSON: what
 /// `GET /api/mizan/manifest` serves.
 pub fn manifest_json() -> Result<String, ExportError> {
-    manifest_of(&Registry::collect()?)
+    manifest_of(&Registry::collect()?, &Channels::collect()?)
 }
 
 /// The OpenAPI 3.1 document of every `#[client]` function linked into this binary, as pretty
 /// JSON: what `GET /api/mizan/openapi.json` serves.
 pub fn openapi_json() -> Result<String, ExportError> {
-    let document = openapi::document(&Registry::collect()?)?;
+    let document = openapi::document(&Registry::collect()?, &Channels::collect()?)?;
     pretty(&document, "OpenAPI document")
 }
 
-fn manifest_of(registry: &Registry) -> Result<String, ExportError> {
+fn manifest_of(registry: &Registry, channels: &Channels) -> Result<String, ExportError> {
     Manifest::of(registry)
+        .with_channels(channels.iter().map(|def| def.name))
         .to_json()
         .map_err(|source| ExportError::Serialize {
             what: "manifest",
@@ -86,7 +91,8 @@ fn pretty(value: &serde_json::Value, what: &'static str) -> Result<String, Expor
 /// from the OpenAPI document).
 pub fn typescript_files() -> Result<Vec<(String, String)>, ExportError> {
     let registry = Registry::collect()?;
-    let document = openapi::document(&registry)?;
+    let channels = Channels::collect()?;
+    let document = openapi::document(&registry, &channels)?;
     let mut files = vec![
         (
             "mizan.openapi.json".to_owned(),
@@ -94,7 +100,7 @@ pub fn typescript_files() -> Result<Vec<(String, String)>, ExportError> {
         ),
         (
             "mizan.manifest.json".to_owned(),
-            manifest_of(&registry)? + "\n",
+            manifest_of(&registry, &channels)? + "\n",
         ),
     ];
     for file in mizan_export::typescript(&document)? {

@@ -107,6 +107,8 @@ pub struct Manifest {
     pub contexts: Vec<ContextEntry>,
     /// Every mutation → context edge.
     pub edges: Vec<Edge>,
+    /// Every channel's name (their messages' shapes are in the OpenAPI document).
+    pub channels: Vec<&'static str>,
 }
 
 /// A function in the manifest.
@@ -201,7 +203,15 @@ impl Manifest {
             functions,
             contexts,
             edges,
+            channels: Vec::new(),
         }
+    }
+
+    /// The same, listing these channels by name.
+    #[must_use]
+    pub fn with_channels(mut self, names: impl IntoIterator<Item = &'static str>) -> Self {
+        self.channels = names.into_iter().collect();
+        self
     }
 
     /// Pretty JSON, as written to `mizan.manifest.json`.

@@ -9,9 +9,12 @@
 //! - [`outcome`]: what a successful call produces ([`Outcome`], [`Data`], [`View`]);
 //! - [`registry`]: every `#[client]` function's definition ([`FunctionDef`], [`Registry`]);
 //! - [`graph`]: the invalidation graph, scoped keys and the Edge [`Manifest`];
-//! - [`openapi`]: the registry as an OpenAPI 3.1 document (schemas, error envelope, `x-mizan`);
-//! - [`hydration`]: context values in a page's JSON data block (for the React app's page);
 //! - `pipeline`: the one pipeline every call runs (admit → decode → validate → run → keys);
+//! - [`channel`]: typed channels ([`Channel`]), their registry and the [`ChannelLayer`] carrying
+//!   their groups (in-process: [`LocalChannels`]);
+//! - [`openapi`]: functions and channels as an OpenAPI 3.1 document (schemas, error envelope,
+//!   `x-mizan`, `x-mizan-channels`);
+//! - [`hydration`]: context values in a page's JSON data block (for the React app's page);
 //! - [`response`]: pipeline results as HTTP answers (envelope, error status, headers);
 //! - `endpoint`: the entry points generated code calls (own endpoint, in-process calls);
 //! - [`admit`]: the layer every request passes (cross-site guard, body limit, auth configuration,
@@ -31,6 +34,7 @@
 
 pub mod admit;
 pub mod auth;
+pub mod channel;
 pub mod client_app;
 pub mod context;
 pub mod csrf;
@@ -52,6 +56,10 @@ pub(crate) mod socket;
 pub mod user;
 
 pub use auth::{AuthConfig, AuthRule, CheckFn, JwtKeys, hash_password, verify_password};
+pub use channel::{
+    Channel, ChannelDef, ChannelHub, ChannelLayer, ChannelRef, Channels, DuplicateChannel,
+    LocalChannels, Member,
+};
 pub use client_app::{ClientApp, ClientAppError};
 pub use context::RequestContext;
 pub use csrf::OriginPolicy;

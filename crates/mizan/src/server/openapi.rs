@@ -13,6 +13,7 @@ use schemars::{SchemaGenerator, generate::SchemaSettings};
 use serde_json::{Map, Value, json};
 
 use super::{
+    channel::Channels,
     graph::{CachePolicy, MANIFEST_VERSION},
     registry::{FunctionDef, FunctionKind, Registry},
 };
@@ -81,10 +82,22 @@ pub enum OpenApiError {
     },
 }
 
-/// The OpenAPI 3.1 document of `registry`.
-pub fn document(registry: &Registry) -> Result<Value, OpenApiError> {
+/// The OpenAPI 3.1 document of `registry` and `channels` (these under `x-mizan-channels`).
+pub fn document(registry: &Registry, channels: &Channels) -> Result<Value, OpenApiError> {
     let mut reads = SchemaGenerator::new(settings().for_deserialize());
     let mut writes = SchemaGenerator::new(settings().for_serialize());
+    // A channel's params and client messages are read; what the group hears is written.
+    let channel_schemas: Vec<(&str, Value, Value, Value)> = channels
+        .iter()
+        .map(|def| {
+            (
+                def.name,
+                (def.params_schema)(&mut reads).to_value(),
+                (def.client_schema)(&mut reads).to_value(),
+                (def.server_schema)(&mut writes).to_value(),
+            )
+        })
+        .collect();
     let described: Vec<(&FunctionDef, Value, Option<Value>)> = registry
         .iter()
         .map(|def| {
@@ -103,6 +116,11 @@ pub fn document(registry: &Registry) -> Result<Value, OpenApiError> {
         if let Some(schema) = def.output_schema {
             schema(&mut probe);
         }
+    }
+    for def in channels.iter() {
+        (def.params_schema)(&mut probe);
+        (def.client_schema)(&mut probe);
+        (def.server_schema)(&mut probe);
     }
     check_clashes(&probe.take_definitions(false))?;
     let (schemas, renames) = merge(reads.take_definitions(true), writes.take_definitions(true))?;
@@ -125,6 +143,15 @@ pub fn document(registry: &Registry) -> Result<Value, OpenApiError> {
     paths.insert(BATCH_PATH.to_owned(), batch_path(&names));
     paths.insert(MANIFEST_PATH.to_owned(), manifest_path());
 
+    let channels: Vec<Value> = channel_schemas
+        .into_iter()
+        .map(|(name, mut params, mut client, server)| {
+            rename_refs(&mut params, &renames);
+            rename_refs(&mut client, &renames);
+            json!({ "name": name, "params": params, "client": client, "server": server })
+        })
+        .collect();
+
     let mut components = Map::new();
     components.insert(ERROR_SCHEMA.to_owned(), error_schema());
     for (name, schema) in schemas {
@@ -140,6 +167,7 @@ pub fn document(registry: &Registry) -> Result<Value, OpenApiError> {
                             `{\"fn\": name, \"args\": {...}}`; both answer the same envelope.",
         },
         "paths": paths,
+        "x-mizan-channels": channels,
         "components": {
             "schemas": components,
             "responses": { "MizanError": {

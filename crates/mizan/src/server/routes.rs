@@ -15,6 +15,7 @@ use http::{HeaderValue, header, request::Parts};
 use super::{
     admit::{AdmitLayer, too_large},
     auth::{AuthConfig, authenticate},
+    channel::{ChannelHub, Channels, LocalChannels},
     context::RequestContext,
     csrf::OriginPolicy,
     graph::Manifest,
@@ -54,9 +55,21 @@ impl Mizan {
                 registry: Arc::clone(&registry),
                 hub,
                 origins,
+                channels: ChannelHub::new(Channels::default(), LocalChannels::default()),
             }),
             registry,
         }
+    }
+
+    /// The same with these channels (by default none): their groups carried by the hub's layer.
+    pub fn with_channels(mut self, channels: ChannelHub) -> Self {
+        self.sockets = Arc::new(Sockets {
+            registry: Arc::clone(&self.sockets.registry),
+            hub: self.sockets.hub.clone(),
+            origins: Arc::clone(&self.sockets.origins),
+            channels,
+        });
+        self
     }
 
     /// The open sockets of this server.
@@ -82,15 +95,21 @@ impl Mizan {
         let mut router = Router::new()
             .route(CALL_PATH, post(call))
             .route(BATCH_PATH, post(batch))
-            .route(MANIFEST_PATH, get(manifest))
+            .route(MANIFEST_PATH, {
+                let sockets = Arc::clone(&self.sockets);
+                get(move |State(registry): State<Arc<Registry>>| {
+                    manifest(registry, Arc::clone(&sockets.channels.channels))
+                })
+            })
             .route(SOCKET_PATH, {
                 let sockets = Arc::clone(&self.sockets);
                 get(move |upgrade, request| socket::upgrade(Arc::clone(&sockets), upgrade, request))
             })
             .route(OPENAPI_PATH, {
                 let document = Arc::new(OnceLock::new());
+                let channels = Arc::clone(&self.sockets.channels.channels);
                 get(move |State(registry): State<Arc<Registry>>| {
-                    openapi_document(registry, Arc::clone(&document))
+                    openapi_document(registry, Arc::clone(&channels), Arc::clone(&document))
                 })
             });
         for def in self
@@ -210,18 +229,19 @@ async fn batch(State(registry): State<Arc<Registry>>, request: Request) -> Respo
 }
 
 /// The Edge manifest of the functions this server serves.
-async fn manifest(State(registry): State<Arc<Registry>>) -> Response {
-    Json(Manifest::of(&registry)).into_response()
+async fn manifest(registry: Arc<Registry>, channels: Arc<Channels>) -> Response {
+    Json(Manifest::of(&registry).with_channels(channels.iter().map(|def| def.name))).into_response()
 }
 
 /// The OpenAPI document of the functions this server serves, made on the first request: the
 /// functions never change while the server runs.
 async fn openapi_document(
     registry: Arc<Registry>,
+    channels: Arc<Channels>,
     document: Arc<OnceLock<Option<Bytes>>>,
 ) -> Response {
     let made = document.get_or_init(|| {
-        let json = openapi::document(&registry).map_err(|error| error.to_string());
+        let json = openapi::document(&registry, &channels).map_err(|error| error.to_string());
         match json.and_then(|json| serde_json::to_vec(&json).map_err(|error| error.to_string())) {
             Ok(bytes) => Some(Bytes::from(bytes)),
             Err(error) => {

@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 
 use super::{
     auth::{AuthConfig, JwtKeys},
+    channel::{ChannelHub, Channels, DuplicateChannel, LocalChannels},
     client_app::{ClientApp, ClientAppError},
     csrf::OriginPolicy,
     listen::{BoundListener, ListenError, shutdown_signal},
@@ -42,6 +43,9 @@ pub enum SiteError {
     /// The `#[client]` functions linked into the binary do not register together.
     #[error("the #[client] functions do not register together")]
     Registry(#[from] RegistryError),
+    /// Two channels have one name.
+    #[error("the channels do not register together")]
+    Channels(#[from] DuplicateChannel),
     /// A client app cannot be mounted where it was asked to be.
     #[error("cannot serve the client app")]
     ClientApp(#[from] ClientAppError),
@@ -177,7 +181,11 @@ impl<IV: IntoView + 'static> Site<IV> {
             Registry::collect()?,
             AuthConfig::new(self.users, self.jwt),
             OriginPolicy::new(self.trusted_origins),
-        );
+        )
+        .with_channels(ChannelHub::new(
+            Channels::collect()?,
+            LocalChannels::default(),
+        ));
         let providers: Arc<[Provider]> = self.providers.into();
         let context = move || {
             for provide in providers.iter() {

@@ -11,6 +11,7 @@
 //! frame; the socket and its other calls go on.
 
 use std::{
+    collections::{BTreeMap, HashMap},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -29,8 +30,11 @@ use futures::{SinkExt, StreamExt, stream::SplitSink};
 use http::HeaderValue;
 use tokio::sync::{Semaphore, mpsc};
 
+use serde_json::value::RawValue;
+
 use super::{
     auth::{authenticate, authorize},
+    channel::{ChannelHub, Member},
     context::RequestContext,
     csrf::OriginPolicy,
     hub::{Connection, Hub},
@@ -68,11 +72,13 @@ const RATE_BURST: f64 = 100.0;
 /// Messages over the rate before the socket is closed (1008, policy).
 const MAX_OVER_RATE: u32 = 50;
 
-/// What the socket endpoint needs: the functions, the open sockets, the origin rule.
+/// What the socket endpoint needs: the functions, the open sockets, the origin rule, the
+/// channels.
 pub(crate) struct Sockets {
     pub(crate) registry: Arc<Registry>,
     pub(crate) hub: Hub,
     pub(crate) origins: Arc<OriginPolicy>,
+    pub(crate) channels: ChannelHub,
 }
 
 /// `GET /api/mizan/ws/`: checks the origin and the caller, then upgrades.
@@ -117,7 +123,8 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
         Err(_) => ctx,
     };
     let (sink, mut stream) = socket.split();
-    let (out, out_rx) = mpsc::channel::<String>(OUTBOUND_FRAMES);
+    let (out, out_rx) = mpsc::channel::<Utf8Bytes>(OUTBOUND_FRAMES);
+    let mut subscriptions = Subscriptions::default();
     let mut writer = tokio::spawn(write(sink, out_rx, Arc::clone(&connection)));
     let hello = ServerFrame::Hello {
         connection: connection.id().to_owned(),
@@ -184,7 +191,7 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                     let frame = rpc(&registry, &ctx, id, &function, args).await;
                     if let Ok(text) = frame.to_text() {
                         // Waits for room: the calls in flight are bounded, so is the wait.
-                        let _ = out.send(text).await;
+                        let _ = out.send(Utf8Bytes::from(text)).await;
                     }
                     drop(permit);
                 });
@@ -199,8 +206,51 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                 }
             }
             Ok(ClientFrame::Ping { id }) => queue(&out, &ServerFrame::Pong { id }),
+            Ok(ClientFrame::Subscribe {
+                id,
+                channel,
+                params,
+            }) => {
+                let member = Member {
+                    id: connection.id().to_owned(),
+                    out: out.clone(),
+                };
+                let frame = match subscriptions
+                    .subscribe(&sockets.channels, &ctx, member, &channel, params)
+                    .await
+                {
+                    Ok(()) => ServerFrame::Subscribed { id },
+                    Err(error) => ServerFrame::Error {
+                        id: Some(id),
+                        error,
+                    },
+                };
+                queue(&out, &frame);
+            }
+            Ok(ClientFrame::Send {
+                id,
+                channel,
+                params,
+                message,
+            }) => {
+                let frame = match subscriptions
+                    .send(&sockets.channels, &ctx, &channel, params, message)
+                    .await
+                {
+                    Ok(()) => ServerFrame::Sent { id },
+                    Err(error) => ServerFrame::Error {
+                        id: Some(id),
+                        error,
+                    },
+                };
+                queue(&out, &frame);
+            }
+            Ok(ClientFrame::Unsubscribe { channel, params }) => {
+                subscriptions.unsubscribe(&sockets.channels, connection.id(), &channel, &params);
+            }
         }
     }
+    sockets.channels.layer.leave_all(connection.id());
     connection.close();
     sockets.hub.unregister(&connection);
     drop(out);
@@ -209,10 +259,10 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
 
 /// Queues a frame for the writer without waiting: a client too slow to take the frames its own
 /// messages cause loses them (its calls' answers wait for room instead; see `serve`).
-fn queue(out: &mpsc::Sender<String>, frame: &ServerFrame) {
+fn queue(out: &mpsc::Sender<Utf8Bytes>, frame: &ServerFrame) {
     match frame.to_text() {
         Ok(text) => {
-            if out.try_send(text).is_err() {
+            if out.try_send(Utf8Bytes::from(text)).is_err() {
                 tracing::debug!("a socket's outbound queue is full: frame dropped");
             }
         }
@@ -308,7 +358,7 @@ async fn watchable(
 /// The socket's writer: queued frames, coalesced pushes, pings, and the close the hub asks for.
 async fn write(
     mut sink: SplitSink<WebSocket, Message>,
-    mut frames: mpsc::Receiver<String>,
+    mut frames: mpsc::Receiver<Utf8Bytes>,
     connection: Arc<Connection>,
 ) {
     let mut heartbeat = tokio::time::interval(PING_EVERY);
@@ -316,7 +366,7 @@ async fn write(
     loop {
         let sent = tokio::select! {
             frame = frames.recv() => match frame {
-                Some(text) => sink.send(Message::Text(Utf8Bytes::from(text))).await,
+                Some(text) => sink.send(Message::Text(text)).await,
                 None => break,
             },
             () = connection.woken() => {
@@ -341,6 +391,96 @@ async fn write(
         };
         if sent.is_err() {
             break;
+        }
+    }
+}
+
+/// Most channel subscriptions one socket may hold.
+const MAX_SUBSCRIPTIONS: usize = 64;
+
+/// A socket's channel subscriptions: (channel, params in canonical form) → group.
+#[derive(Default)]
+struct Subscriptions(HashMap<(String, String), String>);
+
+/// Params in one text form whatever the client's key order, to recognise a subscription.
+fn canonical_params(params: &RawArgs) -> Result<String, MizanError> {
+    let map: BTreeMap<String, serde_json::Value> = serde_json::from_str(params.get())
+        .map_err(|_| MizanError::bad_request("a channel's `params` must be a JSON object"))?;
+    serde_json::to_string(&map).map_err(|_| MizanError::internal())
+}
+
+impl Subscriptions {
+    /// Joins `channel` with `params`: decoded, validated and authorized by the channel.
+    async fn subscribe(
+        &mut self,
+        hub: &ChannelHub,
+        ctx: &RequestContext,
+        member: Member,
+        channel: &str,
+        params: RawArgs,
+    ) -> Result<(), MizanError> {
+        let def = hub
+            .channels
+            .get(channel)
+            .ok_or_else(|| MizanError::not_found(format!("no channel named `{channel}`")))?;
+        let key = (channel.to_owned(), canonical_params(&params)?);
+        if !self.0.contains_key(&key) && self.0.len() >= MAX_SUBSCRIPTIONS {
+            return Err(MizanError::bad_request(format!(
+                "a socket holds at most {MAX_SUBSCRIPTIONS} subscriptions"
+            )));
+        }
+        let group = (def.join)(ctx.for_nested_call(), params).await?;
+        hub.layer.join(&group, member);
+        self.0.insert(key, group);
+        Ok(())
+    }
+
+    /// A message to a subscribed channel: authorized again, received, broadcast.
+    async fn send(
+        &self,
+        hub: &ChannelHub,
+        ctx: &RequestContext,
+        channel: &str,
+        params: RawArgs,
+        message: RawArgs,
+    ) -> Result<(), MizanError> {
+        let key = (channel.to_owned(), canonical_params(&params)?);
+        if !self.0.contains_key(&key) {
+            return Err(MizanError::bad_request(format!(
+                "subscribe to `{channel}` with these params before sending to it"
+            )));
+        }
+        let def = hub
+            .channels
+            .get(channel)
+            .ok_or_else(|| MizanError::not_found(format!("no channel named `{channel}`")))?;
+        let canonical = key.1.clone();
+        if let Some((group, answer)) = (def.receive)(ctx.for_nested_call(), params, message).await?
+        {
+            let params = RawValue::from_string(canonical).map_err(|_| MizanError::internal())?;
+            let frame = ServerFrame::Message {
+                channel: channel.to_owned(),
+                params,
+                message: answer,
+            };
+            match frame.to_text() {
+                Ok(text) => hub.layer.broadcast(&group, Utf8Bytes::from(text)),
+                Err(error) => tracing::error!(%error, "cannot write a channel frame"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves `channel` with `params`, if subscribed.
+    fn unsubscribe(&mut self, hub: &ChannelHub, member: &str, channel: &str, params: &RawArgs) {
+        let Ok(canonical) = canonical_params(params) else {
+            return;
+        };
+        if let Some(group) = self.0.remove(&(channel.to_owned(), canonical)) {
+            // Another subscription of this socket may share the group.
+            if !self.0.values().any(|other| *other == group) {
+                hub.layer.leave(&group, member);
+            }
         }
     }
 }

@@ -347,6 +347,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description What the room hears. */
+        ChatLine: {
+            /** @description The text. */
+            text: string;
+            /** @description Who said it (their display name). */
+            user: string;
+        };
+        /** @description Which room a subscription is for. */
+        ChatRoom: {
+            /** @description The room's name. */
+            room: string;
+        };
+        /** @description What a member says. */
+        ChatSay: {
+            /** @description The text. */
+            text: string;
+        };
         /** @description Arguments of [`crash_test`], as sent on the wire. */
         CrashTestArgs: Record<string, never>;
         /** @description Who is looking at the page (anonymous visitors too). */
