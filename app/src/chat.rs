@@ -34,6 +34,13 @@ pub struct ChatLine {
 /// The chat channel (`"chat"`).
 pub struct ChatChannel;
 
+impl mizan::ChannelSpec for ChatChannel {
+    const NAME: &'static str = "chat";
+    type Params = ChatRoom;
+    type ClientMessage = ChatSay;
+    type ServerMessage = ChatLine;
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     use mizan::{
@@ -45,11 +52,6 @@ mod server {
     use crate::users::AppUser;
 
     impl Channel for ChatChannel {
-        const NAME: &'static str = "chat";
-        type Params = ChatRoom;
-        type ClientMessage = ChatSay;
-        type ServerMessage = ChatLine;
-
         async fn authorize(ctx: &RequestContext, _room: &ChatRoom) -> Result<(), MizanError> {
             ctx.user_as::<AppUser>()
                 .map(|_| ())

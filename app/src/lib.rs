@@ -65,6 +65,10 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=pages::HomePage/>
                         // Rendered whole before answering, so an unknown user is a 404.
                         <Route
+                            path=(StaticSegment("chat"), ParamSegment("room"))
+                            view=pages::ChatPage
+                        />
+                        <Route
                             path=(StaticSegment("users"), ParamSegment("id"))
                             view=pages::UserPage
                             ssr=SsrMode::Async

@@ -1,10 +1,12 @@
 //! The example app's pages.
 
+mod chat;
 mod header;
 mod users;
 
 use leptos::prelude::*;
 
+pub use chat::ChatPage;
 pub use header::SiteHeader;
 pub use users::UserPage;
 

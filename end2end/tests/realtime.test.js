@@ -17,11 +17,32 @@ import {
 const browser = useBrowser();
 useServer();
 
-async function signInAsAlice(context) {
+async function signIn(context, email, password) {
   const login = await context.request.post(`${baseUrl}/api/mizan/call/`, {
-    data: { fn: 'login', args: { email: 'alice@example.com', password: 'alice-password' } },
+    data: { fn: 'login', args: { email, password } },
   });
   assert.equal(login.status(), 200);
+}
+
+const signInAsAlice = (context) => signIn(context, 'alice@example.com', 'alice-password');
+const signInAsAdmin = (context) => signIn(context, 'admin@example.com', 'admin-password');
+
+/** Says `text` on a chat page and waits until the page shows it heard. */
+async function say(page, text) {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-send').click();
+}
+
+/** The chat lines a page shows. */
+const lines = (page) => page.getByTestId('chat-message').allTextContents();
+
+async function heard(page, line) {
+  await page.waitForFunction(
+    (expected) =>
+      [...document.querySelectorAll('[data-testid="chat-message"]')].some((li) => li.textContent === expected),
+    line,
+    { timeout: 10_000 },
+  );
 }
 
 /** Waits until the page's socket has said hello (its watches are then in place). */
@@ -65,6 +86,67 @@ test('a rename in one tab reaches other visitors’ Leptos and React pages witho
   } finally {
     await alice.context.close();
     await visitor.context.close();
+  }
+});
+
+test('chat both ways between Leptos pages, and between Leptos and React; one room hears nothing of another', async () => {
+  const alice = await newWatchedPage(browser());
+  const admin = await newWatchedPage(browser());
+  try {
+    await signInAsAlice(alice.context);
+    await signInAsAdmin(admin.context);
+    const aliceLeptos = alice.page;
+    const adminLeptos = admin.page;
+    const adminReact = await admin.context.newPage();
+    const adminElsewhere = await admin.context.newPage();
+    await aliceLeptos.goto(`${baseUrl}/chat/general`);
+    await waitForHydration(aliceLeptos);
+    await adminLeptos.goto(`${baseUrl}/chat/general`);
+    await waitForHydration(adminLeptos);
+    await adminReact.goto(`${baseUrl}/react/chat/general`);
+    await adminElsewhere.goto(`${baseUrl}/chat/other`);
+    await waitForHydration(adminElsewhere);
+    for (const page of [aliceLeptos, adminLeptos, adminReact, adminElsewhere]) {
+      await waitForText(page, 'chat-status', 'connected');
+    }
+    // Subscriptions go out right after the socket connects: let them land.
+    await aliceLeptos.waitForTimeout(300);
+
+    await say(aliceLeptos, 'hello from Leptos');
+    for (const page of [aliceLeptos, adminLeptos, adminReact]) await heard(page, 'Alice: hello from Leptos');
+    await say(adminLeptos, 'hi Alice');
+    await heard(aliceLeptos, 'Admin: hi Alice');
+    await say(adminReact, 'and from React');
+    for (const page of [aliceLeptos, adminLeptos, adminReact]) await heard(page, 'Admin: and from React');
+    assert.deepEqual(await lines(aliceLeptos), [
+      'Alice: hello from Leptos',
+      'Admin: hi Alice',
+      'Admin: and from React',
+    ]);
+    assert.deepEqual(await lines(adminElsewhere), [], 'another room hears nothing');
+
+    // A blank line is refused by the channel's rule, shown, and not broadcast.
+    await say(aliceLeptos, '   ');
+    await waitForText(aliceLeptos, 'error-message', 'VALIDATION_ERROR');
+    assert.equal((await lines(adminReact)).length, 3);
+    assert.deepEqual(unexpectedProblems(alice.problems), []);
+    assert.deepEqual(unexpectedProblems(admin.problems), []);
+  } finally {
+    await alice.context.close();
+    await admin.context.close();
+  }
+});
+
+test('a visitor who is not signed in is refused by the chat', async () => {
+  const { context, page } = await newWatchedPage(browser());
+  try {
+    await page.goto(`${baseUrl}/chat/general`);
+    await waitForHydration(page);
+    await waitForText(page, 'chat-status', 'connected');
+    await say(page, 'let me in');
+    await waitForText(page, 'error-message', 'UNAUTHORIZED');
+  } finally {
+    await context.close();
   }
 });
 

@@ -137,6 +137,7 @@ fn the_example_exports_are_snapshots() {
             "mizan.openapi.json",
             "mizan.manifest.json",
             "generated.hooks.tsx",
+            "generated.channels.ts",
             "generated.server.ts",
             "index.ts"
         ]

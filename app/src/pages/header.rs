@@ -14,6 +14,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <a href="/">"Home"</a>
                 <a href="/users/1">"Alice"</a>
                 <a href="/users/2">"Admin"</a>
+                <a href="/chat/general">"Chat"</a>
             </nav>
             <span data-testid="current-user">
                 <Transition fallback=|| "…">

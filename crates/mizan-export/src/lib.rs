@@ -2,13 +2,15 @@
 //! `mizan::server::openapi` makes it), the typed React hooks a React team imports.
 //!
 //! It writes what is mizan's own: `generated.hooks.tsx` (a typed function, hook and TanStack
-//! Query options per function, and the `<MizanContext>` provider), `generated.server.ts` (the
-//! hydration payload for server-side rendering) and `index.ts`. The types of the arguments and
+//! Query options per function, and the `<MizanContext>` provider), `generated.channels.ts` (a
+//! `useXxxChannel(params)` hook per typed channel), `generated.server.ts` (the hydration payload
+//! for server-side rendering) and `index.ts`. The types of the arguments and
 //! results, `generated.mizan.ts`, come from the same document through openapi-typescript (the
 //! npm `mizan-generate` command runs both), so the hooks name them through its `operations`.
 //!
 //! Output is deterministic: functions in name order, nothing dated.
 
+mod channels;
 mod functions;
 mod hooks;
 mod index;
@@ -76,10 +78,15 @@ pub enum ExportError {
 pub fn typescript(openapi: &Value) -> Result<Vec<GeneratedFile>, ExportError> {
     let functions = functions::read(openapi)?;
     names::check_unique(&functions)?;
+    let channels = channels::read(openapi)?;
     Ok(vec![
         GeneratedFile {
             name: "generated.hooks.tsx",
             contents: hooks::emit(&functions),
+        },
+        GeneratedFile {
+            name: "generated.channels.ts",
+            contents: channels::emit(&channels),
         },
         GeneratedFile {
             name: "generated.server.ts",

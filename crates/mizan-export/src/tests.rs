@@ -34,7 +34,13 @@ fn document() -> Value {
             "/api/mizan/fn/logout_redirect": operation("logout_redirect", "view", &[],
                                                        json!({}), "Signs out."),
             "/api/mizan/call/": { "post": { "operationId": "mizan_call" } },
-        }
+        },
+        "x-mizan-channels": [{
+            "name": "chat",
+            "params": { "$ref": "#/components/schemas/ChatRoom" },
+            "client": { "$ref": "#/components/schemas/ChatSay" },
+            "server": { "type": "string" },
+        }],
     })
 }
 
@@ -55,6 +61,11 @@ fn hooks() {
 #[test]
 fn server() {
     insta::assert_snapshot!(file("generated.server.ts"));
+}
+
+#[test]
+fn channels() {
+    insta::assert_snapshot!(file("generated.channels.ts"));
 }
 
 #[test]

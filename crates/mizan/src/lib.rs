@@ -14,6 +14,8 @@
 //! target only picks the HTTP client under the browser side: `fetch` on `wasm32`, none elsewhere
 //! (a native build without `ssr` compiles, and its batched reads answer `NOT_IMPLEMENTED`).
 
+mod channel_hook;
+mod channel_spec;
 mod error;
 pub mod frames;
 mod hooks;
@@ -27,11 +29,14 @@ mod validation;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+pub use channel_hook::{ChannelHandle, use_channel};
+pub use channel_spec::ChannelSpec;
 pub use error::{ErrorCode, FieldErrors, INTERNAL_MESSAGE, MizanError, error_chain};
 pub use hooks::{ContextHandle, MizanContext, page_status};
 pub use invalidation::{ContextKey, KeyError};
 pub use mizan_macros::client;
 pub use runtime::live_count;
+pub use socket_client::SocketStatus;
 
 #[cfg(feature = "ssr")]
 pub use server::RequestContext;

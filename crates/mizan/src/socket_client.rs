@@ -10,8 +10,51 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
+
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 pub(crate) use browser::start;
+
+/// Where the tab's socket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocketStatus {
+    /// Opening (or about to retry).
+    Connecting,
+    /// Open: pushes and channel messages arrive.
+    Connected,
+    /// Closed; a retry is scheduled.
+    Disconnected,
+}
+
+impl SocketStatus {
+    /// `connecting`, `connected` or `disconnected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
+        }
+    }
+}
+
+// The browser socket uses this; tests run it natively.
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
+/// A subscription's identity: the channel and its params in canonical form (keys sorted), as
+/// the server writes them in `message` frames.
+fn subscription_key(channel: &str, params: &Value) -> String {
+    let sorted: BTreeMap<String, Value> = match params {
+        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => BTreeMap::new(),
+    };
+    format!(
+        "{channel}:{}",
+        serde_json::to_string(&sorted).unwrap_or_default()
+    )
+}
 
 // The browser socket uses these; tests run them natively.
 #[cfg_attr(
@@ -106,18 +149,125 @@ mod browser {
         time::Duration,
     };
 
+    use std::{
+        collections::{BTreeMap, HashMap},
+        rc::Rc,
+    };
+
     use futures::{SinkExt, StreamExt, channel::mpsc, channel::oneshot};
     use gloo_net::websocket::{Message, WebSocketError, futures::WebSocket};
+    use leptos::prelude::{ArcRwSignal, Set};
     use serde::Deserialize;
+    use serde_json::{Value, value::RawValue};
 
-    use super::{OwnKeys, Watched};
-    use crate::{frames::SOCKET_PATH, runtime::apply_invalidations};
+    use super::{OwnKeys, SocketStatus, Watched, subscription_key};
+    use crate::{error::MizanError, frames::SOCKET_PATH, runtime::apply_invalidations};
+
+    /// Hears one subscription's messages (their JSON text).
+    pub(crate) type Listener = Rc<dyn Fn(&str)>;
+
+    struct Subscription {
+        channel: &'static str,
+        params: Value,
+        listeners: Vec<(u64, Listener)>,
+    }
 
     thread_local! {
         static STARTED: Cell<bool> = const { Cell::new(false) };
         static WATCHED: RefCell<Watched> = RefCell::default();
         static OWN: RefCell<OwnKeys> = RefCell::default();
         static OUT: RefCell<Option<mpsc::UnboundedSender<String>>> = const { RefCell::new(None) };
+        static STATUS: ArcRwSignal<SocketStatus> = ArcRwSignal::new(SocketStatus::Connecting);
+        static SUBSCRIPTIONS: RefCell<BTreeMap<String, Subscription>> = RefCell::default();
+        static PENDING: RefCell<HashMap<u64, oneshot::Sender<Result<(), MizanError>>>> = RefCell::default();
+        static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    }
+
+    fn next_id() -> u64 {
+        NEXT_ID.with(|next| {
+            let id = next.get();
+            next.set(id + 1);
+            id
+        })
+    }
+
+    /// The socket's status, as a signal.
+    pub(crate) fn status() -> ArcRwSignal<SocketStatus> {
+        STATUS.with(ArcRwSignal::clone)
+    }
+
+    fn set_status(status: SocketStatus) {
+        STATUS.with(|signal| signal.set(status));
+    }
+
+    /// Hears `channel` with `params` until [`unsubscribe`]; returns the listener's id. The first
+    /// listener of a subscription subscribes the socket (now, or when it connects).
+    pub(crate) fn subscribe(channel: &'static str, params: Value, listener: Listener) -> u64 {
+        let id = next_id();
+        let key = subscription_key(channel, &params);
+        let first = SUBSCRIPTIONS.with(|subscriptions| {
+            let mut subscriptions = subscriptions.borrow_mut();
+            let subscription = subscriptions.entry(key).or_insert_with(|| Subscription {
+                channel,
+                params: params.clone(),
+                listeners: Vec::new(),
+            });
+            subscription.listeners.push((id, listener));
+            subscription.listeners.len() == 1
+        });
+        if first {
+            send(
+                serde_json::json!({"v": 1, "action": "subscribe", "id": next_id(),
+                                    "channel": channel, "params": params}),
+            );
+        }
+        id
+    }
+
+    /// Stops the listener `id`; the last one of a subscription unsubscribes the socket.
+    pub(crate) fn unsubscribe(id: u64) {
+        let emptied = SUBSCRIPTIONS.with(|subscriptions| {
+            let mut subscriptions = subscriptions.borrow_mut();
+            let key = subscriptions
+                .iter()
+                .find(|(_, sub)| sub.listeners.iter().any(|(listener, _)| *listener == id))
+                .map(|(key, _)| key.clone())?;
+            let subscription = subscriptions.get_mut(&key)?;
+            subscription
+                .listeners
+                .retain(|(listener, _)| *listener != id);
+            if subscription.listeners.is_empty() {
+                subscriptions.remove(&key)
+            } else {
+                None
+            }
+        });
+        if let Some(subscription) = emptied {
+            send(serde_json::json!({"v": 1, "action": "unsubscribe",
+                                    "channel": subscription.channel, "params": subscription.params}));
+        }
+    }
+
+    /// Sends `message` to `channel` with `params`; answered when the server took it.
+    pub(crate) async fn send_message(
+        channel: &'static str,
+        params: Value,
+        message: Value,
+    ) -> Result<(), MizanError> {
+        let id = next_id();
+        let (answer, answered) = oneshot::channel();
+        PENDING.with(|pending| pending.borrow_mut().insert(id, answer));
+        let frame = serde_json::json!({"v": 1, "action": "send", "id": id, "channel": channel,
+                                       "params": params, "message": message});
+        if !send(frame) {
+            PENDING.with(|pending| pending.borrow_mut().remove(&id));
+            return Err(MizanError::network(
+                "the socket is not connected: try again",
+            ));
+        }
+        answered
+            .await
+            .unwrap_or_else(|_| Err(MizanError::network("the socket closed: try again")))
     }
 
     /// The close code of a session that ended (sign-in, sign-out): reconnect at once.
@@ -129,18 +279,29 @@ mod browser {
         kind: String,
         #[serde(default)]
         keys: Vec<String>,
+        #[serde(default)]
+        id: Option<u64>,
+        #[serde(default)]
+        error: Option<MizanError>,
+        #[serde(default)]
+        channel: Option<String>,
+        #[serde(default)]
+        params: Option<Value>,
+        #[serde(default)]
+        message: Option<Box<RawValue>>,
     }
 
     fn now() -> f64 {
         js_sys::Date::now()
     }
 
-    fn send(frame: serde_json::Value) {
+    /// Queues a frame; `false` when no socket is open (it will (re)subscribe when one is).
+    fn send(frame: Value) -> bool {
         OUT.with(|out| {
-            if let Some(out) = out.borrow().as_ref() {
-                let _ = out.unbounded_send(frame.to_string());
-            }
-        });
+            out.borrow()
+                .as_ref()
+                .is_some_and(|out| out.unbounded_send(frame.to_string()).is_ok())
+        })
     }
 
     /// Opens the tab's socket (once; later calls do nothing).
@@ -198,6 +359,7 @@ mod browser {
         let mut connected_before = false;
         loop {
             let started = now();
+            set_status(SocketStatus::Connecting);
             let ended = match url().map(|url| WebSocket::open(&url)) {
                 Some(Ok(socket)) => serve(socket, &mut connected_before).await,
                 _ => None,
@@ -246,9 +408,22 @@ mod browser {
             };
             match frame.kind.as_str() {
                 "hello" => {
+                    set_status(SocketStatus::Connected);
                     let names = WATCHED.with(|watched| watched.borrow().names());
                     if !names.is_empty() {
                         send(serde_json::json!({"v": 1, "action": "watch", "keys": names}));
+                    }
+                    let subscriptions: Vec<(&'static str, Value)> = SUBSCRIPTIONS.with(|subs| {
+                        subs.borrow()
+                            .values()
+                            .map(|sub| (sub.channel, sub.params.clone()))
+                            .collect()
+                    });
+                    for (channel, params) in subscriptions {
+                        send(
+                            serde_json::json!({"v": 1, "action": "subscribe", "id": next_id(),
+                                                "channel": channel, "params": params}),
+                        );
                     }
                     // Pushes made while the socket was down are lost: refetch what is live.
                     if *connected_before {
@@ -260,11 +435,45 @@ mod browser {
                     let keys = OWN.with(|own| own.borrow_mut().foreign(frame.keys, now()));
                     apply_invalidations(&keys);
                 }
+                "sent" | "error" => {
+                    let answer = match frame.error {
+                        Some(error) => Err(error),
+                        None => Ok(()),
+                    };
+                    let waiting = frame
+                        .id
+                        .and_then(|id| PENDING.with(|pending| pending.borrow_mut().remove(&id)));
+                    if let Some(waiting) = waiting {
+                        let _ = waiting.send(answer);
+                    }
+                }
+                "message" => {
+                    let (Some(channel), Some(params), Some(message)) =
+                        (frame.channel, frame.params, frame.message)
+                    else {
+                        continue;
+                    };
+                    let key = subscription_key(&channel, &params);
+                    let listeners: Vec<Listener> = SUBSCRIPTIONS.with(|subs| {
+                        subs.borrow()
+                            .get(&key)
+                            .map(|sub| sub.listeners.iter().map(|(_, l)| Rc::clone(l)).collect())
+                            .unwrap_or_default()
+                    });
+                    for listener in listeners {
+                        listener(message.get());
+                    }
+                }
                 _ => {}
             }
         }
-        // Dropping the sender ends the writer.
+        // Dropping the sender ends the writer; sends waiting for an answer will not get one.
         OUT.with(|slot| slot.borrow_mut().take());
+        set_status(SocketStatus::Disconnected);
+        let waiting: Vec<_> = PENDING.with(|pending| pending.borrow_mut().drain().collect());
+        for (_, answer) in waiting {
+            let _ = answer.send(Err(MizanError::network("the socket closed: try again")));
+        }
         code
     }
 }
@@ -278,7 +487,9 @@ mod inert {
 }
 
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
-pub(crate) use browser::{note_own_keys, unwatch, watch};
+pub(crate) use browser::{
+    Listener, note_own_keys, send_message, status, subscribe, unsubscribe, unwatch, watch,
+};
 #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
 pub(crate) use inert::{note_own_keys, unwatch, watch};
 
@@ -295,6 +506,20 @@ mod tests {
         assert!(watched.remove("user_profile"));
         assert!(!watched.remove("user_profile"), "not watched any more");
         assert!(watched.names().is_empty());
+    }
+
+    #[test]
+    fn a_subscription_is_known_by_its_params_in_any_order() {
+        let a = serde_json::json!({"room": "general", "lang": "en"});
+        let b = serde_json::json!({"lang": "en", "room": "general"});
+        assert_eq!(
+            super::subscription_key("chat", &a),
+            super::subscription_key("chat", &b)
+        );
+        assert_eq!(
+            super::subscription_key("chat", &a),
+            r#"chat:{"lang":"en","room":"general"}"#
+        );
     }
 
     #[test]

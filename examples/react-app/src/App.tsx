@@ -6,6 +6,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 
 import {
   MizanError,
+  useChatChannel,
   useCurrentUser,
   useEcho,
   useLogin,
@@ -40,7 +41,7 @@ function Header() {
     <header className="site-header">
       <nav>
         <a href={link('')}>Home</a> <a href={link('users/1')}>Alice</a>{' '}
-        <a href={link('users/2')}>Admin</a>
+        <a href={link('users/2')}>Admin</a> <a href={link('chat/general')}>Chat</a>
       </nav>
       <span data-testid="current-user">{who}</span>
       {user.data?.is_authenticated ? (
@@ -167,13 +168,55 @@ function Profile({ userId }: { userId: number }) {
   );
 }
 
-/** The page for a path under the app's base: `users/<id>`, or home. */
+function Chat({ room }: { room: string }) {
+  const chat = useChatChannel({ room });
+  const [text, setText] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await chat.send({ text });
+      setText('');
+      setError('');
+    } catch (failure) {
+      setError(describe(failure));
+    }
+  };
+  return (
+    <section>
+      <h1>Chat: {room}</h1>
+      <p data-testid="chat-status">{chat.status}</p>
+      <ul data-testid="chat-messages">
+        {chat.messages.map((line, i) => (
+          <li data-testid="chat-message" key={i}>
+            <b>{line.user}</b>: {line.text}
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={(event) => void submit(event)}>
+        <input data-testid="chat-input" maxLength={500} value={text} onChange={(e) => setText(e.target.value)} />
+        <button data-testid="chat-send" type="submit">
+          Send
+        </button>
+      </form>
+      <p className="error" data-testid="error-message" role="alert">
+        {error}
+      </p>
+    </section>
+  );
+}
+
+/** The page for a path under the app's base: `users/<id>`, `chat/<room>`, or home. */
 export function App({ path }: { path: string }) {
   const user = /^users\/(\d+)\/?$/.exec(path);
+  const room = /^chat\/([^/]+)\/?$/.exec(path);
+  let page: ReactNode = <Home />;
+  if (user?.[1]) page = <Profile userId={Number(user[1])} />;
+  else if (room?.[1]) page = <Chat room={decodeURIComponent(room[1])} />;
   return (
     <main>
       <Header />
-      {user?.[1] ? <Profile userId={Number(user[1])} /> : <Home />}
+      {page}
     </main>
   );
 }

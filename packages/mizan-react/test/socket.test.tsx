@@ -6,9 +6,12 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 
 import { MizanSocket, createMizanClient } from '../src/core/index.js';
 import {
+  MizanError,
   MizanProvider,
+  defineChannel,
   defineContext,
   defineQuery,
+  useMizanChannel,
   useMizanQuery,
   useMizanSocketStatus,
 } from '../src/react/index.js';
@@ -150,6 +153,80 @@ describe('MizanSocket', () => {
     vi.advanceTimersByTime(300);
     expect(FakeSocket.all.length).toBeGreaterThan(1);
     socket.stop();
+  });
+});
+
+describe('channels', () => {
+  test('subscribe, hear the group by the params in any order, send, and resubscribe after a reconnect', async () => {
+    vi.useFakeTimers();
+    const socket = new MizanSocket(createMizanClient(), options);
+    const heard: unknown[] = [];
+    socket.start();
+    const stop = socket.subscribe('chat', { room: 'general', lang: 'en' }, (m) => heard.push(m));
+    const first = FakeSocket.latest();
+    first.open();
+    expect(first.sent).toEqual([
+      { v: 1, action: 'subscribe', id: expect.any(Number), channel: 'chat', params: { room: 'general', lang: 'en' } },
+    ]);
+    first.message({ v: 1, type: 'message', channel: 'chat', params: { lang: 'en', room: 'general' },
+                    message: { text: 'hi', user: 'Alice' } });
+    first.message({ v: 1, type: 'message', channel: 'chat', params: { room: 'other' }, message: {} });
+    expect(heard).toEqual([{ text: 'hi', user: 'Alice' }]);
+
+    const sent = socket.sendMessage('chat', { room: 'general', lang: 'en' }, { text: 'yo' });
+    const id = first.sent.at(-1)?.['id'];
+    first.message({ v: 1, type: 'sent', id });
+    await expect(sent).resolves.toBeUndefined();
+    const refused = socket.sendMessage('chat', { room: 'general', lang: 'en' }, { text: '' });
+    first.message({ v: 1, type: 'error', id: first.sent.at(-1)?.['id'],
+                    error: { code: 'VALIDATION_ERROR', message: '`text` must be 1 to 500 characters', details: null } });
+    await expect(refused).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+
+    const lost = socket.sendMessage('chat', { room: 'general', lang: 'en' }, { text: 'x' });
+    first.drop();
+    await expect(lost).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    await expect(socket.sendMessage('chat', {}, {})).rejects.toBeInstanceOf(MizanError);
+    vi.advanceTimersByTime(300);
+    FakeSocket.latest().open('c2');
+    expect(FakeSocket.latest().sent[0]).toMatchObject({ action: 'subscribe', channel: 'chat' });
+
+    stop();
+    expect(FakeSocket.latest().sent.at(-1)).toEqual({
+      v: 1, action: 'unsubscribe', channel: 'chat', params: { room: 'general', lang: 'en' },
+    });
+    socket.stop();
+  });
+
+  test('useMizanChannel collects what the group hears and sends typed messages', async () => {
+    const chat = defineChannel<{ room: string }, { text: string }, { text: string; user: string }>('chat');
+    let send: ((message: { text: string }) => Promise<void>) | undefined;
+    function Room() {
+      const room = useMizanChannel(chat, { room: 'general' });
+      send = room.send;
+      return (
+        <ul data-testid="room" data-status={room.status}>
+          {room.messages.map((line, i) => (
+            <li key={i}>{`${line.user}: ${line.text}`}</li>
+          ))}
+        </ul>
+      );
+    }
+    render(
+      <MizanProvider client={createMizanClient()} realtime={options}>
+        <Room />
+      </MizanProvider>,
+    );
+    act(() => FakeSocket.latest().open());
+    expect(FakeSocket.latest().sent).toEqual([
+      { v: 1, action: 'subscribe', id: expect.any(Number), channel: 'chat', params: { room: 'general' } },
+    ]);
+    act(() => FakeSocket.latest().message({ v: 1, type: 'message', channel: 'chat',
+      params: { room: 'general' }, message: { text: 'hello', user: 'Alice' } }));
+    expect(screen.getByTestId('room').textContent).toBe('Alice: hello');
+    expect(screen.getByTestId('room').dataset['status']).toBe('connected');
+    const sent = send?.({ text: 'hi' });
+    act(() => FakeSocket.latest().message({ v: 1, type: 'sent', id: FakeSocket.latest().sent.at(-1)?.['id'] }));
+    await expect(sent).resolves.toBeUndefined();
   });
 });
 

@@ -13,43 +13,44 @@ use std::{
 use axum::extract::ws::Utf8Bytes;
 use futures::future::BoxFuture;
 use schemars::JsonSchema;
-use serde::{Serialize, de::DeserializeOwned};
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use super::{context::RequestContext, pipeline::decode, registry::SchemaFn};
 use validator::Validate;
 
-use crate::{error::MizanError, protocol::RawArgs, validation::check};
+use crate::{ChannelSpec, error::MizanError, protocol::RawArgs, validation::check};
 
-/// A typed channel. Implement it on a unit struct and register it with
-/// [`register_channel!`](crate::register_channel):
+/// A typed channel's server half: who may join, which group, what a message does. Its name and
+/// types are its [`ChannelSpec`]. Register it with [`register_channel!`](crate::register_channel):
 ///
 /// ```
-/// use mizan::{MizanError, server::{Channel, RequestContext}};
+/// use mizan::{ChannelSpec, MizanError, server::{Channel, RequestContext}};
 /// # use schemars::JsonSchema; use serde::{Deserialize, Serialize}; use validator::Validate;
 ///
 /// pub struct ChatChannel;
 ///
-/// #[derive(Serialize, Deserialize, JsonSchema, Validate)]
+/// #[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 /// pub struct Room {
 ///     #[validate(length(min = 1, max = 40))]
 ///     pub room: String,
 /// }
-/// #[derive(Deserialize, JsonSchema, Validate)]
+/// #[derive(Serialize, Deserialize, JsonSchema, Validate)]
 /// pub struct Say {
 ///     #[validate(length(min = 1, max = 500))]
 ///     pub text: String,
 /// }
-/// #[derive(Serialize, JsonSchema)]
+/// #[derive(Clone, Serialize, Deserialize, JsonSchema)]
 /// pub struct Said { pub text: String }
 ///
-/// impl Channel for ChatChannel {
+/// impl ChannelSpec for ChatChannel {
 ///     const NAME: &'static str = "chat";
 ///     type Params = Room;
 ///     type ClientMessage = Say;
 ///     type ServerMessage = Said;
+/// }
 ///
+/// impl Channel for ChatChannel {
 ///     async fn authorize(ctx: &RequestContext, _room: &Room) -> Result<(), MizanError> {
 ///         ctx.user().map(|_| ()).ok_or_else(|| MizanError::unauthorized("sign in to chat"))
 ///     }
@@ -62,16 +63,13 @@ use crate::{error::MizanError, protocol::RawArgs, validation::check};
 /// }
 /// mizan::register_channel!(ChatChannel);
 /// ```
-pub trait Channel: Send + Sync + 'static {
-    /// The channel's name on the wire (`"channel": "chat"`), unique in the app.
-    const NAME: &'static str;
-    /// What a subscription names (`{ room }`): decoded, then checked by its `validator` rules.
-    type Params: DeserializeOwned + Serialize + JsonSchema + Validate + Send + Sync;
-    /// What a client sends, checked by its `validator` rules.
-    type ClientMessage: DeserializeOwned + JsonSchema + Validate + Send;
-    /// What the group receives.
-    type ServerMessage: Serialize + JsonSchema + Send;
-
+pub trait Channel:
+    ChannelSpec<
+        Params: JsonSchema + Validate,
+        ClientMessage: JsonSchema + Validate,
+        ServerMessage: JsonSchema,
+    >
+{
     /// Whether the caller may join (and send to) the channel with these params: checked on every
     /// subscribe and every send, as the socket's user.
     fn authorize(

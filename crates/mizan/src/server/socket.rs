@@ -445,15 +445,17 @@ impl Subscriptions {
         message: RawArgs,
     ) -> Result<(), MizanError> {
         let key = (channel.to_owned(), canonical_params(&params)?);
-        if !self.0.contains_key(&key) {
-            return Err(MizanError::bad_request(format!(
-                "subscribe to `{channel}` with these params before sending to it"
-            )));
-        }
         let def = hub
             .channels
             .get(channel)
             .ok_or_else(|| MizanError::not_found(format!("no channel named `{channel}`")))?;
+        if !self.0.contains_key(&key) {
+            // A caller who may not join hears why (`UNAUTHORIZED`, ...), not just "subscribe".
+            (def.join)(ctx.for_nested_call(), params).await?;
+            return Err(MizanError::bad_request(format!(
+                "subscribe to `{channel}` with these params before sending to it"
+            )));
+        }
         let canonical = key.1.clone();
         if let Some((group, answer)) = (def.receive)(ctx.for_nested_call(), params, message).await?
         {

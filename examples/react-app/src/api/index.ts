@@ -2,6 +2,7 @@
 // Regenerate with `npx mizan-generate`; `npx mizan-generate --check` fails when this file is stale.
 
 export * from './generated.hooks';
+export * from './generated.channels';
 export * from './generated.server';
 export type { components, operations } from './generated.mizan';
 export { MizanError, getMizanHydration } from 'mizan-react/core';

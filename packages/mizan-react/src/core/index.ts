@@ -25,6 +25,7 @@ export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from '
 export {
   MizanSocket,
   SOCKET_PATH,
+  type ChannelListener,
   type MizanSocketOptions,
   type SocketStatus,
 } from './socket.js';

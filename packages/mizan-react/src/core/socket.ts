@@ -7,6 +7,8 @@
  */
 
 import type { MizanClient } from './client.js';
+import { MizanError } from './errors.js';
+import { canonicalKey, type KeyParams } from './keys.js';
 
 /** The socket's path. */
 export const SOCKET_PATH = '/api/mizan/ws/';
@@ -39,6 +41,20 @@ interface ServerFrame {
   type?: string;
   connection?: string;
   keys?: string[];
+  id?: number;
+  error?: unknown;
+  channel?: string;
+  params?: KeyParams;
+  message?: unknown;
+}
+
+/** Hears a channel's messages. */
+export type ChannelListener = (message: unknown) => void;
+
+interface Subscription {
+  channel: string;
+  params: KeyParams;
+  listeners: Set<ChannelListener>;
 }
 
 /** The default socket URL, from the page's location. */
@@ -54,6 +70,9 @@ export class MizanSocket {
   readonly #options: MizanSocketOptions;
   readonly #watched = new Map<string, number>();
   readonly #statusListeners = new Set<(status: SocketStatus) => void>();
+  readonly #subscriptions = new Map<string, Subscription>();
+  readonly #pending = new Map<number, { resolve: () => void; reject: (error: MizanError) => void }>();
+  #nextId = 1;
   #status: SocketStatus = 'disconnected';
   #socket: WebSocket | undefined;
   #running = false;
@@ -130,6 +149,44 @@ export class MizanSocket {
     };
   }
 
+  /**
+   * Hears `channel` with `params` while the returned function has not been called. The first
+   * listener of a subscription subscribes the socket (now, or whenever it connects).
+   */
+  subscribe(channel: string, params: KeyParams, listener: ChannelListener): () => void {
+    const key = canonicalKey(channel, params);
+    let subscription = this.#subscriptions.get(key);
+    if (!subscription) {
+      subscription = { channel, params, listeners: new Set() };
+      this.#subscriptions.set(key, subscription);
+      this.#send({ action: 'subscribe', id: this.#nextId++, channel, params });
+    }
+    subscription.listeners.add(listener);
+    const held = subscription;
+    return () => {
+      held.listeners.delete(listener);
+      if (held.listeners.size === 0 && this.#subscriptions.get(key) === held) {
+        this.#subscriptions.delete(key);
+        this.#send({ action: 'unsubscribe', channel, params });
+      }
+    };
+  }
+
+  /**
+   * Sends `message` to `channel` with `params` (subscribe first); resolves when the server took
+   * it, rejects with its `MizanError`, or `NETWORK_ERROR` when the socket is not connected.
+   */
+  sendMessage(channel: string, params: KeyParams, message: unknown): Promise<void> {
+    const id = this.#nextId++;
+    return new Promise<void>((resolve, reject) => {
+      if (!this.#send({ action: 'send', id, channel, params, message })) {
+        reject(new MizanError('NETWORK_ERROR', 'the socket is not connected: try again'));
+        return;
+      }
+      this.#pending.set(id, { resolve, reject });
+    });
+  }
+
   #connect(): void {
     const url = this.#options.url ?? defaultUrl();
     const Socket = this.#options.WebSocket ?? globalThis.WebSocket;
@@ -155,6 +212,10 @@ export class MizanSocket {
       this.#teardown();
       this.#client.setConnection(undefined);
       this.#setStatus('disconnected');
+      for (const { reject } of this.#pending.values()) {
+        reject(new MizanError('NETWORK_ERROR', 'the socket closed: try again'));
+      }
+      this.#pending.clear();
       if (!this.#running) return;
       // The session changed under the socket: reconnect as who the visitor now is, at once.
       if (event.code === SESSION_ENDED) this.#attempt = 0;
@@ -174,6 +235,9 @@ export class MizanSocket {
       this.#setStatus('connected');
       const keys = [...this.#watched.keys()];
       if (keys.length > 0) this.#send({ action: 'watch', keys });
+      for (const { channel, params } of this.#subscriptions.values()) {
+        this.#send({ action: 'subscribe', id: this.#nextId++, channel, params });
+      }
       const reconnected = this.#everConnected;
       this.#everConnected = true;
       this.#startHeartbeat();
@@ -184,14 +248,25 @@ export class MizanSocket {
       if (reconnected && keys.length > 0) this.#client.invalidate(keys);
     } else if (frame.type === 'invalidate' && Array.isArray(frame.keys)) {
       this.#client.invalidate(frame.keys.filter((key): key is string => typeof key === 'string'));
+    } else if (frame.type === 'message' && typeof frame.channel === 'string' && frame.params) {
+      const subscription = this.#subscriptions.get(canonicalKey(frame.channel, frame.params));
+      for (const listener of [...(subscription?.listeners ?? [])]) listener(frame.message);
+    } else if ((frame.type === 'sent' || frame.type === 'error') && typeof frame.id === 'number') {
+      const waiting = this.#pending.get(frame.id);
+      this.#pending.delete(frame.id);
+      if (frame.type === 'sent') waiting?.resolve();
+      else waiting?.reject(MizanError.fromBody({ error: frame.error }, 0));
     }
   }
 
-  #send(frame: object): void {
+  /** Sends a frame if connected; `false` when not (it is re-sent on connect where that applies). */
+  #send(frame: object): boolean {
     const socket = this.#socket;
     if (socket && this.#status === 'connected' && socket.readyState === 1) {
       socket.send(JSON.stringify({ v: 1, ...frame }));
+      return true;
     }
+    return false;
   }
 
   #startHeartbeat(): void {

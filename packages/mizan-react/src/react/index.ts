@@ -5,22 +5,32 @@
  */
 
 export {
+  defineChannel,
   defineContext,
   defineMutation,
   defineQuery,
   isMizanQueryKey,
   retryUnlessRefused,
+  type MizanChannel,
   type MizanFunction,
   type MizanFunctionKind,
   type MizanQueryKey,
 } from './define.js';
-export { useMizanCall, useMizanMutation, useMizanQuery, type CallArgs } from './hooks.js';
+export {
+  useMizanCall,
+  useMizanChannel,
+  useMizanMutation,
+  useMizanQuery,
+  type CallArgs,
+  type ChannelState,
+} from './hooks.js';
 export {
   MizanProvider,
   createMizanQueryClient,
   invalidateCovered,
   seedHydration,
   useMizanClient,
+  useMizanSocket,
   useMizanSocketStatus,
   watchContexts,
   type MizanProviderProps,

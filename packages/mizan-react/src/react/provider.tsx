@@ -169,6 +169,11 @@ export function useMizanSocketStatus(): SocketStatus {
   );
 }
 
+/** The socket of the nearest `<MizanProvider>` (`null` with realtime off). */
+export function useMizanSocket(): MizanSocket | null {
+  return useContext(SocketContext);
+}
+
 /** The client of the nearest `<MizanProvider>`; throws, saying what to do, outside one. */
 export function useMizanClient(): MizanClient {
   const client = useContext(ClientContext);
