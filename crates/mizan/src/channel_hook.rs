@@ -59,11 +59,7 @@ impl<C: ChannelSpec> ChannelHandle<C> {
 /// unsubscribes and subscribes again) while the calling component lives. Put a
 /// [`MizanContext`](crate::MizanContext) around the app.
 ///
-/// ```ignore
-/// let room = Signal::derive(move || ChatRoom { room: params.read().get("room").unwrap_or_default() });
-/// let chat = mizan::use_channel::<ChatChannel>(room);
-/// view! { <For each=move || chat.messages() key=... children=... /> }
-/// ```
+/// An example is in the realtime guide (`docs/realtime.md`, `mizan::guides::realtime`).
 pub fn use_channel<C: ChannelSpec>(params: impl Into<Signal<C::Params>>) -> ChannelHandle<C> {
     let params = params.into();
     let messages = RwSignal::new(Vec::new());

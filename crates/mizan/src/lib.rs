@@ -60,6 +60,8 @@ pub mod guides {
     pub mod protocol {}
     #[doc = include_str!("../../../docs/react.md")]
     pub mod react {}
+    #[doc = include_str!("../../../docs/realtime.md")]
+    pub mod realtime {}
 }
 
 /// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.
