@@ -14,6 +14,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The running test's server, `http://127.0.0.1:<port>` (set before each test). */
 export let baseUrl;
 
+/** The running test's server process. */
+let server;
+
+/**
+ * Stops the running test's server, waits `downtime` ms (running `during` meanwhile), and starts
+ * it again on the same address with the same database: what a deploy does to open pages.
+ */
+export async function restartServer(downtime = 1000, during = undefined) {
+  await server.restart(downtime, during);
+}
+
 /**
  * Gives every test of the calling file its own release server: a fresh database (so no test
  * sees another's data), port 0 (the server reports the port it got), stopped after the test.
@@ -22,7 +33,6 @@ export let baseUrl;
  * workspace than the example: its release binary and its site root.
  */
 export function useServer(env = {}, app = EXAMPLE) {
-  let server;
   beforeEach(async (t) => {
     server = await startServer(env, app, t?.name ?? "test");
     baseUrl = server.url;
@@ -45,63 +55,88 @@ async function startServer(env, app, testName) {
   const logDir = join(root, 'target', 'e2e-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${basename(process.argv[1] ?? 'e2e')}-${testName.replace(/\W+/g, '-').slice(0, 60)}.log`);
-  const child = spawn(binary, [], {
-    cwd: root,
-    env: {
-      ...process.env,
-      LEPTOS_SITE_ADDR: '127.0.0.1:0',
-      DATABASE_URL: `sqlite://${join(work, 'e2e.db')}`,
-      LEPTOS_SITE_ROOT: resolve(root, app.siteRoot),
-      LEPTOS_ENV: 'prod',
-      RUST_LOG: process.env.RUST_LOG ?? 'info',
-      MIZAN_LOG_FORMAT: 'text',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let log = '';
-  const record = (chunk) => {
-    log += chunk.toString();
-  };
-  child.stdout.on('data', record);
-  child.stderr.on('data', record);
-  const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
   const cleanUp = () => {
     writeFileSync(logFile, log);
     rmSync(work, { recursive: true, force: true });
   };
 
-  const url = await new Promise((found, failed) => {
-    const timer = setTimeout(() => failed(new Error(`the server did not report its address in 30 s; its log:\n${log}`)), 30_000);
-    const look = () => {
-      const match = /listening on (http:\/\/[0-9.]+:\d+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        found(match[1]);
-      }
+  /** Starts the binary on `addr` (port 0: a free one); resolves once it reports its address. */
+  const launch = async (addr) => {
+    const child = spawn(binary, [], {
+      cwd: root,
+      env: {
+        ...process.env,
+        LEPTOS_SITE_ADDR: addr,
+        DATABASE_URL: `sqlite://${join(work, 'e2e.db')}`,
+        LEPTOS_SITE_ROOT: resolve(root, app.siteRoot),
+        LEPTOS_ENV: 'prod',
+        RUST_LOG: process.env.RUST_LOG ?? 'info',
+        MIZAN_LOG_FORMAT: 'text',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const from = log.length;
+    const record = (chunk) => {
+      log += chunk.toString();
     };
-    child.stdout.on('data', look);
-    child.stderr.on('data', look);
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      failed(new Error(`the server exited during start (code ${code}, signal ${signal}); its log:\n${log}`));
+    child.stdout.on('data', record);
+    child.stderr.on('data', record);
+    const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    const url = await new Promise((found, failed) => {
+      const timer = setTimeout(() => failed(new Error(`the server did not report its address in 30 s; its log:\n${log}`)), 30_000);
+      const look = () => {
+        const match = /listening on (http:\/\/[0-9.]+:\d+)/.exec(log.slice(from));
+        if (match) {
+          clearTimeout(timer);
+          found(match[1]);
+        }
+      };
+      child.stdout.on('data', look);
+      child.stderr.on('data', look);
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        failed(new Error(`the server exited during start (code ${code}, signal ${signal}); its log:\n${log}`));
+      });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        failed(new Error(`cannot start ${binary}: ${error.message}`));
+      });
+    }).catch((error) => {
+      child.kill('SIGKILL');
+      throw error;
     });
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      failed(new Error(`cannot start ${binary}: ${error.message}`));
-    });
-  }).catch((error) => {
-    child.kill('SIGKILL');
+    return { child, exited, url };
+  };
+
+  let running;
+  try {
+    running = await launch('127.0.0.1:0');
+  } catch (error) {
     cleanUp();
     throw error;
-  });
+  }
+  const halt = async () => {
+    const { child, exited } = running;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const url = running.url;
 
   return {
     url,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await halt();
       cleanUp();
+    },
+    /** Stops the server, waits `downtime` ms (`during` runs meanwhile), starts it again on the same port and database. */
+    async restart(downtime, during) {
+      await halt();
+      const waited = new Promise((done) => setTimeout(done, downtime));
+      await during?.();
+      await waited;
+      running = await launch(new URL(url).host);
     },
   };
 }

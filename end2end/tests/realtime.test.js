@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   baseUrl,
   newWatchedPage,
+  restartServer,
   unexpectedProblems,
   useBrowser,
   useServer,
@@ -147,6 +148,43 @@ test('a visitor who is not signed in is refused by the chat', async () => {
     await waitForText(page, 'error-message', 'UNAUTHORIZED');
   } finally {
     await context.close();
+  }
+});
+
+test('after a server restart open pages reconnect by themselves and show fresh data', async () => {
+  const alice = await newWatchedPage(browser());
+  const visitor = await newWatchedPage(browser());
+  try {
+    await signInAsAlice(alice.context);
+    const leptos = visitor.page;
+    const react = await visitor.context.newPage();
+    const status = await visitor.context.newPage();
+    await leptos.goto(`${baseUrl}/users/1`);
+    await waitForHydration(leptos);
+    await react.goto(`${baseUrl}/react/users/1`);
+    await waitForText(react, 'profile-name', 'Alice');
+    await status.goto(`${baseUrl}/chat/general`);
+    await waitForHydration(status);
+    await waitForText(status, 'chat-status', 'connected');
+    for (const page of [leptos, react]) await page.evaluate(() => { window.__sameDocument = true; });
+
+    await restartServer(1500, () => waitForText(status, 'chat-status', 'disconnected'));
+    // The server is back; the pages may not be yet. A rename now, by alice (her session is in
+    // the database): pages that missed its push refetch what they show when they reconnect.
+    const rename = await alice.context.request.post(`${baseUrl}/api/mizan/call/`, {
+      data: { fn: 'update_name', args: { user_id: 1, name: 'After restart' } },
+    });
+    assert.equal(rename.status(), 200, await rename.text());
+
+    await waitForText(status, 'chat-status', 'connected', 15_000);
+    await waitForText(leptos, 'profile-name', 'After restart', 15_000);
+    await waitForText(react, 'profile-name', 'After restart', 15_000);
+    for (const page of [leptos, react]) {
+      assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+    }
+  } finally {
+    await alice.context.close();
+    await visitor.context.close();
   }
 });
 
