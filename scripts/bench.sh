@@ -187,6 +187,16 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo "session layer's cost for an anonymous request; the rest is mizan's layer, routing and the"
   echo "pipeline (authentication, decoding, validation, keys, the envelope)."
   echo
+  # Sockets, channels, pushed invalidation: a fresh bare server (its memory measured from its
+  # start), the load client pinned beside it.
+  socket_addr_file="$work/addr.sockets"
+  "${server_cpu[@]}" target/release/bench 127.0.0.1:0 bare >"$socket_addr_file" 2>"$work/server.sockets.log" &
+  socket_pid=$!
+  server_pid="$server_pid $socket_pid"
+  for _ in $(seq 50); do [[ -s $socket_addr_file ]] && break; sleep 0.1; done
+  "${load_cpu[@]}" target/release/sockets "$(head -1 "$socket_addr_file")" "$socket_pid" 5000 1000 20 30 1000
+  kill "$socket_pid" 2>/dev/null && wait "$socket_pid" 2>/dev/null || true
+  echo
   # The React app's bundle: sizes, not load; built first when missing.
   if [[ ! -f examples/react-app/dist/index.html ]]; then
     (cd examples/react-app && npx vite build --logLevel warn) >&2

@@ -1,9 +1,11 @@
 //! Load-benchmark targets, each beside its baseline. The echo work four ways: a raw axum JSON
 //! handler, a raw Leptos `#[server]` function, a mizan `#[client]` function through its own
 //! endpoint and through `/api/mizan/call/`; and a profile page rendered with mizan contexts beside
-//! the same page built on raw `#[server]` functions and resources ([`pages`]).
+//! the same page built on raw `#[server]` functions and resources ([`pages`]); sockets, channels
+//! and pushed invalidation beside a raw axum WebSocket fan-out ([`realtime`]).
 
 pub mod pages;
+pub mod realtime;
 
 use axum::{Json, Router, routing::post};
 use leptos::prelude::*;
@@ -105,7 +107,11 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
         mizan::server::Registry::collect()?,
         mizan::server::AuthConfig::default(),
         mizan::server::OriginPolicy::default(),
-    );
+    )
+    .with_channels(mizan::server::ChannelHub::new(
+        mizan::server::Channels::collect()?,
+        mizan::server::LocalChannels::default(),
+    ));
     let options = LeptosOptions::builder().output_name("bench").build();
     let router = Router::new()
         .merge(mizan.routes())
@@ -157,6 +163,7 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
     Ok(Router::new()
         .route("/raw/echo", post(raw_axum))
         .route("/raw/call", post(raw_axum_call))
+        .merge(realtime::raw_routes())
         .merge(router))
 }
 
@@ -166,6 +173,9 @@ pub enum BenchError {
     /// The functions do not register together.
     #[error("functions")]
     Registry(#[from] mizan::server::RegistryError),
+    /// Two channels have one name.
+    #[error("channels")]
+    Channels(#[from] mizan::server::DuplicateChannel),
     /// The session table could not be created.
     #[error("session store")]
     Sessions(#[source] sqlx::Error),

@@ -197,7 +197,9 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                 });
             }
             Ok(ClientFrame::Watch { keys }) => {
-                let frame = watch(&sockets.registry, &ctx, &connection, keys).await;
+                // Boxed, like the channel calls below: the socket's own future stays small, and
+                // an idle socket costs only that.
+                let frame = Box::pin(watch(&sockets.registry, &ctx, &connection, keys)).await;
                 queue(&out, &frame);
             }
             Ok(ClientFrame::Unwatch { keys }) => {
@@ -215,9 +217,14 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                     id: connection.id().to_owned(),
                     out: out.clone(),
                 };
-                let frame = match subscriptions
-                    .subscribe(&sockets.channels, &ctx, member, &channel, params)
-                    .await
+                let frame = match Box::pin(subscriptions.subscribe(
+                    &sockets.channels,
+                    &ctx,
+                    member,
+                    &channel,
+                    params,
+                ))
+                .await
                 {
                     Ok(()) => ServerFrame::Subscribed { id },
                     Err(error) => ServerFrame::Error {
@@ -233,9 +240,14 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                 params,
                 message,
             }) => {
-                let frame = match subscriptions
-                    .send(&sockets.channels, &ctx, &channel, params, message)
-                    .await
+                let frame = match Box::pin(subscriptions.send(
+                    &sockets.channels,
+                    &ctx,
+                    &channel,
+                    params,
+                    message,
+                ))
+                .await
                 {
                     Ok(()) => ServerFrame::Sent { id },
                     Err(error) => ServerFrame::Error {
