@@ -33,6 +33,8 @@ pub struct Function {
     pub params: Vec<String>,
     /// The first line of its doc comment.
     pub summary: Option<String>,
+    /// Called over the tab's socket when it is open (`#[client(websocket)]`).
+    pub websocket: bool,
 }
 
 /// Every function of `openapi`, in name order.
@@ -86,6 +88,7 @@ pub fn read(openapi: &Value) -> Result<Vec<Function>, ExportError> {
                 .get("summary")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            websocket: facts.get("websocket").and_then(Value::as_bool) == Some(true),
         });
     }
     functions.sort_by(|a, b| a.name.cmp(&b.name));

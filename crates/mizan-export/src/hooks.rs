@@ -50,9 +50,16 @@ pub fn emit(functions: &[Function]) -> String {
         let [args, result] = names::types(function);
         let name = &function.name;
         doc(&mut out, "  ", function.summary.as_deref());
+        let options = if function.websocket {
+            ", { websocket: true }"
+        } else {
+            ""
+        };
         let definition = match function.kind {
-            FunctionKind::Query => format!("defineQuery<{args}, {result}>('{name}')"),
-            FunctionKind::Mutation => format!("defineMutation<{args}, {result}>('{name}')"),
+            FunctionKind::Query => format!("defineQuery<{args}, {result}>('{name}'{options})"),
+            FunctionKind::Mutation => {
+                format!("defineMutation<{args}, {result}>('{name}'{options})")
+            }
             FunctionKind::Context { global } => {
                 format!("defineContext<{args}, {result}>('{name}', {{ global: {global} }})")
             }

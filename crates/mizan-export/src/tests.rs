@@ -18,7 +18,8 @@ fn document() -> Value {
     json!({
         "openapi": "3.1.0",
         "paths": {
-            "/api/mizan/fn/echo": operation("echo", "query", &["text"], json!({}),
+            "/api/mizan/fn/echo": operation("echo", "query", &["text"],
+                                            json!({ "websocket": true }),
                                             "Echoes the text back."),
             "/api/mizan/fn/update_name": operation("update_name", "mutation",
                                                    &["user_id", "name"], json!({}),

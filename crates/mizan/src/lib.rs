@@ -132,7 +132,7 @@ pub mod __private {
     pub use crate::{
         hooks::{use_global_context, use_local_context},
         protocol::{Envelope, RawArgs},
-        runtime::{call_remote, fetch_batched},
+        runtime::{call_remote, call_socket_or_remote, fetch_batched},
         validation::{ValidateArgs, check as check_rules},
     };
 

@@ -149,6 +149,32 @@ where
     accept_remote(endpoint(args).await?)
 }
 
+/// Calls a `#[client(websocket)]` function from the browser: over the tab's socket when it is
+/// open (an `rpc` frame, the same envelope), else through its own endpoint like any function. A
+/// socket that closes during the call fails it with a `NETWORK_ERROR` (try again).
+pub async fn call_socket_or_remote<A, T, F, Fut>(
+    name: &'static str,
+    args: &A,
+    endpoint: F,
+) -> Result<T, MizanError>
+where
+    A: Serialize,
+    T: DeserializeOwned,
+    F: FnOnce(RawArgs) -> Fut,
+    Fut: Future<Output = Result<Envelope, MizanError>>,
+{
+    let args = RawArgs::from_value(args).map_err(|error| {
+        MizanError::bad_request(format!("cannot encode the arguments: {error}"))
+    })?;
+    #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
+    if let Some(answer) = crate::socket_client::rpc(name, &args).await {
+        return accept_remote(answer?);
+    }
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
+    let _ = name;
+    accept_remote(endpoint(args).await?)
+}
+
 /// Calls the read function `name` with `args` in the next batch: every call made in the same
 /// tick of the page shares one `POST /api/mizan/batch/`.
 pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(

@@ -156,15 +156,23 @@ mod browser {
 
     use futures::{SinkExt, StreamExt, channel::mpsc, channel::oneshot};
     use gloo_net::websocket::{Message, WebSocketError, futures::WebSocket};
-    use leptos::prelude::{ArcRwSignal, Set};
+    use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
     use serde::Deserialize;
     use serde_json::{Value, value::RawValue};
 
     use super::{OwnKeys, SocketStatus, Watched, subscription_key};
-    use crate::{error::MizanError, frames::SOCKET_PATH, runtime::apply_invalidations};
+    use crate::{
+        error::MizanError,
+        frames::SOCKET_PATH,
+        protocol::{Envelope, RawArgs},
+        runtime::apply_invalidations,
+    };
 
     /// Hears one subscription's messages (their JSON text).
     pub(crate) type Listener = Rc<dyn Fn(&str)>;
+
+    /// The server's answer to a `send` (no envelope) or an `rpc` (its envelope).
+    type Answer = Result<Option<Envelope>, MizanError>;
 
     struct Subscription {
         channel: &'static str,
@@ -179,7 +187,7 @@ mod browser {
         static OUT: RefCell<Option<mpsc::UnboundedSender<String>>> = const { RefCell::new(None) };
         static STATUS: ArcRwSignal<SocketStatus> = ArcRwSignal::new(SocketStatus::Connecting);
         static SUBSCRIPTIONS: RefCell<BTreeMap<String, Subscription>> = RefCell::default();
-        static PENDING: RefCell<HashMap<u64, oneshot::Sender<Result<(), MizanError>>>> = RefCell::default();
+        static PENDING: RefCell<HashMap<u64, oneshot::Sender<Answer>>> = RefCell::default();
         static NEXT_ID: Cell<u64> = const { Cell::new(1) };
     }
 
@@ -248,6 +256,23 @@ mod browser {
         }
     }
 
+    /// Sends `frame` (whose `id` is `id`) and waits for its answer; `None` when no socket is
+    /// connected.
+    async fn request(id: u64, frame: Value) -> Option<Answer> {
+        let (answer, answered) = oneshot::channel();
+        PENDING.with(|pending| pending.borrow_mut().insert(id, answer));
+        let connected = STATUS.with(|status| status.get_untracked()) == SocketStatus::Connected;
+        if !connected || !send(frame) {
+            PENDING.with(|pending| pending.borrow_mut().remove(&id));
+            return None;
+        }
+        Some(
+            answered
+                .await
+                .unwrap_or_else(|_| Err(MizanError::network("the socket closed: try again"))),
+        )
+    }
+
     /// Sends `message` to `channel` with `params`; answered when the server took it.
     pub(crate) async fn send_message(
         channel: &'static str,
@@ -255,19 +280,29 @@ mod browser {
         message: Value,
     ) -> Result<(), MizanError> {
         let id = next_id();
-        let (answer, answered) = oneshot::channel();
-        PENDING.with(|pending| pending.borrow_mut().insert(id, answer));
         let frame = serde_json::json!({"v": 1, "action": "send", "id": id, "channel": channel,
                                        "params": params, "message": message});
-        if !send(frame) {
-            PENDING.with(|pending| pending.borrow_mut().remove(&id));
-            return Err(MizanError::network(
+        match request(id, frame).await {
+            Some(answer) => answer.map(|_| ()),
+            None => Err(MizanError::network(
                 "the socket is not connected: try again",
-            ));
+            )),
         }
-        answered
-            .await
-            .unwrap_or_else(|_| Err(MizanError::network("the socket closed: try again")))
+    }
+
+    /// Calls `name` over the socket; `None` when no socket is connected (call over HTTP).
+    pub(crate) async fn rpc(
+        name: &'static str,
+        args: &RawArgs,
+    ) -> Option<Result<Envelope, MizanError>> {
+        let id = next_id();
+        let args: Value = serde_json::from_str(args.get()).unwrap_or_default();
+        let frame =
+            serde_json::json!({"v": 1, "action": "rpc", "id": id, "fn": name, "args": args});
+        let answer = request(id, frame).await?;
+        Some(answer.and_then(|envelope| {
+            envelope.ok_or_else(|| MizanError::invalid_response("an rpc answered without a result"))
+        }))
     }
 
     /// The close code of a session that ended (sign-in, sign-out): reconnect at once.
@@ -289,6 +324,10 @@ mod browser {
         params: Option<Value>,
         #[serde(default)]
         message: Option<Box<RawValue>>,
+        #[serde(default)]
+        result: Option<Box<RawValue>>,
+        #[serde(default)]
+        invalidate: Vec<String>,
     }
 
     fn now() -> f64 {
@@ -435,10 +474,14 @@ mod browser {
                     let keys = OWN.with(|own| own.borrow_mut().foreign(frame.keys, now()));
                     apply_invalidations(&keys);
                 }
-                "sent" | "error" => {
-                    let answer = match frame.error {
-                        Some(error) => Err(error),
-                        None => Ok(()),
+                "sent" | "error" | "result" => {
+                    let answer = match (frame.error, frame.result) {
+                        (Some(error), _) => Err(error),
+                        (None, Some(result)) => Ok(Some(Envelope {
+                            result,
+                            invalidate: frame.invalidate,
+                        })),
+                        (None, None) => Ok(None),
                     };
                     let waiting = frame
                         .id
@@ -488,7 +531,7 @@ mod inert {
 
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 pub(crate) use browser::{
-    Listener, note_own_keys, send_message, status, subscribe, unsubscribe, unwatch, watch,
+    Listener, note_own_keys, rpc, send_message, status, subscribe, unsubscribe, unwatch, watch,
 };
 #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
 pub(crate) use inert::{note_own_keys, unwatch, watch};

@@ -156,6 +156,34 @@ describe('MizanSocket', () => {
   });
 });
 
+describe('calls over the socket', () => {
+  test('a websocket call goes over the open socket, else over HTTP; a close fails it retriably', async () => {
+    const fetch = vi.fn(async () => Response.json({ result: 'by http', invalidate: [] }));
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const pushed: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => pushed.push(keys));
+    const socket = new MizanSocket(client, options);
+    socket.start();
+
+    await expect(client.call('echo', { text: 'a' }, { websocket: true })).resolves.toBe('by http');
+    const fake = FakeSocket.latest();
+    fake.open();
+    const overSocket = client.call('echo', { text: 'b' }, { websocket: true });
+    const frame = fake.sent.at(-1);
+    expect(frame).toMatchObject({ v: 1, action: 'rpc', fn: 'echo', args: { text: 'b' } });
+    fake.message({ v: 1, type: 'result', id: frame?.['id'], result: 'by socket', invalidate: ['current_user'] });
+    await expect(overSocket).resolves.toBe('by socket');
+    expect(pushed).toEqual([['current_user']]);
+    await expect(client.call('echo', { text: 'c' })).resolves.toBe('by http');
+    expect(fetch).toHaveBeenCalledTimes(2);
+
+    const cut = client.call('echo', { text: 'd' }, { websocket: true });
+    fake.drop();
+    await expect(cut).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    socket.stop();
+  });
+});
+
 describe('channels', () => {
   test('subscribe, hear the group by the params in any order, send, and resubscribe after a reconnect', async () => {
     vi.useFakeTimers();

@@ -76,7 +76,7 @@ export const mizan = {
   /** The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and renames of oneself. */
   current_user: defineContext<CurrentUserArgs, CurrentUserResult>('current_user', { global: true }),
   /** Answers with the text it was given (at most 200 characters). */
-  echo: defineQuery<EchoArgs, EchoResult>('echo'),
+  echo: defineQuery<EchoArgs, EchoResult>('echo', { websocket: true }),
   /** Signs in with email and password. */
   login: defineMutation<LoginArgs, LoginResult>('login'),
   /** Signs out: the session is deleted and its cookie expired. */

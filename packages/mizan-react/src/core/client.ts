@@ -32,9 +32,18 @@ export interface MizanClientOptions {
 }
 
 /** A successful call's envelope. */
-interface Envelope {
+export interface Envelope {
   result: unknown;
   invalidate: string[];
+}
+
+/** Calls a function over the tab's open socket (see `MizanSocket`). */
+export type SocketRpc = (fn: string, args: object) => Promise<Envelope>;
+
+/** How one call travels. */
+export interface CallOptions {
+  /** Over the tab's socket when it is open (`#[client(websocket)]` functions), else HTTP. */
+  readonly websocket?: boolean;
 }
 
 interface PendingRead {
@@ -59,6 +68,7 @@ export class MizanClient {
   readonly invalidations = new InvalidationBus();
   readonly #options: MizanClientOptions;
   #connection: string | undefined;
+  #socketRpc: SocketRpc | undefined;
   #pending: PendingRead[] = [];
   #flushScheduled = false;
 
@@ -66,8 +76,18 @@ export class MizanClient {
     this.#options = options;
   }
 
-  /** Runs `fn` with `args`; resolves to its result, rejects with a `MizanError`. */
-  async call<R>(fn: string, args: object = {}): Promise<R> {
+  /**
+   * Runs `fn` with `args`; resolves to its result, rejects with a `MizanError`. With
+   * `websocket`, over the tab's socket while it is open (a socket closing during the call fails
+   * it with `NETWORK_ERROR`: try again).
+   */
+  async call<R>(fn: string, args: object = {}, options: CallOptions = {}): Promise<R> {
+    const rpc = this.#socketRpc;
+    if (options.websocket && rpc) {
+      const envelope = await rpc(fn, args);
+      this.invalidations.emit(envelope.invalidate);
+      return envelope.result as R;
+    }
     const body = await this.#post(CALL_PATH, { fn, args });
     if (!isEnvelope(body)) {
       throw new MizanError('INVALID_RESPONSE', `\`${fn}\` answered without a result`);
@@ -101,6 +121,11 @@ export class MizanClient {
    */
   setConnection(id: string | undefined): void {
     this.#connection = id;
+  }
+
+  /** The open socket's way to call functions (`undefined` while none is open). */
+  setSocketRpc(rpc: SocketRpc | undefined): void {
+    this.#socketRpc = rpc;
   }
 
   #flush(): void {

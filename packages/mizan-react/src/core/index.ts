@@ -11,7 +11,10 @@ export {
   MizanClient,
   createMizanClient,
   prefetchContexts,
+  type CallOptions,
+  type Envelope,
   type MizanClientOptions,
+  type SocketRpc,
 } from './client.js';
 export { MizanError, type MizanErrorCode } from './errors.js';
 export {

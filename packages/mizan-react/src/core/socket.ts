@@ -6,7 +6,7 @@
  * since pushes may have been missed meanwhile.
  */
 
-import type { MizanClient } from './client.js';
+import type { Envelope, MizanClient } from './client.js';
 import { MizanError } from './errors.js';
 import { canonicalKey, type KeyParams } from './keys.js';
 
@@ -46,6 +46,8 @@ interface ServerFrame {
   channel?: string;
   params?: KeyParams;
   message?: unknown;
+  result?: unknown;
+  invalidate?: string[];
 }
 
 /** Hears a channel's messages. */
@@ -71,7 +73,10 @@ export class MizanSocket {
   readonly #watched = new Map<string, number>();
   readonly #statusListeners = new Set<(status: SocketStatus) => void>();
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #pending = new Map<number, { resolve: () => void; reject: (error: MizanError) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (envelope: Envelope | undefined) => void; reject: (error: MizanError) => void }
+  >();
   #nextId = 1;
   #status: SocketStatus = 'disconnected';
   #socket: WebSocket | undefined;
@@ -123,6 +128,7 @@ export class MizanSocket {
     this.#socket?.close(1000, 'stopped');
     this.#socket = undefined;
     this.#client.setConnection(undefined);
+    this.#client.setSocketRpc(undefined);
     this.#setStatus('disconnected');
   }
 
@@ -177,9 +183,21 @@ export class MizanSocket {
    * it, rejects with its `MizanError`, or `NETWORK_ERROR` when the socket is not connected.
    */
   sendMessage(channel: string, params: KeyParams, message: unknown): Promise<void> {
+    return this.#request({ action: 'send', channel, params, message }).then(() => undefined);
+  }
+
+  /** Calls `fn` over the socket: the same envelope as HTTP. */
+  rpc(fn: string, args: object): Promise<Envelope> {
+    return this.#request({ action: 'rpc', fn, args }).then((envelope) => {
+      if (!envelope) throw new MizanError('INVALID_RESPONSE', `\`${fn}\` answered without a result`);
+      return envelope;
+    });
+  }
+
+  #request(frame: object): Promise<Envelope | undefined> {
     const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
-      if (!this.#send({ action: 'send', id, channel, params, message })) {
+    return new Promise((resolve, reject) => {
+      if (!this.#send({ ...frame, id })) {
         reject(new MizanError('NETWORK_ERROR', 'the socket is not connected: try again'));
         return;
       }
@@ -211,6 +229,7 @@ export class MizanSocket {
       this.#socket = undefined;
       this.#teardown();
       this.#client.setConnection(undefined);
+      this.#client.setSocketRpc(undefined);
       this.#setStatus('disconnected');
       for (const { reject } of this.#pending.values()) {
         reject(new MizanError('NETWORK_ERROR', 'the socket closed: try again'));
@@ -232,6 +251,7 @@ export class MizanSocket {
     }
     if (frame.type === 'hello' && typeof frame.connection === 'string') {
       this.#client.setConnection(frame.connection);
+      this.#client.setSocketRpc((fn, args) => this.rpc(fn, args));
       this.#setStatus('connected');
       const keys = [...this.#watched.keys()];
       if (keys.length > 0) this.#send({ action: 'watch', keys });
@@ -251,11 +271,20 @@ export class MizanSocket {
     } else if (frame.type === 'message' && typeof frame.channel === 'string' && frame.params) {
       const subscription = this.#subscriptions.get(canonicalKey(frame.channel, frame.params));
       for (const listener of [...(subscription?.listeners ?? [])]) listener(frame.message);
-    } else if ((frame.type === 'sent' || frame.type === 'error') && typeof frame.id === 'number') {
+    } else if (
+      (frame.type === 'sent' || frame.type === 'result' || frame.type === 'error') &&
+      typeof frame.id === 'number'
+    ) {
       const waiting = this.#pending.get(frame.id);
       this.#pending.delete(frame.id);
-      if (frame.type === 'sent') waiting?.resolve();
-      else waiting?.reject(MizanError.fromBody({ error: frame.error }, 0));
+      if (frame.type === 'error') {
+        waiting?.reject(MizanError.fromBody({ error: frame.error }, 0));
+      } else if (frame.type === 'result') {
+        const invalidate = Array.isArray(frame.invalidate) ? frame.invalidate : [];
+        waiting?.resolve({ result: frame.result, invalidate });
+      } else {
+        waiting?.resolve(undefined);
+      }
     }
   }
 

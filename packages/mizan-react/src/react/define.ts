@@ -23,6 +23,8 @@ export interface MizanFunction<A extends object, R> {
   readonly kind: MizanFunctionKind;
   /** A context with one instance, which the server can render into the page. */
   readonly global: boolean;
+  /** Called over the tab's socket when it is open (`#[client(websocket)]`). */
+  readonly websocket: boolean;
   /**
    * The query key of the call with `params`: `['mizan', name, params]`. With some params left
    * out it is a prefix TanStack Query matches every instance against (`key()`: all of them).
@@ -64,11 +66,13 @@ function define<A extends object, R>(
   name: string,
   kind: MizanFunctionKind,
   global: boolean,
+  websocket = false,
 ): MizanFunction<A, R> {
   return {
     name,
     kind,
     global,
+    websocket,
     key: (params) => ['mizan', name, (params ?? {}) as KeyParams],
     queryOptions: (args, client) => ({
       queryKey: ['mizan', name, args as KeyParams],
@@ -79,19 +83,30 @@ function define<A extends object, R>(
     }),
     mutationOptions: (client) => ({
       mutationKey: ['mizan', name],
-      mutationFn: (args: A) => client.call<R>(name, args),
+      mutationFn: (args: A) => client.call<R>(name, args, { websocket }),
     }),
   };
 }
 
+/** How a function is called (`websocket`: over the tab's socket when it is open). */
+export interface DefineOptions {
+  readonly websocket?: boolean;
+}
+
 /** A query: read with `useXxxQuery(args)`, or called with `useXxx()`. */
-export function defineQuery<A extends object, R>(name: string): MizanFunction<A, R> {
-  return define(name, 'query', false);
+export function defineQuery<A extends object, R>(
+  name: string,
+  options: DefineOptions = {},
+): MizanFunction<A, R> {
+  return define(name, 'query', false, options.websocket ?? false);
 }
 
 /** A mutation: called with `useXxx()` or `useXxxMutation()`. */
-export function defineMutation<A extends object, R>(name: string): MizanFunction<A, R> {
-  return define(name, 'mutation', false);
+export function defineMutation<A extends object, R>(
+  name: string,
+  options: DefineOptions = {},
+): MizanFunction<A, R> {
+  return define(name, 'mutation', false, options.websocket ?? false);
 }
 
 /** A context: read with `useXxx(params)`, kept live by invalidations. */

@@ -25,8 +25,8 @@ export function useMizanCall<A extends object, R>(
 ): (...args: CallArgs<A>) => Promise<R> {
   const client = useMizanClient();
   return useCallback(
-    (...args: CallArgs<A>) => client.call<R>(fn.name, args[0] ?? {}),
-    [client, fn.name],
+    (...args: CallArgs<A>) => client.call<R>(fn.name, args[0] ?? {}, { websocket: fn.websocket }),
+    [client, fn.name, fn.websocket],
   );
 }
 

@@ -11,6 +11,7 @@ export {
   defineQuery,
   isMizanQueryKey,
   retryUnlessRefused,
+  type DefineOptions,
   type MizanChannel,
   type MizanFunction,
   type MizanFunctionKind,

@@ -10,7 +10,7 @@ impl ClientFn {
     /// written (so the user's own imports stay in use).
     ///
     /// A context is fetched in batches in the browser: everything asked for in one tick is one
-    /// request.
+    /// request; a `websocket` function goes over the tab's socket when it is open.
     pub fn caller(&self) -> TokenStream {
         let vis = self.vis();
         let attrs = &self.shape.item.attrs;
@@ -27,6 +27,10 @@ impl ClientFn {
         let remote = if self.context().is_some() {
             let text = &names.text;
             quote!(::mizan::__private::fetch_batched(#text, &args).await)
+        } else if self.options.websocket {
+            // Over the tab's socket when it is open, else the function's own endpoint.
+            let (text, endpoint_fn) = (&names.text, &names.endpoint_fn);
+            quote!(::mizan::__private::call_socket_or_remote(#text, &args, #endpoint_fn).await)
         } else {
             let endpoint_fn = &names.endpoint_fn;
             quote!(::mizan::__private::call_remote(&args, #endpoint_fn).await)
