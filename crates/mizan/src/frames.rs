@@ -13,7 +13,7 @@ pub const SOCKET_PATH: &str = "/api/mizan/ws/";
 /// The envelopes' version (`"v"`); a client sending another is answered with an error frame.
 pub const SOCKET_VERSION: u32 = 1;
 
-/// Largest message a client may send (64 KiB); a larger one closes the socket (1009).
+/// Largest message a client may send (64 KiB); a larger one closes the socket.
 pub const MAX_SOCKET_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Request header naming the caller's open socket (its `hello` id), so the keys of its own HTTP

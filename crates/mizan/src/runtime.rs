@@ -58,25 +58,29 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
             refresh,
         });
     });
-    crate::socket_client::watch(name);
+    crate::socket_client::sync_watches();
     id
 }
 
 #[cfg_attr(feature = "ssr", allow(dead_code))]
 /// Forgets an instance (its component was unmounted).
 pub fn unregister(id: InstanceId) {
-    let removed = LIVE.with(|live| {
-        let mut live = live.borrow_mut();
-        let name = live
+    LIVE.with(|live| live.borrow_mut().retain(|instance| instance.id != id));
+    crate::socket_client::sync_watches();
+}
+
+/// The canonical keys of the live instances (what the tab's socket watches).
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
+pub fn live_keys() -> Vec<String> {
+    LIVE.with(|live| {
+        live.borrow()
             .iter()
-            .find(|instance| instance.id == id)
-            .map(|instance| instance.name);
-        live.retain(|instance| instance.id != id);
-        name
-    });
-    if let Some(name) = removed {
-        crate::socket_client::unwatch(name);
-    }
+            .map(|instance| ContextKey::instance(instance.name, (instance.params)()).to_string())
+            .collect()
+    })
 }
 
 /// How many instances are live (for tests and diagnostics).
@@ -184,6 +188,8 @@ pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
     let args = RawArgs::from_value(args).map_err(|error| {
         MizanError::bad_request(format!("cannot encode the arguments: {error}"))
     })?;
+    // A context fetches when it appears or its params change: the socket's watches follow.
+    crate::socket_client::sync_watches();
     let envelope = browser::enqueue(name, args).await?;
     accept_remote(envelope)
 }

@@ -8,8 +8,6 @@
 //! the same keys to this socket too (the Leptos client's HTTP calls do not name the socket), so a
 //! pushed key equal to one the tab applied from an answer in the last second is dropped once.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
@@ -43,16 +41,12 @@ impl SocketStatus {
     not(all(target_arch = "wasm32", not(feature = "ssr"))),
     allow(dead_code)
 )]
-/// A subscription's identity: the channel and its params in canonical form (keys sorted), as
-/// the server writes them in `message` frames.
+/// A subscription's identity: the channel and its params in canonical form, as the server writes
+/// them in `message` frames.
 fn subscription_key(channel: &str, params: &Value) -> String {
-    let sorted: BTreeMap<String, Value> = match params {
-        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        _ => BTreeMap::new(),
-    };
     format!(
         "{channel}:{}",
-        serde_json::to_string(&sorted).unwrap_or_default()
+        crate::channel_spec::canonical_params(params)
     )
 }
 
@@ -61,9 +55,9 @@ fn subscription_key(channel: &str, params: &Value) -> String {
     not(all(target_arch = "wasm32", not(feature = "ssr"))),
     allow(dead_code)
 )]
-/// Contexts watched, by name, with how many live instances each has.
+/// The instance keys the socket watches: the live instances' keys, kept in step by [`Watched::sync`].
 #[derive(Default)]
-struct Watched(BTreeMap<&'static str, usize>);
+struct Watched(std::collections::BTreeSet<String>);
 
 // The browser socket uses these; tests run them natively.
 #[cfg_attr(
@@ -71,30 +65,17 @@ struct Watched(BTreeMap<&'static str, usize>);
     allow(dead_code)
 )]
 impl Watched {
-    /// Counts an instance of `name`; `true` when it is the first (the name must be watched).
-    fn add(&mut self, name: &'static str) -> bool {
-        let count = self.0.entry(name).or_default();
-        *count += 1;
-        *count == 1
+    /// Makes the set `live`; answers the keys to watch and the keys to unwatch.
+    fn sync(&mut self, live: Vec<String>) -> (Vec<String>, Vec<String>) {
+        let live: std::collections::BTreeSet<String> = live.into_iter().collect();
+        let added = live.difference(&self.0).cloned().collect();
+        let removed = self.0.difference(&live).cloned().collect();
+        self.0 = live;
+        (added, removed)
     }
 
-    /// Uncounts an instance of `name`; `true` when it was the last (the name is unwatched).
-    fn remove(&mut self, name: &'static str) -> bool {
-        match self.0.get_mut(name) {
-            Some(count) if *count > 1 => {
-                *count -= 1;
-                false
-            }
-            Some(_) => {
-                self.0.remove(name);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.0.keys().map(|name| (*name).to_owned()).collect()
+    fn keys(&self) -> Vec<String> {
+        self.0.iter().cloned().collect()
     }
 }
 
@@ -126,17 +107,25 @@ impl OwnKeys {
         self.0.extend(keys.iter().map(|key| (key.clone(), now)));
     }
 
-    /// `pushed` without the keys this tab already applied (each consumed once).
+    /// `pushed` without the keys some key this tab applied in the window covers: those
+    /// instances were refetched already. (The Leptos client's HTTP calls do not name the socket,
+    /// so the server pushes them back; the cost: another client's change to the same instance
+    /// within the window is picked up by the refetch under way, or missed until the next.)
     fn foreign(&mut self, pushed: Vec<String>, now: f64) -> Vec<String> {
         self.0.retain(|(_, at)| now - at < OWN_KEY_WINDOW_MS);
+        let own: Vec<crate::invalidation::ContextKey> = self
+            .0
+            .iter()
+            .filter_map(|(key, _)| crate::invalidation::ContextKey::parse(key).ok())
+            .collect();
         pushed
             .into_iter()
-            .filter(|key| match self.0.iter().position(|(own, _)| own == key) {
-                Some(index) => {
-                    self.0.remove(index);
-                    false
-                }
-                None => true,
+            .filter(|key| {
+                let Ok(pushed) = crate::invalidation::ContextKey::parse(key) else {
+                    return true;
+                };
+                !own.iter()
+                    .any(|own| own.covers(pushed.name(), pushed.params()))
             })
             .collect()
     }
@@ -351,17 +340,16 @@ mod browser {
         leptos::task::spawn_local(run());
     }
 
-    /// A live instance of `name` appeared.
-    pub(crate) fn watch(name: &'static str) {
-        if WATCHED.with(|watched| watched.borrow_mut().add(name)) {
-            send(serde_json::json!({"v": 1, "action": "watch", "keys": [name]}));
+    /// The live instances changed (one came or went, or one's params changed): watch exactly
+    /// their keys, no more (the server then pushes only these keys).
+    pub(crate) fn sync_watches() {
+        let live = crate::runtime::live_keys();
+        let (added, removed) = WATCHED.with(|watched| watched.borrow_mut().sync(live));
+        if !added.is_empty() {
+            send(serde_json::json!({"v": 1, "action": "watch", "keys": added}));
         }
-    }
-
-    /// A live instance of `name` went away.
-    pub(crate) fn unwatch(name: &'static str) {
-        if WATCHED.with(|watched| watched.borrow_mut().remove(name)) {
-            send(serde_json::json!({"v": 1, "action": "unwatch", "keys": [name]}));
+        if !removed.is_empty() {
+            send(serde_json::json!({"v": 1, "action": "unwatch", "keys": removed}));
         }
     }
 
@@ -448,7 +436,7 @@ mod browser {
             match frame.kind.as_str() {
                 "hello" => {
                     set_status(SocketStatus::Connected);
-                    let names = WATCHED.with(|watched| watched.borrow().names());
+                    let names = WATCHED.with(|watched| watched.borrow().keys());
                     if !names.is_empty() {
                         send(serde_json::json!({"v": 1, "action": "watch", "keys": names}));
                     }
@@ -524,31 +512,35 @@ mod browser {
 /// Outside the browser (or on the server) there is no socket: these do nothing.
 #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
 mod inert {
-    pub(crate) fn watch(_name: &'static str) {}
-    pub(crate) fn unwatch(_name: &'static str) {}
+    pub(crate) fn sync_watches() {}
     pub(crate) fn note_own_keys(_keys: &[String]) {}
 }
 
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 pub(crate) use browser::{
-    Listener, note_own_keys, rpc, send_message, status, subscribe, unsubscribe, unwatch, watch,
+    Listener, note_own_keys, rpc, send_message, status, subscribe, sync_watches, unsubscribe,
 };
 #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
-pub(crate) use inert::{note_own_keys, unwatch, watch};
+pub(crate) use inert::{note_own_keys, sync_watches};
 
 #[cfg(test)]
 mod tests {
     use super::{OwnKeys, Watched};
 
     #[test]
-    fn a_name_is_watched_from_its_first_instance_to_its_last() {
+    fn the_watched_keys_follow_the_live_instances() {
         let mut watched = Watched::default();
-        assert!(watched.add("user_profile"));
-        assert!(!watched.add("user_profile"));
-        assert!(!watched.remove("user_profile"));
-        assert!(watched.remove("user_profile"));
-        assert!(!watched.remove("user_profile"), "not watched any more");
-        assert!(watched.names().is_empty());
+        let keys = |list: &[&str]| list.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            watched.sync(keys(&["current_user", "p:{\"id\":1}"])),
+            (keys(&["current_user", "p:{\"id\":1}"]), vec![])
+        );
+        assert_eq!(
+            watched.sync(keys(&["current_user", "p:{\"id\":2}", "p:{\"id\":2}"])),
+            (keys(&["p:{\"id\":2}"]), keys(&["p:{\"id\":1}"])),
+            "a param change: the new key in, the old out"
+        );
+        assert_eq!(watched.keys(), keys(&["current_user", "p:{\"id\":2}"]));
     }
 
     #[test]
@@ -566,13 +558,21 @@ mod tests {
     }
 
     #[test]
-    fn a_pushed_key_the_tab_just_applied_is_dropped_once() {
+    fn a_pushed_key_the_tab_just_applied_is_dropped() {
         let mut own = OwnKeys::default();
-        own.note(&["current_user".into()], 0.0);
-        let pushed = || vec!["current_user".to_owned(), "site_stats".to_owned()];
-        assert_eq!(own.foreign(pushed(), 100.0), ["site_stats"]);
-        assert_eq!(own.foreign(pushed(), 200.0), pushed(), "consumed once");
-        own.note(&["current_user".into()], 0.0);
+        own.note(&["current_user".into(), "p".into()], 0.0);
+        let pushed = || {
+            vec![
+                "current_user".to_owned(),
+                "site_stats".to_owned(),
+                r#"p:{"id":1}"#.to_owned(),
+            ]
+        };
+        assert_eq!(
+            own.foreign(pushed(), 100.0),
+            ["site_stats"],
+            "covered keys dropped"
+        );
         assert_eq!(
             own.foreign(pushed(), 5_000.0),
             pushed(),

@@ -199,7 +199,11 @@ describe('channels', () => {
     first.message({ v: 1, type: 'message', channel: 'chat', params: { lang: 'en', room: 'general' },
                     message: { text: 'hi', user: 'Alice' } });
     first.message({ v: 1, type: 'message', channel: 'chat', params: { room: 'other' }, message: {} });
-    expect(heard).toEqual([{ text: 'hi', user: 'Alice' }]);
+    // The server leaves null params out; a client's null or absent field is the same subscription.
+    const quiet = socket.subscribe('chat', { room: 'q', topic: null }, (m) => heard.push(m));
+    first.message({ v: 1, type: 'message', channel: 'chat', params: { room: 'q' }, message: { text: 'q', user: 'B' } });
+    quiet();
+    expect(heard).toEqual([{ text: 'hi', user: 'Alice' }, { text: 'q', user: 'B' }]);
 
     const sent = socket.sendMessage('chat', { room: 'general', lang: 'en' }, { text: 'yo' });
     const id = first.sent.at(-1)?.['id'];

@@ -98,6 +98,10 @@ pub type Broadcast = Option<(String, Box<RawValue>)>;
 pub type ReceiveFn =
     fn(RequestContext, RawArgs, RawArgs) -> BoxFuture<'static, Result<Broadcast, MizanError>>;
 
+/// A subscription's params in their one text form: decoded into the channel's type (so unknown
+/// fields are gone), validated, and written back with keys sorted and nulls left out.
+pub type CanonicalFn = fn(&RawArgs) -> Result<String, MizanError>;
+
 /// A registered channel, type-erased.
 pub struct ChannelDef {
     /// Its wire name.
@@ -108,6 +112,8 @@ pub struct ChannelDef {
     pub client_schema: SchemaFn,
     /// JSON Schema of a broadcast message.
     pub server_schema: SchemaFn,
+    /// Canonical params.
+    pub canonical: CanonicalFn,
     /// Joins.
     pub join: JoinFn,
     /// Receives.
@@ -130,6 +136,7 @@ impl ChannelDef {
             params_schema: |generator| generator.subschema_for::<C::Params>(),
             client_schema: |generator| generator.subschema_for::<C::ClientMessage>(),
             server_schema: |generator| generator.subschema_for::<C::ServerMessage>(),
+            canonical: canonical::<C>,
             join: join::<C>,
             receive: receive::<C>,
         }
@@ -155,6 +162,15 @@ fn params_of<C: Channel>(params: &RawArgs) -> Result<C::Params, MizanError> {
     let params: C::Params = decode(params)?;
     check(&params)?;
     Ok(params)
+}
+
+fn canonical<C: Channel>(params: &RawArgs) -> Result<String, MizanError> {
+    let params = params_of::<C>(params)?;
+    let value = serde_json::to_value(&params).map_err(|error| {
+        tracing::error!(%error, channel = C::NAME, "cannot serialize a channel's params");
+        MizanError::internal()
+    })?;
+    Ok(crate::channel_spec::canonical_params(&value))
 }
 
 fn join<C: Channel>(

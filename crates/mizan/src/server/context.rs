@@ -23,6 +23,8 @@ struct Inner {
     session: Option<Session>,
     user: OnceLock<(AuthMethod, Option<Arc<dyn MizanUser>>)>,
     invalidations: Mutex<Vec<String>>,
+    /// A call made over a socket: it cannot set cookies, so it cannot change the session.
+    over_socket: bool,
 }
 
 impl RequestContext {
@@ -41,6 +43,7 @@ impl RequestContext {
                 session,
                 user: OnceLock::new(),
                 invalidations: Mutex::default(),
+                over_socket: false,
             }),
         }
     }
@@ -60,12 +63,14 @@ impl RequestContext {
                 session: self.inner.session.clone(),
                 user,
                 invalidations: Mutex::default(),
+                over_socket: self.inner.over_socket,
             }),
         }
     }
 
-    /// The same context with one more request header (a socket's calls carry its id).
-    pub(crate) fn with_header(&self, name: &'static str, value: http::HeaderValue) -> Self {
+    /// The context of a socket's calls: the upgrade's request, with one more header (the
+    /// socket's id), marked as unable to change the session.
+    pub(crate) fn for_socket(&self, name: &'static str, value: http::HeaderValue) -> Self {
         let nested = self.for_nested_call();
         let mut headers = nested.inner.headers.clone();
         headers.insert(name, value);
@@ -76,7 +81,18 @@ impl RequestContext {
                 session: nested.inner.session.clone(),
                 user: nested.inner.user.clone(),
                 invalidations: Mutex::default(),
+                over_socket: true,
             }),
+        }
+    }
+
+    fn refuse_over_socket(&self) -> Result<(), MizanError> {
+        if self.inner.over_socket {
+            Err(MizanError::not_implemented(
+                "signing in or out changes the session cookie: do it over HTTP, not the socket",
+            ))
+        } else {
+            Ok(())
         }
     }
 
@@ -98,6 +114,7 @@ impl RequestContext {
                 session: None,
                 user,
                 invalidations: Mutex::default(),
+                over_socket: false,
             }),
         }
     }
@@ -176,6 +193,7 @@ impl RequestContext {
     /// Signs `user_id` in: a new session id (against fixation) holding the user id. Sockets
     /// opened under the old id are closed: they would go on as the old user.
     pub async fn sign_in(&self, user_id: i64) -> Result<(), MizanError> {
+        self.refuse_over_socket()?;
         let session = self.session_or_error()?;
         let old = session.id();
         session.cycle_id().await.map_err(session_failure)?;
@@ -189,6 +207,7 @@ impl RequestContext {
 
     /// Signs out: the session's data is deleted, its cookie expired and its sockets closed.
     pub async fn sign_out(&self) -> Result<(), MizanError> {
+        self.refuse_over_socket()?;
         if let Some(session) = self.session() {
             let old = session.id();
             session.flush().await.map_err(session_failure)?;

@@ -85,13 +85,9 @@ impl Hub {
     /// Hands a successful call's `keys` to every socket watching an instance one of them covers,
     /// except `origin` (the caller's own socket: its answer carries the keys).
     pub fn publish(&self, keys: &[String], origin: Option<&str>) {
-        let parsed: Vec<(ContextKey, String)> = keys
+        let parsed: Vec<ContextKey> = keys
             .iter()
-            .filter_map(|key| {
-                ContextKey::parse(key)
-                    .ok()
-                    .map(|parsed| (parsed, key.clone()))
-            })
+            .filter_map(|key| ContextKey::parse(key).ok())
             .collect();
         if parsed.is_empty() {
             return;
@@ -152,23 +148,22 @@ impl Connection {
     }
 
     /// Adds what the socket should refetch to the pending set, and wakes the writer. Each
-    /// published key is compared with each watched key of its context: when it covers the
-    /// watched one, the watched key is sent (that instance); when the watched key is the broader
-    /// (a whole context, watched by name), the published key is sent (just what changed); keys
-    /// whose params disagree do not concern the socket.
-    fn notice(&self, keys: &[(ContextKey, String)]) {
+    /// published key is compared with each watched key of its context, and when they can name
+    /// the same instance (every param both name agrees) the *watched* key is sent: a socket only
+    /// ever hears keys it asked for, never the params of other users' instances (a socket
+    /// watching a whole context hears its name). The pending set is therefore bounded by what
+    /// the socket watches.
+    fn notice(&self, keys: &[ContextKey]) {
         let covered: Vec<String> = {
             let watched = lock(&self.watched);
             let mut covered = Vec::new();
-            for (key, text) in keys {
+            for key in keys {
                 let Some(instances) = watched.get(key.name()) else {
                     continue;
                 };
                 for (watched_text, params) in instances {
-                    if key.covers(key.name(), params) {
+                    if overlaps(key, params) {
                         covered.push(watched_text.clone());
-                    } else if overlaps(key, params) {
-                        covered.push(text.clone());
                     }
                 }
             }
@@ -245,20 +240,24 @@ mod tests {
     }
 
     #[test]
-    fn a_whole_context_watched_by_name_gets_the_keys_that_changed() {
+    fn a_socket_hears_only_the_keys_it_watches_never_other_instances_params() {
         let hub = Hub::default();
         let socket = hub.register(None);
         socket.watch(&key("user_profile"));
+        socket.watch(&key(r#"feed:{"user_id":1}"#));
         hub.publish(
             &[
                 r#"user_profile:{"user_id":3}"#.into(),
-                "current_user".into(),
+                r#"feed:{"tab":"new","user_id":1}"#.into(),
+                r#"feed:{"user_id":2}"#.into(),
             ],
             None,
         );
-        assert_eq!(socket.take_pending(), [r#"user_profile:{"user_id":3}"#]);
-        hub.publish(&["user_profile".into()], None);
-        assert_eq!(socket.take_pending(), ["user_profile"]);
+        assert_eq!(
+            socket.take_pending(),
+            [r#"feed:{"user_id":1}"#, "user_profile"],
+            "the watched keys, not user 3's or the tab's"
+        );
     }
 
     #[test]

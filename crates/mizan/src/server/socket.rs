@@ -11,7 +11,7 @@
 //! frame; the socket and its other calls go on.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::HashMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -119,13 +119,20 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
     let connection = sockets.hub.register(session);
     // Calls made over this socket name it, so their keys are not pushed back to it.
     let ctx = match HeaderValue::from_str(connection.id()) {
-        Ok(id) => ctx.with_header(CONNECTION_HEADER, id),
+        Ok(id) => ctx.for_socket(CONNECTION_HEADER, id),
         Err(_) => ctx,
     };
     let (sink, mut stream) = socket.split();
     let (out, out_rx) = mpsc::channel::<Utf8Bytes>(OUTBOUND_FRAMES);
     let mut subscriptions = Subscriptions::default();
     let mut writer = tokio::spawn(write(sink, out_rx, Arc::clone(&connection)));
+    // However this task ends (a channel's code may panic), the socket leaves everything.
+    let _cleanup = Cleanup {
+        sockets: Arc::clone(&sockets),
+        connection: Arc::clone(&connection),
+        writer: writer.abort_handle(),
+        groups: Arc::clone(&subscriptions.groups),
+    };
     let hello = ServerFrame::Hello {
         connection: connection.id().to_owned(),
     };
@@ -139,6 +146,10 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
             _ = &mut writer => break,
             message = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => message,
         };
+        // Closed by the hub (sign-out): nothing more runs as this socket's user.
+        if connection.is_closed() {
+            break;
+        }
         let text = match message {
             Err(_) => {
                 tracing::debug!(
@@ -262,11 +273,36 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
             }
         }
     }
-    sockets.channels.layer.leave_all(connection.id());
-    connection.close();
-    sockets.hub.unregister(&connection);
     drop(out);
-    writer.abort();
+}
+
+/// Leaves the socket's groups, forgets it in the hub and stops its writer, on every way out of
+/// `serve`.
+struct Cleanup {
+    sockets: Arc<Sockets>,
+    connection: Arc<Connection>,
+    writer: tokio::task::AbortHandle,
+    groups: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let groups = std::mem::take(
+            &mut *self
+                .groups
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for group in groups {
+            self.sockets
+                .channels
+                .layer
+                .leave(&group, self.connection.id());
+        }
+        self.connection.close();
+        self.sockets.hub.unregister(&self.connection);
+        self.writer.abort();
+    }
 }
 
 /// Queues a frame for the writer without waiting: a client too slow to take the frames its own
@@ -331,7 +367,9 @@ async fn watch(
 ) -> ServerFrame {
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
-    for key in keys {
+    let mut keys = keys.into_iter();
+    // At most what a socket may watch is looked at: the rest is refused unchecked.
+    for key in keys.by_ref().take(super::hub::MAX_WATCHED) {
         match watchable(registry, ctx, &key).await {
             Ok(parsed) if connection.watch(&parsed) => accepted.push(key),
             Ok(_) => refused.push(RefusedKey {
@@ -344,6 +382,13 @@ async fn watch(
             Err(error) => refused.push(RefusedKey { key, error }),
         }
     }
+    refused.extend(keys.map(|key| RefusedKey {
+        key,
+        error: MizanError::bad_request(format!(
+            "a watch takes at most {} keys",
+            super::hub::MAX_WATCHED
+        )),
+    }));
     ServerFrame::Watching {
         keys: accepted,
         refused,
@@ -367,6 +412,17 @@ async fn watchable(
     Ok(parsed)
 }
 
+/// How long one write may wait for a client that does not read; then the socket is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends one message, or fails when the client has not taken it within [`WRITE_TIMEOUT`].
+async fn send_within(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> Result<(), ()> {
+    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}
+
 /// The socket's writer: queued frames, coalesced pushes, pings, and the close the hub asks for.
 async fn write(
     mut sink: SplitSink<WebSocket, Message>,
@@ -378,7 +434,7 @@ async fn write(
     loop {
         let sent = tokio::select! {
             frame = frames.recv() => match frame {
-                Some(text) => sink.send(Message::Text(text)).await,
+                Some(text) => send_within(&mut sink, Message::Text(text)).await,
                 None => break,
             },
             () = connection.woken() => {
@@ -387,7 +443,7 @@ async fn write(
                 }
                 if connection.is_closed() {
                     let close = CloseFrame { code: 4001, reason: Utf8Bytes::from_static("session ended") };
-                    let _ = sink.send(Message::Close(Some(close))).await;
+                    let _ = send_within(&mut sink, Message::Close(Some(close))).await;
                     break;
                 }
                 let keys = connection.take_pending();
@@ -395,11 +451,11 @@ async fn write(
                     continue;
                 }
                 match (ServerFrame::Invalidate { keys }).to_text() {
-                    Ok(text) => sink.send(Message::Text(Utf8Bytes::from(text))).await,
+                    Ok(text) => send_within(&mut sink, Message::Text(Utf8Bytes::from(text))).await,
                     Err(_) => continue,
                 }
             }
-            _ = heartbeat.tick() => sink.send(Message::Ping(Default::default())).await,
+            _ = heartbeat.tick() => send_within(&mut sink, Message::Ping(Default::default())).await,
         };
         if sent.is_err() {
             break;
@@ -410,15 +466,12 @@ async fn write(
 /// Most channel subscriptions one socket may hold.
 const MAX_SUBSCRIPTIONS: usize = 64;
 
-/// A socket's channel subscriptions: (channel, params in canonical form) → group.
+/// A socket's channel subscriptions: (channel, canonical params) → group, and the groups it
+/// is in (for [`Cleanup`]).
 #[derive(Default)]
-struct Subscriptions(HashMap<(String, String), String>);
-
-/// Params in one text form whatever the client's key order, to recognise a subscription.
-fn canonical_params(params: &RawArgs) -> Result<String, MizanError> {
-    let map: BTreeMap<String, serde_json::Value> = serde_json::from_str(params.get())
-        .map_err(|_| MizanError::bad_request("a channel's `params` must be a JSON object"))?;
-    serde_json::to_string(&map).map_err(|_| MizanError::internal())
+struct Subscriptions {
+    by_key: HashMap<(String, String), String>,
+    groups: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Subscriptions {
@@ -435,15 +488,20 @@ impl Subscriptions {
             .channels
             .get(channel)
             .ok_or_else(|| MizanError::not_found(format!("no channel named `{channel}`")))?;
-        let key = (channel.to_owned(), canonical_params(&params)?);
-        if !self.0.contains_key(&key) && self.0.len() >= MAX_SUBSCRIPTIONS {
+        let key = (channel.to_owned(), (def.canonical)(&params)?);
+        if !self.by_key.contains_key(&key) && self.by_key.len() >= MAX_SUBSCRIPTIONS {
             return Err(MizanError::bad_request(format!(
                 "a socket holds at most {MAX_SUBSCRIPTIONS} subscriptions"
             )));
         }
         let group = (def.join)(ctx.for_nested_call(), params).await?;
         hub.layer.join(&group, member);
-        self.0.insert(key, group);
+        if let Ok(mut groups) = self.groups.lock()
+            && !groups.contains(&group)
+        {
+            groups.push(group.clone());
+        }
+        self.by_key.insert(key, group);
         Ok(())
     }
 
@@ -456,22 +514,22 @@ impl Subscriptions {
         params: RawArgs,
         message: RawArgs,
     ) -> Result<(), MizanError> {
-        let key = (channel.to_owned(), canonical_params(&params)?);
         let def = hub
             .channels
             .get(channel)
             .ok_or_else(|| MizanError::not_found(format!("no channel named `{channel}`")))?;
-        if !self.0.contains_key(&key) {
+        let key = (channel.to_owned(), (def.canonical)(&params)?);
+        if !self.by_key.contains_key(&key) {
             // A caller who may not join hears why (`UNAUTHORIZED`, ...), not just "subscribe".
             (def.join)(ctx.for_nested_call(), params).await?;
             return Err(MizanError::bad_request(format!(
                 "subscribe to `{channel}` with these params before sending to it"
             )));
         }
-        let canonical = key.1.clone();
         if let Some((group, answer)) = (def.receive)(ctx.for_nested_call(), params, message).await?
         {
-            let params = RawValue::from_string(canonical).map_err(|_| MizanError::internal())?;
+            // The params as the channel's type writes them, not as the sender sent them.
+            let params = RawValue::from_string(key.1).map_err(|_| MizanError::internal())?;
             let frame = ServerFrame::Message {
                 channel: channel.to_owned(),
                 params,
@@ -487,13 +545,20 @@ impl Subscriptions {
 
     /// Leaves `channel` with `params`, if subscribed.
     fn unsubscribe(&mut self, hub: &ChannelHub, member: &str, channel: &str, params: &RawArgs) {
-        let Ok(canonical) = canonical_params(params) else {
+        let Some(canonical) = hub
+            .channels
+            .get(channel)
+            .and_then(|def| (def.canonical)(params).ok())
+        else {
             return;
         };
-        if let Some(group) = self.0.remove(&(channel.to_owned(), canonical)) {
+        if let Some(group) = self.by_key.remove(&(channel.to_owned(), canonical)) {
             // Another subscription of this socket may share the group.
-            if !self.0.values().any(|other| *other == group) {
+            if !self.by_key.values().any(|other| *other == group) {
                 hub.layer.leave(&group, member);
+                if let Ok(mut groups) = self.groups.lock() {
+                    groups.retain(|other| *other != group);
+                }
             }
         }
     }
@@ -528,6 +593,8 @@ impl Rate {
         self.tokens = (self.tokens + elapsed * RATE_PER_SECOND).min(RATE_BURST);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
+            // Back under the rate: earlier excess is forgiven.
+            self.over = 0;
             return Admission::Yes;
         }
         self.over += 1;
@@ -553,6 +620,19 @@ mod tests {
             .with_auth(AuthRule::SignedIn);
     static QUERY: FunctionDef =
         FunctionDef::for_test("socket_test_query", FunctionKind::Query, &[], &[]);
+
+    #[tokio::test]
+    async fn a_socket_call_cannot_change_the_session() {
+        let ctx = RequestContext::detached().for_socket(
+            crate::frames::CONNECTION_HEADER,
+            http::HeaderValue::from_static("c1"),
+        );
+        let nested = ctx.for_nested_call();
+        for error in [nested.sign_in(1).await, nested.sign_out().await] {
+            let error = error.expect_err("refused over a socket");
+            assert_eq!(error.code.as_str(), "NOT_IMPLEMENTED");
+        }
+    }
 
     #[tokio::test]
     async fn a_context_the_caller_may_not_read_cannot_be_watched() {

@@ -26,14 +26,18 @@ function byCodePoint(a: string, b: string): number {
   return left.length - right.length;
 }
 
-/** Compact JSON with every object's keys in ascending order (serde_json's `BTreeMap` form). */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/**
+ * Compact JSON with every object's keys in ascending order (serde_json's `BTreeMap` form),
+ * `undefined` members left out, and `null` ones too when `dropNull` (a channel's params).
+ */
+export function canonicalJson(value: unknown, dropNull = false): string {
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, dropNull)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    const record = value as Record<string, unknown>;
+    const entries = Object.keys(record)
+      .filter((k) => record[k] !== undefined && !(dropNull && record[k] === null))
       .sort(byCodePoint)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k], dropNull)}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value);

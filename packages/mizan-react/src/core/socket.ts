@@ -8,7 +8,15 @@
 
 import type { Envelope, MizanClient } from './client.js';
 import { MizanError } from './errors.js';
-import { canonicalKey, type KeyParams } from './keys.js';
+import { canonicalJson, type KeyParams } from './keys.js';
+
+/**
+ * A subscription's identity: the channel and its params in the server's canonical form (keys
+ * sorted, null members left out), as its `message` frames carry them.
+ */
+function channelKey(channel: string, params: KeyParams): string {
+  return `${channel}:${canonicalJson(params, true)}`;
+}
 
 /** The socket's path. */
 export const SOCKET_PATH = '/api/mizan/ws/';
@@ -160,7 +168,7 @@ export class MizanSocket {
    * listener of a subscription subscribes the socket (now, or whenever it connects).
    */
   subscribe(channel: string, params: KeyParams, listener: ChannelListener): () => void {
-    const key = canonicalKey(channel, params);
+    const key = channelKey(channel, params);
     let subscription = this.#subscriptions.get(key);
     if (!subscription) {
       subscription = { channel, params, listeners: new Set() };
@@ -269,7 +277,7 @@ export class MizanSocket {
     } else if (frame.type === 'invalidate' && Array.isArray(frame.keys)) {
       this.#client.invalidate(frame.keys.filter((key): key is string => typeof key === 'string'));
     } else if (frame.type === 'message' && typeof frame.channel === 'string' && frame.params) {
-      const subscription = this.#subscriptions.get(canonicalKey(frame.channel, frame.params));
+      const subscription = this.#subscriptions.get(channelKey(frame.channel, frame.params));
       for (const listener of [...(subscription?.listeners ?? [])]) listener(frame.message);
     } else if (
       (frame.type === 'sent' || frame.type === 'result' || frame.type === 'error') &&
