@@ -139,6 +139,12 @@ fn accept_remote<T: DeserializeOwned>(envelope: Envelope) -> Result<T, MizanErro
     accept(&envelope)
 }
 
+/// A call's arguments as JSON, or why they cannot be.
+fn encode(args: &impl Serialize) -> Result<RawArgs, MizanError> {
+    RawArgs::from_value(args)
+        .map_err(|error| MizanError::bad_request(format!("cannot encode the arguments: {error}")))
+}
+
 /// Calls a function's own endpoint from the browser: `endpoint` is its generated server_fn.
 pub async fn call_remote<A, T, F, Fut>(args: &A, endpoint: F) -> Result<T, MizanError>
 where
@@ -147,9 +153,7 @@ where
     F: FnOnce(RawArgs) -> Fut,
     Fut: Future<Output = Result<Envelope, MizanError>>,
 {
-    let args = RawArgs::from_value(args).map_err(|error| {
-        MizanError::bad_request(format!("cannot encode the arguments: {error}"))
-    })?;
+    let args = encode(args)?;
     accept_remote(endpoint(args).await?)
 }
 
@@ -167,9 +171,7 @@ where
     F: FnOnce(RawArgs) -> Fut,
     Fut: Future<Output = Result<Envelope, MizanError>>,
 {
-    let args = RawArgs::from_value(args).map_err(|error| {
-        MizanError::bad_request(format!("cannot encode the arguments: {error}"))
-    })?;
+    let args = encode(args)?;
     #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
     if let Some(answer) = crate::socket_client::rpc(name, &args).await {
         return accept_remote(answer?);
@@ -185,9 +187,7 @@ pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
     name: &'static str,
     args: &A,
 ) -> Result<T, MizanError> {
-    let args = RawArgs::from_value(args).map_err(|error| {
-        MizanError::bad_request(format!("cannot encode the arguments: {error}"))
-    })?;
+    let args = encode(args)?;
     // A context fetches when it appears or its params change: the socket's watches follow.
     crate::socket_client::sync_watches();
     let envelope = browser::enqueue(name, args).await?;

@@ -38,14 +38,8 @@ impl OriginPolicy {
             return Ok(());
         }
         match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-            Some(Ok(origin)) => {
-                let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-                if self.trusted.contains(&origin) || same_host(&origin, headers) {
-                    Ok(())
-                } else {
-                    Err("cross-origin request refused")
-                }
-            }
+            Some(Ok(origin)) if self.allows(origin, headers) => Ok(()),
+            Some(Ok(_)) => Err("cross-origin request refused"),
             Some(Err(_)) => Err("malformed Origin header"),
             None if fetch_site.is_some() => Err("cross-site request refused"),
             None => Ok(()),
@@ -58,17 +52,19 @@ impl OriginPolicy {
     /// cookie (cross-site WebSocket hijacking).
     pub fn check_upgrade(&self, headers: &HeaderMap) -> Result<(), &'static str> {
         match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-            Some(Ok(origin)) => {
-                let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-                if self.trusted.contains(&origin) || same_host(&origin, headers) {
-                    Ok(())
-                } else {
-                    Err("cross-origin WebSocket refused")
-                }
-            }
+            Some(Ok(origin)) if self.allows(origin, headers) => Ok(()),
+            Some(Ok(_)) => Err("cross-origin WebSocket refused"),
             Some(Err(_)) => Err("malformed Origin header"),
             None => Err("a WebSocket upgrade needs an Origin header"),
         }
+    }
+}
+
+impl OriginPolicy {
+    /// Whether `origin` is the request's own (its `Host`) or a trusted one.
+    fn allows(&self, origin: &str, headers: &HeaderMap) -> bool {
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        self.trusted.contains(&origin) || same_host(&origin, headers)
     }
 }
 

@@ -228,7 +228,7 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                     id: connection.id().to_owned(),
                     out: out.clone(),
                 };
-                let frame = match Box::pin(subscriptions.subscribe(
+                let frame = Box::pin(subscriptions.subscribe(
                     &sockets.channels,
                     &ctx,
                     member,
@@ -236,13 +236,10 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                     params,
                 ))
                 .await
-                {
-                    Ok(()) => ServerFrame::Subscribed { id },
-                    Err(error) => ServerFrame::Error {
-                        id: Some(id),
-                        error,
-                    },
-                };
+                .map_or_else(
+                    |error| failed(id, error),
+                    |()| ServerFrame::Subscribed { id },
+                );
                 queue(&out, &frame);
             }
             Ok(ClientFrame::Send {
@@ -251,7 +248,7 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                 params,
                 message,
             }) => {
-                let frame = match Box::pin(subscriptions.send(
+                let frame = Box::pin(subscriptions.send(
                     &sockets.channels,
                     &ctx,
                     &channel,
@@ -259,13 +256,7 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                     message,
                 ))
                 .await
-                {
-                    Ok(()) => ServerFrame::Sent { id },
-                    Err(error) => ServerFrame::Error {
-                        id: Some(id),
-                        error,
-                    },
-                };
+                .map_or_else(|error| failed(id, error), |()| ServerFrame::Sent { id });
                 queue(&out, &frame);
             }
             Ok(ClientFrame::Unsubscribe { channel, params }) => {
@@ -302,6 +293,14 @@ impl Drop for Cleanup {
         self.connection.close();
         self.sockets.hub.unregister(&self.connection);
         self.writer.abort();
+    }
+}
+
+/// The error frame answering request `id`.
+fn failed(id: u64, error: MizanError) -> ServerFrame {
+    ServerFrame::Error {
+        id: Some(id),
+        error,
     }
 }
 
