@@ -132,7 +132,8 @@ pub mod __private {
     pub use crate::{
         hooks::{use_global_context, use_local_context},
         protocol::{Envelope, RawArgs},
-        runtime::{call_remote, call_socket_or_remote, fetch_batched},
+        runtime::{call_remote, fetch_batched},
+        socket_client::call_socket_or_remote,
         validation::{ValidateArgs, check as check_rules},
     };
 

@@ -36,6 +36,36 @@ struct LiveInstance {
     refresh: RefreshFn,
 }
 
+/// What the tab's socket is told by the runtime (it registers itself when it starts): the live
+/// instances changed (one came, went, or refetched with new params), and an answer's keys were
+/// applied. Through this the socket sits above the runtime, which never names it.
+#[derive(Clone, Copy)]
+pub struct Observer {
+    /// The live instances changed.
+    pub live_changed: fn(),
+    /// An answer's keys were just applied.
+    pub applied: fn(&[String]),
+}
+
+thread_local! {
+    static OBSERVER: Cell<Option<Observer>> = const { Cell::new(None) };
+}
+
+/// Registers the runtime's observer (the tab's socket).
+#[cfg_attr(
+    not(all(target_arch = "wasm32", not(feature = "ssr"))),
+    allow(dead_code)
+)]
+pub fn observe(observer: Observer) {
+    OBSERVER.set(Some(observer));
+}
+
+fn notify_live_changed() {
+    if let Some(observer) = OBSERVER.get() {
+        (observer.live_changed)();
+    }
+}
+
 thread_local! {
     static LIVE: RefCell<Vec<LiveInstance>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<InstanceId> = const { Cell::new(0) };
@@ -58,7 +88,7 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
             refresh,
         });
     });
-    crate::socket_client::sync_watches();
+    notify_live_changed();
     id
 }
 
@@ -66,7 +96,7 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
 /// Forgets an instance (its component was unmounted).
 pub fn unregister(id: InstanceId) {
     LIVE.with(|live| live.borrow_mut().retain(|instance| instance.id != id));
-    crate::socket_client::sync_watches();
+    notify_live_changed();
 }
 
 /// The canonical keys of the live instances (what the tab's socket watches).
@@ -133,14 +163,16 @@ fn accept<T: DeserializeOwned>(envelope: &Envelope) -> Result<T, MizanError> {
 
 /// An answer from the server: first the live context instances its `invalidate` keys cover are
 /// refetched (in one batch), then the result is decoded.
-fn accept_remote<T: DeserializeOwned>(envelope: Envelope) -> Result<T, MizanError> {
-    crate::socket_client::note_own_keys(&envelope.invalidate);
+pub(crate) fn accept_remote<T: DeserializeOwned>(envelope: Envelope) -> Result<T, MizanError> {
+    if let Some(observer) = OBSERVER.get() {
+        (observer.applied)(&envelope.invalidate);
+    }
     apply_invalidations(&envelope.invalidate);
     accept(&envelope)
 }
 
 /// A call's arguments as JSON, or why they cannot be.
-fn encode(args: &impl Serialize) -> Result<RawArgs, MizanError> {
+pub(crate) fn encode(args: &impl Serialize) -> Result<RawArgs, MizanError> {
     RawArgs::from_value(args)
         .map_err(|error| MizanError::bad_request(format!("cannot encode the arguments: {error}")))
 }
@@ -157,30 +189,6 @@ where
     accept_remote(endpoint(args).await?)
 }
 
-/// Calls a `#[client(websocket)]` function from the browser: over the tab's socket when it is
-/// open (an `rpc` frame, the same envelope), else through its own endpoint like any function. A
-/// socket that closes during the call fails it with a `NETWORK_ERROR` (try again).
-pub async fn call_socket_or_remote<A, T, F, Fut>(
-    name: &'static str,
-    args: &A,
-    endpoint: F,
-) -> Result<T, MizanError>
-where
-    A: Serialize,
-    T: DeserializeOwned,
-    F: FnOnce(RawArgs) -> Fut,
-    Fut: Future<Output = Result<Envelope, MizanError>>,
-{
-    let args = encode(args)?;
-    #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
-    if let Some(answer) = crate::socket_client::rpc(name, &args).await {
-        return accept_remote(answer?);
-    }
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
-    let _ = name;
-    accept_remote(endpoint(args).await?)
-}
-
 /// Calls the read function `name` with `args` in the next batch: every call made in the same
 /// tick of the page shares one `POST /api/mizan/batch/`.
 pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
@@ -189,7 +197,7 @@ pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
 ) -> Result<T, MizanError> {
     let args = encode(args)?;
     // A context fetches when it appears or its params change: the socket's watches follow.
-    crate::socket_client::sync_watches();
+    notify_live_changed();
     let envelope = browser::enqueue(name, args).await?;
     accept_remote(envelope)
 }

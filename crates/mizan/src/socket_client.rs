@@ -8,7 +8,15 @@
 //! the same keys to this socket too (the Leptos client's HTTP calls do not name the socket), so a
 //! pushed key equal to one the tab applied from an answer in the last second is dropped once.
 
+use std::future::Future;
+
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
+
+use crate::{
+    error::MizanError,
+    protocol::{Envelope, RawArgs},
+};
 
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 pub(crate) use browser::start;
@@ -48,6 +56,30 @@ fn subscription_key(channel: &str, params: &Value) -> String {
         "{channel}:{}",
         crate::channel_spec::canonical_params(params)
     )
+}
+
+/// Calls a `#[client(websocket)]` function from the browser: over the tab's socket when it is
+/// open (an `rpc` frame, the same envelope), else through its own endpoint like any function. A
+/// socket that closes during the call fails it with a `NETWORK_ERROR` (try again).
+pub async fn call_socket_or_remote<A, T, F, Fut>(
+    name: &'static str,
+    args: &A,
+    endpoint: F,
+) -> Result<T, MizanError>
+where
+    A: Serialize,
+    T: DeserializeOwned,
+    F: FnOnce(RawArgs) -> Fut,
+    Fut: Future<Output = Result<Envelope, MizanError>>,
+{
+    let args = crate::runtime::encode(args)?;
+    #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
+    if let Some(answer) = browser::rpc(name, &args).await {
+        return crate::runtime::accept_remote(answer?);
+    }
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
+    let _ = name;
+    crate::runtime::accept_remote(endpoint(args).await?)
 }
 
 // The browser socket uses these; tests run them natively.
@@ -337,6 +369,11 @@ mod browser {
         if STARTED.with(|started| started.replace(true)) {
             return;
         }
+        crate::runtime::observe(crate::runtime::Observer {
+            live_changed: sync_watches,
+            applied: note_own_keys,
+        });
+        sync_watches();
         leptos::task::spawn_local(run());
     }
 
@@ -509,19 +546,8 @@ mod browser {
     }
 }
 
-/// Outside the browser (or on the server) there is no socket: these do nothing.
-#[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
-mod inert {
-    pub(crate) fn sync_watches() {}
-    pub(crate) fn note_own_keys(_keys: &[String]) {}
-}
-
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
-pub(crate) use browser::{
-    Listener, note_own_keys, rpc, send_message, status, subscribe, sync_watches, unsubscribe,
-};
-#[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
-pub(crate) use inert::{note_own_keys, sync_watches};
+pub(crate) use browser::{Listener, send_message, status, subscribe, unsubscribe};
 
 #[cfg(test)]
 mod tests {
