@@ -72,12 +72,25 @@ impl RequestContext {
     /// socket's id), marked as unable to change the session.
     pub(crate) fn for_socket(&self, name: &'static str, value: http::HeaderValue) -> Self {
         let nested = self.for_nested_call();
-        let mut headers = nested.inner.headers.clone();
+        // Copies, not clones: the request's names and values share hyper's read buffer (8 KiB
+        // or more), which a socket keeping them would hold for its whole life.
+        let mut headers = HeaderMap::with_capacity(nested.inner.headers.len() + 1);
+        for (header, value) in &nested.inner.headers {
+            if let (Ok(header), Ok(value)) = (
+                http::HeaderName::from_bytes(header.as_str().as_bytes()),
+                http::HeaderValue::from_bytes(value.as_bytes()),
+            ) {
+                headers.append(header, value);
+            }
+        }
         headers.insert(name, value);
+        // The original URI shares that buffer too; a socket's calls have no use for it.
+        let mut extensions = nested.inner.extensions.clone();
+        extensions.remove::<axum::extract::OriginalUri>();
         Self {
             inner: Arc::new(Inner {
                 headers,
-                extensions: nested.inner.extensions.clone(),
+                extensions,
                 session: nested.inner.session.clone(),
                 user: nested.inner.user.clone(),
                 invalidations: Mutex::default(),

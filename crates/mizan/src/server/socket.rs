@@ -118,8 +118,13 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
     let session = ctx.session().and_then(|session| session.id());
     let connection = sockets.hub.register(session);
     // Calls made over this socket name it, so their keys are not pushed back to it.
+    // The upgrade's own context is dropped here, not kept beside the socket's (it holds the
+    // request's buffers).
     let ctx = match HeaderValue::from_str(connection.id()) {
-        Ok(id) => ctx.for_socket(CONNECTION_HEADER, id),
+        Ok(id) => {
+            let upgrade = ctx;
+            upgrade.for_socket(CONNECTION_HEADER, id)
+        }
         Err(_) => ctx,
     };
     let (sink, mut stream) = socket.split();
