@@ -8,7 +8,7 @@
 //! server queue more.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::{
         Arc, Mutex, MutexGuard,
         atomic::{AtomicBool, Ordering},
@@ -28,7 +28,14 @@ pub const MAX_WATCHED: usize = 256;
 #[derive(Clone, Default)]
 pub struct Hub {
     connections: Arc<Mutex<HashMap<String, Arc<Connection>>>>,
+    /// Which sockets watch something of each context: a call's keys are compared with those
+    /// sockets only, not with every open socket.
+    watchers: Arc<Watchers>,
 }
+
+/// Context name → the ids of the sockets watching something of it.
+#[derive(Default)]
+struct Watchers(Mutex<HashMap<String, HashSet<String>>>);
 
 /// The watched instances of one context: canonical key → params.
 type Instances = BTreeMap<String, BTreeMap<String, Value>>;
@@ -37,6 +44,7 @@ type Instances = BTreeMap<String, BTreeMap<String, Value>>;
 pub struct Connection {
     id: String,
     session: Option<Id>,
+    watchers: Arc<Watchers>,
     /// Watched instances by context name.
     watched: Mutex<BTreeMap<String, Instances>>,
     pending: Mutex<BTreeSet<String>>,
@@ -58,6 +66,7 @@ impl Hub {
             // 128 random bits, like a session id: not guessable by another client.
             id: Id::default().to_string(),
             session,
+            watchers: Arc::clone(&self.watchers),
             watched: Mutex::new(BTreeMap::new()),
             pending: Mutex::new(BTreeSet::new()),
             wake: Notify::new(),
@@ -70,6 +79,16 @@ impl Hub {
     /// Forgets a closed socket.
     pub fn unregister(&self, connection: &Connection) {
         lock(&self.connections).remove(&connection.id);
+        let names: Vec<String> = lock(&connection.watched).keys().cloned().collect();
+        let mut watchers = lock(&self.watchers.0);
+        for name in names {
+            if let Some(ids) = watchers.get_mut(&name) {
+                ids.remove(&connection.id);
+                if ids.is_empty() {
+                    watchers.remove(&name);
+                }
+            }
+        }
     }
 
     /// How many sockets are open.
@@ -92,11 +111,23 @@ impl Hub {
         if parsed.is_empty() {
             return;
         }
-        let connections: Vec<Arc<Connection>> = lock(&self.connections)
-            .values()
-            .filter(|connection| Some(connection.id.as_str()) != origin)
-            .cloned()
-            .collect();
+        let ids: HashSet<String> = {
+            let watchers = lock(&self.watchers.0);
+            parsed
+                .iter()
+                .filter_map(|key| watchers.get(key.name()))
+                .flatten()
+                .filter(|id| Some(id.as_str()) != origin)
+                .cloned()
+                .collect()
+        };
+        if ids.is_empty() {
+            return;
+        }
+        let connections: Vec<Arc<Connection>> = {
+            let all = lock(&self.connections);
+            ids.iter().filter_map(|id| all.get(id).cloned()).collect()
+        };
         for connection in connections {
             connection.notice(&parsed);
         }
@@ -130,9 +161,19 @@ impl Connection {
         let instances = watched.entry(key.name().to_owned()).or_default();
         let text = key.to_string();
         if !instances.contains_key(&text) && count >= MAX_WATCHED {
+            if instances.is_empty() {
+                watched.remove(key.name());
+            }
             return false;
         }
+        let first = instances.is_empty();
         instances.insert(text, key.params().clone());
+        if first {
+            lock(&self.watchers.0)
+                .entry(key.name().to_owned())
+                .or_default()
+                .insert(self.id.clone());
+        }
         true
     }
 
@@ -143,6 +184,13 @@ impl Connection {
             instances.remove(&key.to_string());
             if instances.is_empty() {
                 watched.remove(key.name());
+                let mut watchers = lock(&self.watchers.0);
+                if let Some(ids) = watchers.get_mut(key.name()) {
+                    ids.remove(&self.id);
+                    if ids.is_empty() {
+                        watchers.remove(key.name());
+                    }
+                }
             }
         }
     }
@@ -284,6 +332,32 @@ mod tests {
         assert!(
             socket.watch(&key(r#"p:{"n":0}"#)),
             "watching again is no new instance"
+        );
+    }
+
+    #[test]
+    fn the_index_of_watchers_follows_watches_and_closed_sockets() {
+        let hub = Hub::default();
+        let socket = hub.register(None);
+        socket.watch(&key(r#"p:{"n":1}"#));
+        socket.watch(&key(r#"p:{"n":2}"#));
+        socket.unwatch(&key(r#"p:{"n":1}"#));
+        hub.publish(&["p".into()], None);
+        assert_eq!(
+            socket.take_pending(),
+            [r#"p:{"n":2}"#],
+            "still indexed while one is watched"
+        );
+        socket.unwatch(&key(r#"p:{"n":2}"#));
+        assert!(
+            super::lock(&hub.watchers.0).is_empty(),
+            "the last unwatch leaves the index"
+        );
+        socket.watch(&key("q"));
+        hub.unregister(&socket);
+        assert!(
+            super::lock(&hub.watchers.0).is_empty(),
+            "a closed socket leaves the index"
         );
     }
 
