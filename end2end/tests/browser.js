@@ -208,6 +208,19 @@ export async function onHydratedPage(browser, path, body, { before } = {}) {
   }
 }
 
+/**
+ * Signs a browser context in through `login` (its own request: the context's cookie jar gets
+ * the session); fails the test when the server refuses.
+ */
+export async function signIn(context, email, password) {
+  const login = await context.request.post(`${baseUrl}/api/mizan/call/`, {
+    data: { fn: 'login', args: { email, password } },
+  });
+  if (login.status() !== 200) {
+    throw new Error(`login as ${email} answered ${login.status()}: ${await login.text()}`);
+  }
+}
+
 /** Waits until the element with `testId` shows text containing `expected`. */
 export async function waitForText(page, testId, expected, timeout = 10_000) {
   await page.waitForFunction(

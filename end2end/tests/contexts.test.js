@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   baseUrl,
   onHydratedPage,
+  signIn,
   unexpectedProblems,
   useBrowser,
   useServer,
@@ -15,13 +16,8 @@ import {
 const browser = useBrowser();
 useServer();
 
-/** Signs the page's browser context in as alice (the API request shares its cookies). */
-async function signInAsAlice({ context }) {
-  const login = await context.request.post(`${baseUrl}/api/mizan/call/`, {
-    data: { fn: 'login', args: { email: 'alice@example.com', password: 'alice-password' } },
-  });
-  assert.equal(login.status(), 200);
-}
+/** Signs the page's browser context in as alice. */
+const signInAsAlice = ({ context }) => signIn(context, 'alice@example.com', 'alice-password');
 
 /** Opens `path` signed in as alice, hydrated; runs `body`; always closes. */
 const onAlicePage = (path, body) => onHydratedPage(browser(), path, body, { before: signInAsAlice });

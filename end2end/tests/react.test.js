@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   baseUrl,
   newWatchedPage,
+  signIn,
   unexpectedProblems,
   useBrowser,
   useServer,
@@ -24,13 +25,7 @@ useServer();
 async function onReactPage(path, body, { signedIn = false } = {}) {
   const watched = await newWatchedPage(browser());
   try {
-    if (signedIn) {
-      // The browser context's own request: its cookie jar gets the session.
-      const login = await watched.context.request.post(`${baseUrl}/api/mizan/call/`, {
-        data: { fn: 'login', args: { email: 'alice@example.com', password: 'alice-password' } },
-      });
-      assert.equal(login.status(), 200, await login.text());
-    }
+    if (signedIn) await signIn(watched.context, 'alice@example.com', 'alice-password');
     await watched.page.goto(`${baseUrl}/react/${path}`);
     await watched.page.getByTestId('current-user').filter({ hasText: /Signed in|Not signed in/ }).waitFor();
     await body(watched);

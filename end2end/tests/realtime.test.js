@@ -8,6 +8,7 @@ import {
   baseUrl,
   newWatchedPage,
   restartServer,
+  signIn,
   unexpectedProblems,
   useBrowser,
   useServer,
@@ -17,13 +18,6 @@ import {
 
 const browser = useBrowser();
 useServer();
-
-async function signIn(context, email, password) {
-  const login = await context.request.post(`${baseUrl}/api/mizan/call/`, {
-    data: { fn: 'login', args: { email, password } },
-  });
-  assert.equal(login.status(), 200);
-}
 
 const signInAsAlice = (context) => signIn(context, 'alice@example.com', 'alice-password');
 const signInAsAdmin = (context) => signIn(context, 'admin@example.com', 'admin-password');

@@ -37,6 +37,18 @@ pub struct Hub {
 #[derive(Default)]
 struct Watchers(Mutex<HashMap<String, HashSet<String>>>);
 
+impl Watchers {
+    /// The socket `id` no longer watches anything of context `name`.
+    fn forget(watchers: &mut HashMap<String, HashSet<String>>, name: &str, id: &str) {
+        if let Some(ids) = watchers.get_mut(name) {
+            ids.remove(id);
+            if ids.is_empty() {
+                watchers.remove(name);
+            }
+        }
+    }
+}
+
 /// The watched instances of one context: canonical key → params.
 type Instances = BTreeMap<String, BTreeMap<String, Value>>;
 
@@ -82,12 +94,7 @@ impl Hub {
         let names: Vec<String> = lock(&connection.watched).keys().cloned().collect();
         let mut watchers = lock(&self.watchers.0);
         for name in names {
-            if let Some(ids) = watchers.get_mut(&name) {
-                ids.remove(&connection.id);
-                if ids.is_empty() {
-                    watchers.remove(&name);
-                }
-            }
+            Watchers::forget(&mut watchers, &name, &connection.id);
         }
     }
 
@@ -184,13 +191,7 @@ impl Connection {
             instances.remove(&key.to_string());
             if instances.is_empty() {
                 watched.remove(key.name());
-                let mut watchers = lock(&self.watchers.0);
-                if let Some(ids) = watchers.get_mut(key.name()) {
-                    ids.remove(&self.id);
-                    if ids.is_empty() {
-                        watchers.remove(key.name());
-                    }
-                }
+                Watchers::forget(&mut lock(&self.watchers.0), key.name(), &self.id);
             }
         }
     }

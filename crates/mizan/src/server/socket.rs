@@ -11,7 +11,7 @@
 //! frame; the socket and its other calls go on.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -34,7 +34,7 @@ use serde_json::value::RawValue;
 
 use super::{
     auth::{authenticate, authorize},
-    channel::{ChannelHub, Member},
+    channel::{ChannelDef, ChannelHub, Member},
     context::RequestContext,
     csrf::OriginPolicy,
     hub::{Connection, Hub},
@@ -129,15 +129,15 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
     };
     let (sink, mut stream) = socket.split();
     let (out, out_rx) = mpsc::channel::<Utf8Bytes>(OUTBOUND_FRAMES);
-    let mut subscriptions = Subscriptions::default();
     let mut writer = tokio::spawn(write(sink, out_rx, Arc::clone(&connection)));
     // However this task ends (a channel's code may panic), the socket leaves everything.
-    let _cleanup = Cleanup {
+    let mut guard = Cleanup {
         sockets: Arc::clone(&sockets),
         connection: Arc::clone(&connection),
         writer: writer.abort_handle(),
-        groups: Arc::clone(&subscriptions.groups),
+        subscriptions: Subscriptions::default(),
     };
+    let subscriptions = &mut guard.subscriptions;
     let hello = ServerFrame::Hello {
         connection: connection.id().to_owned(),
     };
@@ -278,22 +278,17 @@ struct Cleanup {
     sockets: Arc<Sockets>,
     connection: Arc<Connection>,
     writer: tokio::task::AbortHandle,
-    groups: Arc<std::sync::Mutex<Vec<String>>>,
+    subscriptions: Subscriptions,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let groups = std::mem::take(
-            &mut *self
-                .groups
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let groups: HashSet<&String> = self.subscriptions.by_key.values().collect();
         for group in groups {
             self.sockets
                 .channels
                 .layer
-                .leave(&group, self.connection.id());
+                .leave(group, self.connection.id());
         }
         self.connection.close();
         self.sockets.hub.unregister(&self.connection);
@@ -470,12 +465,17 @@ async fn write(
 /// Most channel subscriptions one socket may hold.
 const MAX_SUBSCRIPTIONS: usize = 64;
 
-/// A socket's channel subscriptions: (channel, canonical params) → group, and the groups it
-/// is in (for [`Cleanup`]).
+/// A socket's channel subscriptions: (channel, canonical params) → group.
 #[derive(Default)]
 struct Subscriptions {
     by_key: HashMap<(String, String), String>,
-    groups: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// The channel called `name`, or `NOT_FOUND`.
+fn channel_named(hub: &ChannelHub, name: &str) -> Result<&'static ChannelDef, MizanError> {
+    hub.channels
+        .get(name)
+        .ok_or_else(|| MizanError::not_found(format!("no channel named `{name}`")))
 }
 
 impl Subscriptions {
@@ -488,10 +488,7 @@ impl Subscriptions {
         channel: &str,
         params: RawArgs,
     ) -> Result<(), MizanError> {
-        let def = hub
-            .channels
-            .get(channel)
-            .ok_or_else(|| MizanError::not_found(format!("no channel named `{channel}`")))?;
+        let def = channel_named(hub, channel)?;
         let key = (channel.to_owned(), (def.canonical)(&params)?);
         if !self.by_key.contains_key(&key) && self.by_key.len() >= MAX_SUBSCRIPTIONS {
             return Err(MizanError::bad_request(format!(
@@ -500,11 +497,6 @@ impl Subscriptions {
         }
         let group = (def.join)(ctx.for_nested_call(), params).await?;
         hub.layer.join(&group, member);
-        if let Ok(mut groups) = self.groups.lock()
-            && !groups.contains(&group)
-        {
-            groups.push(group.clone());
-        }
         self.by_key.insert(key, group);
         Ok(())
     }
@@ -518,10 +510,7 @@ impl Subscriptions {
         params: RawArgs,
         message: RawArgs,
     ) -> Result<(), MizanError> {
-        let def = hub
-            .channels
-            .get(channel)
-            .ok_or_else(|| MizanError::not_found(format!("no channel named `{channel}`")))?;
+        let def = channel_named(hub, channel)?;
         let key = (channel.to_owned(), (def.canonical)(&params)?);
         if !self.by_key.contains_key(&key) {
             // A caller who may not join hears why (`UNAUTHORIZED`, ...), not just "subscribe".
@@ -560,9 +549,6 @@ impl Subscriptions {
             // Another subscription of this socket may share the group.
             if !self.by_key.values().any(|other| *other == group) {
                 hub.layer.leave(&group, member);
-                if let Ok(mut groups) = self.groups.lock() {
-                    groups.retain(|other| *other != group);
-                }
             }
         }
     }

@@ -14,7 +14,7 @@ import { canonicalJson, type KeyParams } from './keys.js';
  * A subscription's identity: the channel and its params in the server's canonical form (keys
  * sorted, null members left out), as its `message` frames carry them.
  */
-function channelKey(channel: string, params: KeyParams): string {
+export function channelKey(channel: string, params: KeyParams): string {
   return `${channel}:${canonicalJson(params, true)}`;
 }
 

@@ -9,8 +9,8 @@ import {
 import { useCallback, useEffect, useMemo, useState } from 'react';
 
 import { MizanError as Refusal } from '../core/errors.js';
-import { canonicalJson, type KeyParams } from '../core/keys.js';
-import type { SocketStatus } from '../core/socket.js';
+import type { KeyParams } from '../core/keys.js';
+import { channelKey, type SocketStatus } from '../core/socket.js';
 
 import type { MizanError } from '../core/errors.js';
 import type { MizanChannel, MizanFunction } from './define.js';
@@ -64,7 +64,7 @@ export function useMizanChannel<P extends object, C, S>(
 ): ChannelState<C, S> {
   const socket = useMizanSocket();
   const status = useMizanSocketStatus();
-  const key = `${channel.name}:${canonicalJson(params, true)}`;
+  const key = channelKey(channel.name, params as KeyParams);
   // The params as first seen for this key: a new object with the same values is the same one.
   const stable = useMemo(() => params as KeyParams, [key]);
   const [heard, setHeard] = useState<{ key: string; messages: S[] }>({ key, messages: [] });
