@@ -1,5 +1,6 @@
-//! Profiles of the example app: the contexts pages render (`current_user`, `user_profile`) and the
-//! mutation that changes them (`update_name`), scoped by its own arguments.
+//! Profiles of the example app: the contexts pages render (`current_user`, `user_profile`, the
+//! staff's `user_directory`) and the mutation that changes them (`update_name`), scoped by its own
+//! arguments.
 
 #[cfg(feature = "ssr")]
 use mizan::server::RequestContext;
@@ -85,9 +86,33 @@ pub async fn user_profile(ctx: RequestContext, user_id: i64) -> Result<UserProfi
     load_profile(&pool, user_id).await
 }
 
+/// One line of the staff's user directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DirectoryEntry {
+    /// The user's id.
+    pub user_id: i64,
+    /// Display name.
+    pub name: String,
+}
+
+/// Every user by name, for staff only (`UNAUTHORIZED` / `FORBIDDEN` otherwise): a context some
+/// visitors may not read, so they may not watch it either, and renames never push its key to them.
+#[client(context = global, auth = staff)]
+pub async fn user_directory(ctx: RequestContext) -> Result<Vec<DirectoryEntry>, MizanError> {
+    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, name)| DirectoryEntry { user_id, name })
+        .collect())
+}
+
 /// Renames a user. People may rename themselves, staff anyone (`FORBIDDEN` otherwise). Refreshes
-/// that user's profile (only that one: `user_id` scopes the key) and the header.
-#[client(auth, affects = [user_profile, current_user])]
+/// that user's profile (only that one: `user_id` scopes the key), the header and the directory.
+#[client(auth, affects = [user_profile, current_user, user_directory])]
 pub async fn update_name(
     ctx: RequestContext,
     /// Whose name.
@@ -118,7 +143,7 @@ pub async fn update_name(
 
 /// Renames the signed-in user. It has no `user_id` argument, so nothing scopes its `affects`:
 /// every `user_profile` instance refreshes (the server cannot tell which one shows this user).
-#[client(auth, affects = [user_profile, current_user])]
+#[client(auth, affects = [user_profile, current_user, user_directory])]
 pub async fn update_my_name(
     ctx: RequestContext,
     /// The new name.
@@ -131,7 +156,7 @@ pub async fn update_my_name(
 
 /// The rename form without JavaScript: a view function that renames, then redirects back to the
 /// profile. Same rule and same scoped invalidation as [`update_name`], on the view path.
-#[client(view, auth, affects = [user_profile, current_user])]
+#[client(view, auth, affects = [user_profile, current_user, user_directory])]
 pub async fn rename_form(
     /// Whose name.
     user_id: UserId,

@@ -215,3 +215,64 @@ test('a socket opened from another origin is refused', async () => {
     await context.close();
   }
 });
+
+/**
+ * Opens a socket of the page's own (beside the app's), watches `keys`, and collects every frame
+ * it gets in `window.__frames`; resolves with the `watching` answer.
+ */
+function watchFromPage(page, keys) {
+  return page.evaluate(
+    ([url, keys]) =>
+      new Promise((answered, failed) => {
+        window.__frames = [];
+        const socket = new WebSocket(url);
+        socket.onmessage = (event) => {
+          const frame = JSON.parse(event.data);
+          window.__frames.push(frame);
+          if (frame.type === 'hello') socket.send(JSON.stringify({ v: 1, action: 'watch', keys }));
+          if (frame.type === 'watching') answered(frame);
+        };
+        socket.onerror = () => failed(new Error('the socket did not open'));
+      }),
+    [`${baseUrl.replace('http', 'ws')}/api/mizan/ws/`, keys],
+  );
+}
+
+test('a visitor who may not read a context cannot watch it, and its keys never reach them', async () => {
+  const alice = await newWatchedPage(browser());
+  const admin = await newWatchedPage(browser());
+  try {
+    await signInAsAlice(alice.context);
+    await signInAsAdmin(admin.context);
+    for (const page of [alice.page, admin.page]) await page.goto(`${baseUrl}/react/`);
+    const refused = await watchFromPage(alice.page, ['user_directory', 'current_user']);
+    assert.deepEqual(refused.keys, ['current_user']);
+    assert.deepEqual(
+      refused.refused.map(({ key, error }) => [key, error.code]),
+      [['user_directory', 'FORBIDDEN']],
+    );
+    const accepted = await watchFromPage(admin.page, ['user_directory', 'current_user']);
+    assert.deepEqual(accepted.keys, ['user_directory', 'current_user']);
+
+    // Alice renames herself: the directory changed, and only staff hear of it.
+    const rename = await alice.context.request.post(`${baseUrl}/api/mizan/call/`, {
+      data: { fn: 'update_name', args: { user_id: 1, name: 'Alicia' } },
+    });
+    assert.equal(rename.status(), 200, await rename.text());
+    const pushed = (page) =>
+      page.waitForFunction(() => window.__frames.some((frame) => frame.type === 'invalidate'), null, {
+        timeout: 10_000,
+      }).then(() => page.evaluate(() => window.__frames.filter((f) => f.type === 'invalidate').flatMap((f) => f.keys)));
+    assert.deepEqual((await pushed(admin.page)).sort(), ['current_user', 'user_directory']);
+    assert.deepEqual(await pushed(alice.page), ['current_user']);
+    await alice.page.waitForTimeout(300);
+    assert.deepEqual(
+      await alice.page.evaluate(() => window.__frames.filter((f) => f.type === 'invalidate').flatMap((f) => f.keys)),
+      ['current_user'],
+      'nothing of the directory, later either',
+    );
+  } finally {
+    await alice.context.close();
+    await admin.context.close();
+  }
+});

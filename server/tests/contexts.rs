@@ -47,7 +47,7 @@ async fn a_mutation_invalidates_the_context_instances_its_arguments_name() {
     ] {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         let (body, header) = keys(&reply);
-        assert_eq!(body, json!([PROFILE_1, "current_user"]));
+        assert_eq!(body, json!([PROFILE_1, "current_user", "user_directory"]));
         assert_eq!(header, body);
     }
 
@@ -55,7 +55,10 @@ async fn a_mutation_invalidates_the_context_instances_its_arguments_name() {
     let admin = bearer(2);
     let reply = rename(&app, ("authorization", admin.as_str()), 1, "Alice").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_eq!(keys(&reply).0, json!([PROFILE_1, "current_user"]));
+    assert_eq!(
+        keys(&reply).0,
+        json!([PROFILE_1, "current_user", "user_directory"])
+    );
     assert_eq!(reply.json()["result"]["name"], "Alice");
 }
 
@@ -73,7 +76,10 @@ async fn without_a_matching_argument_the_whole_context_is_invalidated() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let (body, header) = keys(&reply);
     // Declared keys first (unscoped), then what the nested in-process `update_name` added.
-    assert_eq!(body, json!(["user_profile", "current_user", PROFILE_1]));
+    assert_eq!(
+        body,
+        json!(["user_profile", "current_user", "user_directory", PROFILE_1])
+    );
     assert_eq!(header, body);
 
     // Sign-in affects current_user, which has no params.
@@ -145,7 +151,7 @@ async fn the_view_path_carries_scoped_keys_in_its_header() {
     let header: Value =
         serde_json::from_str(reply.headers["x-mizan-invalidate"].to_str().expect("ascii"))
             .expect("JSON");
-    assert_eq!(header, json!([PROFILE_1, "current_user"]));
+    assert_eq!(header, json!([PROFILE_1, "current_user", "user_directory"]));
 }
 
 #[tokio::test]

@@ -80,7 +80,7 @@ async fn the_openapi_document_describes_every_function_as_served_and_exported() 
     assert_eq!(update["x-mizan"]["params"], json!(["user_id", "name"]));
     assert_eq!(
         update["x-mizan"]["affects"],
-        json!(["user_profile", "current_user"])
+        json!(["user_profile", "current_user", "user_directory"])
     );
     assert_eq!(operation("logout_redirect")["x-mizan"]["kind"], "view");
 

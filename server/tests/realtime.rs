@@ -306,6 +306,49 @@ async fn watches_are_checked_key_by_key() {
 }
 
 #[tokio::test]
+async fn a_context_a_user_may_not_read_is_never_pushed_to_them() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let alice = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let admin = sign_in(&app, "admin@example.com", "admin-password", None).await;
+    let (mut alice_socket, _) = connected(&addr, &[("cookie", &alice)]).await;
+    let (mut admin_socket, _) = connected(&addr, &[("cookie", &admin)]).await;
+    let watch = json!({"action": "watch", "keys": ["user_directory", "current_user"]});
+    send(&mut alice_socket, watch.clone()).await;
+    let answer = next(&mut alice_socket).await;
+    assert_eq!(answer["keys"], json!(["current_user"]), "{answer}");
+    assert_eq!(answer["refused"][0]["key"], "user_directory");
+    assert_eq!(answer["refused"][0]["error"]["code"], "FORBIDDEN");
+    send(&mut admin_socket, watch).await;
+    assert_eq!(
+        next(&mut admin_socket).await["keys"],
+        json!(["user_directory", "current_user"])
+    );
+
+    // Alice renames herself from another tab: the directory changed, but only staff hear it.
+    let reply = app
+        .call(
+            "update_name",
+            json!({"user_id": 1, "name": "Alicia"}),
+            &[SAME_ORIGIN, ("cookie", &alice)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let keys = |frame: Value| -> Vec<String> {
+        assert_eq!(frame["type"], "invalidate", "{frame}");
+        let mut keys: Vec<String> = serde_json::from_value(frame["keys"].clone()).expect("keys");
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        keys(next(&mut admin_socket).await),
+        ["current_user", "user_directory"]
+    );
+    assert_eq!(keys(next(&mut alice_socket).await), ["current_user"]);
+    quiet(&mut alice_socket, Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
 async fn signing_out_closes_the_sessions_sockets() {
     let app = test_app().await;
     let addr = serve(&app).await;

@@ -10,6 +10,11 @@ use crate::{error::MizanError, protocol::RawArgs};
 /// The socket's path.
 pub const SOCKET_PATH: &str = "/api/mizan/ws/";
 
+/// The socket's fallback, for where an upgrade cannot pass: `GET` opens a stream of the same
+/// frames as Server-Sent Events, `POST` sends one frame up (naming the stream in
+/// [`CONNECTION_HEADER`]).
+pub const SSE_PATH: &str = "/api/mizan/sse/";
+
 /// The envelopes' version (`"v"`); a client sending another is answered with an error frame.
 pub const SOCKET_VERSION: u32 = 1;
 

@@ -4,6 +4,10 @@
 //! exponential backoff (250 ms to 10 s) and, after a reconnect, refetches every live instance
 //! once, since pushes may have been missed meanwhile.
 //!
+//! Where the upgrade cannot pass (a WebSocket that ends before its `hello`), the same frames flow
+//! over the fallback at once (`/api/mizan/sse/`: an `EventSource` down, one `POST` per frame up),
+//! and once it worked the tab keeps it (remembered in `sessionStorage`).
+//!
 //! A tab's own calls are answered with their keys, which it applies at once; the server pushes
 //! the same keys to this socket too (the Leptos client's HTTP calls do not name the socket), so a
 //! pushed key equal to one the tab applied from an answer in the last second is dropped once.
@@ -175,8 +179,17 @@ mod browser {
         rc::Rc,
     };
 
-    use futures::{SinkExt, StreamExt, channel::mpsc, channel::oneshot};
-    use gloo_net::websocket::{Message, WebSocketError, futures::WebSocket};
+    use futures::{
+        SinkExt, StreamExt,
+        channel::{mpsc, oneshot},
+        future::{self, Either},
+        stream::{self, LocalBoxStream},
+    };
+    use gloo_net::{
+        eventsource::futures::EventSource,
+        http::Request,
+        websocket::{Message, WebSocketError, futures::WebSocket},
+    };
     use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
     use serde::Deserialize;
     use serde_json::{Value, value::RawValue};
@@ -184,7 +197,7 @@ mod browser {
     use super::{OwnKeys, SocketStatus, Watched, subscription_key};
     use crate::{
         error::MizanError,
-        frames::SOCKET_PATH,
+        frames::{CONNECTION_HEADER, SOCKET_PATH, SSE_PATH},
         protocol::{Envelope, RawArgs},
         runtime::apply_invalidations,
     };
@@ -349,6 +362,8 @@ mod browser {
         result: Option<Box<RawValue>>,
         #[serde(default)]
         invalidate: Vec<String>,
+        #[serde(default)]
+        connection: Option<String>,
     }
 
     fn now() -> f64 {
@@ -408,32 +423,191 @@ mod browser {
         let _ = wait.await;
     }
 
-    fn url() -> Option<String> {
+    /// This page's origin (`scheme://host`), and whether it is `https`.
+    fn origin() -> Option<(String, bool)> {
         let location = leptos::prelude::window().location();
-        let scheme = if location.protocol().ok()? == "https:" {
-            "wss"
+        let secure = location.protocol().ok()? == "https:";
+        Some((location.host().ok()?, secure))
+    }
+
+    /// What carries a connection's frames.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Transport {
+        WebSocket,
+        /// The fallback: an `EventSource` down, a `POST` per frame up.
+        Stream,
+    }
+
+    /// The `sessionStorage` key under which the tab remembers that it needs the fallback (the
+    /// React runtime reads the same one).
+    const TRANSPORT_KEY: &str = "mizan.transport";
+
+    fn storage() -> Option<web_sys::Storage> {
+        leptos::prelude::window().session_storage().ok().flatten()
+    }
+
+    /// The transport the tab remembered, else a WebSocket.
+    fn remembered() -> Transport {
+        let stored = storage().and_then(|storage| storage.get_item(TRANSPORT_KEY).ok().flatten());
+        if stored.as_deref() == Some("sse") {
+            Transport::Stream
         } else {
-            "ws"
-        };
-        Some(format!("{scheme}://{}{SOCKET_PATH}", location.host().ok()?))
+            Transport::WebSocket
+        }
+    }
+
+    /// A connection's frames as they arrive.
+    enum Received {
+        Text(String),
+        /// The end, with the close code when there is one.
+        Ended(Option<u16>),
+    }
+
+    /// Starts the task writing a connection's queued frames, once its `hello` named it.
+    type Writer = Box<dyn FnOnce(mpsc::UnboundedReceiver<String>, String)>;
+
+    /// How often the fallback sends a `ping` (a WebSocket's are answered by the browser).
+    const STREAM_PING: Duration = Duration::from_secs(25);
+
+    fn open(transport: Transport) -> Option<(LocalBoxStream<'static, Received>, Writer)> {
+        match transport {
+            Transport::WebSocket => open_websocket(),
+            Transport::Stream => open_stream(),
+        }
+    }
+
+    fn open_websocket() -> Option<(LocalBoxStream<'static, Received>, Writer)> {
+        let (host, secure) = origin()?;
+        let scheme = if secure { "wss" } else { "ws" };
+        let socket = WebSocket::open(&format!("{scheme}://{host}{SOCKET_PATH}")).ok()?;
+        let (mut sink, stream) = socket.split();
+        let received = stream.filter_map(|message| {
+            future::ready(match message {
+                Ok(Message::Text(text)) => Some(Received::Text(text)),
+                Ok(Message::Bytes(_)) => None,
+                Err(WebSocketError::ConnectionClose(event)) => {
+                    Some(Received::Ended(Some(event.code)))
+                }
+                Err(_) => Some(Received::Ended(None)),
+            })
+        });
+        let writer: Writer = Box::new(move |mut queued, _| {
+            leptos::task::spawn_local(async move {
+                while let Some(text) = queued.next().await {
+                    if sink.send(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        });
+        Some((received.boxed_local(), writer))
+    }
+
+    /// Closes an `EventSource` when the connection's stream is dropped (it would retry on its
+    /// own otherwise).
+    struct CloseOnDrop(Option<EventSource>);
+
+    impl Drop for CloseOnDrop {
+        fn drop(&mut self) {
+            if let Some(source) = self.0.take() {
+                source.close();
+            }
+        }
+    }
+
+    fn open_stream() -> Option<(LocalBoxStream<'static, Received>, Writer)> {
+        let (host, secure) = origin()?;
+        let url = format!(
+            "{}://{host}{SSE_PATH}",
+            if secure { "https" } else { "http" }
+        );
+        let mut source = EventSource::new(&url).ok()?;
+        let messages = source.subscribe("message").ok()?;
+        let closes = source.subscribe("close").ok()?;
+        let source = CloseOnDrop(Some(source));
+        // A post the server refuses ends the connection, like a failed write on a socket.
+        let (failed, failure) = oneshot::channel::<()>();
+        let failure = stream::once(failure)
+            .filter_map(|sent| future::ready(sent.ok().map(|()| Received::Ended(None))));
+        let events = stream::select(messages, closes).map(move |event| {
+            let _open = &source;
+            match event {
+                Ok((kind, event)) => {
+                    let data = event.data().as_string().unwrap_or_default();
+                    if kind == "close" {
+                        Received::Ended(data.parse().ok())
+                    } else {
+                        Received::Text(data)
+                    }
+                }
+                Err(_) => Received::Ended(None),
+            }
+        });
+        let writer: Writer = Box::new(move |queued, connection| {
+            leptos::task::spawn_local(post_frames(url, connection, queued, failed));
+        });
+        Some((stream::select(events, failure).boxed_local(), writer))
+    }
+
+    /// The fallback's writer: each queued frame one `POST`, in order, and a `ping` when idle.
+    async fn post_frames(
+        url: String,
+        connection: String,
+        mut queued: mpsc::UnboundedReceiver<String>,
+        failed: oneshot::Sender<()>,
+    ) {
+        let ping = serde_json::json!({"v": 1, "action": "ping"}).to_string();
+        loop {
+            let text = match future::select(queued.next(), Box::pin(sleep(STREAM_PING))).await {
+                Either::Left((Some(text), _)) => text,
+                Either::Left((None, _)) => return,
+                Either::Right(_) => ping.clone(),
+            };
+            let sent = match Request::post(&url)
+                .header("content-type", "application/json")
+                .header(CONNECTION_HEADER, &connection)
+                .body(text)
+            {
+                Ok(request) => request.send().await.ok().filter(|response| response.ok()),
+                Err(_) => None,
+            };
+            if sent.is_none() {
+                let _ = failed.send(());
+                return;
+            }
+        }
     }
 
     async fn run() {
         let mut attempt: u32 = 0;
         let mut connected_before = false;
+        let mut next = None;
         loop {
             let started = now();
             set_status(SocketStatus::Connecting);
-            let ended = match url().map(|url| WebSocket::open(&url)) {
-                Some(Ok(socket)) => serve(socket, &mut connected_before).await,
-                _ => None,
+            let transport = next.take().unwrap_or_else(remembered);
+            let ended = match open(transport) {
+                Some((received, writer)) => {
+                    serve(received, writer, transport, &mut connected_before).await
+                }
+                None => Ended {
+                    code: None,
+                    greeted: false,
+                },
             };
+            // A WebSocket that ended before its `hello`: the upgrade may be what fails (a
+            // proxy stripping it). The fallback is tried at once.
+            if transport == Transport::WebSocket && !ended.greeted {
+                next = Some(Transport::Stream);
+                continue;
+            }
+            set_status(SocketStatus::Disconnected);
             if now() - started > 10_000.0 {
                 attempt = 0;
             }
             let ceiling = (250.0 * 2_f64.powi(attempt as i32)).min(10_000.0);
             attempt = attempt.saturating_add(1);
-            let delay = if ended == Some(SESSION_ENDED) {
+            let delay = if ended.code == Some(SESSION_ENDED) {
                 attempt = 0;
                 0.0
             } else {
@@ -443,35 +617,50 @@ mod browser {
         }
     }
 
-    /// One connection, until it ends; its close code, when it has one.
-    async fn serve(socket: WebSocket, connected_before: &mut bool) -> Option<u16> {
-        let (mut sink, mut stream) = socket.split();
-        let (out, mut queued) = mpsc::unbounded::<String>();
-        OUT.with(|slot| *slot.borrow_mut() = Some(out));
-        let writer = async move {
-            while let Some(text) = queued.next().await {
-                if sink.send(Message::Text(text)).await.is_err() {
-                    break;
-                }
-            }
-        };
-        leptos::task::spawn_local(writer);
+    /// How a connection ended.
+    struct Ended {
+        /// Its close code, when it has one.
+        code: Option<u16>,
+        /// Whether its `hello` arrived.
+        greeted: bool,
+    }
+
+    /// One connection, until it ends.
+    async fn serve(
+        mut received: LocalBoxStream<'static, Received>,
+        writer: Writer,
+        transport: Transport,
+        connected_before: &mut bool,
+    ) -> Ended {
+        let mut writer = Some(writer);
         let mut code = None;
-        while let Some(message) = stream.next().await {
+        let mut greeted = false;
+        while let Some(message) = received.next().await {
             let text = match message {
-                Ok(Message::Text(text)) => text,
-                Ok(Message::Bytes(_)) => continue,
-                Err(WebSocketError::ConnectionClose(event)) => {
-                    code = Some(event.code);
+                Received::Text(text) => text,
+                Received::Ended(ended) => {
+                    code = ended;
                     break;
                 }
-                Err(_) => break,
             };
             let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
                 continue;
             };
             match frame.kind.as_str() {
                 "hello" => {
+                    let (Some(start), Some(connection)) = (writer.take(), frame.connection) else {
+                        continue;
+                    };
+                    greeted = true;
+                    let (out, queued) = mpsc::unbounded::<String>();
+                    OUT.with(|slot| *slot.borrow_mut() = Some(out));
+                    start(queued, connection);
+                    if transport == Transport::Stream
+                        && let Some(storage) = storage()
+                    {
+                        // The fallback worked where the socket did not: keep it for this tab.
+                        let _ = storage.set_item(TRANSPORT_KEY, "sse");
+                    }
                     set_status(SocketStatus::Connected);
                     let names = WATCHED.with(|watched| watched.borrow().keys());
                     if !names.is_empty() {
@@ -537,12 +726,11 @@ mod browser {
         }
         // Dropping the sender ends the writer; sends waiting for an answer will not get one.
         OUT.with(|slot| slot.borrow_mut().take());
-        set_status(SocketStatus::Disconnected);
         let waiting: Vec<_> = PENDING.with(|pending| pending.borrow_mut().drain().collect());
         for (_, answer) in waiting {
             let _ = answer.send(Err(MizanError::network("the socket closed: try again")));
         }
-        code
+        Ended { code, greeted }
     }
 }
 

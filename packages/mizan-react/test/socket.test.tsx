@@ -51,10 +51,76 @@ class FakeSocket {
   }
 }
 
-const options = { url: 'ws://app.test/api/mizan/ws/', WebSocket: FakeSocket as unknown as typeof WebSocket };
+const options = {
+  url: 'ws://app.test/api/mizan/ws/',
+  WebSocket: FakeSocket as unknown as typeof WebSocket,
+  transport: 'websocket' as const,
+};
+
+/** An EventSource the test drives: `message(frame)`, `end(code)`, `fail()`. */
+class FakeEventSource {
+  static all: FakeEventSource[] = [];
+  closed = false;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onerror: (() => void) | null = null;
+  readonly #listeners = new Map<string, ((event: MessageEvent) => void)[]>();
+  constructor(readonly url: string) {
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, listener: (event: MessageEvent) => void) {
+    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
+  }
+  close() {
+    this.closed = true;
+  }
+  message(frame: object) {
+    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(frame) }));
+  }
+  end(code: number) {
+    for (const listener of this.#listeners.get('close') ?? []) {
+      listener(new MessageEvent('close', { data: String(code) }));
+    }
+  }
+  fail() {
+    this.onerror?.();
+  }
+  static latest(): FakeEventSource {
+    const source = FakeEventSource.all.at(-1);
+    if (!source) throw new Error('no event stream was opened');
+    return source;
+  }
+}
+
+/** A `sessionStorage` of the test's own. */
+function memoryStorage() {
+  const items = new Map<string, string>();
+  return {
+    items,
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => void items.set(key, value),
+  };
+}
+
+/** What the fallback posted: each frame with the stream it named. */
+function posted(fetch: ReturnType<typeof vi.fn>): { connection: string; frame: Record<string, unknown> }[] {
+  return fetch.mock.calls.map((call) => {
+    const [, init] = call as unknown as [string, RequestInit];
+    const headers = init.headers as Record<string, string>;
+    return {
+      connection: headers['x-mizan-connection'] ?? '',
+      frame: JSON.parse(String(init.body)) as Record<string, unknown>,
+    };
+  });
+}
+
+/** Lets queued promise callbacks run (the fallback posts one frame after another). */
+async function settle() {
+  for (let i = 0; i < 10; i += 1) await Promise.resolve();
+}
 
 beforeEach(() => {
   FakeSocket.all = [];
+  FakeEventSource.all = [];
 });
 afterEach(() => {
   cleanup();
@@ -153,6 +219,124 @@ describe('MizanSocket', () => {
     vi.advanceTimersByTime(300);
     expect(FakeSocket.all.length).toBeGreaterThan(1);
     socket.stop();
+  });
+});
+
+describe('the fallback', () => {
+  function fallbackOptions() {
+    const fetch = vi.fn(async () => new Response(null, { status: 204 }));
+    const storage = memoryStorage();
+    return {
+      fetch,
+      storage,
+      options: {
+        ...options,
+        transport: 'auto' as const,
+        streamUrl: 'http://app.test/api/mizan/sse/',
+        EventSource: FakeEventSource as unknown as typeof EventSource,
+        fetch: fetch as unknown as typeof globalThis.fetch,
+        storage,
+      },
+    };
+  }
+
+  test('a WebSocket that never opens is followed at once by the event stream, which the tab then keeps', async () => {
+    const { fetch, storage, options: fallback } = fallbackOptions();
+    const client = createMizanClient();
+    const pushed: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => pushed.push(keys));
+    const socket = new MizanSocket(client, fallback);
+    const statuses: string[] = [];
+    socket.onStatus((status) => statuses.push(status));
+    socket.watch('current_user');
+    socket.start();
+    FakeSocket.latest().drop(1006);
+    expect(FakeEventSource.all, 'no waiting before the fallback').toHaveLength(1);
+    const stream = FakeEventSource.latest();
+    expect(stream.url).toBe('http://app.test/api/mizan/sse/');
+    stream.message({ v: 1, type: 'hello', connection: 'conn-sse' });
+    expect(statuses).toEqual(['connecting', 'connected']);
+    expect(socket.transport).toBe('sse');
+    expect(storage.items.get('mizan.transport')).toBe('sse');
+
+    const release = socket.watch('user_profile:{"user_id":1}');
+    release();
+    await settle();
+    expect(posted(fetch), 'frames go up in order, naming the stream').toEqual([
+      { connection: 'conn-sse', frame: { v: 1, action: 'watch', keys: ['current_user'] } },
+      { connection: 'conn-sse', frame: { v: 1, action: 'watch', keys: ['user_profile:{"user_id":1}'] } },
+      { connection: 'conn-sse', frame: { v: 1, action: 'unwatch', keys: ['user_profile:{"user_id":1}'] } },
+    ]);
+    stream.message({ v: 1, type: 'invalidate', keys: ['current_user'] });
+    expect(pushed).toEqual([['current_user']]);
+
+    const answer = socket.rpc('echo', { text: 'hi' });
+    await settle();
+    const rpc = posted(fetch).at(-1)?.frame;
+    expect(rpc).toMatchObject({ action: 'rpc', fn: 'echo', args: { text: 'hi' } });
+    stream.message({ v: 1, type: 'result', id: rpc?.['id'], result: 'hi', invalidate: [] });
+    await expect(answer).resolves.toEqual({ result: 'hi', invalidate: [] });
+    socket.stop();
+    expect(stream.closed).toBe(true);
+
+    // Another socket of this tab starts with the stream.
+    const again = new MizanSocket(createMizanClient(), fallback);
+    again.start();
+    expect(FakeSocket.all, 'no second WebSocket').toHaveLength(1);
+    expect(FakeEventSource.all).toHaveLength(2);
+    again.stop();
+  });
+
+  test('a WebSocket that opened and dropped is not replaced by the fallback; a failed fallback backs off', () => {
+    vi.useFakeTimers();
+    const { storage, options: fallback } = fallbackOptions();
+    const socket = new MizanSocket(createMizanClient(), { ...fallback, initialDelay: 100 });
+    socket.start();
+    FakeSocket.latest().open();
+    FakeSocket.latest().drop(1006);
+    expect(FakeEventSource.all, 'the upgrade passed: the server is what went away').toHaveLength(0);
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.all).toHaveLength(2);
+
+    FakeSocket.latest().drop(1006);
+    FakeEventSource.latest().fail();
+    expect(socket.status).toBe('disconnected');
+    expect(storage.items.size, 'a fallback that never spoke is not remembered').toBe(0);
+    vi.advanceTimersByTime(400);
+    expect(FakeSocket.all, 'the next attempt is a WebSocket again').toHaveLength(3);
+    socket.stop();
+  });
+
+  test('the stream ending with the session closes and reconnects at once; a refused post reconnects', async () => {
+    vi.useFakeTimers();
+    const { fetch, options: fallback } = fallbackOptions();
+    const socket = new MizanSocket(createMizanClient(), { ...fallback, transport: 'sse' });
+    socket.start();
+    const first = FakeEventSource.latest();
+    first.message({ v: 1, type: 'hello', connection: 'c1' });
+    first.end(4001);
+    expect(first.closed).toBe(true);
+    vi.advanceTimersByTime(0);
+    expect(FakeEventSource.all).toHaveLength(2);
+    expect(FakeSocket.all, 'sse only: no WebSocket').toHaveLength(0);
+
+    const second = FakeEventSource.latest();
+    second.message({ v: 1, type: 'hello', connection: 'c2' });
+    fetch.mockImplementationOnce(async () => Response.json({ error: { code: 'NOT_FOUND', message: 'gone' } }, { status: 404 }));
+    socket.watch('current_user');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(second.closed, 'the server forgot the stream: it is replaced').toBe(true);
+    expect(socket.status).toBe('disconnected');
+    socket.stop();
+  });
+
+  test('stop() fails what is still waiting for an answer', async () => {
+    const socket = new MizanSocket(createMizanClient(), options);
+    socket.start();
+    FakeSocket.latest().open();
+    const waiting = socket.rpc('echo', { text: 'x' });
+    socket.stop();
+    await expect(waiting).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
   });
 });
 

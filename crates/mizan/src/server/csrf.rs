@@ -58,6 +58,13 @@ impl OriginPolicy {
             None => Err("a WebSocket upgrade needs an Origin header"),
         }
     }
+
+    /// `Ok` when an event stream (the socket's fallback, `GET`) may open, else why not. Opening
+    /// one acts as the user, like a state-changing request, so the same rule applies: an
+    /// `EventSource` of another site is refused by its `Sec-Fetch-Site` and `Origin`.
+    pub fn check_stream(&self, headers: &HeaderMap) -> Result<(), &'static str> {
+        self.check(&Method::POST, headers)
+    }
 }
 
 impl OriginPolicy {

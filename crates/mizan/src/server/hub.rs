@@ -11,7 +11,7 @@ use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::{
         Arc, Mutex, MutexGuard,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicU8, Ordering},
     },
 };
 
@@ -61,8 +61,23 @@ pub struct Connection {
     watched: Mutex<BTreeMap<String, Instances>>,
     pending: Mutex<BTreeSet<String>>,
     wake: Notify,
-    closed: AtomicBool,
+    closed: AtomicU8,
 }
+
+/// Why the hub closes a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Closing {
+    /// Its session ended (sign-out, or sign-in under a new id): the client reconnects at once,
+    /// as who it now is (close code 4001).
+    SessionEnded,
+    /// The server is shutting down: the client reconnects with its backoff (close code 1001).
+    ShuttingDown,
+}
+
+const OPEN: u8 = 0;
+const CLOSED_SESSION_ENDED: u8 = 1;
+const CLOSED_SHUTTING_DOWN: u8 = 2;
 
 /// Locks, recovering the data of a poisoned lock: each holder leaves the maps consistent.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -82,7 +97,7 @@ impl Hub {
             watched: Mutex::new(BTreeMap::new()),
             pending: Mutex::new(BTreeSet::new()),
             wake: Notify::new(),
-            closed: AtomicBool::new(false),
+            closed: AtomicU8::new(OPEN),
         });
         lock(&self.connections).insert(connection.id.clone(), Arc::clone(&connection));
         connection
@@ -140,6 +155,18 @@ impl Hub {
         }
     }
 
+    /// Closes every open socket and event stream: the server is shutting down, and a graceful
+    /// shutdown would otherwise wait for streams that never end. [`Site::serve`] calls it when
+    /// its shutdown signal arrives; an app serving the router itself calls it from its own.
+    ///
+    /// [`Site::serve`]: super::Site::serve
+    pub fn close_all(&self) {
+        let open: Vec<Arc<Connection>> = lock(&self.connections).values().cloned().collect();
+        for connection in open {
+            connection.close_for(Closing::ShuttingDown);
+        }
+    }
+
     /// Closes every socket of `session` (signed out, or signed in under a new id): they were
     /// opened as a user the session no longer is.
     pub fn end_session(&self, session: &Id) {
@@ -158,6 +185,11 @@ impl Connection {
     /// Its id, sent to the client in the `hello` frame.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The session it was opened in, if any.
+    pub fn session(&self) -> Option<&Id> {
+        self.session.as_ref()
     }
 
     /// Starts pushing the invalidations of `key`'s instance; `false` when the socket already
@@ -237,15 +269,36 @@ impl Connection {
             .collect()
     }
 
-    /// Marks the socket closed and wakes its writer, which ends it.
+    /// Marks the socket closed because its session ended, and wakes its writer, which ends it.
     pub fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
+        self.close_for(Closing::SessionEnded);
+    }
+
+    /// Marks the socket closed for `why`, and wakes its writer, which ends it.
+    pub fn close_for(&self, why: Closing) {
+        let code = match why {
+            Closing::SessionEnded => CLOSED_SESSION_ENDED,
+            Closing::ShuttingDown => CLOSED_SHUTTING_DOWN,
+        };
+        // The first reason stays: a socket closed for its session is not reopened by a shutdown.
+        let _ = self
+            .closed
+            .compare_exchange(OPEN, code, Ordering::SeqCst, Ordering::SeqCst);
         self.wake.notify_one();
     }
 
     /// Whether the hub closed the socket.
     pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::SeqCst)
+        self.closing().is_some()
+    }
+
+    /// Why the hub closed the socket, if it did.
+    pub fn closing(&self) -> Option<Closing> {
+        match self.closed.load(Ordering::SeqCst) {
+            CLOSED_SESSION_ENDED => Some(Closing::SessionEnded),
+            CLOSED_SHUTTING_DOWN => Some(Closing::ShuttingDown),
+            _ => None,
+        }
     }
 }
 
@@ -374,5 +427,17 @@ mod tests {
         assert!(!other.is_closed() && !anonymous.is_closed());
         hub.unregister(&mine);
         assert_eq!(hub.len(), 2);
+    }
+
+    #[test]
+    fn a_shutdown_closes_every_socket_and_keeps_the_first_reason() {
+        let hub = Hub::default();
+        let session = tower_sessions::session::Id::default();
+        let signed_out = hub.register(Some(session));
+        let open = hub.register(None);
+        hub.end_session(&session);
+        hub.close_all();
+        assert_eq!(signed_out.closing(), Some(super::Closing::SessionEnded));
+        assert_eq!(open.closing(), Some(super::Closing::ShuttingDown));
     }
 }

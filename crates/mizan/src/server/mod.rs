@@ -53,6 +53,7 @@ pub mod routes;
 pub mod sessions;
 pub mod site;
 pub(crate) mod socket;
+pub(crate) mod sse;
 pub mod user;
 
 pub use auth::{AuthConfig, AuthRule, CheckFn, JwtKeys, hash_password, verify_password};

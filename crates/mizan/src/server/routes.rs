@@ -25,10 +25,11 @@ use super::{
     registry::{FunctionDef, FunctionKind, Registry},
     response::{error_response, outcome_response},
     socket::{self, Sockets},
+    sse::{self, Inlets},
 };
 use crate::{
     error::MizanError,
-    frames::SOCKET_PATH,
+    frames::{SOCKET_PATH, SSE_PATH},
     protocol::{
         BATCH_PATH, BatchOutcome, BatchRequest, BatchResponse, CALL_PATH, CallRequest,
         MANIFEST_PATH, MAX_BATCH_CALLS, MAX_BODY_BYTES, OPENAPI_PATH, RawArgs,
@@ -88,7 +89,8 @@ impl Mizan {
     }
 
     /// `POST /api/mizan/call/`, `POST /api/mizan/batch/`, `GET /api/mizan/manifest`,
-    /// `GET /api/mizan/openapi.json`, the socket `GET /api/mizan/ws/` and each view function's
+    /// `GET /api/mizan/openapi.json`, the socket `GET /api/mizan/ws/`, its fallback
+    /// `GET`/`POST /api/mizan/sse/`, and each view function's
     /// `POST /api/mizan/fn/<name>`. (Data
     /// functions' own endpoints are server_fn routes, registered by `leptos_routes`.)
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
@@ -104,6 +106,12 @@ impl Mizan {
             .route(SOCKET_PATH, {
                 let sockets = Arc::clone(&self.sockets);
                 get(move |upgrade, request| socket::upgrade(Arc::clone(&sockets), upgrade, request))
+            })
+            .route(SSE_PATH, {
+                let (sockets, inlets) = (Arc::clone(&self.sockets), Arc::new(Inlets::default()));
+                let posted = Arc::clone(&inlets);
+                get(move |request| sse::open(Arc::clone(&sockets), Arc::clone(&inlets), request))
+                    .post(move |request| sse::post(Arc::clone(&posted), request))
             })
             .route(OPENAPI_PATH, {
                 let document = Arc::new(OnceLock::new());

@@ -29,6 +29,7 @@ use super::{
     channel::{ChannelHub, Channels, DuplicateChannel, LocalChannels},
     client_app::{ClientApp, ClientAppError},
     csrf::OriginPolicy,
+    hub::Hub,
     listen::{BoundListener, ListenError, shutdown_signal},
     registry::{Registry, RegistryError},
     routes::Mizan,
@@ -177,6 +178,11 @@ impl<IV: IntoView + 'static> Site<IV> {
 
     /// The whole app as an axum router, ready for `axum::serve` or tests.
     pub fn into_router(self) -> Result<Router, SiteError> {
+        self.into_parts().map(|(router, _)| router)
+    }
+
+    /// The router, and the hub of its open sockets (closed at shutdown).
+    fn into_parts(self) -> Result<(Router, Hub), SiteError> {
         let mizan = Mizan::new(
             Registry::collect()?,
             AuthConfig::new(self.users, self.jwt),
@@ -230,7 +236,7 @@ impl<IV: IntoView + 'static> Site<IV> {
         } else {
             router
         };
-        Ok(router.with_state(options))
+        Ok((router.with_state(options), mizan.hub().clone()))
     }
 
     /// Binds the options' `site_addr` and serves until Ctrl-C or SIGTERM, letting in-flight
@@ -239,14 +245,20 @@ impl<IV: IntoView + 'static> Site<IV> {
     pub async fn serve(self) -> Result<(), SiteError> {
         let addr: SocketAddr = self.options.site_addr;
         warn_if_unbuilt(&self.options);
-        let router = self.into_router()?;
+        let (router, hub) = self.into_parts()?;
         let bound = BoundListener::bind(addr).await?;
         tracing::info!(addr = %bound.local_addr(), "listening on http://{}", bound.local_addr());
         // An app that set up no logging still learns where it listens (port 0 included).
         if !tracing::dispatcher::has_been_set() {
             eprintln!("listening on http://{}", bound.local_addr());
         }
-        bound.serve(router, shutdown_signal()).await?;
+        // Open sockets and event streams never finish by themselves: close them (clients
+        // reconnect to the next server) so the in-flight requests can.
+        let shutdown = async move {
+            shutdown_signal().await;
+            hub.close_all();
+        };
+        bound.serve(router, shutdown).await?;
         Ok(())
     }
 }

@@ -26,7 +26,7 @@ use axum::{
     },
     response::Response,
 };
-use futures::{SinkExt, StreamExt, stream::SplitSink};
+use futures::{SinkExt, Stream, StreamExt, stream::SplitSink};
 use http::HeaderValue;
 use tokio::sync::{Semaphore, mpsc};
 
@@ -37,7 +37,7 @@ use super::{
     channel::{ChannelDef, ChannelHub, Member},
     context::RequestContext,
     csrf::OriginPolicy,
-    hub::{Connection, Hub},
+    hub::{Closing, Connection, Hub},
     registry::{FunctionKind, Registry},
     response::error_response,
 };
@@ -110,13 +110,78 @@ pub(crate) async fn upgrade(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(sockets, ctx, socket))
+        .on_upgrade(move |socket| {
+            let session = ctx.session().and_then(|session| session.id());
+            let connection = sockets.hub.register(session);
+            let (sink, stream) = socket.split();
+            serve(sockets, ctx, connection, stream.map(inbound), sink)
+        })
 }
 
-/// One socket, from `hello` to close.
-async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
-    let session = ctx.session().and_then(|session| session.id());
-    let connection = sockets.hub.register(session);
+/// What a client's transport delivers to [`serve`].
+pub(crate) enum Inbound {
+    /// A text message: a frame.
+    Text(Utf8Bytes),
+    /// A binary message, which mizan does not take.
+    Binary,
+    /// A sign of life with nothing to do (a WebSocket ping or pong).
+    Alive,
+    /// The client is gone.
+    Closed,
+}
+
+/// A WebSocket message as [`Inbound`].
+fn inbound(message: Result<Message, axum::Error>) -> Inbound {
+    match message {
+        Ok(Message::Text(text)) => Inbound::Text(text),
+        Ok(Message::Binary(_)) => Inbound::Binary,
+        Ok(Message::Ping(_) | Message::Pong(_)) => Inbound::Alive,
+        Ok(Message::Close(_)) | Err(_) => Inbound::Closed,
+    }
+}
+
+/// What [`serve`]'s writer hands a client's transport.
+pub(crate) enum Outgoing {
+    /// A frame.
+    Text(Utf8Bytes),
+    /// A heartbeat.
+    Ping,
+    /// The end, with a close code (4001: the session ended) and a reason.
+    Close(u16, &'static str),
+}
+
+/// Where a client's frames go out: the socket's sink, or the fallback's event stream.
+pub(crate) trait Outlet: Send + 'static {
+    /// Writes one thing; `Err` when the client cannot take it (gone, or not reading).
+    fn deliver(&mut self, outgoing: Outgoing) -> impl Future<Output = Result<(), ()>> + Send;
+}
+
+impl Outlet for SplitSink<WebSocket, Message> {
+    async fn deliver(&mut self, outgoing: Outgoing) -> Result<(), ()> {
+        let message = match outgoing {
+            Outgoing::Text(text) => Message::Text(text),
+            Outgoing::Ping => Message::Ping(Default::default()),
+            Outgoing::Close(code, reason) => Message::Close(Some(CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            })),
+        };
+        match tokio::time::timeout(WRITE_TIMEOUT, self.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(()),
+        }
+    }
+}
+
+/// One client (`connection`, registered in the hub), from `hello` to close, whatever carries
+/// its frames.
+pub(crate) async fn serve(
+    sockets: Arc<Sockets>,
+    ctx: RequestContext,
+    connection: Arc<Connection>,
+    mut stream: impl Stream<Item = Inbound> + Unpin + Send,
+    outlet: impl Outlet,
+) {
     // Calls made over this socket name it, so their keys are not pushed back to it.
     // The upgrade's own context is dropped here, not kept beside the socket's (it holds the
     // request's buffers).
@@ -127,9 +192,8 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
         }
         Err(_) => ctx,
     };
-    let (sink, mut stream) = socket.split();
     let (out, out_rx) = mpsc::channel::<Utf8Bytes>(OUTBOUND_FRAMES);
-    let mut writer = tokio::spawn(write(sink, out_rx, Arc::clone(&connection)));
+    let mut writer = tokio::spawn(write(outlet, out_rx, Arc::clone(&connection)));
     // However this task ends (a channel's code may panic), the socket leaves everything.
     let mut guard = Cleanup {
         sockets: Arc::clone(&sockets),
@@ -163,14 +227,14 @@ async fn serve(sockets: Arc<Sockets>, ctx: RequestContext, socket: WebSocket) {
                 );
                 break;
             }
-            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break,
-            Ok(Some(Ok(Message::Text(text)))) => text,
-            Ok(Some(Ok(Message::Binary(_)))) => {
+            Ok(None | Some(Inbound::Closed)) => break,
+            Ok(Some(Inbound::Text(text))) => text,
+            Ok(Some(Inbound::Binary)) => {
                 let error = MizanError::bad_request("mizan frames are JSON text messages");
                 queue(&out, &ServerFrame::Error { id: None, error });
                 continue;
             }
-            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            Ok(Some(Inbound::Alive)) => continue,
         };
         match rate.admit() {
             Admission::Yes => {}
@@ -411,20 +475,13 @@ async fn watchable(
     Ok(parsed)
 }
 
-/// How long one write may wait for a client that does not read; then the socket is dropped.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one write may wait for a client that does not read; then the client is dropped.
+pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Sends one message, or fails when the client has not taken it within [`WRITE_TIMEOUT`].
-async fn send_within(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> Result<(), ()> {
-    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(()),
-    }
-}
-
-/// The socket's writer: queued frames, coalesced pushes, pings, and the close the hub asks for.
+/// The client's writer: queued frames, coalesced pushes, heartbeats, and the close the hub asks
+/// for.
 async fn write(
-    mut sink: SplitSink<WebSocket, Message>,
+    mut outlet: impl Outlet,
     mut frames: mpsc::Receiver<Utf8Bytes>,
     connection: Arc<Connection>,
 ) {
@@ -433,16 +490,19 @@ async fn write(
     loop {
         let sent = tokio::select! {
             frame = frames.recv() => match frame {
-                Some(text) => send_within(&mut sink, Message::Text(text)).await,
+                Some(text) => outlet.deliver(Outgoing::Text(text)).await,
                 None => break,
             },
             () = connection.woken() => {
                 if !connection.is_closed() {
                     tokio::time::sleep(COALESCE).await;
                 }
-                if connection.is_closed() {
-                    let close = CloseFrame { code: 4001, reason: Utf8Bytes::from_static("session ended") };
-                    let _ = send_within(&mut sink, Message::Close(Some(close))).await;
+                if let Some(why) = connection.closing() {
+                    let (code, reason) = match why {
+                        Closing::ShuttingDown => (GOING_AWAY, "server shutting down"),
+                        _ => (SESSION_ENDED, "session ended"),
+                    };
+                    let _ = outlet.deliver(Outgoing::Close(code, reason)).await;
                     break;
                 }
                 let keys = connection.take_pending();
@@ -450,17 +510,22 @@ async fn write(
                     continue;
                 }
                 match (ServerFrame::Invalidate { keys }).to_text() {
-                    Ok(text) => send_within(&mut sink, Message::Text(Utf8Bytes::from(text))).await,
+                    Ok(text) => outlet.deliver(Outgoing::Text(Utf8Bytes::from(text))).await,
                     Err(_) => continue,
                 }
             }
-            _ = heartbeat.tick() => send_within(&mut sink, Message::Ping(Default::default())).await,
+            _ = heartbeat.tick() => outlet.deliver(Outgoing::Ping).await,
         };
         if sent.is_err() {
             break;
         }
     }
 }
+
+/// The close code of a client whose session ended (sign-out, or sign-in under a new id).
+const SESSION_ENDED: u16 = 4001;
+/// The close code of a server shutting down (WebSocket's "going away").
+const GOING_AWAY: u16 = 1001;
 
 /// Most channel subscriptions one socket may hold.
 const MAX_SUBSCRIPTIONS: usize = 64;

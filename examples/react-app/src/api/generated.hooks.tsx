@@ -59,6 +59,9 @@ export type UpdateMyNameResult = Result<'update_my_name'>;
 export type UpdateNameArgs = Args<'update_name'>;
 export type UpdateNameResult = Result<'update_name'>;
 
+export type UserDirectoryArgs = Args<'user_directory'>;
+export type UserDirectoryResult = Result<'user_directory'>;
+
 export type UserProfileArgs = Args<'user_profile'>;
 export type UserProfileResult = Result<'user_profile'>;
 
@@ -91,6 +94,8 @@ export const mizan = {
   update_my_name: defineMutation<UpdateMyNameArgs, UpdateMyNameResult>('update_my_name'),
   /** Renames a user. */
   update_name: defineMutation<UpdateNameArgs, UpdateNameResult>('update_name'),
+  /** Every user by name, for staff only (`UNAUTHORIZED` / `FORBIDDEN` otherwise): a context some visitors may not read, so they may not watch it either, and renames never push its key to them. */
+  user_directory: defineContext<UserDirectoryArgs, UserDirectoryResult>('user_directory', { global: true }),
   /** One user's profile; `NOT_FOUND` when there is no such user. */
   user_profile: defineContext<UserProfileArgs, UserProfileResult>('user_profile', { global: false }),
   /** The signed-in user; `UNAUTHORIZED` for anonymous callers. */
@@ -205,6 +210,11 @@ export function useUpdateName() {
 /** `update_name` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
 export function useUpdateNameMutation() {
   return useMizanMutation(mizan.update_name);
+}
+
+/** Every user by name, for staff only (`UNAUTHORIZED` / `FORBIDDEN` otherwise): a context some visitors may not read, so they may not watch it either, and renames never push its key to them. Kept live: refreshed when a call invalidates it. Rendered into the page by the server: the first render needs no request. */
+export function useUserDirectory() {
+  return useMizanQuery(mizan.user_directory, {});
 }
 
 /** One user's profile; `NOT_FOUND` when there is no such user. Kept live: refreshed when a call invalidates it. */

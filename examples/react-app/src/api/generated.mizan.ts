@@ -277,9 +277,30 @@ export interface paths {
         /**
          * Renames a user.
          * @description Renames a user. People may rename themselves, staff anyone (`FORBIDDEN` otherwise). Refreshes
-         *     that user's profile (only that one: `user_id` scopes the key) and the header.
+         *     that user's profile (only that one: `user_id` scopes the key), the header and the directory.
          */
         post: operations["update_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mizan/fn/user_directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Every user by name, for staff only (`UNAUTHORIZED` / `FORBIDDEN` otherwise): a context some visitors may not read, so they may not watch it either, and renames never push its key to them.
+         * @description Every user by name, for staff only (`UNAUTHORIZED` / `FORBIDDEN` otherwise): a context some
+         *     visitors may not read, so they may not watch it either, and renames never push its key to them.
+         */
+        post: operations["user_directory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -379,6 +400,16 @@ export interface components {
         };
         /** @description Arguments of [`current_user`], as sent on the wire. */
         CurrentUserArgs: Record<string, never>;
+        /** @description One line of the staff's user directory. */
+        DirectoryEntry: {
+            /** @description Display name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The user's id.
+             */
+            user_id: number;
+        };
         /** @description Arguments of [`echo`], as sent on the wire. */
         EchoArgs: {
             /** @description Any text up to 200 characters. */
@@ -481,6 +512,8 @@ export interface components {
              */
             user_id: number;
         };
+        /** @description Arguments of [`user_directory`], as sent on the wire. */
+        UserDirectoryArgs: Record<string, never>;
         /** @description A user's public profile. */
         UserProfile: {
             /** @description Email address. */
@@ -532,7 +565,7 @@ export interface operations {
                     calls: {
                         args?: Record<string, never>;
                         /** @enum {string} */
-                        fn: "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_profile" | "whoami";
+                        fn: "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_directory" | "user_profile" | "whoami";
                     }[];
                 };
             };
@@ -567,7 +600,7 @@ export interface operations {
                 "application/json": {
                     args?: Record<string, never>;
                     /** @enum {string} */
-                    fn: "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_profile" | "whoami";
+                    fn: "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_directory" | "user_profile" | "whoami";
                 };
             };
         };
@@ -931,6 +964,36 @@ export interface operations {
                     "application/json": {
                         invalidate: string[];
                         result: components["schemas"]["UserProfile"];
+                    };
+                };
+            };
+            default: components["responses"]["MizanError"];
+        };
+    };
+    user_directory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    args?: components["schemas"]["UserDirectoryArgs"];
+                };
+            };
+        };
+        responses: {
+            /** @description The result, and the context keys the call invalidated (also in the `X-Mizan-Invalidate` header). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invalidate: string[];
+                        result: components["schemas"]["DirectoryEntry"][];
                     };
                 };
             };

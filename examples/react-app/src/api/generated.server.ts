@@ -8,7 +8,7 @@ import {
 } from 'mizan-react/core';
 
 /** The global contexts: one instance each, rendered into the page by the server. */
-export const GLOBAL_CONTEXTS = ['current_user', 'site_stats'] as const;
+export const GLOBAL_CONTEXTS = ['current_user', 'site_stats', 'user_directory'] as const;
 
 /**
  * For a Node server that renders the React app itself: fetches every global context as the

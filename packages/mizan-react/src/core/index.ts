@@ -28,7 +28,10 @@ export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from '
 export {
   MizanSocket,
   SOCKET_PATH,
+  SSE_PATH,
+  TRANSPORT_STORAGE_KEY,
   type ChannelListener,
+  type Transport,
   type MizanSocketOptions,
   type SocketStatus,
 } from './socket.js';

@@ -4,8 +4,20 @@
  * (jittered exponential backoff from 250 ms to 10 s, at once when the browser comes back online or
  * the page is shown again), re-watches, and refetches every live context once after a reconnect,
  * since pushes may have been missed meanwhile.
+ *
+ * Where the upgrade cannot pass (a WebSocket that never opens while the server answers), the same
+ * frames flow over the fallback (`carrier.ts`): tried at once after such a failure, and, once it
+ * worked, used for the rest of the tab's life (remembered in `sessionStorage`).
  */
 
+import {
+  type Carrier,
+  SOCKET_PATH,
+  SSE_PATH,
+  type Transport,
+  streamCarrier,
+  webSocketCarrier,
+} from './carrier.js';
 import type { Envelope, MizanClient } from './client.js';
 import { MizanError } from './errors.js';
 import { canonicalJson, type KeyParams } from './keys.js';
@@ -18,8 +30,7 @@ export function channelKey(channel: string, params: KeyParams): string {
   return `${channel}:${canonicalJson(params, true)}`;
 }
 
-/** The socket's path. */
-export const SOCKET_PATH = '/api/mizan/ws/';
+export { SOCKET_PATH, SSE_PATH, type Transport } from './carrier.js';
 
 /** Where the socket stands. */
 export type SocketStatus = 'connecting' | 'connected' | 'disconnected';
@@ -30,6 +41,21 @@ export interface MizanSocketOptions {
   readonly url?: string;
   /** The WebSocket class (tests; default: the global one). */
   readonly WebSocket?: typeof WebSocket;
+  /**
+   * `'auto'` (default): a WebSocket, or the fallback where the upgrade does not pass;
+   * `'websocket'` or `'sse'`: only that.
+   */
+  readonly transport?: 'auto' | Transport;
+  /** The fallback's URL (default: this page's origin at `/api/mizan/sse/`). */
+  readonly streamUrl?: string;
+  /** The EventSource class (tests; default: the global one). */
+  readonly EventSource?: typeof EventSource;
+  /** The `fetch` the fallback posts frames with (tests; default: the global one). */
+  readonly fetch?: typeof fetch;
+  /** Whether the fallback sends cookies to another origin (default `'same-origin'`). */
+  readonly credentials?: RequestCredentials;
+  /** Where the tab remembers that it needs the fallback (default: `sessionStorage`). */
+  readonly storage?: Pick<Storage, 'getItem' | 'setItem'>;
   /** First reconnect delay, in ms (default 250); it doubles up to `maxDelay`. */
   readonly initialDelay?: number;
   /** Longest reconnect delay, in ms (default 10 000). */
@@ -74,6 +100,25 @@ function defaultUrl(): string | undefined {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SOCKET_PATH}`;
 }
 
+/** The default fallback URL, from the page's location. */
+function defaultStreamUrl(): string | undefined {
+  const location = globalThis.location;
+  if (!location?.host) return undefined;
+  return `${location.protocol}//${location.host}${SSE_PATH}`;
+}
+
+/** The `sessionStorage` key under which a tab remembers that it needs the fallback. */
+export const TRANSPORT_STORAGE_KEY = 'mizan.transport';
+
+/** `sessionStorage`, where there is one and it may be used. */
+function defaultStorage(): Pick<Storage, 'getItem' | 'setItem'> | undefined {
+  try {
+    return globalThis.sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One tab's socket. */
 export class MizanSocket {
   readonly #client: MizanClient;
@@ -87,7 +132,9 @@ export class MizanSocket {
   >();
   #nextId = 1;
   #status: SocketStatus = 'disconnected';
-  #socket: WebSocket | undefined;
+  #socket: Carrier | undefined;
+  /** The next connection's carrier, for this attempt only (a fallback right after a failure). */
+  #next: Transport | undefined;
   #running = false;
   #attempt = 0;
   #everConnected = false;
@@ -107,6 +154,11 @@ export class MizanSocket {
   /** Where the socket stands. */
   get status(): SocketStatus {
     return this.#status;
+  }
+
+  /** What carries the frames of the current connection (`undefined` while there is none). */
+  get transport(): Transport | undefined {
+    return this.#socket?.transport;
   }
 
   /** Calls `listener` on every status change; returns what unsubscribes it. */
@@ -133,8 +185,13 @@ export class MizanSocket {
     globalThis.removeEventListener?.('pageshow', this.#wake);
     clearTimeout(this.#retry);
     this.#teardown();
-    this.#socket?.close(1000, 'stopped');
+    const socket = this.#socket;
     this.#socket = undefined;
+    socket?.close(1000, 'stopped');
+    for (const { reject } of this.#pending.values()) {
+      reject(new MizanError('NETWORK_ERROR', 'the socket was stopped'));
+    }
+    this.#pending.clear();
     this.#client.setConnection(undefined);
     this.#client.setSocketRpc(undefined);
     this.#setStatus('disconnected');
@@ -213,41 +270,113 @@ export class MizanSocket {
     });
   }
 
-  #connect(): void {
+  /** The carrier of the next connection: the option, else what the tab remembered, else a WebSocket. */
+  #transport(): Transport {
+    const chosen = this.#options.transport ?? 'auto';
+    if (chosen !== 'auto') return chosen;
+    const next = this.#next;
+    this.#next = undefined;
+    if (next) return next;
+    let remembered: string | null | undefined;
+    try {
+      remembered = (this.#options.storage ?? defaultStorage())?.getItem(TRANSPORT_STORAGE_KEY);
+    } catch {
+      remembered = undefined;
+    }
+    return remembered === 'sse' ? 'sse' : 'websocket';
+  }
+
+  #remember(transport: Transport): void {
+    try {
+      (this.#options.storage ?? defaultStorage())?.setItem(TRANSPORT_STORAGE_KEY, transport);
+    } catch {
+      // Storage refused (privacy mode): the tab tries a WebSocket first on each reconnect.
+    }
+  }
+
+  #open(transport: Transport, events: Parameters<typeof webSocketCarrier>[2]): Carrier | undefined {
+    if (transport === 'sse') {
+      const url = this.#options.streamUrl ?? defaultStreamUrl();
+      const EventSourceClass = this.#options.EventSource ?? globalThis.EventSource;
+      const fetchFn = this.#options.fetch ?? globalThis.fetch?.bind(globalThis);
+      if (!url || !EventSourceClass || !fetchFn) return undefined;
+      return streamCarrier(
+        {
+          url,
+          EventSource: EventSourceClass,
+          fetch: fetchFn,
+          credentials: this.#options.credentials ?? 'same-origin',
+        },
+        events,
+      );
+    }
     const url = this.#options.url ?? defaultUrl();
     const Socket = this.#options.WebSocket ?? globalThis.WebSocket;
-    if (!url || !Socket) return;
+    if (!url || !Socket) return undefined;
+    return webSocketCarrier(url, Socket, events);
+  }
+
+  #connect(): void {
     clearTimeout(this.#retry);
-    this.#setStatus('connecting');
-    let socket: WebSocket;
+    const transport = this.#transport();
+    let carrier: Carrier | undefined;
+    const events = {
+      message: (text: string) => {
+        if (carrier !== this.#socket) return;
+        this.#lastHeard = Date.now();
+        this.#receive(text);
+      },
+      closed: (code: number | undefined, opened: boolean) => {
+        if (carrier !== this.#socket) return;
+        this.#closed(transport, code, opened);
+      },
+    };
     try {
-      socket = new Socket(url);
+      carrier = this.#open(transport, events);
     } catch {
+      // A malformed URL, a refused constructor: like a failed connection.
+      this.#setStatus('disconnected');
       this.#scheduleReconnect();
       return;
     }
-    this.#socket = socket;
-    socket.onmessage = (event) => {
-      if (socket !== this.#socket) return;
-      this.#lastHeard = Date.now();
-      this.#receive(String(event.data));
-    };
-    socket.onclose = (event) => {
-      if (socket !== this.#socket) return;
-      this.#socket = undefined;
-      this.#teardown();
-      this.#client.setConnection(undefined);
-      this.#client.setSocketRpc(undefined);
+    if (!carrier) {
+      // Nothing to connect with here (no URL, no WebSocket or EventSource class).
       this.#setStatus('disconnected');
-      for (const { reject } of this.#pending.values()) {
-        reject(new MizanError('NETWORK_ERROR', 'the socket closed: try again'));
-      }
-      this.#pending.clear();
-      if (!this.#running) return;
-      // The session changed under the socket: reconnect as who the visitor now is, at once.
-      if (event.code === SESSION_ENDED) this.#attempt = 0;
-      this.#scheduleReconnect(event.code === SESSION_ENDED ? 0 : undefined);
-    };
+      if (transport === 'sse' && this.#running) this.#scheduleReconnect();
+      return;
+    }
+    this.#setStatus('connecting');
+    this.#socket = carrier;
+  }
+
+  #closed(transport: Transport, code: number | undefined, opened: boolean): void {
+    this.#socket = undefined;
+    this.#teardown();
+    this.#client.setConnection(undefined);
+    this.#client.setSocketRpc(undefined);
+    for (const { reject } of this.#pending.values()) {
+      reject(new MizanError('NETWORK_ERROR', 'the socket closed: try again'));
+    }
+    this.#pending.clear();
+    if (!this.#running) {
+      this.#setStatus('disconnected');
+      return;
+    }
+    // A WebSocket that never opened: the upgrade may be what fails (a proxy stripping it).
+    // Try the fallback at once, before waiting.
+    if (
+      transport === 'websocket' &&
+      !opened &&
+      (this.#options.transport ?? 'auto') === 'auto'
+    ) {
+      this.#next = 'sse';
+      this.#connect();
+      return;
+    }
+    this.#setStatus('disconnected');
+    // The session changed under the socket: reconnect as who the visitor now is, at once.
+    if (code === SESSION_ENDED) this.#attempt = 0;
+    this.#scheduleReconnect(code === SESSION_ENDED ? 0 : undefined);
   }
 
   #receive(text: string): void {
@@ -258,6 +387,10 @@ export class MizanSocket {
       return;
     }
     if (frame.type === 'hello' && typeof frame.connection === 'string') {
+      // The fallback worked where the WebSocket did not: keep it for this tab.
+      if (this.#socket?.transport === 'sse' && (this.#options.transport ?? 'auto') === 'auto') {
+        this.#remember('sse');
+      }
       this.#client.setConnection(frame.connection);
       this.#client.setSocketRpc((fn, args) => this.rpc(fn, args));
       this.#setStatus('connected');
@@ -299,7 +432,7 @@ export class MizanSocket {
   /** Sends a frame if connected; `false` when not (it is re-sent on connect where that applies). */
   #send(frame: object): boolean {
     const socket = this.#socket;
-    if (socket && this.#status === 'connected' && socket.readyState === 1) {
+    if (socket && this.#status === 'connected' && socket.ready) {
       socket.send(JSON.stringify({ v: 1, ...frame }));
       return true;
     }

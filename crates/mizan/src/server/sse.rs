@@ -1,0 +1,200 @@
+//! `/api/mizan/sse/`: the socket's fallback, for where an upgrade cannot pass (a proxy that
+//! strips `Upgrade`): the same frames, down as Server-Sent Events (`GET`), up as one `POST` per
+//! frame naming the stream by its `hello` id in `x-mizan-connection`. Behind the two requests runs
+//! the socket's own loop: the same limits, authorization, pushes and channels.
+//!
+//! Security: opening a stream acts as the user, so it passes the cross-site rule of a
+//! state-changing request; a frame is taken only from the session that opened the stream (its id
+//! is a 128-bit secret besides); every frame is then authorized like a socket's. `EventSource`
+//! cannot send an `Authorization` header: the fallback carries the session cookie's user (or
+//! none), and bearer clients use the socket.
+
+use std::{
+    collections::HashMap,
+    convert::Infallible,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use axum::{
+    body::{Body, Bytes, to_bytes},
+    extract::{Request, ws::Utf8Bytes},
+    response::{IntoResponse, Response},
+};
+use futures::{SinkExt, channel::mpsc};
+use http::{HeaderValue, StatusCode, header};
+
+use super::{
+    auth::authenticate,
+    context::RequestContext,
+    hub::Connection,
+    response::error_response,
+    socket::{Inbound, Outgoing, Outlet, Sockets, WRITE_TIMEOUT, serve},
+};
+use crate::{
+    error::MizanError,
+    frames::{CONNECTION_HEADER, MAX_SOCKET_MESSAGE_BYTES},
+};
+
+/// Frames posted and not yet read by the stream's loop; a `POST` beyond them waits.
+const INLET_FRAMES: usize = 16;
+/// Chunks of the event stream not yet taken by hyper.
+const OUTLET_CHUNKS: usize = 16;
+
+/// The open streams, by connection id: where their posted frames go.
+#[derive(Default)]
+pub(crate) struct Inlets {
+    open: Mutex<HashMap<String, Inlet>>,
+}
+
+struct Inlet {
+    connection: Arc<Connection>,
+    frames: mpsc::Sender<Inbound>,
+}
+
+impl Inlets {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Inlet>> {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Forgets a stream's inlet however its loop ends.
+struct Forget {
+    inlets: Arc<Inlets>,
+    id: String,
+}
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        self.inlets.lock().remove(&self.id);
+    }
+}
+
+/// The event stream's writer side: each frame one `data:` event.
+struct EventOutlet(mpsc::Sender<Result<Bytes, Infallible>>);
+
+impl Outlet for EventOutlet {
+    async fn deliver(&mut self, outgoing: Outgoing) -> Result<(), ()> {
+        let chunk = match outgoing {
+            // A frame is compact JSON: it holds no line break, so it is one `data:` line.
+            Outgoing::Text(text) => Bytes::from(format!("data: {}\n\n", text.as_str())),
+            // A comment: keeps proxies from closing an idle response.
+            Outgoing::Ping => Bytes::from_static(b": ping\n\n"),
+            Outgoing::Close(code, _) => Bytes::from(format!("event: close\ndata: {code}\n\n")),
+        };
+        match tokio::time::timeout(WRITE_TIMEOUT, self.0.send(Ok(chunk))).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(()),
+        }
+    }
+}
+
+/// `GET /api/mizan/sse/`: checks the origin and the caller, then streams the client's frames,
+/// starting with `hello`.
+pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    if let Err(reason) = sockets.origins.check_stream(&parts.headers) {
+        tracing::warn!(origin = ?parts.headers.get(header::ORIGIN), reason, "refused an event stream");
+        return error_response(&MizanError::forbidden(reason));
+    }
+    let ctx = RequestContext::from_parts(parts);
+    if let Err(error) = authenticate(&ctx).await {
+        return error_response(&error);
+    }
+    let session = ctx.session().and_then(|session| session.id());
+    let connection = sockets.hub.register(session);
+    let (frames, inbound) = mpsc::channel::<Inbound>(INLET_FRAMES);
+    let (chunks, body) = mpsc::channel::<Result<Bytes, Infallible>>(OUTLET_CHUNKS);
+    let forget = Forget {
+        inlets: Arc::clone(&inlets),
+        id: connection.id().to_owned(),
+    };
+    inlets.lock().insert(
+        connection.id().to_owned(),
+        Inlet {
+            connection: Arc::clone(&connection),
+            frames,
+        },
+    );
+    tokio::spawn(async move {
+        let _forget = forget;
+        // Without a sender the loop would read the end of the stream at once: the inlet holds
+        // one, and `Forget` drops it with the inlet.
+        serve(sockets, ctx, connection, inbound, EventOutlet(chunks)).await;
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            // nginx and its kind buffer responses unless told not to.
+            (
+                http::HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+/// `POST /api/mizan/sse/`: one frame for the stream named in `x-mizan-connection`, from the
+/// session that opened it. `204` once the stream's loop has it (its answer comes down the
+/// stream).
+pub(crate) async fn post(inlets: Arc<Inlets>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(id) = parts
+        .headers
+        .get(CONNECTION_HEADER)
+        .and_then(|id| id.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return error_response(&MizanError::bad_request(format!(
+            "name the stream in `{CONNECTION_HEADER}` (its `hello` id)"
+        )));
+    };
+    let ctx = RequestContext::from_parts(parts);
+    let session = ctx.session().and_then(|session| session.id());
+    let frames = {
+        let open = inlets.lock();
+        open.get(&id)
+            // Another session's stream is answered as an unknown one: its existence is not told.
+            .filter(|inlet| inlet.connection.session() == session.as_ref())
+            .filter(|inlet| !inlet.connection.is_closed())
+            .map(|inlet| inlet.frames.clone())
+    };
+    let Some(mut frames) = frames else {
+        return error_response(&MizanError::not_found(
+            "no open stream with this id: open a new one",
+        ));
+    };
+    let text = match to_bytes(body, MAX_SOCKET_MESSAGE_BYTES).await {
+        Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => text,
+            Err(_) => {
+                return error_response(&MizanError::bad_request(
+                    "mizan frames are JSON text: the body is not UTF-8",
+                ));
+            }
+        },
+        Err(_) => {
+            return error_response(&MizanError::payload_too_large(format!(
+                "a frame is at most {MAX_SOCKET_MESSAGE_BYTES} bytes"
+            )));
+        }
+    };
+    let inbound = Inbound::Text(Utf8Bytes::from(text));
+    match tokio::time::timeout(WRITE_TIMEOUT, frames.send(inbound)).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(_)) => error_response(&MizanError::not_found(
+            "no open stream with this id: open a new one",
+        )),
+        // Like a socket's rate limit: the stream's calls in flight hold its loop.
+        Err(_) => error_response(&MizanError::bad_request(
+            "the stream is not taking frames this fast: slow down",
+        )),
+    }
+}
