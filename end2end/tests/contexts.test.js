@@ -61,7 +61,7 @@ test('renaming yourself refreshes the profile and the header without a reload, i
 
     const answered = await mutation;
     assert.equal(answered.status(), 200);
-    const expectedKeys = ['user_profile:{"user_id":1}', 'current_user'];
+    const expectedKeys = ['user_profile:{"user_id":1}', 'current_user', 'user_directory'];
     assert.deepEqual(JSON.parse(answered.headers()['x-mizan-invalidate']), expectedKeys);
     assert.deepEqual((await answered.json()).invalidate, expectedKeys);
 

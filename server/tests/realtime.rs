@@ -349,6 +349,29 @@ async fn a_context_a_user_may_not_read_is_never_pushed_to_them() {
 }
 
 #[tokio::test]
+async fn a_bearer_tokens_socket_closes_when_the_token_expires() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let token = mizan::server::JwtKeys::from_secret(common::JWT_SECRET.as_bytes())
+        .issue(1, Duration::from_secs(1))
+        .expect("token");
+    let authorization = format!("Bearer {token}");
+    let (mut socket, _) = connected(&addr, &[("authorization", &authorization)]).await;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(
+        closed.map(|frame| frame.code),
+        Some(CloseCode::Library(4001)),
+        "the token's end is the socket's"
+    );
+}
+
+#[tokio::test]
 async fn signing_out_closes_the_sessions_sockets() {
     let app = test_app().await;
     let addr = serve(&app).await;

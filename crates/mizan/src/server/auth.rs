@@ -106,13 +106,18 @@ impl JwtKeys {
 
     /// The user id in a valid, unexpired HS256 token.
     pub fn verify(&self, token: &str) -> Result<i64, MizanError> {
-        let validation = Validation::new(Algorithm::HS256);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|error| MizanError::unauthorized(format!("invalid bearer token: {error}")))?;
-        data.claims
+        self.claims(token)?
             .sub
             .parse()
             .map_err(|_| MizanError::unauthorized("invalid bearer token: `sub` is not a user id"))
+    }
+
+    /// The claims of a valid, unexpired HS256 token.
+    pub fn claims(&self, token: &str) -> Result<Claims, MizanError> {
+        let validation = Validation::new(Algorithm::HS256);
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|error| MizanError::unauthorized(format!("invalid bearer token: {error}")))
     }
 }
 
@@ -191,6 +196,18 @@ pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError>
         None => ctx.set_user(AuthMethod::Anonymous, None),
     }
     Ok(())
+}
+
+/// When the credentials of a caller authenticated by a bearer token end (its `exp`); `None` for
+/// other callers. A socket lives longer than a call: it closes then.
+pub(crate) fn bearer_expiry(ctx: &RequestContext) -> Option<SystemTime> {
+    if ctx.auth_method() != AuthMethod::Bearer {
+        return None;
+    }
+    let token = bearer_token(ctx).ok().flatten()?;
+    let keys = ctx.extension_ref::<Arc<AuthConfig>>()?.jwt.as_ref()?;
+    let claims = keys.claims(token).ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(claims.exp))
 }
 
 fn bearer_token(ctx: &RequestContext) -> Result<Option<&str>, MizanError> {

@@ -33,7 +33,7 @@ use tokio::sync::{Semaphore, mpsc};
 use serde_json::value::RawValue;
 
 use super::{
-    auth::{authenticate, authorize},
+    auth::{authenticate, authorize, bearer_expiry},
     channel::{ChannelDef, ChannelHub, Member},
     context::RequestContext,
     csrf::OriginPolicy,
@@ -182,6 +182,13 @@ pub(crate) async fn serve(
     mut stream: impl Stream<Item = Inbound> + Unpin + Send,
     outlet: impl Outlet,
 ) {
+    // A bearer token's socket lives no longer than the token: it closes as a session's would.
+    let expires = bearer_expiry(&ctx).map(|at| {
+        let left = at
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default();
+        tokio::time::Instant::now() + left
+    });
     // Calls made over this socket name it, so their keys are not pushed back to it.
     // The upgrade's own context is dropped here, not kept beside the socket's (it holds the
     // request's buffers).
@@ -209,10 +216,24 @@ pub(crate) async fn serve(
 
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut rate = Rate::new();
+    let expiry = async move {
+        match expires {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(expiry);
+    let mut expired = false;
     loop {
         let message = tokio::select! {
             // The writer ended: the hub closed the socket, or the client stopped reading.
             _ = &mut writer => break,
+            // The writer says goodbye (4001) and ends.
+            () = &mut expiry, if !expired => {
+                expired = true;
+                connection.close();
+                continue;
+            }
             message = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => message,
         };
         // Closed by the hub (sign-out): nothing more runs as this socket's user.
