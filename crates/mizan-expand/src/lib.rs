@@ -2,3 +2,4 @@
 //! every rule of the expansion is a plain function with unit tests.
 
 pub mod client;
+pub mod form;

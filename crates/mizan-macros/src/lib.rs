@@ -23,3 +23,17 @@ use proc_macro::TokenStream;
 pub fn client(attr: TokenStream, item: TokenStream) -> TokenStream {
     mizan_expand::client::expand(attr.into(), item.into()).into()
 }
+
+/// Makes a struct a form (`mizan::Form`): its fields, in order, with their `validator` rules
+/// (`length`, `range`, `email`, `required`) and `#[field(widget, label, help, choices)]` hints,
+/// become the schema user interfaces render from, and, on the server, its submission becomes a
+/// mutation named after the form, run by the struct's `mizan::server::FormHandler`. See
+/// `docs/forms.md`.
+///
+/// Options, in `#[form(...)]`: `name = "contact"` (default: the struct's name in snake case
+/// without `_form`), `title`, `submit_label`, `live_validation`, `output = Type` (what a
+/// submission answers, `()` by default), `affects = [context, ...]`, `auth` / `auth = staff`.
+#[proc_macro_derive(Form, attributes(form, field))]
+pub fn derive_form(item: TokenStream) -> TokenStream {
+    mizan_expand::form::expand(item.into()).into()
+}

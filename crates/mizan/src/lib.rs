@@ -17,6 +17,7 @@
 mod channel_hook;
 mod channel_spec;
 mod error;
+mod form;
 pub mod frames;
 mod hooks;
 pub mod invalidation;
@@ -32,9 +33,10 @@ pub mod server;
 pub use channel_hook::{ChannelHandle, use_channel};
 pub use channel_spec::ChannelSpec;
 pub use error::{ErrorCode, FieldErrors, INTERNAL_MESSAGE, MizanError, error_chain};
+pub use form::{Choice, Constraints, FieldSchema, Form, FormSchema, Widget};
 pub use hooks::{ContextHandle, MizanContext, page_status};
 pub use invalidation::{ContextKey, KeyError};
-pub use mizan_macros::client;
+pub use mizan_macros::{Form, client};
 pub use runtime::live_count;
 pub use socket_client::SocketStatus;
 
@@ -62,6 +64,8 @@ pub mod guides {
     pub mod react {}
     #[doc = include_str!("../../../docs/realtime.md")]
     pub mod realtime {}
+    #[doc = include_str!("../../../docs/forms.md")]
+    pub mod forms {}
 }
 
 /// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.
@@ -130,6 +134,7 @@ pub mod __private {
     pub use serde_json;
 
     pub use crate::{
+        form::label_of,
         hooks::{use_global_context, use_local_context},
         protocol::{Envelope, RawArgs},
         runtime::{call_remote, fetch_batched},
@@ -139,8 +144,8 @@ pub mod __private {
 
     #[cfg(feature = "ssr")]
     pub use crate::server::{
-        AuthRule, ContextScope, Data, FunctionDef, FunctionKind, FunctionRef, Outcome, ParamDef,
-        RequestContext, View,
+        AuthRule, ContextScope, Data, FormHandler, FunctionDef, FunctionKind, FunctionRef, Outcome,
+        ParamDef, RequestContext, View,
         endpoint::{call_in_process, serve_endpoint},
         pipeline::execute,
     };

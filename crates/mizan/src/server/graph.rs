@@ -128,6 +128,9 @@ pub struct FunctionEntry {
     pub params: &'static [ParamDef],
     /// Contexts it invalidates.
     pub affects: &'static [&'static str],
+    /// The form it submits, for a `#[derive(Form)]` struct's submission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<&'static crate::form::FormSchema>,
 }
 
 /// A function's flags.
@@ -179,6 +182,7 @@ impl Manifest {
                 },
                 params: def.params,
                 affects: def.affects,
+                form: def.form.map(|schema| schema()),
             })
             .collect();
         let contexts = registry

@@ -8,6 +8,7 @@
 //! - [`auth`]: authentication (session, bearer JWT), the [`AuthRule`]s, password hashing;
 //! - [`outcome`]: what a successful call produces ([`Outcome`], [`Data`], [`View`]);
 //! - [`registry`]: every `#[client]` function's definition ([`FunctionDef`], [`Registry`]);
+//! - [`forms`]: what a valid form submission does ([`FormHandler`]);
 //! - [`graph`]: the invalidation graph, scoped keys and the Edge [`Manifest`];
 //! - `pipeline`: the one pipeline every call runs (admit → decode → validate → run → keys);
 //! - [`channel`]: typed channels ([`Channel`]), their registry and the [`ChannelLayer`] carrying
@@ -23,6 +24,7 @@
 //! - [`listen`]: binding, `TCP_NODELAY`, serving, graceful shutdown;
 //! - [`client_app`]: a client-side app (the React app) served with its visitor's contexts;
 //! - `socket`: `/api/mizan/ws/` (origin check, rpc through the pipeline, watches, pushes);
+//! - `sse`: the socket's fallback, `/api/mizan/sse/` (Server-Sent Events down, posts up);
 //! - [`routes`]: the HTTP surface ([`Mizan`]: `/api/mizan/call/`, batch, manifest, OpenAPI,
 //!   views);
 //! - [`export`]: what a binary exports without serving (`export manifest`, `export openapi`);
@@ -40,6 +42,7 @@ pub mod context;
 pub mod csrf;
 pub(crate) mod endpoint;
 pub mod export;
+pub mod forms;
 pub mod graph;
 pub mod hub;
 pub mod hydration;
@@ -64,6 +67,7 @@ pub use channel::{
 pub use client_app::{ClientApp, ClientAppError};
 pub use context::RequestContext;
 pub use csrf::OriginPolicy;
+pub use forms::FormHandler;
 pub use graph::{CachePolicy, Edge, Manifest};
 pub use listen::{BoundListener, ListenError, serve, shutdown_signal};
 pub use outcome::{Data, Outcome, Output, View};

@@ -330,6 +330,9 @@ fn operation(def: &FunctionDef, args: Value, result: Option<Value>) -> Value {
         "affects": def.affects,
         "websocket": def.websocket,
     });
+    if let Some(form) = def.form {
+        x_mizan["form"] = json!(form());
+    }
     if let Some(scope) = def.context {
         x_mizan["context"] = json!({
             "scope": scope,

@@ -107,6 +107,8 @@ pub struct FunctionDef {
     pub output_schema: Option<SchemaFn>,
     /// Runs it.
     pub invoke: InvokeFn,
+    /// The schema of the form this function submits (`#[derive(Form)]`), `None` for others.
+    pub form: Option<fn() -> &'static crate::form::FormSchema>,
 }
 
 impl std::fmt::Debug for FunctionDef {
@@ -152,6 +154,7 @@ impl FunctionDef {
             args_schema: |generator| generator.subschema_for::<()>(),
             output_schema: None,
             invoke: |_, _| Box::pin(async { Err(MizanError::internal()) }),
+            form: None,
         }
     }
 

@@ -123,7 +123,7 @@ impl Mizan {
         for def in self
             .registry
             .iter()
-            .filter(|d| d.kind == FunctionKind::View)
+            .filter(|d| d.kind == FunctionKind::View || d.form.is_some())
         {
             router = router.route(
                 def.endpoint,

@@ -29,6 +29,9 @@ type Result<N extends keyof operations> = operations[N] extends {
   ? R
   : never;
 
+export type ContactArgs = Args<'contact'>;
+export type ContactResult = Result<'contact'>;
+
 export type CrashTestArgs = Args<'crash_test'>;
 export type CrashTestResult = Result<'crash_test'>;
 
@@ -46,6 +49,9 @@ export type LogoutResult = Result<'logout'>;
 
 export type SessionOnlyArgs = Args<'session_only'>;
 export type SessionOnlyResult = Result<'session_only'>;
+
+export type SignUpArgs = Args<'sign_up'>;
+export type SignUpResult = Result<'sign_up'>;
 
 export type SiteStatsArgs = Args<'site_stats'>;
 export type SiteStatsResult = Result<'site_stats'>;
@@ -74,6 +80,8 @@ export type WhoamiResult = Result<'whoami'>;
  * what the server's invalidations are matched against.
  */
 export const mizan = {
+  /** A message to the site's team. */
+  contact: defineMutation<ContactArgs, ContactResult>('contact'),
   /** Panics on purpose: shows that a panic becomes `INTERNAL_ERROR` and the server keeps serving. */
   crash_test: defineQuery<CrashTestArgs, CrashTestResult>('crash_test'),
   /** The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and renames of oneself. */
@@ -86,6 +94,8 @@ export const mizan = {
   logout: defineMutation<LogoutArgs, LogoutResult>('logout'),
   /** Session details; allowed only to users signed in through the browser session (a custom `auth = path` check), so a bearer token gets `FORBIDDEN`. */
   session_only: defineQuery<SessionOnlyArgs, SessionOnlyResult>('session_only'),
+  /** A new account; the visitor is signed in as it. */
+  sign_up: defineMutation<SignUpArgs, SignUpResult>('sign_up'),
   /** The site's public numbers for the home page. */
   site_stats: defineContext<SiteStatsArgs, SiteStatsResult>('site_stats', { global: true }),
   /** Counts for staff; `FORBIDDEN` for other users, `UNAUTHORIZED` for anonymous callers. */
@@ -101,6 +111,16 @@ export const mizan = {
   /** The signed-in user; `UNAUTHORIZED` for anonymous callers. */
   whoami: defineQuery<WhoamiArgs, WhoamiResult>('whoami'),
 } as const;
+
+/** `contact` as a typed async function: A message to the site's team. */
+export function useContact() {
+  return useMizanCall(mizan.contact);
+}
+
+/** `contact` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
+export function useContactMutation() {
+  return useMizanMutation(mizan.contact);
+}
 
 /** `crash_test` as a typed async function: Panics on purpose: shows that a panic becomes `INTERNAL_ERROR` and the server keeps serving. */
 export function useCrashTest() {
@@ -170,6 +190,16 @@ export function useSessionOnlyMutation() {
 /** `session_only` read as a query: typed data, loading and error states. */
 export function useSessionOnlyQuery(args: SessionOnlyArgs = {}) {
   return useMizanQuery(mizan.session_only, args);
+}
+
+/** `sign_up` as a typed async function: A new account; the visitor is signed in as it. */
+export function useSignUp() {
+  return useMizanCall(mizan.sign_up);
+}
+
+/** `sign_up` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
+export function useSignUpMutation() {
+  return useMizanMutation(mizan.sign_up);
 }
 
 /** The site's public numbers for the home page. Kept live: refreshed when a call invalidates it. Rendered into the page by the server: the first render needs no request. */

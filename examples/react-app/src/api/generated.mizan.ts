@@ -347,6 +347,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mizan/form/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A message to the site's team.
+         * @description A message to the site's team.
+         */
+        post: operations["contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mizan/form/sign_up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new account; the visitor is signed in as it.
+         * @description A new account; the visitor is signed in as it.
+         */
+        post: operations["sign_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mizan/manifest": {
         parameters: {
             query?: never;
@@ -384,6 +424,28 @@ export interface components {
         ChatSay: {
             /** @description The text. */
             text: string;
+        };
+        /** @description A message to the site's team. */
+        ContactForm: {
+            /**
+             * Format: email
+             * @description Where to answer.
+             */
+            email: string;
+            /** @description The message. */
+            message: string;
+            /** @description Who writes. */
+            name: string;
+            /** @description What it is about. */
+            topic: components["schemas"]["Topic"];
+        };
+        /** @description A stored contact message. */
+        ContactSent: {
+            /**
+             * Format: int64
+             * @description The message's id.
+             */
+            id: number;
         };
         /** @description Arguments of [`crash_test`], as sent on the wire. */
         CrashTestArgs: Record<string, never>;
@@ -472,6 +534,26 @@ export interface components {
         };
         /** @description Arguments of [`session_only`], as sent on the wire. */
         SessionOnlyArgs: Record<string, never>;
+        /** @description A new account; the visitor is signed in as it. */
+        SignUpForm: {
+            /**
+             * Format: email
+             * @description Email address, the account's login.
+             */
+            email: string;
+            /** @description Display name. */
+            name: string;
+            /** @description At least 8 characters. */
+            password: string;
+        };
+        /** @description The account just created. */
+        SignedUp: {
+            /**
+             * Format: int64
+             * @description Its user id.
+             */
+            user_id: number;
+        };
         /** @description What anyone may see about the site, the same for every visitor. */
         SiteStats: {
             /**
@@ -497,6 +579,8 @@ export interface components {
         };
         /** @description Arguments of [`staff_report`], as sent on the wire. */
         StaffReportArgs: Record<string, never>;
+        /** @description What a contact message is about. */
+        Topic: "general" | "billing" | "feedback";
         /** @description Arguments of [`update_my_name`], as sent on the wire. */
         UpdateMyNameArgs: {
             /** @description The new name. */
@@ -565,7 +649,7 @@ export interface operations {
                     calls: {
                         args?: Record<string, never>;
                         /** @enum {string} */
-                        fn: "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_directory" | "user_profile" | "whoami";
+                        fn: "contact" | "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "sign_up" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_directory" | "user_profile" | "whoami";
                     }[];
                 };
             };
@@ -600,7 +684,7 @@ export interface operations {
                 "application/json": {
                     args?: Record<string, never>;
                     /** @enum {string} */
-                    fn: "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_directory" | "user_profile" | "whoami";
+                    fn: "contact" | "crash_test" | "current_user" | "echo" | "login" | "logout" | "logout_redirect" | "rename_form" | "session_only" | "sign_up" | "site_stats" | "staff_report" | "update_my_name" | "update_name" | "user_directory" | "user_profile" | "whoami";
                 };
             };
         };
@@ -1054,6 +1138,66 @@ export interface operations {
                     "application/json": {
                         invalidate: string[];
                         result: components["schemas"]["Me"];
+                    };
+                };
+            };
+            default: components["responses"]["MizanError"];
+        };
+    };
+    contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    args: components["schemas"]["ContactForm"];
+                };
+            };
+        };
+        responses: {
+            /** @description The result, and the context keys the call invalidated (also in the `X-Mizan-Invalidate` header). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invalidate: string[];
+                        result: components["schemas"]["ContactSent"];
+                    };
+                };
+            };
+            default: components["responses"]["MizanError"];
+        };
+    };
+    sign_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    args: components["schemas"]["SignUpForm"];
+                };
+            };
+        };
+        responses: {
+            /** @description The result, and the context keys the call invalidated (also in the `X-Mizan-Invalidate` header). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invalidate: string[];
+                        result: components["schemas"]["SignedUp"];
                     };
                 };
             };

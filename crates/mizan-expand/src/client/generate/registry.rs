@@ -188,6 +188,7 @@ impl ClientFn {
                 args_schema: #args_schema_fn,
                 output_schema: #output_schema,
                 invoke: #invoke_fn,
+                form: ::core::option::Option::None,
             };
         }
     }

@@ -1,0 +1,155 @@
+//! The example's forms: a contact form that stores its messages, and a sign-up form whose
+//! "already registered" error only the server can know. One struct each: the server's rules,
+//! the browser's, and the schema both frontends render from.
+
+use mizan::Form;
+#[cfg(feature = "ssr")]
+use mizan::{
+    MizanError,
+    server::{FormHandler, RequestContext},
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+#[cfg(feature = "ssr")]
+use crate::users::db_error;
+
+/// What a contact message is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Topic {
+    /// Anything.
+    #[default]
+    General,
+    /// Invoices and payments.
+    Billing,
+    /// Praise and complaints.
+    Feedback,
+}
+
+impl Topic {
+    /// Its name on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::General => "general",
+            Topic::Billing => "billing",
+            Topic::Feedback => "feedback",
+        }
+    }
+}
+
+/// A message to the site's team.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, Validate, Form)]
+#[form(
+    title = "Contact us",
+    submit_label = "Send",
+    live_validation,
+    output = ContactSent
+)]
+pub struct ContactForm {
+    /// Who writes.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[field(label = "Your name")]
+    pub name: String,
+    /// Where to answer.
+    #[validate(email(message = "must be an email address"))]
+    #[field(label = "Your email")]
+    pub email: String,
+    /// What it is about.
+    #[field(widget = select, choices = [("general", "General"), ("billing", "Billing"), ("feedback", "Feedback")])]
+    pub topic: Topic,
+    /// The message.
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[field(widget = textarea, help = "At most 2000 characters.")]
+    pub message: String,
+}
+
+/// A stored contact message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ContactSent {
+    /// The message's id.
+    pub id: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl FormHandler for ContactForm {
+    async fn on_submit_success(self, ctx: RequestContext) -> Result<ContactSent, MizanError> {
+        let pool = ctx.require::<sqlx::SqlitePool>()?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO contact_messages (name, email, topic, message) VALUES (?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(self.name.trim())
+        .bind(self.email.trim())
+        .bind(self.topic.as_str())
+        .bind(&self.message)
+        .fetch_one(&pool)
+        .await
+        .map_err(db_error)?;
+        Ok(ContactSent { id })
+    }
+}
+
+/// A new account; the visitor is signed in as it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, Validate, Form)]
+#[form(
+    title = "Create an account",
+    submit_label = "Sign up",
+    output = SignedUp,
+    affects = [crate::profiles::current_user, crate::profiles::site_stats, crate::profiles::user_directory]
+)]
+pub struct SignUpForm {
+    /// Display name.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub name: String,
+    /// Email address, the account's login.
+    #[validate(email(message = "must be an email address"))]
+    pub email: String,
+    /// At least 8 characters.
+    #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
+    #[field(widget = password)]
+    pub password: String,
+}
+
+/// The account just created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SignedUp {
+    /// Its user id.
+    pub user_id: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl FormHandler for SignUpForm {
+    async fn on_submit_success(self, ctx: RequestContext) -> Result<SignedUp, MizanError> {
+        let pool = ctx.require::<sqlx::SqlitePool>()?;
+        let email = self.email.trim().to_lowercase();
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+            .bind(&email)
+            .fetch_optional(&pool)
+            .await
+            .map_err(db_error)?;
+        if taken.is_some() {
+            return Err(MizanError::invalid_field("email", "is already registered"));
+        }
+        let hash = mizan::server::hash_password(&self.password)?;
+        let inserted = sqlx::query_scalar(
+            "INSERT INTO users (email, name, password_hash) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(&email)
+        .bind(self.name.trim())
+        .bind(hash)
+        .fetch_one(&pool)
+        .await;
+        let user_id = match inserted {
+            Ok(id) => id,
+            // Registered between the check and the insert: the same answer.
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                return Err(MizanError::invalid_field("email", "is already registered"));
+            }
+            Err(error) => return Err(db_error(error)),
+        };
+        ctx.sign_in(user_id).await?;
+        Ok(SignedUp { user_id })
+    }
+}

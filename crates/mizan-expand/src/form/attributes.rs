@@ -1,0 +1,384 @@
+//! `#[form(...)]` on the struct, `#[field(...)]` and the `validator` rules on its fields, parsed
+//! with every mistake reported.
+
+use proc_macro2::Span;
+use syn::{
+    Attribute, Expr, ExprLit, Lit, LitStr, Meta, Token, punctuated::Punctuated, spanned::Spanned,
+};
+
+use crate::client::errors::Ctxt;
+
+/// Who may submit the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone.
+    Public,
+    /// `auth`: a signed-in user.
+    SignedIn,
+    /// `auth = staff`.
+    Staff,
+}
+
+/// The options of `#[form(...)]`.
+#[derive(Debug, Clone)]
+pub struct FormOptions {
+    /// `name = "contact"`; by default the struct's name in snake case, without a `_form` suffix.
+    pub name: Option<LitStr>,
+    /// `title = "..."`.
+    pub title: Option<LitStr>,
+    /// `submit_label = "..."`.
+    pub submit_label: Option<LitStr>,
+    /// `live_validation`.
+    pub live_validation: bool,
+    /// `output = Type`; `()` by default.
+    pub output: Option<syn::Type>,
+    /// `affects = [context, ...]`.
+    pub affects: Vec<syn::Path>,
+    /// `auth` or `auth = staff`.
+    pub auth: Auth,
+}
+
+/// The widgets a field may name.
+pub const WIDGETS: &[&str] = &[
+    "text", "email", "textarea", "number", "checkbox", "select", "password",
+];
+
+/// The options of one field's `#[field(...)]`.
+#[derive(Debug, Clone, Default)]
+pub struct FieldOptions {
+    /// `widget = email`, checked against [`WIDGETS`].
+    pub widget: Option<(String, Span)>,
+    /// `label = "..."`.
+    pub label: Option<LitStr>,
+    /// `help = "..."`.
+    pub help: Option<LitStr>,
+    /// `choices = [("value", "Label"), ...]`.
+    pub choices: Vec<(LitStr, LitStr)>,
+    /// Where `choices` was written.
+    pub choices_span: Option<Span>,
+}
+
+/// A `validator` rule the schema carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// `length(min, max, equal)`.
+    Length {
+        /// Fewest characters.
+        min: Option<u64>,
+        /// Most characters.
+        max: Option<u64>,
+        /// The rule's own message.
+        message: Option<String>,
+    },
+    /// `range(min, max)`.
+    Range {
+        /// Smallest value.
+        min: Option<f64>,
+        /// Largest value.
+        max: Option<f64>,
+        /// The rule's own message.
+        message: Option<String>,
+    },
+    /// `email`.
+    Email {
+        /// The rule's own message.
+        message: Option<String>,
+    },
+    /// `required` (an `Option` that must be given).
+    Required,
+}
+
+impl Rule {
+    /// The rule's name, as `validator` spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Length { .. } => "length",
+            Rule::Range { .. } => "range",
+            Rule::Email { .. } => "email",
+            Rule::Required => "required",
+        }
+    }
+}
+
+/// Parses `#[form(...)]` (absent: all defaults).
+pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
+    let mut options = FormOptions {
+        name: None,
+        title: None,
+        submit_label: None,
+        live_validation: false,
+        output: None,
+        affects: Vec::new(),
+        auth: Auth::Public,
+    };
+    for meta in metas(cx, attrs, "form") {
+        let key = meta.path().get_ident().map(ToString::to_string);
+        match (key.as_deref(), &meta) {
+            (Some("name"), Meta::NameValue(pair)) => options.name = string(cx, &pair.value),
+            (Some("title"), Meta::NameValue(pair)) => options.title = string(cx, &pair.value),
+            (Some("submit_label"), Meta::NameValue(pair)) => {
+                options.submit_label = string(cx, &pair.value);
+            }
+            (Some("live_validation"), Meta::Path(_)) => options.live_validation = true,
+            (Some("output"), Meta::NameValue(pair)) => {
+                match syn::parse2::<syn::Type>(quote::ToTokens::to_token_stream(&pair.value)) {
+                    Ok(ty) => options.output = Some(ty),
+                    Err(error) => cx.push(error),
+                }
+            }
+            (Some("affects"), Meta::NameValue(pair)) => match &pair.value {
+                Expr::Array(array) => {
+                    for element in &array.elems {
+                        match element {
+                            Expr::Path(path) => options.affects.push(path.path.clone()),
+                            other => cx.error_at(other.span(), "`affects` lists contexts by path"),
+                        }
+                    }
+                }
+                other => cx.error_at(
+                    other.span(),
+                    "`affects = ...` takes a list of contexts: `affects = [contact_count]`",
+                ),
+            },
+            (Some("auth"), Meta::Path(_)) => options.auth = Auth::SignedIn,
+            (Some("auth"), Meta::NameValue(pair)) if matches!(&pair.value, Expr::Path(path) if path.path.is_ident("staff")) =>
+            {
+                options.auth = Auth::Staff;
+            }
+            _ => cx.error_at(
+                meta.span(),
+                "unknown form option: expected `name`, `title`, `submit_label`, \
+                 `live_validation`, `output`, `affects`, `auth` or `auth = staff`",
+            ),
+        }
+    }
+    options
+}
+
+/// Parses a field's `#[field(...)]` (absent: all defaults).
+pub fn field_options(cx: &Ctxt, attrs: &[Attribute]) -> FieldOptions {
+    let mut options = FieldOptions::default();
+    for meta in metas(cx, attrs, "field") {
+        let key = meta.path().get_ident().map(ToString::to_string);
+        match (key.as_deref(), &meta) {
+            (Some("widget"), Meta::NameValue(pair)) => match &pair.value {
+                Expr::Path(path) if path.path.get_ident().is_some() => {
+                    let name = path.path.get_ident().map(ToString::to_string);
+                    let name = name.unwrap_or_default();
+                    if WIDGETS.contains(&name.as_str()) {
+                        options.widget = Some((name, path.span()));
+                    } else {
+                        cx.error_at(
+                            path.span(),
+                            format!(
+                                "unknown widget `{name}`: expected one of {}",
+                                WIDGETS.join(", ")
+                            ),
+                        );
+                    }
+                }
+                other => cx.error_at(
+                    other.span(),
+                    "`widget = ...` takes a name: `widget = email`",
+                ),
+            },
+            (Some("label"), Meta::NameValue(pair)) => options.label = string(cx, &pair.value),
+            (Some("help"), Meta::NameValue(pair)) => options.help = string(cx, &pair.value),
+            (Some("choices"), Meta::NameValue(pair)) => {
+                options.choices_span = Some(pair.value.span());
+                options.choices = choices(cx, &pair.value);
+            }
+            _ => cx.error_at(
+                meta.span(),
+                "unknown field option: expected `widget`, `label`, `help` or `choices`",
+            ),
+        }
+    }
+    options
+}
+
+/// The `validator` rules of a field, each with where it was written; a rule the schema cannot
+/// carry is an error (the browser could not check it the same way).
+pub fn rules(cx: &Ctxt, attrs: &[Attribute]) -> Vec<(Rule, Span)> {
+    let mut rules = Vec::new();
+    for meta in metas(cx, attrs, "validate") {
+        let key = meta.path().get_ident().map(ToString::to_string);
+        let span = meta.span();
+        let rule = match (key.as_deref(), &meta) {
+            (Some("email"), Meta::Path(_)) => Some(Rule::Email { message: None }),
+            (Some("email"), Meta::List(_)) => {
+                let args = arguments(cx, &meta);
+                Some(Rule::Email {
+                    message: message(cx, &args),
+                })
+            }
+            (Some("required"), Meta::Path(_)) => Some(Rule::Required),
+            (Some("length"), Meta::List(_)) => {
+                let args = arguments(cx, &meta);
+                let equal = integer(cx, &args, "equal");
+                Some(Rule::Length {
+                    min: integer(cx, &args, "min").or(equal),
+                    max: integer(cx, &args, "max").or(equal),
+                    message: message(cx, &args),
+                })
+            }
+            (Some("range"), Meta::List(_)) => {
+                let args = arguments(cx, &meta);
+                for (name, value) in &args {
+                    if name.starts_with("exclusive") {
+                        cx.error_at(
+                            value.span(),
+                            "forms carry `range(min, max)`; exclusive bounds are not supported",
+                        );
+                    }
+                }
+                Some(Rule::Range {
+                    min: number(cx, &args, "min"),
+                    max: number(cx, &args, "max"),
+                    message: message(cx, &args),
+                })
+            }
+            _ => {
+                cx.error_at(
+                    span,
+                    format!(
+                        "the rule `{}` has no counterpart in the form's schema: a form's fields \
+                         take `length`, `range`, `email` and `required`, which the browser checks \
+                         the same way",
+                        key.unwrap_or_else(|| "?".to_owned())
+                    ),
+                );
+                None
+            }
+        };
+        rules.extend(rule.map(|rule| (rule, span)));
+    }
+    rules
+}
+
+/// The metas inside every `#[<name>(...)]` of `attrs`.
+fn metas(cx: &Ctxt, attrs: &[Attribute], name: &str) -> Vec<Meta> {
+    let mut all = Vec::new();
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident(name)) {
+        match attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+            Ok(metas) => all.extend(metas),
+            Err(error) => cx.push(error),
+        }
+    }
+    all
+}
+
+/// `name = value` pairs of a rule's list (`length(min = 1, max = 5)`).
+fn arguments(cx: &Ctxt, meta: &Meta) -> Vec<(String, Expr)> {
+    let Meta::List(list) = meta else {
+        return Vec::new();
+    };
+    match list.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated) {
+        Ok(pairs) => pairs
+            .into_iter()
+            .filter_map(|pair| Some((pair.path.get_ident()?.to_string(), pair.value)))
+            .collect(),
+        Err(error) => {
+            cx.push(error);
+            Vec::new()
+        }
+    }
+}
+
+fn find<'a>(args: &'a [(String, Expr)], name: &str) -> Option<&'a Expr> {
+    args.iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+fn message(cx: &Ctxt, args: &[(String, Expr)]) -> Option<String> {
+    find(args, "message")
+        .and_then(|value| string(cx, value))
+        .map(|lit| lit.value())
+}
+
+fn integer(cx: &Ctxt, args: &[(String, Expr)], name: &str) -> Option<u64> {
+    let value = find(args, name)?;
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => match int.base10_parse() {
+            Ok(number) => Some(number),
+            Err(error) => {
+                cx.push(error);
+                None
+            }
+        },
+        other => {
+            cx.error_at(
+                other.span(),
+                format!("`{name}` takes a number written out, for the browser's schema"),
+            );
+            None
+        }
+    }
+}
+
+fn number(cx: &Ctxt, args: &[(String, Expr)], name: &str) -> Option<f64> {
+    let value = find(args, name)?;
+    let (negative, literal) = match value {
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => (true, &*unary.expr),
+        other => (false, other),
+    };
+    let parsed = match literal {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => float.base10_parse::<f64>().ok(),
+        _ => None,
+    };
+    if parsed.is_none() {
+        cx.error_at(
+            value.span(),
+            format!("`{name}` takes a number written out, for the browser's schema"),
+        );
+    }
+    parsed.map(|number| if negative { -number } else { number })
+}
+
+fn string(cx: &Ctxt, value: &Expr) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => Some(text.clone()),
+        other => {
+            cx.error_at(other.span(), "expected a string literal");
+            None
+        }
+    }
+}
+
+/// `[("value", "Label"), ...]`.
+fn choices(cx: &Ctxt, value: &Expr) -> Vec<(LitStr, LitStr)> {
+    let Expr::Array(array) = value else {
+        cx.error_at(
+            value.span(),
+            "`choices` takes a list of (value, label) pairs: `choices = [(\"a\", \"A\")]`",
+        );
+        return Vec::new();
+    };
+    let mut pairs = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Tuple(tuple) if tuple.elems.len() == 2 => {
+                let (Some(value), Some(label)) =
+                    (string(cx, &tuple.elems[0]), string(cx, &tuple.elems[1]))
+                else {
+                    continue;
+                };
+                pairs.push((value, label));
+            }
+            other => cx.error_at(other.span(), "a choice is a (value, label) pair of strings"),
+        }
+    }
+    pairs
+}

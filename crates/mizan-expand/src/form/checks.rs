@@ -1,0 +1,111 @@
+//! What the options and the fields must agree on: each widget edits the type it is given, each
+//! rule applies to its field's type, a select has choices and only a select has them.
+
+use super::{
+    analysis::{Field, Shape, TypeClass},
+    attributes::Rule,
+};
+use crate::client::errors::Ctxt;
+
+/// Every disagreement, each its own error.
+pub fn check(cx: &Ctxt, shape: &Shape) {
+    for field in &shape.fields {
+        check_widget(cx, field);
+        check_rules(cx, field);
+    }
+}
+
+/// The widget a field is edited with: its own, else its type's.
+pub fn widget_of(field: &Field) -> Option<&str> {
+    if let Some((widget, _)) = &field.options.widget {
+        return Some(widget.as_str());
+    }
+    match field.class {
+        TypeClass::Text
+            if field
+                .rules
+                .iter()
+                .any(|(rule, _)| matches!(rule, Rule::Email { .. })) =>
+        {
+            Some("email")
+        }
+        TypeClass::Text => Some("text"),
+        TypeClass::Bool => Some("checkbox"),
+        TypeClass::Number => Some("number"),
+        TypeClass::Other => None,
+    }
+}
+
+fn check_widget(cx: &Ctxt, field: &Field) {
+    let name = &field.ident;
+    let span = field
+        .options
+        .widget
+        .as_ref()
+        .map_or(field.span, |(_, span)| *span);
+    let Some(widget) = widget_of(field) else {
+        cx.error_at(
+            field.span,
+            format!(
+                "the field `{name}` has a type a form cannot edit by itself: give it \
+                 `#[field(widget = select, choices = [(\"value\", \"Label\"), ...])]`"
+            ),
+        );
+        return;
+    };
+    let fits = match widget {
+        "text" | "email" | "textarea" | "password" => field.class == TypeClass::Text,
+        "number" => field.class == TypeClass::Number,
+        "checkbox" => field.class == TypeClass::Bool && !field.optional,
+        "select" => matches!(field.class, TypeClass::Text | TypeClass::Other),
+        _ => false,
+    };
+    if !fits {
+        let needs = match widget {
+            "number" => "a number type",
+            "checkbox" => "`bool`",
+            "select" => "`String` or an enum of its choices",
+            _ => "`String`",
+        };
+        cx.error_at(
+            span,
+            format!("the widget `{widget}` edits {needs}, and the field `{name}` is not one"),
+        );
+    }
+    match (widget, field.options.choices.is_empty()) {
+        ("select", true) => cx.error_at(
+            span,
+            format!("the select `{name}` needs its `choices = [(\"value\", \"Label\"), ...]`"),
+        ),
+        ("select", false) | (_, true) => {}
+        (_, false) => cx.error_at(
+            field.options.choices_span.unwrap_or(field.span),
+            format!("only a select takes `choices`; the field `{name}` is a {widget}"),
+        ),
+    }
+}
+
+fn check_rules(cx: &Ctxt, field: &Field) {
+    let name = &field.ident;
+    for (rule, span) in &field.rules {
+        let fits = match rule {
+            Rule::Length { .. } | Rule::Email { .. } => field.class == TypeClass::Text,
+            Rule::Range { .. } => field.class == TypeClass::Number,
+            Rule::Required => field.optional,
+        };
+        if !fits {
+            let needs = match rule {
+                Rule::Length { .. } | Rule::Email { .. } => "a `String`",
+                Rule::Range { .. } => "a number",
+                Rule::Required => "an `Option`",
+            };
+            cx.error_at(
+                *span,
+                format!(
+                    "the rule `{}` applies to {needs}, and the field `{name}` is not one",
+                    rule.name()
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! `#[derive(Form)]` expansions: an insta snapshot of the generated code, and each misuse's one
+//! error.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::expand;
+
+/// The expansion, formatted like source (server items shown as a module, as in `#[client]`'s).
+fn pretty(item: TokenStream) -> String {
+    let out = expand(item);
+    let mut file = syn::parse_file(&out.to_string())
+        .unwrap_or_else(|error| panic!("the expansion is not a file ({error}): {out}"));
+    file.items = file
+        .items
+        .into_iter()
+        .map(|item| match item {
+            syn::Item::Macro(call)
+                if call
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == "server_items") =>
+            {
+                let inner: syn::File =
+                    syn::parse2(call.mac.tokens.clone()).expect("server_items! holds items");
+                let (attrs, items) = (call.attrs, inner.items);
+                syn::parse_quote!(#(#attrs)* mod server_items { #(#items)* })
+            }
+            other => other,
+        })
+        .collect();
+    prettyplease::unparse(&file)
+}
+
+/// The messages of the expansion's `compile_error!`s, in order.
+fn errors(item: TokenStream) -> Vec<String> {
+    let out = expand(item);
+    let file = syn::parse_file(&out.to_string()).expect("the expansion is a file");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(mac) if mac.mac.path.segments.last()?.ident == "compile_error" => {
+                Some(
+                    mac.mac
+                        .parse_body::<syn::LitStr>()
+                        .expect("a message")
+                        .value(),
+                )
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn one_error(item: TokenStream) -> String {
+    let errors = errors(item.clone());
+    assert_eq!(errors.len(), 1, "{item}: {errors:?}");
+    errors.into_iter().next().unwrap_or_default()
+}
+
+#[test]
+fn a_contact_form() {
+    let item = quote! {
+        /// Writes to the team.
+        #[form(title = "Contact us", submit_label = "Send", live_validation,
+               output = ContactSent, affects = [contact_count])]
+        pub struct ContactForm {
+            #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+            #[field(label = "Your name")]
+            pub name: String,
+            #[validate(email(message = "enter an email address"))]
+            pub email: String,
+            #[validate(length(min = 1, max = 2000))]
+            #[field(widget = textarea, help = "What can we do for you?")]
+            pub message: String,
+            #[field(widget = select, choices = [("general", "General"), ("billing", "Billing")])]
+            pub topic: Topic,
+            #[validate(range(min = 1, max = 5))]
+            pub urgency: Option<u8>,
+            pub subscribe: bool,
+        }
+    };
+    let mut settings = insta::Settings::clone_current();
+    settings.set_description(item.to_string());
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("contact_form", pretty(item)));
+}
+
+#[test]
+fn the_name_defaults_to_the_struct_without_form() {
+    let out = expand(quote! { struct SignUpForm { name: String } }).to_string();
+    assert!(
+        out.contains("const NAME : & 'static str = \"sign_up\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unknown_widget_is_one_error_naming_the_known_ones() {
+    let error = one_error(quote! {
+        struct F { #[field(widget = slider)] level: u8 }
+    });
+    assert_eq!(
+        error,
+        "unknown widget `slider`: expected one of text, email, textarea, number, checkbox, \
+         select, password"
+    );
+}
+
+#[test]
+fn a_rule_on_a_type_it_cannot_apply_to_is_one_error() {
+    let error = one_error(quote! {
+        struct F { #[validate(length(max = 3))] agree: bool }
+    });
+    assert_eq!(
+        error,
+        "the rule `length` applies to a `String`, and the field `agree` is not one"
+    );
+    let error = one_error(quote! {
+        struct F { #[validate(range(min = 1))] name: String }
+    });
+    assert_eq!(
+        error,
+        "the rule `range` applies to a number, and the field `name` is not one"
+    );
+}
+
+#[test]
+fn widgets_fit_their_types_and_selects_their_choices() {
+    assert_eq!(
+        one_error(quote! { struct F { #[field(widget = checkbox)] name: String } }),
+        "the widget `checkbox` edits `bool`, and the field `name` is not one"
+    );
+    assert_eq!(
+        one_error(quote! { struct F { #[field(widget = select)] topic: String } }),
+        "the select `topic` needs its `choices = [(\"value\", \"Label\"), ...]`"
+    );
+    assert_eq!(
+        one_error(quote! { struct F { #[field(choices = [("a", "A")])] name: String } }),
+        "only a select takes `choices`; the field `name` is a text"
+    );
+    assert_eq!(
+        one_error(quote! { struct F { topic: Topic } }),
+        "the field `topic` has a type a form cannot edit by itself: give it \
+         `#[field(widget = select, choices = [(\"value\", \"Label\"), ...])]`"
+    );
+}
+
+#[test]
+fn rules_without_a_browser_counterpart_and_renames_are_refused() {
+    assert!(
+        one_error(quote! { struct F { #[validate(regex(path = *RE))] code: String } })
+            .starts_with("the rule `regex` has no counterpart in the form's schema")
+    );
+    assert!(
+        one_error(quote! { #[serde(rename_all = "camelCase")] struct F { first_name: String } })
+            .starts_with("a form's fields are named as written")
+    );
+}
+
+#[test]
+fn every_mistake_is_reported_at_once() {
+    let errors = errors(quote! {
+        #[form(colour = "red")]
+        struct F {
+            #[field(widget = slider)] a: u8,
+            #[validate(email)] b: i32,
+        }
+    });
+    assert_eq!(errors.len(), 3, "{errors:?}");
+}

@@ -1,0 +1,154 @@
+//! Forms: one Rust struct is the form (its fields, their widgets, their `validator` rules), read by
+//! the server, the browser and the React export alike. `#[derive(Form)]` writes the [`Form`]
+//! impl; the server's [`FormHandler`](crate::server::FormHandler) says what a valid submission
+//! does.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// A form: what `#[derive(Form)]` implements for a struct whose fields carry `validator` rules
+/// and `#[field(...)]` hints. Its submission is a mutation named [`Form::NAME`]: called like any
+/// function (`POST /api/mizan/call/` with the fields as arguments), validated by the same rules on
+/// both sides, answered with [`Form::Output`].
+pub trait Form:
+    Serialize + DeserializeOwned + validator::Validate + Default + Clone + Send + Sync + 'static
+{
+    /// The form's name (`#[form(name = "contact")]`): its call name, its hooks' names.
+    const NAME: &'static str;
+    /// What a successful submission answers (`#[form(output = T)]`, `()` by default).
+    type Output: Serialize + DeserializeOwned + Send + 'static;
+    /// What user interfaces render the form from.
+    fn schema() -> &'static FormSchema;
+}
+
+/// What user interfaces render a form from: its fields in order, with what each accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FormSchema {
+    /// The form's name.
+    pub name: String,
+    /// Its heading.
+    pub title: String,
+    /// The submit button's label.
+    pub submit_label: String,
+    /// Whether fields are checked as they change (else on submit).
+    pub live_validation: bool,
+    /// The fields, in declaration order.
+    pub fields: Vec<FieldSchema>,
+}
+
+/// One field of a [`FormSchema`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FieldSchema {
+    /// The field's name: its key in the submitted object and in field errors.
+    pub name: String,
+    /// Its label (`#[field(label = "...")]`, else the name in words).
+    pub label: String,
+    /// Help shown under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// How it is edited.
+    pub widget: Widget,
+    /// Whether the server refuses it empty (a text without a minimum length, a checkbox or an
+    /// `Option` are not required).
+    pub required: bool,
+    /// What its rules accept.
+    #[serde(default)]
+    pub constraints: Constraints,
+    /// A select's choices, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+}
+
+/// How a field is edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Widget {
+    /// A one-line text.
+    Text,
+    /// An email address.
+    Email,
+    /// A text of several lines.
+    Textarea,
+    /// A number.
+    Number,
+    /// A yes or no.
+    Checkbox,
+    /// One of a list of choices.
+    Select,
+    /// A secret text, never shown back.
+    Password,
+}
+
+/// What a field's `validator` rules accept, for user interfaces and the React export (the rules
+/// themselves still decide, on the server and in wasm).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Constraints {
+    /// Fewest characters (`length(min)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u64>,
+    /// Most characters (`length(max)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    /// Smallest value (`range(min)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest value (`range(max)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// An email address (`email`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub email: bool,
+    /// The rules' own messages, by rule (`length`, `range`, `email`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages: BTreeMap<String, String>,
+}
+
+/// One choice of a select.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Choice {
+    /// What is submitted.
+    pub value: String,
+    /// What is shown.
+    pub label: String,
+}
+
+/// A field's name as words for its default label: `first_name` → `First name`.
+pub fn label_of(name: &str) -> String {
+    let words = name.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Constraints, Widget, label_of};
+
+    #[test]
+    fn default_labels_are_the_names_in_words() {
+        assert_eq!(label_of("first_name"), "First name");
+        assert_eq!(label_of("email"), "Email");
+        assert_eq!(label_of("é_x"), "É x");
+    }
+
+    #[test]
+    fn schemas_leave_out_what_a_field_does_not_have() {
+        let constraints = Constraints {
+            max_length: Some(100),
+            ..Constraints::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&constraints).expect("json"),
+            r#"{"max_length":100}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Widget::Textarea).expect("json"),
+            r#""textarea""#
+        );
+    }
+}

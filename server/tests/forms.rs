@@ -1,0 +1,229 @@
+//! The example's forms over HTTP: a valid contact message is stored, an invalid one names each
+//! field and stores nothing, a choice outside the list is refused, sign-up's "already registered"
+//! comes from the server, and the manifest carries the forms' schemas.
+
+mod common;
+
+use common::{SAME_ORIGIN, test_app};
+use http::StatusCode;
+use serde_json::{Value, json};
+
+/// `POST /api/mizan/form/<name>` with the fields, as the function endpoints take arguments.
+async fn submit(
+    app: &common::TestApp,
+    form: &str,
+    fields: &Value,
+    headers: &[(&str, &str)],
+) -> common::Reply {
+    let body = json!({ "args": fields }).to_string();
+    app.post_json(&format!("/api/mizan/form/{form}"), &body, headers)
+        .await
+}
+
+async fn stored_messages(app: &common::TestApp) -> Vec<(String, String, String, String)> {
+    sqlx::query_as("SELECT name, email, topic, message FROM contact_messages ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .expect("query")
+}
+
+fn contact(name: &str, email: &str, topic: &str, message: &str) -> Value {
+    json!({"name": name, "email": email, "topic": topic, "message": message})
+}
+
+#[tokio::test]
+async fn a_valid_contact_message_is_stored_through_the_forms_endpoint_and_as_a_call() {
+    let app = test_app().await;
+    let body = contact("Zoë", "zoe+site@example.com", "billing", "Hello ✉");
+    let reply = submit(&app, "contact", &body, &[SAME_ORIGIN]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let first = reply.json()["result"]["id"].as_i64().expect("an id");
+    assert_eq!(reply.json()["invalidate"], json!([]));
+
+    let reply = app
+        .call(
+            "contact",
+            contact("Bo", "bo@example.com", "general", "Hi"),
+            &[SAME_ORIGIN],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["result"]["id"].as_i64(), Some(first + 1));
+    assert_eq!(
+        stored_messages(&app).await,
+        [
+            (
+                "Zoë".into(),
+                "zoe+site@example.com".into(),
+                "billing".into(),
+                "Hello ✉".into()
+            ),
+            (
+                "Bo".into(),
+                "bo@example.com".into(),
+                "general".into(),
+                "Hi".into()
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_message_names_each_field_and_stores_nothing() {
+    let app = test_app().await;
+    let long = "x".repeat(101);
+    let reply = submit(
+        &app,
+        "contact",
+        &contact(&long, "not-an-email", "general", ""),
+        &[SAME_ORIGIN],
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    let fields = &reply.json()["error"]["details"]["fields"];
+    assert_eq!(fields["name"], json!(["must be 1 to 100 characters"]));
+    assert_eq!(fields["email"], json!(["must be an email address"]));
+    assert_eq!(fields["message"], json!(["must be 1 to 2000 characters"]));
+
+    let reply = submit(
+        &app,
+        "contact",
+        &contact("A", "a@example.com", "spam", "x"),
+        &[SAME_ORIGIN],
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.json()["error"]["details"]["fields"]["topic"].is_array(),
+        "{}",
+        reply.text
+    );
+    assert!(stored_messages(&app).await.is_empty());
+
+    let cross_site = submit(
+        &app,
+        "contact",
+        &contact("A", "a@example.com", "general", "x"),
+        &[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ],
+    )
+    .await;
+    assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+    assert!(stored_messages(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn sign_up_refuses_a_registered_email_under_its_field_and_signs_new_accounts_in() {
+    let app = test_app().await;
+    let taken = json!({"name": "Al", "email": "ALICE@example.com", "password": "long enough"});
+    let reply = submit(&app, "sign_up", &taken, &[SAME_ORIGIN]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        reply.json()["error"]["details"]["fields"],
+        json!({"email": ["is already registered"]})
+    );
+
+    let new = json!({"name": "Cy", "email": "cy@example.com", "password": "long enough"});
+    let reply = submit(&app, "sign_up", &new, &[SAME_ORIGIN]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        reply.json()["invalidate"],
+        json!(["current_user", "site_stats", "user_directory"])
+    );
+    let cookie = reply.session_cookie().expect("signed in");
+    let me = app
+        .call("whoami", json!({}), &[SAME_ORIGIN, ("cookie", &cookie)])
+        .await;
+    assert_eq!(me.json()["result"]["email"], "cy@example.com");
+}
+
+#[tokio::test]
+async fn the_manifest_carries_each_forms_schema() {
+    let app = test_app().await;
+    let manifest = app.get("/api/mizan/manifest", &[]).await.json();
+    let contact = manifest["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .find(|function| function["name"] == "contact")
+        .expect("the contact form's submission");
+    assert_eq!(contact["kind"], "mutation");
+    assert_eq!(contact["endpoint"], "/api/mizan/form/contact");
+    let form = &contact["form"];
+    assert_eq!(form["title"], "Contact us");
+    assert_eq!(form["submit_label"], "Send");
+    assert_eq!(form["live_validation"], true);
+    let fields: Vec<(&str, &str, bool)> = form["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|field| {
+            (
+                field["name"].as_str().unwrap_or_default(),
+                field["widget"].as_str().unwrap_or_default(),
+                field["required"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("name", "text", true),
+            ("email", "email", true),
+            ("topic", "select", true),
+            ("message", "textarea", true),
+        ]
+    );
+    assert_eq!(
+        form["fields"][0]["constraints"],
+        json!({"min_length": 1, "max_length": 100,
+               "messages": {"length": "must be 1 to 100 characters"}})
+    );
+    assert_eq!(
+        form["fields"][2]["choices"][1],
+        json!({"value": "billing", "label": "Billing"})
+    );
+}
+
+#[tokio::test]
+async fn a_plain_html_form_post_is_read_by_each_fields_type() {
+    let app = test_app().await;
+    let request = http::Request::post("/api/mizan/form/contact")
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(SAME_ORIGIN.0, SAME_ORIGIN.1)
+        .body(axum::body::Body::from(
+            "name=Ann+Lee&email=ann%2Btag%40example.com&topic=feedback&message=Line+1%0ALine+2",
+        ))
+        .expect("request");
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        stored_messages(&app).await,
+        [(
+            "Ann Lee".into(),
+            "ann+tag@example.com".into(),
+            "feedback".into(),
+            "Line 1\nLine 2".into()
+        )]
+    );
+}
