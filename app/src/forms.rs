@@ -44,6 +44,7 @@ impl Topic {
 #[form(
     title = "Contact us",
     submit_label = "Send",
+    success_message = "Thank you: your message was sent.",
     live_validation,
     output = ContactSent
 )]
@@ -96,6 +97,7 @@ impl FormHandler for ContactForm {
 #[form(
     title = "Create an account",
     submit_label = "Sign up",
+    success_message = "Welcome: you are signed in.",
     output = SignedUp,
     affects = [crate::profiles::current_user, crate::profiles::site_stats, crate::profiles::user_directory]
 )]

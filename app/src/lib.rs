@@ -65,6 +65,8 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=pages::NotFound>
                         <Route path=StaticSegment("") view=pages::HomePage/>
                         // Rendered whole before answering, so an unknown user is a 404.
+                        <Route path=StaticSegment("contact") view=pages::ContactPage/>
+                        <Route path=StaticSegment("signup") view=pages::SignUpPage/>
                         <Route
                             path=(StaticSegment("chat"), ParamSegment("room"))
                             view=pages::ChatPage

@@ -1,12 +1,14 @@
 //! The example app's pages.
 
 mod chat;
+mod forms;
 mod header;
 mod users;
 
 use leptos::prelude::*;
 
 pub use chat::ChatPage;
+pub use forms::{ContactPage, SignUpPage};
 pub use header::SiteHeader;
 pub use users::UserPage;
 

@@ -15,23 +15,10 @@ import {
   waitForHydration,
   waitForText,
 } from './browser.js';
+import { heard, say } from './chat-page.js';
 
 const browser = useBrowser();
 useServer();
-
-async function say(page, text) {
-  await page.getByTestId('chat-input').fill(text);
-  await page.getByTestId('chat-send').click();
-}
-
-async function heard(page, line) {
-  await page.waitForFunction(
-    (expected) =>
-      [...document.querySelectorAll('[data-testid="chat-message"]')].some((li) => li.textContent === expected),
-    line,
-    { timeout: 10_000 },
-  );
-}
 
 /** What the tab remembered about its transport. */
 const remembered = (page) => page.evaluate(() => sessionStorage.getItem('mizan.transport'));

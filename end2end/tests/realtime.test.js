@@ -15,6 +15,7 @@ import {
   waitForHydration,
   waitForText,
 } from './browser.js';
+import { heard, say } from './chat-page.js';
 
 const browser = useBrowser();
 useServer();
@@ -22,23 +23,8 @@ useServer();
 const signInAsAlice = (context) => signIn(context, 'alice@example.com', 'alice-password');
 const signInAsAdmin = (context) => signIn(context, 'admin@example.com', 'admin-password');
 
-/** Says `text` on a chat page and waits until the page shows it heard. */
-async function say(page, text) {
-  await page.getByTestId('chat-input').fill(text);
-  await page.getByTestId('chat-send').click();
-}
-
 /** The chat lines a page shows. */
 const lines = (page) => page.getByTestId('chat-message').allTextContents();
-
-async function heard(page, line) {
-  await page.waitForFunction(
-    (expected) =>
-      [...document.querySelectorAll('[data-testid="chat-message"]')].some((li) => li.textContent === expected),
-    line,
-    { timeout: 10_000 },
-  );
-}
 
 /** Waits until the page's socket has said hello (its watches are then in place). */
 async function socketOpen(page) {

@@ -69,6 +69,17 @@ async fn next(socket: &mut Socket) -> Value {
     }
 }
 
+/// The code of the close frame that arrives within 5 s (other frames skipped).
+async fn close_code(socket: &mut Socket) -> Option<CloseCode> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|frame| frame.code),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
 /// Nothing arrives within `wait`.
 async fn quiet(socket: &mut Socket, wait: Duration) {
     if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(wait, socket.next()).await {
@@ -357,15 +368,8 @@ async fn a_bearer_tokens_socket_closes_when_the_token_expires() {
         .expect("token");
     let authorization = format!("Bearer {token}");
     let (mut socket, _) = connected(&addr, &[("authorization", &authorization)]).await;
-    let closed = loop {
-        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
-            Ok(Some(Ok(Message::Close(frame)))) => break frame,
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    };
     assert_eq!(
-        closed.map(|frame| frame.code),
+        close_code(&mut socket).await,
         Some(CloseCode::Library(4001)),
         "the token's end is the socket's"
     );
@@ -383,15 +387,8 @@ async fn signing_out_closes_the_sessions_sockets() {
         .call("logout", json!({}), &[SAME_ORIGIN, ("cookie", &cookie)])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let closed = loop {
-        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
-            Ok(Some(Ok(Message::Close(frame)))) => break frame,
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    };
     assert_eq!(
-        closed.map(|frame| frame.code),
+        close_code(&mut socket).await,
         Some(CloseCode::Library(4001))
     );
 

@@ -15,6 +15,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <a href="/users/1">"Alice"</a>
                 <a href="/users/2">"Admin"</a>
                 <a href="/chat/general">"Chat"</a>
+                <a href="/contact">"Contact"</a>
             </nav>
             <span data-testid="current-user">
                 <Transition fallback=|| "…">

@@ -3,3 +3,6 @@
 
 pub mod client;
 pub mod form;
+
+#[cfg(test)]
+mod expansion_text;

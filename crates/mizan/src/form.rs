@@ -18,7 +18,7 @@ pub trait Form:
     /// The form's name (`#[form(name = "contact")]`): its call name, its hooks' names.
     const NAME: &'static str;
     /// What a successful submission answers (`#[form(output = T)]`, `()` by default).
-    type Output: Serialize + DeserializeOwned + Send + 'static;
+    type Output: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
     /// What user interfaces render the form from.
     fn schema() -> &'static FormSchema;
 }
@@ -32,6 +32,8 @@ pub struct FormSchema {
     pub title: String,
     /// The submit button's label.
     pub submit_label: String,
+    /// What is shown once a submission succeeded.
+    pub success_message: String,
     /// Whether fields are checked as they change (else on submit).
     pub live_validation: bool,
     /// The fields, in declaration order.

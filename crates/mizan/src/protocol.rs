@@ -17,6 +17,10 @@ pub const CALL_PATH: &str = "/api/mizan/call/";
 /// Prefix of the per-function endpoints: `POST /api/mizan/fn/<name>` with `{"args": {...}}`.
 pub const FUNCTION_PREFIX: &str = "/api/mizan/fn";
 
+/// Where forms are submitted: `POST /api/mizan/form/<name>`, with `{"args": <fields>}` (JSON) or
+/// as a plain HTML form.
+pub const FORM_PREFIX: &str = "/api/mizan/form/";
+
 /// Response header carrying the invalidated keys as a JSON array, like the body's `invalidate`.
 pub const INVALIDATE_HEADER: &str = "x-mizan-invalidate";
 

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::{
     error::MizanError,
     invalidation::ContextKey,
-    protocol::{Envelope, RawArgs},
+    protocol::{Envelope, FORM_PREFIX, RawArgs},
 };
 
 /// Identifies a registered instance, to unregister it when its owner goes away.
@@ -189,6 +189,18 @@ where
     accept_remote(endpoint(args).await?)
 }
 
+/// Submits a form's fields to its endpoint from the browser (`POST /api/mizan/form/<name>` with
+/// `{"args": fields}`): the live instances its keys cover refetch, then its output is decoded.
+pub(crate) async fn submit_form<A: Serialize, T: DeserializeOwned>(
+    name: &str,
+    fields: &A,
+) -> Result<T, MizanError> {
+    let body = serde_json::to_string(&serde_json::json!({ "args": encode(fields)? }))
+        .map_err(|error| MizanError::bad_request(format!("cannot encode the form: {error}")))?;
+    let envelope = browser::post_form(&format!("{FORM_PREFIX}{name}"), body).await?;
+    accept_remote(envelope)
+}
+
 /// Calls the read function `name` with `args` in the next batch: every call made in the same
 /// tick of the page shares one `POST /api/mizan/batch/`.
 pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
@@ -343,6 +355,27 @@ mod browser {
         }
     }
 
+    /// Posts `{"args": fields}` to a form's endpoint; its envelope, or the error it answered.
+    pub(super) async fn post_form(endpoint: &str, body: String) -> Result<Envelope, MizanError> {
+        let unreachable = |error: gloo_net::Error| {
+            MizanError::network(format!("the server could not be reached: {error}"))
+        };
+        let response = gloo_net::http::Request::post(endpoint)
+            .header("content-type", "application/json")
+            .body(body)
+            .map_err(unreachable)?
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let bytes = response.binary().await.map_err(unreachable)?;
+        if !response.ok() {
+            return Err(MizanError::from_body(&bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|error| {
+            MizanError::invalid_response(format!("the form's answer is malformed: {error}"))
+        })
+    }
+
     async fn post(request: &BatchRequest) -> Result<BatchResponse, MizanError> {
         let unreachable = |error: gloo_net::Error| {
             MizanError::network(format!("the server could not be reached: {error}"))
@@ -382,6 +415,13 @@ mod browser {
     ) -> Result<Envelope, MizanError> {
         Err(MizanError::not_implemented(format!(
             "`{name}` is fetched through the browser's batch queue; on the server call it in-process"
+        )))
+    }
+
+    pub(super) async fn post_form(endpoint: &str, _body: String) -> Result<Envelope, MizanError> {
+        Err(MizanError::not_implemented(format!(
+            "a form is submitted from the browser (`{endpoint}`); on the server call its \
+             handler in-process"
         )))
     }
 }

@@ -7,32 +7,7 @@ use super::expand;
 
 /// The expansion, formatted like source (the snapshots are the spec of the generated code).
 fn pretty(attr: TokenStream, item: TokenStream) -> String {
-    let out = expand(attr, item);
-    let mut file = syn::parse_file(&out.to_string())
-        .unwrap_or_else(|error| panic!("the expansion is not a file ({error}): {out}"));
-    // prettyplease leaves a macro's body on one line: show `server_items! { .. }` as a module of
-    // that name, so the server items read like the rest.
-    file.items = file
-        .items
-        .into_iter()
-        .map(|item| match item {
-            syn::Item::Macro(call)
-                if call
-                    .mac
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|segment| segment.ident == "server_items") =>
-            {
-                let inner: syn::File =
-                    syn::parse2(call.mac.tokens.clone()).expect("server_items! holds items");
-                let (attrs, items) = (call.attrs, inner.items);
-                syn::parse_quote!(#(#attrs)* mod server_items { #(#items)* })
-            }
-            other => other,
-        })
-        .collect();
-    prettyplease::unparse(&file)
+    crate::expansion_text::pretty(&expand(attr, item))
 }
 
 /// Snapshots `#[client(attr)] item`'s expansion under `name`; the snapshot's description is the
@@ -53,22 +28,7 @@ fn snapshot(name: &str, attr: TokenStream, item: TokenStream) {
 
 /// The messages of the expansion's `compile_error!`s, in order.
 fn errors(attr: TokenStream, item: TokenStream) -> Vec<String> {
-    let out = expand(attr, item);
-    let file = syn::parse_file(&out.to_string()).expect("the expansion is a file");
-    file.items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Macro(mac) if mac.mac.path.segments.last()?.ident == "compile_error" => {
-                Some(
-                    mac.mac
-                        .parse_body::<syn::LitStr>()
-                        .expect("a message")
-                        .value(),
-                )
-            }
-            _ => None,
-        })
-        .collect()
+    crate::expansion_text::compile_errors(&expand(attr, item))
 }
 
 /// The one error of a misuse.

@@ -44,6 +44,8 @@ pub struct Field {
 pub struct Shape {
     /// The struct's name.
     pub ident: syn::Ident,
+    /// Its visibility, which its hook takes.
+    pub vis: syn::Visibility,
     /// Its doc comment.
     pub doc: String,
     /// Its fields, in order.
@@ -112,6 +114,7 @@ pub fn analyze(cx: &Ctxt, input: &DeriveInput) -> Shape {
     }
     Shape {
         ident: input.ident.clone(),
+        vis: input.vis.clone(),
         doc: doc_of(&input.attrs),
         fields,
     }

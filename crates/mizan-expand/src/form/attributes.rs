@@ -28,6 +28,8 @@ pub struct FormOptions {
     pub title: Option<LitStr>,
     /// `submit_label = "..."`.
     pub submit_label: Option<LitStr>,
+    /// `success_message = "..."`.
+    pub success_message: Option<LitStr>,
     /// `live_validation`.
     pub live_validation: bool,
     /// `output = Type`; `()` by default.
@@ -106,6 +108,7 @@ pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
         name: None,
         title: None,
         submit_label: None,
+        success_message: None,
         live_validation: false,
         output: None,
         affects: Vec::new(),
@@ -118,6 +121,9 @@ pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
             (Some("title"), Meta::NameValue(pair)) => options.title = string(cx, &pair.value),
             (Some("submit_label"), Meta::NameValue(pair)) => {
                 options.submit_label = string(cx, &pair.value);
+            }
+            (Some("success_message"), Meta::NameValue(pair)) => {
+                options.success_message = string(cx, &pair.value);
             }
             (Some("live_validation"), Meta::Path(_)) => options.live_validation = true,
             (Some("output"), Meta::NameValue(pair)) => {
@@ -148,7 +154,8 @@ pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
             _ => cx.error_at(
                 meta.span(),
                 "unknown form option: expected `name`, `title`, `submit_label`, \
-                 `live_validation`, `output`, `affects`, `auth` or `auth = staff`",
+                 `success_message`, `live_validation`, `output`, `affects`, `auth` or \
+                 `auth = staff`",
             ),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::{
     analysis::{Field, Shape, TypeClass},
-    attributes::Rule,
+    attributes::{FormOptions, Rule},
 };
 use crate::client::errors::Ctxt;
 
@@ -12,6 +12,25 @@ pub fn check(cx: &Ctxt, shape: &Shape) {
     for field in &shape.fields {
         check_widget(cx, field);
         check_rules(cx, field);
+    }
+}
+
+/// The form's name is a Rust name in snake case: it names the form's hook (`use_<name>_form`),
+/// its endpoint and its call.
+pub fn check_name(cx: &Ctxt, options: &FormOptions, name: &str) {
+    let snake = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !snake {
+        let span = options
+            .name
+            .as_ref()
+            .map_or_else(proc_macro2::Span::call_site, syn::LitStr::span);
+        cx.error_at(
+            span,
+            format!("the form's name `{name}` must be snake case (`contact`, `sign_up`)"),
+        );
     }
 }
 

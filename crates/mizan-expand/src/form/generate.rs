@@ -45,6 +45,10 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
         || quote!(::std::string::String::from("Submit")),
         |label| quote!(::std::string::String::from(#label)),
     );
+    let success_message = options.success_message.as_ref().map_or_else(
+        || quote!(::std::string::String::from("Done.")),
+        |message| quote!(::std::string::String::from(#message)),
+    );
     let live = options.live_validation;
     let output = options
         .output
@@ -52,7 +56,18 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
         .map_or_else(|| quote!(()), |ty| quote!(#ty));
     let fields = shape.fields.iter().map(field_schema);
     let server = server_items(options, shape, &name, &output);
+    let vis = &shape.vis;
+    let hook = format_ident!("use_{}_form", name);
+    let hook_doc = format!(
+        "The state of a `{ident}` form for a Leptos component (values, errors, `set`, `submit`): \
+         see `mizan::FormHandle`; render it with `<MizanForm form=...>`."
+    );
     quote! {
+        #[doc = #hook_doc]
+        #vis fn #hook() -> ::mizan::FormHandle<#ident> {
+            ::mizan::use_form::<#ident>()
+        }
+
         impl ::mizan::Form for #ident {
             const NAME: &'static str = #name;
             type Output = #output;
@@ -63,6 +78,7 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
                     name: ::std::string::String::from(#name),
                     title: #title,
                     submit_label: #submit_label,
+                    success_message: #success_message,
                     live_validation: #live,
                     fields: ::std::vec![#(#fields),*],
                 })

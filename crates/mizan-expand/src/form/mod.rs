@@ -30,6 +30,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let options = attributes::form_options(&cx, &input.attrs);
     let shape = analysis::analyze(&cx, &input);
     checks::check(&cx, &shape);
+    checks::check_name(&cx, &options, &generate::form_name(&options, &shape));
     match cx.check() {
         Ok(()) => generate::generate(&options, &shape),
         Err(errors) => errors.into_compile_error(),

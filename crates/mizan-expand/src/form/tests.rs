@@ -6,52 +6,14 @@ use quote::quote;
 
 use super::expand;
 
-/// The expansion, formatted like source (server items shown as a module, as in `#[client]`'s).
+/// The expansion, formatted like source.
 fn pretty(item: TokenStream) -> String {
-    let out = expand(item);
-    let mut file = syn::parse_file(&out.to_string())
-        .unwrap_or_else(|error| panic!("the expansion is not a file ({error}): {out}"));
-    file.items = file
-        .items
-        .into_iter()
-        .map(|item| match item {
-            syn::Item::Macro(call)
-                if call
-                    .mac
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|segment| segment.ident == "server_items") =>
-            {
-                let inner: syn::File =
-                    syn::parse2(call.mac.tokens.clone()).expect("server_items! holds items");
-                let (attrs, items) = (call.attrs, inner.items);
-                syn::parse_quote!(#(#attrs)* mod server_items { #(#items)* })
-            }
-            other => other,
-        })
-        .collect();
-    prettyplease::unparse(&file)
+    crate::expansion_text::pretty(&expand(item))
 }
 
 /// The messages of the expansion's `compile_error!`s, in order.
 fn errors(item: TokenStream) -> Vec<String> {
-    let out = expand(item);
-    let file = syn::parse_file(&out.to_string()).expect("the expansion is a file");
-    file.items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Macro(mac) if mac.mac.path.segments.last()?.ident == "compile_error" => {
-                Some(
-                    mac.mac
-                        .parse_body::<syn::LitStr>()
-                        .expect("a message")
-                        .value(),
-                )
-            }
-            _ => None,
-        })
-        .collect()
+    crate::expansion_text::compile_errors(&expand(item))
 }
 
 fn one_error(item: TokenStream) -> String {
@@ -157,6 +119,14 @@ fn rules_without_a_browser_counterpart_and_renames_are_refused() {
     assert!(
         one_error(quote! { #[serde(rename_all = "camelCase")] struct F { first_name: String } })
             .starts_with("a form's fields are named as written")
+    );
+}
+
+#[test]
+fn a_form_name_must_be_snake_case() {
+    assert_eq!(
+        one_error(quote! { #[form(name = "Contact-Us")] struct F { name: String } }),
+        "the form's name `Contact-Us` must be snake case (`contact`, `sign_up`)"
     );
 }
 

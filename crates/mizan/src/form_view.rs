@@ -1,0 +1,223 @@
+//! `<MizanForm>`: a form rendered from its schema. It is a real `<form method="post">` whose
+//! action is the form's endpoint, so it submits before the wasm has loaded; once hydrated it
+//! checks its rules in the browser and submits without a page load. Each field can be replaced.
+
+use std::sync::Arc;
+
+use leptos::{either::EitherOf4, prelude::*};
+use serde_json::Value;
+
+use crate::{
+    form::{FieldSchema, Form, Widget},
+    form_hook::FormHandle,
+    protocol::FORM_PREFIX,
+};
+
+/// Renders one field instead of the default input: `Some(view)` replaces it, `None` keeps it.
+pub type FieldView = Arc<dyn Fn(&'static FieldSchema) -> Option<AnyView> + Send + Sync>;
+
+/// A form rendered from its schema, submitting through `form`. Test ids: `<name>-form`,
+/// `<name>-<field>` on each input, `field-error-<field>` on each field's errors,
+/// `<name>-submit`, `<name>-success`, `<name>-error` (a failure not about one field).
+#[component]
+pub fn MizanForm<F: Form>(
+    /// The form's state, from its `use_<name>_form()`.
+    form: FormHandle<F>,
+    /// Renders the fields it chooses itself (see [`FieldView`]).
+    #[prop(optional)]
+    field_view: Option<FieldView>,
+) -> impl IntoView {
+    let schema = F::schema();
+    let name = schema.name.as_str();
+    let fields = schema
+        .fields
+        .iter()
+        .map(|field| {
+            field_view
+                .as_ref()
+                .and_then(|custom| custom(field))
+                .unwrap_or_else(|| field_row(form, name, field).into_any())
+        })
+        .collect_view();
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        // Hydrated: the browser checks and sends the form itself, without a page load.
+        event.prevent_default();
+        leptos::task::spawn_local(async move {
+            form.submit().await;
+        });
+    };
+    view! {
+        <form
+            class="mizan-form"
+            method="post"
+            action=format!("{FORM_PREFIX}{name}")
+            novalidate=true
+            data-testid=format!("{name}-form")
+            on:submit=submit
+        >
+            <h2>{schema.title.clone()}</h2>
+            {fields}
+            <p class="mizan-form-error" role="alert" data-testid=format!("{name}-error")>
+                {move || form.failure().map(|error| error.message)}
+            </p>
+            <button
+                type="submit"
+                data-testid=format!("{name}-submit")
+                disabled=move || form.is_submitting()
+            >
+                {schema.submit_label.clone()}
+            </button>
+            {move || {
+                form.succeeded()
+                    .map(|_| {
+                        view! {
+                            <p class="mizan-form-success" data-testid=format!("{name}-success")>
+                                {schema.success_message.clone()}
+                            </p>
+                        }
+                    })
+            }}
+        </form>
+    }
+}
+
+/// A field's label, input, help and errors.
+fn field_row<F: Form>(
+    form: FormHandle<F>,
+    form_name: &'static str,
+    field: &'static FieldSchema,
+) -> impl IntoView {
+    let id = format!("{form_name}-{}", field.name);
+    let name = field.name.as_str();
+    let errors = move || {
+        form.field_errors(name)
+            .into_iter()
+            .map(|message| view! { <li>{message}</li> })
+            .collect_view()
+    };
+    view! {
+        <div class="mizan-field">
+            <label for=id.clone()>{field.label.clone()}</label>
+            {input(form, id, field)}
+            {field.help.clone().map(|help| view! { <p class="mizan-help">{help}</p> })}
+            <ul class="mizan-field-errors" data-testid=format!("field-error-{name}")>
+                {errors}
+            </ul>
+        </div>
+    }
+}
+
+/// What an input shows for a value.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The input of a field's widget.
+fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) -> impl IntoView {
+    let name = field.name.as_str();
+    let shown = move || text_of(&form.value(name));
+    let invalid = move || (!form.field_errors(name).is_empty()).to_string();
+    let on_input = move |event: leptos::ev::Event| form.set_input(name, event_target_value(&event));
+    let blur = move |_: leptos::ev::FocusEvent| form.touch(name);
+    let constraints = &field.constraints;
+    let max_length = constraints.max_length.map(|max| max.to_string());
+    match field.widget {
+        Widget::Textarea => EitherOf4::A(view! {
+            <textarea
+                id=id.clone()
+                name=name
+                data-testid=id
+                required=field.required
+                maxlength=max_length
+                aria-invalid=invalid
+                prop:value=shown
+                on:input=on_input
+                on:blur=blur
+            >
+                {shown}
+            </textarea>
+        }),
+        Widget::Select => {
+            let options = field
+                .choices
+                .iter()
+                .map(|choice| {
+                    let value = choice.value.clone();
+                    let selected = move || shown() == value;
+                    view! {
+                        <option value=choice.value.clone() selected=selected>
+                            {choice.label.clone()}
+                        </option>
+                    }
+                })
+                .collect_view();
+            EitherOf4::B(view! {
+                <select
+                    id=id.clone()
+                    name=name
+                    data-testid=id
+                    aria-invalid=invalid
+                    on:change=on_input
+                    on:blur=blur
+                >
+                    {options}
+                </select>
+            })
+        }
+        Widget::Checkbox => EitherOf4::C(view! {
+            // Unchecked boxes send nothing: a hidden `false` first, the box's `true` after it.
+            <input type="hidden" name=name value="false"/>
+            <input
+                type="checkbox"
+                id=id.clone()
+                name=name
+                value="true"
+                data-testid=id
+                prop:checked=move || form.value(name) == Value::Bool(true)
+                on:change=move |event| {
+                    let checked = event_target_checked(&event);
+                    form.set(name, Value::Bool(checked));
+                }
+            />
+        }),
+        widget => {
+            let kind = match widget {
+                Widget::Email => "email",
+                Widget::Number => "number",
+                Widget::Password => "password",
+                _ => "text",
+            };
+            let min = constraints.min.map(|min| min.to_string());
+            let max = constraints.max.map(|max| max.to_string());
+            // A password is never written back into the page.
+            let value = move || {
+                if kind == "password" {
+                    String::new()
+                } else {
+                    shown()
+                }
+            };
+            EitherOf4::D(view! {
+                <input
+                    type=kind
+                    id=id.clone()
+                    name=name
+                    data-testid=id
+                    required=field.required
+                    maxlength=max_length
+                    min=min
+                    max=max
+                    aria-invalid=invalid
+                    value=value
+                    prop:value=value
+                    on:input=on_input
+                    on:blur=blur
+                />
+            })
+        }
+    }
+}
