@@ -4,7 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { onHydratedPage, unexpectedProblems, useBrowser, useServer, waitForText } from './browser.js';
+import {
+  baseUrl,
+  onHydratedPage,
+  unexpectedProblems,
+  useBrowser,
+  useServer,
+  waitForText,
+} from './browser.js';
 
 const browser = useBrowser();
 useServer();
@@ -77,4 +84,41 @@ test('sign-up shows the server’s “already registered” under the email fiel
     await waitForText(page, 'sign_up-success', 'you are signed in');
     await waitForText(page, 'current-user', 'Signed in as Al');
   });
+});
+
+test('with JavaScript off the Leptos form still submits: server errors with the values kept, then success', async () => {
+  const context = await browser().newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/contact`);
+    await page.getByTestId('contact-name').fill('Ann Lee');
+    await page.getByTestId('contact-email').fill('not-an-email');
+    await page.getByTestId('contact-topic').selectOption('feedback');
+    await page.getByTestId('contact-message').fill('Sent </textarea> without scripts');
+    await Promise.all([page.waitForURL(`${baseUrl}/contact`), page.getByTestId('contact-submit').click()]);
+    assert.equal((await page.getByTestId('field-error-email').textContent()).trim(), 'must be an email address');
+    assert.equal(await page.getByTestId('contact-name').inputValue(), 'Ann Lee');
+    assert.equal(await page.getByTestId('contact-topic').inputValue(), 'feedback');
+    assert.equal(await page.getByTestId('contact-message').inputValue(), 'Sent </textarea> without scripts');
+
+    await page.getByTestId('contact-email').fill('ann@example.com');
+    await Promise.all([page.waitForURL(`${baseUrl}/contact`), page.getByTestId('contact-submit').click()]);
+    assert.match(await page.getByTestId('contact-success').textContent(), /your message was sent/);
+
+    // It was stored: the next message is the second.
+    const next = await context.request.post(`${baseUrl}/api/mizan/call/`, {
+      data: { fn: 'contact', args: { name: 'Bo', email: 'bo@example.com', topic: 'general', message: 'x' } },
+    });
+    assert.equal((await next.json()).result.id, 2);
+
+    await page.goto(`${baseUrl}/signup`);
+    await page.getByTestId('sign_up-name').fill('Al');
+    await page.getByTestId('sign_up-email').fill('alice@example.com');
+    await page.getByTestId('sign_up-password').fill('long enough');
+    await Promise.all([page.waitForURL(`${baseUrl}/signup`), page.getByTestId('sign_up-submit').click()]);
+    assert.equal((await page.getByTestId('field-error-email').textContent()).trim(), 'is already registered');
+    assert.equal(await page.getByTestId('sign_up-password').inputValue(), '', 'a password is never sent back');
+  } finally {
+    await context.close();
+  }
 });

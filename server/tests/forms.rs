@@ -227,3 +227,112 @@ async fn a_plain_html_form_post_is_read_by_each_fields_type() {
         )]
     );
 }
+
+/// A browser's own post of the contact form, from `/contact`, without JavaScript.
+async fn post_without_javascript(app: &common::TestApp, form: &str, body: &str) -> common::Reply {
+    let request = http::Request::post(format!("/api/mizan/form/{form}"))
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(http::header::ACCEPT, "text/html,application/xhtml+xml")
+        .header(http::header::HOST, "127.0.0.1:3000")
+        .header(
+            http::header::REFERER,
+            format!("http://127.0.0.1:3000/{}", page_of(form)),
+        )
+        .header(SAME_ORIGIN.0, SAME_ORIGIN.1)
+        .body(axum::body::Body::from(body.to_owned()))
+        .expect("request");
+    app.send(request).await
+}
+
+fn page_of(form: &str) -> &'static str {
+    if form == "contact" {
+        "contact"
+    } else {
+        "signup"
+    }
+}
+
+/// The flash cookie's `name=value` pair a reply sets.
+fn flash_of(reply: &common::Reply) -> String {
+    reply
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("mizan_form="))
+        .and_then(|value| value.split(';').next())
+        .expect("the flash cookie")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn without_javascript_errors_come_back_under_their_fields_with_the_values_kept() {
+    let app = test_app().await;
+    let reply = post_without_javascript(
+        &app,
+        "contact",
+        "name=Ann+Lee&email=not-an-email&topic=billing&message=Kept+%3C%2Ftextarea%3E%3Cscript%3Ex%3C%2Fscript%3E",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(reply.headers[http::header::LOCATION], "/contact");
+    let flash = flash_of(&reply);
+    assert!(stored_messages(&app).await.is_empty());
+
+    let page = app.get("/contact", &[("cookie", &flash)]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("must be an email address"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains(r#"value="Ann Lee""#), "the name is kept");
+    assert!(
+        page.text
+            .contains("Kept &lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;")
+            && !page.text.contains("<script>x"),
+        "the message is kept, escaped: {}",
+        page.text
+    );
+    assert!(
+        page.text.contains(r#"<option value="billing" selected"#),
+        "the topic is kept"
+    );
+    let cleared = page
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .any(|value| value.to_str().is_ok_and(|v| v.starts_with("mizan_form=;")));
+    assert!(cleared, "the flash is read once");
+}
+
+#[tokio::test]
+async fn without_javascript_a_valid_message_is_stored_and_the_page_says_so() {
+    let app = test_app().await;
+    let reply = post_without_javascript(
+        &app,
+        "contact",
+        "name=Ann&email=ann%40example.com&topic=general&message=Hi",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(stored_messages(&app).await.len(), 1);
+    let page = app.get("/contact", &[("cookie", &flash_of(&reply))]).await;
+    assert!(page.text.contains("your message was sent"), "{}", page.text);
+
+    // Sign-up's server-only error, and no password sent back.
+    let reply = post_without_javascript(
+        &app,
+        "sign_up",
+        "name=Al&email=alice%40example.com&password=secret-password",
+    )
+    .await;
+    let flash = flash_of(&reply);
+    let page = app.get("/signup", &[("cookie", &flash)]).await;
+    assert!(page.text.contains("is already registered"), "{}", page.text);
+    assert!(!page.text.contains("secret-password"));
+    assert!(!flash.contains("secret"));
+}

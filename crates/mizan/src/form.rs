@@ -117,6 +117,27 @@ pub struct Choice {
     pub label: String,
 }
 
+/// What a form posted without JavaScript came to, carried back to its page (in a short-lived
+/// cookie, then to the browser in the page's hydration data): the values kept and the errors, or
+/// the success.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FormFlash {
+    /// The form's name.
+    pub form: String,
+    /// The values as sent (passwords left out), by field.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, String>,
+    /// Each failing field's messages.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: crate::error::FieldErrors,
+    /// A failure not about one field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::error::MizanError>,
+    /// The output of a successful submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<serde_json::Value>,
+}
+
 /// A field's name as words for its default label: `first_name` → `First name`.
 pub fn label_of(name: &str) -> String {
     let words = name.replace('_', " ");

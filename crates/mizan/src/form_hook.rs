@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{
     error::{FieldErrors, MizanError},
-    form::{FieldSchema, Form, FormSchema, Widget},
+    form::{FieldSchema, Form, FormFlash, FormSchema, Widget},
 };
 
 /// What a submission came to.
@@ -39,16 +39,64 @@ impl<F: Form> Clone for FormHandle<F> {
 
 impl<F: Form> Copy for FormHandle<F> {}
 
-/// A new, empty form (its `Default` values) owned by the calling component.
+/// A new form owned by the calling component: its `Default` values, or, on the page a form
+/// posted without JavaScript came back to, what that submission left (the values kept and the
+/// errors, or the success), read once on the server and handed to the browser with the page.
 pub fn use_form<F: Form>() -> FormHandle<F> {
+    let flash = SharedValue::new(|| take_flash(F::NAME)).into_inner();
+    let (data, errors, failure, outcome) = match flash {
+        Some(flash) => restore::<F>(flash),
+        None => (F::default(), FieldErrors::new(), None, None),
+    };
     FormHandle {
-        data: RwSignal::new(F::default()),
-        errors: RwSignal::new(FieldErrors::new()),
-        touched: RwSignal::new(BTreeSet::new()),
+        touched: RwSignal::new(errors.keys().cloned().collect()),
+        data: RwSignal::new(data),
+        errors: RwSignal::new(errors),
         submitting: RwSignal::new(false),
-        outcome: RwSignal::new(None),
-        failure: RwSignal::new(None),
+        outcome: RwSignal::new(outcome),
+        failure: RwSignal::new(failure),
     }
+}
+
+/// The flash of this form in the page's request (server side), removed once read.
+#[cfg(feature = "ssr")]
+fn take_flash(form: &str) -> Option<FormFlash> {
+    use crate::server::form_post;
+    let flash = with_context::<http::request::Parts, _>(|parts| {
+        form_post::read_flash(&parts.headers, form)
+    })??;
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(http::header::SET_COOKIE, form_post::clear_flash());
+    }
+    Some(flash)
+}
+
+/// In the browser the flash arrives with the page (see [`use_form`]), never from a cookie.
+#[cfg(not(feature = "ssr"))]
+fn take_flash(_form: &str) -> Option<FormFlash> {
+    None
+}
+
+/// The state a flash describes: values read by each field's widget over the defaults.
+fn restore<F: Form>(flash: FormFlash) -> (F, FieldErrors, Option<MizanError>, Option<F::Output>) {
+    let mut data = F::default();
+    for (name, text) in flash.values {
+        let Some(field) = F::schema().fields.iter().find(|field| field.name == name) else {
+            continue;
+        };
+        let value = input_value(field, text);
+        let next = serde_json::to_value(&data).ok().and_then(|mut all| {
+            *all.get_mut(&name)? = value;
+            serde_json::from_value::<F>(all).ok()
+        });
+        if let Some(next) = next {
+            data = next;
+        }
+    }
+    let output = flash
+        .output
+        .and_then(|output| serde_json::from_value(output).ok());
+    (data, flash.errors, flash.failure, output)
 }
 
 impl<F: Form> FormHandle<F> {

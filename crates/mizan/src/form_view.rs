@@ -107,6 +107,18 @@ fn field_row<F: Form>(
     }
 }
 
+/// A textarea's initial text as the server writes it: escaped (see the textarea in [`input`]).
+#[cfg(feature = "ssr")]
+fn textarea_text(text: String) -> String {
+    html_escape::encode_text(&text).into_owned()
+}
+
+/// In the browser the text is set as text, never parsed.
+#[cfg(not(feature = "ssr"))]
+fn textarea_text(text: String) -> String {
+    text
+}
+
 /// What an input shows for a value.
 fn text_of(value: &Value) -> String {
     match value {
@@ -127,6 +139,9 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
     let max_length = constraints.max_length.map(|max| max.to_string());
     match field.widget {
         Widget::Textarea => EitherOf4::A(view! {
+            // Leptos writes a textarea's children unescaped and never hydrates them
+            // (leptos-rs/leptos#4819): the server escapes what it writes there, so a value holding
+            // `</textarea>` stays text.
             <textarea
                 id=id.clone()
                 name=name
@@ -138,7 +153,7 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
                 on:input=on_input
                 on:blur=blur
             >
-                {shown}
+                {move || textarea_text(shown())}
             </textarea>
         }),
         Widget::Select => {

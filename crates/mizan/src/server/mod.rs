@@ -42,6 +42,8 @@ pub mod context;
 pub mod csrf;
 pub(crate) mod endpoint;
 pub mod export;
+pub(crate) mod form_body;
+pub(crate) mod form_post;
 pub mod forms;
 pub mod graph;
 pub mod hub;

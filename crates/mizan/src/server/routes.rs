@@ -18,6 +18,7 @@ use super::{
     channel::{ChannelHub, Channels, LocalChannels},
     context::RequestContext,
     csrf::OriginPolicy,
+    form_body, form_post,
     graph::Manifest,
     hub::Hub,
     openapi,
@@ -127,7 +128,13 @@ impl Mizan {
         {
             router = router.route(
                 def.endpoint,
-                post(move |request: Request| view(def, request)),
+                post(move |request: Request| async move {
+                    if def.form.is_some() && form_post::is_navigation(request.headers()) {
+                        form_post::answer(def, request).await
+                    } else {
+                        view(def, request).await
+                    }
+                }),
             );
         }
         router.with_state(self.registry.clone())
@@ -304,52 +311,6 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, Miza
     })
 }
 
-/// A form field as the JSON the parameter's type decodes from: form values are all text, so
-/// numbers and booleans are read by the declared type, compared as a type (an alias of `i64` is
-/// an `i64`). A field that does not parse stays text and fails decoding with the field named.
-fn form_value(def: &FunctionDef, name: &str, text: String) -> serde_json::Value {
-    use std::any::TypeId;
-
-    use serde_json::Value;
-
-    let Some(param) = def.params.iter().find(|p| p.name == name) else {
-        return Value::String(text);
-    };
-    let ty = (param.type_id)();
-    let is = |ids: &[TypeId]| ids.contains(&ty);
-    let signed = [
-        TypeId::of::<i8>(),
-        TypeId::of::<i16>(),
-        TypeId::of::<i32>(),
-        TypeId::of::<i64>(),
-        TypeId::of::<isize>(),
-    ];
-    let unsigned = [
-        TypeId::of::<u8>(),
-        TypeId::of::<u16>(),
-        TypeId::of::<u32>(),
-        TypeId::of::<u64>(),
-        TypeId::of::<usize>(),
-    ];
-    let parsed = if is(&signed) {
-        text.trim().parse::<i64>().ok().map(Value::from)
-    } else if is(&unsigned) {
-        text.trim().parse::<u64>().ok().map(Value::from)
-    } else if is(&[TypeId::of::<f32>(), TypeId::of::<f64>()]) {
-        text.trim().parse::<f64>().ok().map(Value::from)
-    } else if is(&[TypeId::of::<bool>()]) {
-        // A checked checkbox sends `on`; an unchecked one sends nothing.
-        match text.as_str() {
-            "true" | "on" => Some(Value::Bool(true)),
-            "false" | "off" => Some(Value::Bool(false)),
-            _ => None,
-        }
-    } else {
-        None
-    };
-    parsed.unwrap_or(Value::String(text))
-}
-
 /// A view is often posted by a plain HTML form: accept an empty body, JSON, or form fields.
 async fn read_view_args(
     def: &FunctionDef,
@@ -366,17 +327,7 @@ async fn read_view_args(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|error| MizanError::bad_request(format!("malformed form body: {error}")))?;
-        let fields: serde_json::Map<String, serde_json::Value> = fields
-            .into_iter()
-            .map(|(name, text)| {
-                let value = form_value(def, &name, text);
-                (name, value)
-            })
-            .collect();
-        return RawArgs::from_value(&fields)
-            .map_err(|error| MizanError::bad_request(format!("malformed form body: {error}")));
+        return form_body::arguments(def, form_body::fields(&bytes)?);
     }
     #[derive(serde::Deserialize)]
     struct ViewBody {
