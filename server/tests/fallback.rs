@@ -19,6 +19,9 @@ const SSE: &str = "/api/mizan/sse/";
 struct Stream {
     body: Body,
     buffer: String,
+    /// The stream's secret, its `inlet` event: what posts name.
+    secret: String,
+    /// Its `hello` id: what HTTP calls name.
     connection: String,
 }
 
@@ -47,8 +50,12 @@ impl Stream {
         let mut stream = Self {
             body: response.into_body(),
             buffer: String::new(),
+            secret: String::new(),
             connection: String::new(),
         };
+        let inlet = stream.event().await.expect("the inlet event");
+        assert_eq!(inlet.name, "inlet");
+        stream.secret = inlet.data;
         let hello = stream.frame().await;
         assert_eq!(hello["type"], "hello", "{hello}");
         stream.connection = hello["connection"].as_str().expect("an id").to_owned();
@@ -102,10 +109,7 @@ impl Stream {
 
     /// Posts `frame` as this stream's, with these headers.
     async fn post(&self, app: &TestApp, frame: &str, headers: &[(&str, &str)]) -> StatusCode {
-        let mut all = vec![
-            SAME_ORIGIN,
-            ("x-mizan-connection", self.connection.as_str()),
-        ];
+        let mut all = vec![SAME_ORIGIN, ("x-mizan-stream", self.secret.as_str())];
         all.extend_from_slice(headers);
         app.post_json(SSE, frame, &all).await.status
     }
@@ -192,34 +196,34 @@ async fn frames_flow_both_ways_watches_are_authorized_and_pushes_arrive() {
 }
 
 #[tokio::test]
-async fn only_the_streams_own_session_posts_to_it() {
+async fn only_the_streams_secret_from_its_own_session_posts_to_it() {
     let app = test_app().await;
     let alice_cookie = sign_in(&app, "alice@example.com", "alice-password", None).await;
     let admin_cookie = sign_in(&app, "admin@example.com", "admin-password", None).await;
     let alice = Stream::open(&app, &[("cookie", &alice_cookie)]).await;
+    let anonymous = Stream::open(&app, &[]).await;
     let ping = r#"{"v":1,"action":"ping"}"#;
-
     let status = |reply: common::Reply| (reply.status, reply.error_code());
+
     let unnamed = app.post_json(SSE, ping, &[SAME_ORIGIN]).await;
     assert_eq!(
         status(unnamed),
         (StatusCode::BAD_REQUEST, "BAD_REQUEST".to_owned())
     );
-    for headers in [
-        vec![("cookie", admin_cookie.as_str())],
-        vec![],
-        vec![("cookie", alice_cookie.as_str())],
-    ] {
-        let id = if headers.first().map(|(_, c)| *c) == Some(alice_cookie.as_str()) {
-            "not-a-stream"
-        } else {
-            alice.connection.as_str()
-        };
-        let mut all = vec![SAME_ORIGIN, ("x-mizan-connection", id)];
+    let refused: [Vec<(&str, &str)>; 4] = [
+        // Another session with alice's secret.
+        vec![("x-mizan-stream", &alice.secret), ("cookie", &admin_cookie)],
+        // No session with alice's secret.
+        vec![("x-mizan-stream", &alice.secret)],
+        // The stream's public id is not its secret (HTTP calls carry the id).
+        vec![("x-mizan-stream", &anonymous.connection)],
+        vec![("x-mizan-stream", "not-a-stream")],
+    ];
+    for headers in refused {
+        let mut all = vec![SAME_ORIGIN];
         all.extend(headers);
-        let reply = app.post_json(SSE, ping, &all).await;
         assert_eq!(
-            status(reply),
+            status(app.post_json(SSE, ping, &all).await),
             (StatusCode::NOT_FOUND, "NOT_FOUND".to_owned()),
             "another session's stream is not told apart from an unknown one"
         );
@@ -232,7 +236,7 @@ async fn only_the_streams_own_session_posts_to_it() {
                 ("sec-fetch-site", "cross-site"),
                 ("origin", "https://evil.example"),
                 ("cookie", &alice_cookie),
-                ("x-mizan-connection", &alice.connection),
+                ("x-mizan-stream", &alice.secret),
             ],
         )
         .await;
@@ -241,6 +245,17 @@ async fn only_the_streams_own_session_posts_to_it() {
         alice.post(&app, ping, &[("cookie", &alice_cookie)]).await,
         StatusCode::NO_CONTENT
     );
+    assert_eq!(
+        anonymous.post(&app, ping, &[]).await,
+        StatusCode::NO_CONTENT
+    );
+
+    // A bearer token cannot ride the stream (an EventSource cannot send one).
+    let bearer = common::bearer(1);
+    let reply = app
+        .send(stream_request(&[("authorization", &bearer)]))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -373,6 +373,11 @@ async fn a_bearer_tokens_socket_closes_when_the_token_expires() {
         Some(CloseCode::Library(4001)),
         "the token's end is the socket's"
     );
+    // Still within the verifier's leeway for calls, but no new socket: no close-and-return loop.
+    let again = open(&addr, &[("authorization", &authorization)])
+        .await
+        .expect_err("refused");
+    assert_eq!(status_of(again), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

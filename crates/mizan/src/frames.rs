@@ -15,6 +15,9 @@ pub const SOCKET_PATH: &str = "/api/mizan/ws/";
 /// [`CONNECTION_HEADER`]).
 pub const SSE_PATH: &str = "/api/mizan/sse/";
 
+/// Request header of a fallback `POST`: the stream's secret, its first event (`inlet`).
+pub const STREAM_HEADER: &str = "x-mizan-stream";
+
 /// The envelopes' version (`"v"`); a client sending another is answered with an error frame.
 pub const SOCKET_VERSION: u32 = 1;
 

@@ -183,10 +183,11 @@ mod browser {
         SinkExt, StreamExt,
         channel::{mpsc, oneshot},
         future::{self, Either},
-        stream::{self, LocalBoxStream},
+        stream::LocalBoxStream,
     };
+    use wasm_bindgen::{JsCast, closure::Closure};
+
     use gloo_net::{
-        eventsource::futures::EventSource,
         http::Request,
         websocket::{Message, WebSocketError, futures::WebSocket},
     };
@@ -197,7 +198,7 @@ mod browser {
     use super::{OwnKeys, SocketStatus, Watched, subscription_key};
     use crate::{
         error::MizanError,
-        frames::{CONNECTION_HEADER, SOCKET_PATH, SSE_PATH},
+        frames::{SOCKET_PATH, SSE_PATH, STREAM_HEADER},
         protocol::{Envelope, RawArgs},
         runtime::apply_invalidations,
     };
@@ -362,8 +363,6 @@ mod browser {
         result: Option<Box<RawValue>>,
         #[serde(default)]
         invalidate: Vec<String>,
-        #[serde(default)]
-        connection: Option<String>,
     }
 
     fn now() -> f64 {
@@ -459,15 +458,24 @@ mod browser {
     /// A connection's frames as they arrive.
     enum Received {
         Text(String),
+        /// The fallback's secret, which its posts name (its first event).
+        Inlet(String),
         /// The end, with the close code when there is one.
         Ended(Option<u16>),
     }
 
-    /// Starts the task writing a connection's queued frames, once its `hello` named it.
+    /// Starts the task writing a connection's queued frames once its `hello` came (with the
+    /// fallback's secret; a WebSocket needs none).
     type Writer = Box<dyn FnOnce(mpsc::UnboundedReceiver<String>, String)>;
 
-    /// How often the fallback sends a `ping` (a WebSocket's are answered by the browser).
-    const STREAM_PING: Duration = Duration::from_secs(25);
+    /// How often the client sends a `ping`: the server's `pong` is how it knows the server is
+    /// there (a WebSocket's own pings are answered by the browser, unseen).
+    const PING_EVERY: Duration = Duration::from_secs(25);
+    /// How long a connection may go without its `hello`: then it failed (a proxy that holds the
+    /// stream back, say).
+    const HELLO_WITHIN: Duration = Duration::from_secs(10);
+    /// Silence this long (no frame, not even a `pong`) means the server is gone.
+    const DEAD_AFTER: Duration = Duration::from_secs(60);
 
     fn open(transport: Transport) -> Option<(LocalBoxStream<'static, Received>, Writer)> {
         match transport {
@@ -493,7 +501,14 @@ mod browser {
         });
         let writer: Writer = Box::new(move |mut queued, _| {
             leptos::task::spawn_local(async move {
-                while let Some(text) = queued.next().await {
+                let ping = serde_json::json!({"v": 1, "action": "ping"}).to_string();
+                loop {
+                    let text =
+                        match future::select(queued.next(), Box::pin(sleep(PING_EVERY))).await {
+                            Either::Left((Some(text), _)) => text,
+                            Either::Left((None, _)) => break,
+                            Either::Right(_) => ping.clone(),
+                        };
                     if sink.send(Message::Text(text)).await.is_err() {
                         break;
                     }
@@ -503,76 +518,95 @@ mod browser {
         Some((received.boxed_local(), writer))
     }
 
-    /// Closes an `EventSource` when the connection's stream is dropped (it would retry on its
-    /// own otherwise).
-    struct CloseOnDrop(Option<EventSource>);
+    /// An `EventSource` and its listeners, closed when the connection's stream is dropped (it
+    /// would retry on its own otherwise).
+    struct Source {
+        source: web_sys::EventSource,
+        _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    }
 
-    impl Drop for CloseOnDrop {
+    impl Drop for Source {
         fn drop(&mut self) {
-            if let Some(source) = self.0.take() {
-                source.close();
-            }
+            self.source.close();
         }
     }
 
+    /// The fallback's events as [`Received`]: `inlet` (the stream's secret), frames, `close`
+    /// (its code), and any error (a broken or refused stream) as the end.
     fn open_stream() -> Option<(LocalBoxStream<'static, Received>, Writer)> {
         let (host, secure) = origin()?;
         let url = format!(
             "{}://{host}{SSE_PATH}",
             if secure { "https" } else { "http" }
         );
-        let mut source = EventSource::new(&url).ok()?;
-        let messages = source.subscribe("message").ok()?;
-        let closes = source.subscribe("close").ok()?;
-        let source = CloseOnDrop(Some(source));
+        let source = web_sys::EventSource::new(&url).ok()?;
+        let (events, received) = mpsc::unbounded::<Received>();
+        let listen = |kind: &'static str| {
+            let events = events.clone();
+            let listener =
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                    let data = event
+                        .dyn_ref::<web_sys::MessageEvent>()
+                        .and_then(|message| message.data().as_string())
+                        .unwrap_or_default();
+                    let item = match kind {
+                        "inlet" => Received::Inlet(data),
+                        "close" => Received::Ended(data.parse().ok()),
+                        "error" => Received::Ended(None),
+                        _ => Received::Text(data),
+                    };
+                    let _ = events.unbounded_send(item);
+                });
+            source
+                .add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref())
+                .ok()
+                .map(|()| listener)
+        };
+        // An `error` while connecting is a refused stream, later a broken one: both end it (the
+        // backoff decides what next, not the `EventSource`'s own retry).
+        let listeners: Option<Vec<_>> = ["message", "inlet", "close", "error"]
+            .into_iter()
+            .map(listen)
+            .collect();
+        let source = Source {
+            source,
+            _listeners: listeners?,
+        };
         // A post the server refuses ends the connection, like a failed write on a socket.
-        let (failed, failure) = oneshot::channel::<()>();
-        let failure = stream::once(failure)
-            .filter_map(|sent| future::ready(sent.ok().map(|()| Received::Ended(None))));
-        let events = stream::select(messages, closes).map(move |event| {
+        let writer: Writer = Box::new(move |queued, secret| {
+            leptos::task::spawn_local(post_frames(url, secret, queued, events));
+        });
+        let received = received.map(move |item| {
             let _open = &source;
-            match event {
-                Ok((kind, event)) => {
-                    let data = event.data().as_string().unwrap_or_default();
-                    if kind == "close" {
-                        Received::Ended(data.parse().ok())
-                    } else {
-                        Received::Text(data)
-                    }
-                }
-                Err(_) => Received::Ended(None),
-            }
+            item
         });
-        let writer: Writer = Box::new(move |queued, connection| {
-            leptos::task::spawn_local(post_frames(url, connection, queued, failed));
-        });
-        Some((stream::select(events, failure).boxed_local(), writer))
+        Some((received.boxed_local(), writer))
     }
 
     /// The fallback's writer: each queued frame one `POST`, in order, and a `ping` when idle.
     async fn post_frames(
         url: String,
-        connection: String,
+        secret: String,
         mut queued: mpsc::UnboundedReceiver<String>,
-        failed: oneshot::Sender<()>,
+        events: mpsc::UnboundedSender<Received>,
     ) {
         let ping = serde_json::json!({"v": 1, "action": "ping"}).to_string();
         loop {
-            let text = match future::select(queued.next(), Box::pin(sleep(STREAM_PING))).await {
+            let text = match future::select(queued.next(), Box::pin(sleep(PING_EVERY))).await {
                 Either::Left((Some(text), _)) => text,
                 Either::Left((None, _)) => return,
                 Either::Right(_) => ping.clone(),
             };
             let sent = match Request::post(&url)
                 .header("content-type", "application/json")
-                .header(CONNECTION_HEADER, &connection)
+                .header(STREAM_HEADER, &secret)
                 .body(text)
             {
                 Ok(request) => request.send().await.ok().filter(|response| response.ok()),
                 Err(_) => None,
             };
             if sent.is_none() {
-                let _ = failed.send(());
+                let _ = events.unbounded_send(Received::Ended(None));
                 return;
             }
         }
@@ -635,9 +669,20 @@ mod browser {
         let mut writer = Some(writer);
         let mut code = None;
         let mut greeted = false;
-        while let Some(message) = received.next().await {
+        let mut secret = String::new();
+        loop {
+            // No `hello` in time, or silence after it: the connection failed.
+            let patience = if greeted { DEAD_AFTER } else { HELLO_WITHIN };
+            let message = match future::select(received.next(), Box::pin(sleep(patience))).await {
+                Either::Left((Some(message), _)) => message,
+                Either::Left((None, _)) | Either::Right(_) => break,
+            };
             let text = match message {
                 Received::Text(text) => text,
+                Received::Inlet(inlet) => {
+                    secret = inlet;
+                    continue;
+                }
                 Received::Ended(ended) => {
                     code = ended;
                     break;
@@ -648,13 +693,15 @@ mod browser {
             };
             match frame.kind.as_str() {
                 "hello" => {
-                    let (Some(start), Some(connection)) = (writer.take(), frame.connection) else {
-                        continue;
+                    // A second `hello` is a new connection under this one (a stream the
+                    // browser reopened by itself): this one is over.
+                    let Some(start) = writer.take() else {
+                        break;
                     };
                     greeted = true;
                     let (out, queued) = mpsc::unbounded::<String>();
                     OUT.with(|slot| *slot.borrow_mut() = Some(out));
-                    start(queued, connection);
+                    start(queued, std::mem::take(&mut secret));
                     if transport == Transport::Stream
                         && let Some(storage) = storage()
                     {

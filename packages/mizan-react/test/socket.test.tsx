@@ -76,6 +76,13 @@ class FakeEventSource {
   message(frame: object) {
     this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(frame) }));
   }
+  /** The stream's secret, its first event, then its `hello`. */
+  greet(secret: string, connection = 'conn') {
+    for (const listener of this.#listeners.get('inlet') ?? []) {
+      listener(new MessageEvent('inlet', { data: secret }));
+    }
+    this.message({ v: 1, type: 'hello', connection });
+  }
   end(code: number) {
     for (const listener of this.#listeners.get('close') ?? []) {
       listener(new MessageEvent('close', { data: String(code) }));
@@ -102,12 +109,12 @@ function memoryStorage() {
 }
 
 /** What the fallback posted: each frame with the stream it named. */
-function posted(fetch: ReturnType<typeof vi.fn>): { connection: string; frame: Record<string, unknown> }[] {
+function posted(fetch: ReturnType<typeof vi.fn>): { stream: string; frame: Record<string, unknown> }[] {
   return fetch.mock.calls.map((call) => {
     const [, init] = call as unknown as [string, RequestInit];
     const headers = init.headers as Record<string, string>;
     return {
-      connection: headers['x-mizan-connection'] ?? '',
+      stream: headers['x-mizan-stream'] ?? '',
       frame: JSON.parse(String(init.body)) as Record<string, unknown>,
     };
   });
@@ -254,7 +261,7 @@ describe('the fallback', () => {
     expect(FakeEventSource.all, 'no waiting before the fallback').toHaveLength(1);
     const stream = FakeEventSource.latest();
     expect(stream.url).toBe('http://app.test/api/mizan/sse/');
-    stream.message({ v: 1, type: 'hello', connection: 'conn-sse' });
+    stream.greet('secret-1', 'conn-sse');
     expect(statuses).toEqual(['connecting', 'connected']);
     expect(socket.transport).toBe('sse');
     expect(storage.items.get('mizan.transport')).toBe('sse');
@@ -263,9 +270,9 @@ describe('the fallback', () => {
     release();
     await settle();
     expect(posted(fetch), 'frames go up in order, naming the stream').toEqual([
-      { connection: 'conn-sse', frame: { v: 1, action: 'watch', keys: ['current_user'] } },
-      { connection: 'conn-sse', frame: { v: 1, action: 'watch', keys: ['user_profile:{"user_id":1}'] } },
-      { connection: 'conn-sse', frame: { v: 1, action: 'unwatch', keys: ['user_profile:{"user_id":1}'] } },
+      { stream: 'secret-1', frame: { v: 1, action: 'watch', keys: ['current_user'] } },
+      { stream: 'secret-1', frame: { v: 1, action: 'watch', keys: ['user_profile:{"user_id":1}'] } },
+      { stream: 'secret-1', frame: { v: 1, action: 'unwatch', keys: ['user_profile:{"user_id":1}'] } },
     ]);
     stream.message({ v: 1, type: 'invalidate', keys: ['current_user'] });
     expect(pushed).toEqual([['current_user']]);
@@ -313,7 +320,7 @@ describe('the fallback', () => {
     const socket = new MizanSocket(createMizanClient(), { ...fallback, transport: 'sse' });
     socket.start();
     const first = FakeEventSource.latest();
-    first.message({ v: 1, type: 'hello', connection: 'c1' });
+    first.greet('s1', 'c1');
     first.end(4001);
     expect(first.closed).toBe(true);
     vi.advanceTimersByTime(0);
@@ -321,13 +328,36 @@ describe('the fallback', () => {
     expect(FakeSocket.all, 'sse only: no WebSocket').toHaveLength(0);
 
     const second = FakeEventSource.latest();
-    second.message({ v: 1, type: 'hello', connection: 'c2' });
+    second.greet('s2', 'c2');
     fetch.mockImplementationOnce(async () => Response.json({ error: { code: 'NOT_FOUND', message: 'gone' } }, { status: 404 }));
     socket.watch('current_user');
     await vi.advanceTimersByTimeAsync(0);
     expect(second.closed, 'the server forgot the stream: it is replaced').toBe(true);
     expect(socket.status).toBe('disconnected');
     socket.stop();
+  });
+
+  test('a WebSocket that opens but never says hello is given up on, and the fallback tried', () => {
+    vi.useFakeTimers();
+    const { options: fallback } = fallbackOptions();
+    const socket = new MizanSocket(createMizanClient(), fallback);
+    socket.start();
+    const silent = FakeSocket.latest();
+    silent.readyState = 1;
+    vi.advanceTimersByTime(9_999);
+    expect(FakeEventSource.all).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(silent.readyState, 'closed after 10 s without hello').toBe(3);
+    expect(FakeEventSource.all, 'then the fallback, at once').toHaveLength(1);
+
+    // Upgraded, then dropped before any frame (a proxy that lets the upgrade through and cuts it).
+    socket.stop();
+    const again = new MizanSocket(createMizanClient(), { ...fallback, storage: memoryStorage() });
+    again.start();
+    FakeSocket.latest().readyState = 1;
+    FakeSocket.latest().drop(1006);
+    expect(FakeEventSource.all).toHaveLength(2);
+    again.stop();
   });
 
   test('stop() fails what is still waiting for an answer', async () => {

@@ -11,7 +11,7 @@ use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::{
         Arc, Mutex, MutexGuard,
-        atomic::{AtomicU8, Ordering},
+        atomic::{AtomicBool, AtomicU8, Ordering},
     },
 };
 
@@ -31,6 +31,8 @@ pub struct Hub {
     /// Which sockets watch something of each context: a call's keys are compared with those
     /// sockets only, not with every open socket.
     watchers: Arc<Watchers>,
+    /// Set by [`Hub::close_all`]: sockets opened later are closed at once.
+    shutting_down: Arc<AtomicBool>,
 }
 
 /// Context name → the ids of the sockets watching something of it.
@@ -89,6 +91,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Hub {
     /// A new socket of `session` (if it has one), with a fresh random id.
     pub fn register(&self, session: Option<Id>) -> Arc<Connection> {
+        let shutting_down = self.shutting_down.load(Ordering::SeqCst);
         let connection = Arc::new(Connection {
             // 128 random bits, like a session id: not guessable by another client.
             id: Id::default().to_string(),
@@ -97,8 +100,17 @@ impl Hub {
             watched: Mutex::new(BTreeMap::new()),
             pending: Mutex::new(BTreeSet::new()),
             wake: Notify::new(),
-            closed: AtomicU8::new(OPEN),
+            // Opened during a shutdown: closed from the start, so it cannot hold the shutdown up.
+            closed: AtomicU8::new(if shutting_down {
+                CLOSED_SHUTTING_DOWN
+            } else {
+                OPEN
+            }),
         });
+        if shutting_down {
+            // The writer may not wait yet: the permit waits for it.
+            connection.wake.notify_one();
+        }
         lock(&self.connections).insert(connection.id.clone(), Arc::clone(&connection));
         connection
     }
@@ -161,6 +173,7 @@ impl Hub {
     ///
     /// [`Site::serve`]: super::Site::serve
     pub fn close_all(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
         let open: Vec<Arc<Connection>> = lock(&self.connections).values().cloned().collect();
         for connection in open {
             connection.close_for(Closing::ShuttingDown);
@@ -439,5 +452,10 @@ mod tests {
         hub.close_all();
         assert_eq!(signed_out.closing(), Some(super::Closing::SessionEnded));
         assert_eq!(open.closing(), Some(super::Closing::ShuttingDown));
+        assert_eq!(
+            hub.register(None).closing(),
+            Some(super::Closing::ShuttingDown),
+            "a socket opened during the shutdown cannot hold it up"
+        );
     }
 }

@@ -104,6 +104,13 @@ pub(crate) async fn upgrade(
     if let Err(error) = authenticate(&ctx).await {
         return error_response(&error);
     }
+    // A token past its `exp` still passes calls within the verifier's leeway; a socket would be
+    // closed as soon as opened, and its client would come straight back.
+    if bearer_expiry(&ctx).is_some_and(|at| at <= std::time::SystemTime::now()) {
+        return error_response(&MizanError::unauthorized(
+            "the bearer token has expired: get a new one",
+        ));
+    }
     upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)

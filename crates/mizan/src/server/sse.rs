@@ -1,13 +1,14 @@
 //! `/api/mizan/sse/`: the socket's fallback, for where an upgrade cannot pass (a proxy that
 //! strips `Upgrade`): the same frames, down as Server-Sent Events (`GET`), up as one `POST` per
-//! frame naming the stream by its `hello` id in `x-mizan-connection`. Behind the two requests runs
-//! the socket's own loop: the same limits, authorization, pushes and channels.
+//! frame naming the stream by its own secret in `x-mizan-stream` (its first event, `inlet`).
+//! Behind the two requests runs the socket's own loop: the same limits, authorization, pushes and
+//! channels.
 //!
 //! Security: opening a stream acts as the user, so it passes the cross-site rule of a
-//! state-changing request; a frame is taken only from the session that opened the stream (its id
-//! is a 128-bit secret besides); every frame is then authorized like a socket's. `EventSource`
-//! cannot send an `Authorization` header: the fallback carries the session cookie's user (or
-//! none), and bearer clients use the socket.
+//! state-changing request; a frame is taken only with the stream's secret (128 random bits, sent
+//! down the stream only, never in other requests) and from the session that opened it; every
+//! frame is then authorized like a socket's. `EventSource` cannot send an `Authorization` header:
+//! the fallback carries the session cookie's user (or none), and bearer clients use the socket.
 
 use std::{
     collections::HashMap,
@@ -20,8 +21,9 @@ use axum::{
     extract::{Request, ws::Utf8Bytes},
     response::{IntoResponse, Response},
 };
-use futures::{SinkExt, channel::mpsc};
+use futures::{SinkExt, Stream, channel::mpsc};
 use http::{HeaderValue, StatusCode, header};
+use tokio::sync::mpsc as bounded;
 
 use super::{
     auth::authenticate,
@@ -32,15 +34,16 @@ use super::{
 };
 use crate::{
     error::MizanError,
-    frames::{CONNECTION_HEADER, MAX_SOCKET_MESSAGE_BYTES},
+    frames::{MAX_SOCKET_MESSAGE_BYTES, STREAM_HEADER},
 };
 
-/// Frames posted and not yet read by the stream's loop; a `POST` beyond them waits.
+/// Frames posted and not yet read by the stream's loop; a `POST` beyond them waits for room (a
+/// bounded time, then it is refused and its frame never runs).
 const INLET_FRAMES: usize = 16;
 /// Chunks of the event stream not yet taken by hyper.
 const OUTLET_CHUNKS: usize = 16;
 
-/// The open streams, by connection id: where their posted frames go.
+/// The open streams, by their secret: where their posted frames go.
 #[derive(Default)]
 pub(crate) struct Inlets {
     open: Mutex<HashMap<String, Inlet>>,
@@ -48,7 +51,7 @@ pub(crate) struct Inlets {
 
 struct Inlet {
     connection: Arc<Connection>,
-    frames: mpsc::Sender<Inbound>,
+    frames: bounded::Sender<Inbound>,
 }
 
 impl Inlets {
@@ -77,8 +80,7 @@ struct EventOutlet(mpsc::Sender<Result<Bytes, Infallible>>);
 impl Outlet for EventOutlet {
     async fn deliver(&mut self, outgoing: Outgoing) -> Result<(), ()> {
         let chunk = match outgoing {
-            // A frame is compact JSON: it holds no line break, so it is one `data:` line.
-            Outgoing::Text(text) => Bytes::from(format!("data: {}\n\n", text.as_str())),
+            Outgoing::Text(text) => Bytes::from(event_data(text.as_str())),
             // A comment: keeps proxies from closing an idle response.
             Outgoing::Ping => Bytes::from_static(b": ping\n\n"),
             Outgoing::Close(code, _) => Bytes::from(format!("event: close\ndata: {code}\n\n")),
@@ -90,13 +92,41 @@ impl Outlet for EventOutlet {
     }
 }
 
+/// A frame as one event: a line break (JSON whitespace, in a result passed through as written)
+/// would end a `data:` line, so each line is its own (event streams join them with `\n`).
+fn event_data(text: &str) -> String {
+    let mut event = String::with_capacity(text.len() + 8);
+    for line in text.split(['\n', '\r']) {
+        event.push_str("data: ");
+        event.push_str(line);
+        event.push('\n');
+    }
+    event.push('\n');
+    event
+}
+
+/// A receiver of frames as the socket loop's stream.
+fn inbound_stream(
+    frames: bounded::Receiver<Inbound>,
+) -> impl Stream<Item = Inbound> + Unpin + Send {
+    Box::pin(futures::stream::unfold(frames, |mut frames| async move {
+        frames.recv().await.map(|frame| (frame, frames))
+    }))
+}
+
 /// `GET /api/mizan/sse/`: checks the origin and the caller, then streams the client's frames,
-/// starting with `hello`.
+/// starting with the stream's secret (an `inlet` event) and `hello`.
 pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     if let Err(reason) = sockets.origins.check_stream(&parts.headers) {
         tracing::warn!(origin = ?parts.headers.get(header::ORIGIN), reason, "refused an event stream");
         return error_response(&MizanError::forbidden(reason));
+    }
+    if parts.headers.contains_key(header::AUTHORIZATION) {
+        return error_response(&MizanError::bad_request(
+            "the event stream carries the session cookie's user: with a bearer token, use the \
+             socket",
+        ));
     }
     let ctx = RequestContext::from_parts(parts);
     if let Err(error) = authenticate(&ctx).await {
@@ -104,14 +134,17 @@ pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Re
     }
     let session = ctx.session().and_then(|session| session.id());
     let connection = sockets.hub.register(session);
-    let (frames, inbound) = mpsc::channel::<Inbound>(INLET_FRAMES);
-    let (chunks, body) = mpsc::channel::<Result<Bytes, Infallible>>(OUTLET_CHUNKS);
+    let secret = tower_sessions::session::Id::default().to_string();
+    let (frames, inbound) = bounded::channel::<Inbound>(INLET_FRAMES);
+    let (mut chunks, body) = mpsc::channel::<Result<Bytes, Infallible>>(OUTLET_CHUNKS);
+    // The first event, before `hello`: the channel is new, so there is room.
+    let _ = chunks.try_send(Ok(Bytes::from(format!("event: inlet\ndata: {secret}\n\n"))));
     let forget = Forget {
         inlets: Arc::clone(&inlets),
-        id: connection.id().to_owned(),
+        id: secret.clone(),
     };
     inlets.lock().insert(
-        connection.id().to_owned(),
+        secret,
         Inlet {
             connection: Arc::clone(&connection),
             frames,
@@ -121,6 +154,7 @@ pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Re
         let _forget = forget;
         // Without a sender the loop would read the end of the stream at once: the inlet holds
         // one, and `Forget` drops it with the inlet.
+        let inbound = inbound_stream(inbound);
         serve(sockets, ctx, connection, inbound, EventOutlet(chunks)).await;
     });
     (
@@ -141,19 +175,19 @@ pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Re
         .into_response()
 }
 
-/// `POST /api/mizan/sse/`: one frame for the stream named in `x-mizan-connection`, from the
-/// session that opened it. `204` once the stream's loop has it (its answer comes down the
+/// `POST /api/mizan/sse/`: one frame for the stream whose secret is in `x-mizan-stream`, from
+/// the session that opened it. `204` once the stream's loop has it (its answer comes down the
 /// stream).
 pub(crate) async fn post(inlets: Arc<Inlets>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Some(id) = parts
         .headers
-        .get(CONNECTION_HEADER)
+        .get(STREAM_HEADER)
         .and_then(|id| id.to_str().ok())
         .map(str::to_owned)
     else {
         return error_response(&MizanError::bad_request(format!(
-            "name the stream in `{CONNECTION_HEADER}` (its `hello` id)"
+            "name the stream in `{STREAM_HEADER}` (its `inlet` event)"
         )));
     };
     let ctx = RequestContext::from_parts(parts);
@@ -166,7 +200,7 @@ pub(crate) async fn post(inlets: Arc<Inlets>, request: Request) -> Response {
             .filter(|inlet| !inlet.connection.is_closed())
             .map(|inlet| inlet.frames.clone())
     };
-    let Some(mut frames) = frames else {
+    let Some(frames) = frames else {
         return error_response(&MizanError::not_found(
             "no open stream with this id: open a new one",
         ));
@@ -186,9 +220,12 @@ pub(crate) async fn post(inlets: Arc<Inlets>, request: Request) -> Response {
             )));
         }
     };
-    let inbound = Inbound::Text(Utf8Bytes::from(text));
-    match tokio::time::timeout(WRITE_TIMEOUT, frames.send(inbound)).await {
-        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+    // Room first, then the frame: a post refused for want of room never runs later.
+    match tokio::time::timeout(WRITE_TIMEOUT, frames.reserve()).await {
+        Ok(Ok(room)) => {
+            room.send(Inbound::Text(Utf8Bytes::from(text)));
+            StatusCode::NO_CONTENT.into_response()
+        }
         Ok(Err(_)) => error_response(&MizanError::not_found(
             "no open stream with this id: open a new one",
         )),
@@ -196,5 +233,19 @@ pub(crate) async fn post(inlets: Arc<Inlets>, request: Request) -> Response {
         Err(_) => error_response(&MizanError::bad_request(
             "the stream is not taking frames this fast: slow down",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_data;
+
+    #[test]
+    fn a_frame_with_line_breaks_is_one_event_of_several_data_lines() {
+        assert_eq!(event_data(r#"{"a":1}"#), "data: {\"a\":1}\n\n");
+        assert_eq!(
+            event_data("{\"a\":\r\n [1,\n2]}"),
+            "data: {\"a\":\ndata: \ndata:  [1,\ndata: 2]}\n\n"
+        );
     }
 }

@@ -1,7 +1,8 @@
 /**
  * What carries the socket's frames: a WebSocket, or, where an upgrade cannot pass (a proxy that
  * strips `Upgrade`), the fallback: the same frames down as Server-Sent Events from
- * `GET /api/mizan/sse/` and up as one `POST` each, in order, naming the stream by its `hello` id.
+ * `GET /api/mizan/sse/` and up as one `POST` each, in order, naming the stream by its secret (its
+ * first event, `inlet`) in `x-mizan-stream`.
  */
 
 /** The socket's path. */
@@ -18,7 +19,7 @@ export interface CarrierEvents {
   message(text: string): void;
   /**
    * The carrier ended (and will not be used again): its close code when it has one, and whether
-   * it ever opened (a WebSocket whose upgrade passed, a stream that delivered a frame).
+   * the server spoke over it (a frame arrived: its `hello`).
    */
   closed(code: number | undefined, opened: boolean): void;
 }
@@ -40,10 +41,8 @@ export function webSocketCarrier(
   events: CarrierEvents,
 ): Carrier {
   const socket = new Socket(url);
+  // An upgrade that passes and then carries nothing (a proxy that drops it) counts as failed.
   let opened = false;
-  socket.onopen = () => {
-    opened = true;
-  };
   socket.onmessage = (event) => {
     opened = true;
     events.message(String(event.data));
@@ -74,7 +73,8 @@ export function streamCarrier(options: StreamCarrierOptions, events: CarrierEven
   const source = new options.EventSource(options.url, {
     withCredentials: options.credentials === 'include',
   });
-  let connection: string | undefined;
+  let secret: string | undefined;
+  let greeted = false;
   let ended = false;
   // Frames go up one at a time: a `watch` must not overtake the `unwatch` sent before it.
   let posting: Promise<void> = Promise.resolve();
@@ -82,21 +82,14 @@ export function streamCarrier(options: StreamCarrierOptions, events: CarrierEven
     if (ended) return;
     ended = true;
     source.close();
-    events.closed(code, connection !== undefined);
+    events.closed(code, greeted);
   };
+  source.addEventListener('inlet', (event) => {
+    secret = String((event as MessageEvent).data);
+  });
   source.onmessage = (event: MessageEvent) => {
-    const text = String(event.data);
-    if (connection === undefined) {
-      try {
-        const hello = JSON.parse(text) as { type?: unknown; connection?: unknown };
-        if (hello.type === 'hello' && typeof hello.connection === 'string') {
-          connection = hello.connection;
-        }
-      } catch {
-        // Not a frame: the owner ignores it too.
-      }
-    }
-    events.message(text);
+    greeted = true;
+    events.message(String(event.data));
   };
   source.addEventListener('close', (event) => {
     const code = Number((event as MessageEvent).data);
@@ -109,7 +102,7 @@ export function streamCarrier(options: StreamCarrierOptions, events: CarrierEven
       const response = await options.fetch(options.url, {
         method: 'POST',
         credentials: options.credentials,
-        headers: { 'content-type': 'application/json', 'x-mizan-connection': id },
+        headers: { 'content-type': 'application/json', 'x-mizan-stream': id },
         body: text,
       });
       // The stream is gone on the server (or answers with an error frame that did not pass):
@@ -122,10 +115,10 @@ export function streamCarrier(options: StreamCarrierOptions, events: CarrierEven
   return {
     transport: 'sse',
     get ready() {
-      return !ended && connection !== undefined;
+      return !ended && greeted && secret !== undefined;
     },
     send: (text) => {
-      const id = connection;
+      const id = secret;
       if (ended || id === undefined) return;
       posting = posting.then(() => (ended ? undefined : post(text, id)));
     },

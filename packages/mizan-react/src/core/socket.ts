@@ -68,6 +68,8 @@ const STABLE_AFTER_MS = 10_000;
 const PING_EVERY_MS = 25_000;
 /** Silence this long means the server is gone: reconnect. */
 const DEAD_AFTER_MS = 60_000;
+/** A connection without its `hello` this long failed (a proxy holding the stream back, say). */
+const HELLO_WITHIN_MS = 10_000;
 /** The close code the server sends when the session ended (sign-in, sign-out). */
 const SESSION_ENDED = 4001;
 
@@ -141,6 +143,7 @@ export class MizanSocket {
   #retry: ReturnType<typeof setTimeout> | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #stable: ReturnType<typeof setTimeout> | undefined;
+  #hello: ReturnType<typeof setTimeout> | undefined;
   #lastHeard = 0;
   readonly #wake = () => {
     if (this.#running && this.#status === 'disconnected') this.#connect();
@@ -347,6 +350,11 @@ export class MizanSocket {
     }
     this.#setStatus('connecting');
     this.#socket = carrier;
+    clearTimeout(this.#hello);
+    const waiting = carrier;
+    this.#hello = setTimeout(() => {
+      if (this.#socket === waiting && this.#status !== 'connected') waiting.close(4000, 'no hello');
+    }, HELLO_WITHIN_MS);
   }
 
   #closed(transport: Transport, code: number | undefined, opened: boolean): void {
@@ -454,6 +462,7 @@ export class MizanSocket {
   #teardown(): void {
     clearInterval(this.#heartbeat);
     clearTimeout(this.#stable);
+    clearTimeout(this.#hello);
   }
 
   #scheduleReconnect(delay?: number): void {
