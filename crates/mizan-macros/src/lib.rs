@@ -33,7 +33,9 @@ pub fn client(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Options, in `#[form(...)]`: `name = "contact"` (default: the struct's name in snake case
 /// without `_form`), `title`, `submit_label`, `live_validation`, `output = Type` (what a
 /// submission answers, `()` by default), `affects = [context, ...]`, `auth` / `auth = staff`.
-#[proc_macro_derive(Form, attributes(form, field))]
+// `validate` is `validator`'s attribute; declared here too, so a form's rules are read (and a
+// misplaced one reported) by this derive even where `Validate` is not derived yet.
+#[proc_macro_derive(Form, attributes(form, field, validate))]
 pub fn derive_form(item: TokenStream) -> TokenStream {
     mizan_expand::form::expand(item.into()).into()
 }

@@ -1,5 +1,5 @@
-//! Misuse of `#[client]` is a clear compile error, one message per mistake (the `.stderr` files
-//! are the expected output).
+//! Misuse of `#[client]` and `#[derive(Form)]` is a clear compile error, one message per mistake
+//! (the `.stderr` files are the expected output).
 
 /// Mistakes the macro itself sees; these cases compile against `mizan-macros` alone.
 #[test]
