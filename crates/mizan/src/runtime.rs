@@ -357,33 +357,26 @@ mod browser {
 
     /// Posts `{"args": fields}` to a form's endpoint; its envelope, or the error it answered.
     pub(super) async fn post_form(endpoint: &str, body: String) -> Result<Envelope, MizanError> {
-        let unreachable = |error: gloo_net::Error| {
-            MizanError::network(format!("the server could not be reached: {error}"))
-        };
-        let response = gloo_net::http::Request::post(endpoint)
-            .header("content-type", "application/json")
-            .body(body)
-            .map_err(unreachable)?
-            .send()
-            .await
-            .map_err(unreachable)?;
-        let bytes = response.binary().await.map_err(unreachable)?;
-        if !response.ok() {
-            return Err(MizanError::from_body(&bytes));
-        }
-        serde_json::from_slice(&bytes).map_err(|error| {
-            MizanError::invalid_response(format!("the form's answer is malformed: {error}"))
-        })
+        post_json(endpoint, body, "the form's answer").await
     }
 
     async fn post(request: &BatchRequest) -> Result<BatchResponse, MizanError> {
-        let unreachable = |error: gloo_net::Error| {
-            MizanError::network(format!("the server could not be reached: {error}"))
-        };
         let body = serde_json::to_string(request).map_err(|error| {
             MizanError::bad_request(format!("cannot encode the batch: {error}"))
         })?;
-        let response = gloo_net::http::Request::post(BATCH_PATH)
+        post_json(BATCH_PATH, body, "the batch answer").await
+    }
+
+    /// Posts a JSON body; the answer decoded, or the `MizanError` the server answered with.
+    async fn post_json<T: serde::de::DeserializeOwned>(
+        path: &str,
+        body: String,
+        what: &str,
+    ) -> Result<T, MizanError> {
+        let unreachable = |error: gloo_net::Error| {
+            MizanError::network(format!("the server could not be reached: {error}"))
+        };
+        let response = gloo_net::http::Request::post(path)
             .header("content-type", "application/json")
             .body(body)
             .map_err(unreachable)?
@@ -394,9 +387,8 @@ mod browser {
         if !response.ok() {
             return Err(MizanError::from_body(&bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|error| {
-            MizanError::invalid_response(format!("the batch answer is malformed: {error}"))
-        })
+        serde_json::from_slice(&bytes)
+            .map_err(|error| MizanError::invalid_response(format!("{what} is malformed: {error}")))
     }
 }
 
