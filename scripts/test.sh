@@ -66,10 +66,11 @@ stage "TypeScript runtime (packages/mizan-react: tsc --strict, vitest, build)"
 stage "release build (cargo leptos build --release: the example and examples/todo)"
 cargo leptos build --release
 
-stage "React app (generated code up to date, tsc --strict, vite build)"
+stage "React app (generated code up to date, tsc --strict, the forms fixture, vite build)"
 (cd examples/react-app &&
   MIZAN_SERVER="$root/target/release/server" npx mizan-generate --check &&
   npx tsc --noEmit &&
+  npx vitest run &&
   npx vite build --logLevel warn)
 
 stage "end-to-end tests (Chromium against the release server)"

@@ -336,3 +336,46 @@ async fn without_javascript_a_valid_message_is_stored_and_the_page_says_so() {
     assert!(!page.text.contains("secret-password"));
     assert!(!flash.contains("secret"));
 }
+
+/// The fields a form's rules refuse in `values`, as the server decides (decoding, then rules).
+fn refused<F: mizan::Form + mizan::__private::ValidateArgs>(values: &Value) -> Vec<String> {
+    // A value its type does not take (a choice outside the list) is refused under its field.
+    let form: F = match serde_path_to_error::deserialize(values.clone()) {
+        Ok(form) => form,
+        Err(error) => return vec![error.path().to_string()],
+    };
+    match form.validate_args() {
+        Ok(()) => Vec::new(),
+        Err(error) => error
+            .details
+            .as_ref()
+            .and_then(|d| d["fields"].as_object())
+            .map_or_else(Vec::new, |fields| fields.keys().cloned().collect()),
+    }
+}
+
+/// The shared fixture (vitest runs it against the generated Zod schemas): the Rust rules refuse
+/// exactly the fields it says.
+#[test]
+fn the_forms_fixture_holds_for_the_rust_rules() {
+    let fixture: Value =
+        serde_json::from_str(include_str!("../../fixtures/forms.json")).expect("json");
+    for (form, check) in [
+        (
+            "contact",
+            refused::<app::forms::ContactForm> as fn(&Value) -> Vec<String>,
+        ),
+        ("sign_up", refused::<app::forms::SignUpForm>),
+    ] {
+        for case in fixture[form].as_array().expect("cases") {
+            let expected: Vec<String> =
+                serde_json::from_value(case["invalid"].clone()).expect("field names");
+            assert_eq!(
+                check(&case["values"]),
+                expected,
+                "{form}: {}",
+                case["values"]
+            );
+        }
+    }
+}

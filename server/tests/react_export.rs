@@ -138,6 +138,7 @@ fn the_example_exports_are_snapshots() {
             "mizan.manifest.json",
             "generated.hooks.tsx",
             "generated.channels.ts",
+            "generated.forms.ts",
             "generated.server.ts",
             "index.ts"
         ]

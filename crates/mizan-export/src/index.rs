@@ -6,6 +6,7 @@ use crate::{HEADER, RUNTIME_PACKAGE};
 pub fn emit() -> String {
     format!(
         "{HEADER}\nexport * from './generated.hooks';\nexport * from './generated.channels';\n\
+         export * from './generated.forms';\n\
          export * from './generated.server';\n\
          export type {{ components, operations }} from './generated.mizan';\n\
          export {{ MizanError, getMizanHydration }} from \

@@ -3,7 +3,8 @@
 //!
 //! It writes what is mizan's own: `generated.hooks.tsx` (a typed function, hook and TanStack
 //! Query options per function, and the `<MizanContext>` provider), `generated.channels.ts` (a
-//! `useXxxChannel(params)` hook per typed channel), `generated.server.ts` (the hydration payload
+//! `useXxxChannel(params)` hook per typed channel), `generated.forms.ts` (per form, its schema, a
+//! Zod schema of the server's rules and a `useXxxForm()` hook), `generated.server.ts` (the hydration payload
 //! for server-side rendering) and `index.ts`. The types of the arguments and
 //! results, `generated.mizan.ts`, come from the same document through openapi-typescript (the
 //! npm `mizan-generate` command runs both), so the hooks name them through its `operations`.
@@ -11,6 +12,7 @@
 //! Output is deterministic: functions in name order, nothing dated.
 
 mod channels;
+mod forms;
 mod functions;
 mod hooks;
 mod index;
@@ -79,6 +81,7 @@ pub fn typescript(openapi: &Value) -> Result<Vec<GeneratedFile>, ExportError> {
     let functions = functions::read(openapi)?;
     names::check_unique(&functions)?;
     let channels = channels::read(openapi)?;
+    let forms = forms::read(openapi)?;
     Ok(vec![
         GeneratedFile {
             name: "generated.hooks.tsx",
@@ -87,6 +90,10 @@ pub fn typescript(openapi: &Value) -> Result<Vec<GeneratedFile>, ExportError> {
         GeneratedFile {
             name: "generated.channels.ts",
             contents: channels::emit(&channels),
+        },
+        GeneratedFile {
+            name: "generated.forms.ts",
+            contents: forms::emit(&forms),
         },
         GeneratedFile {
             name: "generated.server.ts",

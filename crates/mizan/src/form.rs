@@ -36,6 +36,8 @@ pub struct FormSchema {
     pub success_message: String,
     /// Whether fields are checked as they change (else on submit).
     pub live_validation: bool,
+    /// The values a new form starts with (the struct's `Default`).
+    pub initial: serde_json::Value,
     /// The fields, in declaration order.
     pub fields: Vec<FieldSchema>,
 }
@@ -55,6 +57,9 @@ pub struct FieldSchema {
     /// Whether the server refuses it empty (a text without a minimum length, a checkbox or an
     /// `Option` are not required).
     pub required: bool,
+    /// Declared `Option<...>`: it may be left out (or `null`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
     /// What its rules accept.
     #[serde(default)]
     pub constraints: Constraints,
@@ -108,6 +113,49 @@ pub struct Constraints {
     pub messages: BTreeMap<String, String>,
 }
 
+impl Constraints {
+    /// The same with a message for each rule: the rule's own, else the one the server answers
+    /// (so the browser's checks say exactly what the server would).
+    pub fn with_default_messages(mut self) -> Self {
+        let mut default = |rule: &'static str, params: [(&'static str, Option<f64>); 2]| {
+            if self.messages.contains_key(rule) {
+                return;
+            }
+            let mut error = validator::ValidationError::new(rule);
+            for (name, value) in params {
+                if let Some(value) = value {
+                    // Whole numbers as the rule writes them (`100`, not `100.0`).
+                    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+                        error.add_param(name.into(), &(value as i64));
+                    } else {
+                        error.add_param(name.into(), &value);
+                    }
+                }
+            }
+            self.messages
+                .insert(rule.to_owned(), crate::validation::describe(&error));
+        };
+        if self.min_length.is_some() || self.max_length.is_some() {
+            let (min, max) = (self.min_length, self.max_length);
+            default(
+                "length",
+                [
+                    ("min", min.map(|n| n as f64)),
+                    ("max", max.map(|n| n as f64)),
+                ],
+            );
+        }
+        if self.min.is_some() || self.max.is_some() {
+            let (min, max) = (self.min, self.max);
+            default("range", [("min", min), ("max", max)]);
+        }
+        if self.email {
+            default("email", [("min", None), ("max", None)]);
+        }
+        self
+    }
+}
+
 /// One choice of a select.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Choice {
@@ -151,6 +199,26 @@ pub fn label_of(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Constraints, Widget, label_of};
+
+    /// The shared fixture (also run by vitest against the browser's rules): `validator` gives
+    /// these answers.
+    #[test]
+    fn the_rules_fixture_holds_for_validator() {
+        use validator::{ValidateEmail, ValidateLength};
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../../fixtures/forms.json")).expect("json");
+        for case in fixture["email"].as_array().expect("email cases") {
+            let (text, valid) = (case[0].as_str().expect("text"), case[1].as_bool());
+            assert_eq!(Some(text.validate_email()), valid, "email {text:?}");
+        }
+        for case in fixture["characters"].as_array().expect("length cases") {
+            let (text, count) = (case[0].as_str().expect("text"), case[1].as_u64());
+            assert!(
+                text.validate_length(count, count, None),
+                "{text:?} is {count:?} characters to validator"
+            );
+        }
+    }
 
     #[test]
     fn default_labels_are_the_names_in_words() {

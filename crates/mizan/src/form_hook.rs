@@ -313,6 +313,7 @@ mod tests {
             help: None,
             widget,
             required,
+            optional: false,
             constraints: Constraints::default(),
             choices: Vec::new(),
         }

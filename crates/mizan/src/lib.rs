@@ -143,7 +143,7 @@ pub mod __private {
         protocol::{Envelope, RawArgs},
         runtime::{call_remote, fetch_batched},
         socket_client::call_socket_or_remote,
-        validation::{ValidateArgs, check as check_rules},
+        validation::{ValidateArgs, check as check_rules, check_form},
     };
 
     #[cfg(feature = "ssr")]

@@ -19,6 +19,38 @@ pub fn check(value: &impl validator::Validate) -> Result<(), MizanError> {
         .map_err(|errors| MizanError::validation(field_errors(&errors)))
 }
 
+/// What a select answers when its value is not one of its choices (checked by the server and,
+/// with the same words, by the browser).
+pub const NOT_A_CHOICE: &str = "is not one of the choices";
+
+/// A form's rules and its text selects' choices: `Ok`, or a `VALIDATION_ERROR` naming each failing
+/// field. `selects` are (field, value, choices) of the selects whose type is a text (an enum's
+/// own type already refuses other values).
+pub fn check_form(
+    value: &impl validator::Validate,
+    selects: &[(&'static str, Option<&str>, &[&str])],
+) -> Result<(), MizanError> {
+    let mut fields = match value.validate() {
+        Ok(()) => FieldErrors::new(),
+        Err(errors) => field_errors(&errors),
+    };
+    for (field, chosen, choices) in selects {
+        if let Some(chosen) = chosen
+            && !choices.contains(chosen)
+        {
+            fields
+                .entry((*field).to_owned())
+                .or_default()
+                .push(NOT_A_CHOICE.to_owned());
+        }
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(MizanError::validation(fields))
+    }
+}
+
 /// Flattens `validator`'s nested errors into `path → messages` (`address.city`, `items[2].name`).
 pub fn field_errors(errors: &ValidationErrors) -> FieldErrors {
     let mut out = FieldErrors::new();

@@ -6,7 +6,9 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 
 import {
   MizanError,
+  contactFormSchema,
   useChatChannel,
+  useContactForm,
   useCurrentUser,
   useEcho,
   useLogin,
@@ -41,7 +43,8 @@ function Header() {
     <header className="site-header">
       <nav>
         <a href={link('')}>Home</a> <a href={link('users/1')}>Alice</a>{' '}
-        <a href={link('users/2')}>Admin</a> <a href={link('chat/general')}>Chat</a>
+        <a href={link('users/2')}>Admin</a> <a href={link('chat/general')}>Chat</a>{' '}
+        <a href={link('contact')}>Contact</a>
       </nav>
       <span data-testid="current-user">{who}</span>
       {user.data?.is_authenticated ? (
@@ -206,13 +209,72 @@ function Chat({ room }: { room: string }) {
   );
 }
 
-/** The page for a path under the app's base: `users/<id>`, `chat/<room>`, or home. */
+/** `contact`: the contact form rendered from its schema; the rules run before any request. */
+function Contact() {
+  const form = useContactForm();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void form.submit();
+  };
+  return (
+    <form data-testid="contact-form" noValidate onSubmit={submit}>
+      <h2>{contactFormSchema.title}</h2>
+      {contactFormSchema.fields.map((field) => {
+        const id = `contact-${field.name}`;
+        const name = field.name;
+        const common = {
+          id,
+          name,
+          'data-testid': id,
+          value: String(form.data[name] ?? ''),
+          onBlur: () => form.touch(name),
+        };
+        let input: ReactNode;
+        if (field.widget === 'textarea') {
+          input = <textarea {...common} onChange={(e) => form.set(name, e.target.value)} />;
+        } else if (field.widget === 'select') {
+          input = (
+            <select {...common} onChange={(e) => form.set(name, e.target.value as never)}>
+              {field.choices.map((choice) => (
+                <option key={choice.value} value={choice.value}>
+                  {choice.label}
+                </option>
+              ))}
+            </select>
+          );
+        } else {
+          const type = field.widget === 'email' ? 'email' : 'text';
+          input = <input {...common} type={type} onChange={(e) => form.set(name, e.target.value)} />;
+        }
+        return (
+          <div key={name}>
+            <label htmlFor={id}>{field.label}</label>
+            {input}
+            <ul data-testid={`field-error-${name}`}>
+              {(form.errors[name] ?? []).map((message) => (
+                <li key={message}>{message}</li>
+              ))}
+            </ul>
+          </div>
+        );
+      })}
+      <p data-testid="contact-error">{form.failure ? describe(form.failure) : ''}</p>
+      <button data-testid="contact-submit" type="submit" disabled={form.isSubmitting}>
+        {contactFormSchema.submit_label}
+      </button>
+      {form.result && <p data-testid="contact-success">{contactFormSchema.success_message}</p>}
+    </form>
+  );
+}
+
+/** The page for a path under the app's base: `users/<id>`, `chat/<room>`, `contact`, or home. */
 export function App({ path }: { path: string }) {
   const user = /^users\/(\d+)\/?$/.exec(path);
   const room = /^chat\/([^/]+)\/?$/.exec(path);
   let page: ReactNode = <Home />;
   if (user?.[1]) page = <Profile userId={Number(user[1])} />;
   else if (room?.[1]) page = <Chat room={decodeURIComponent(room[1])} />;
+  else if (/^contact\/?$/.test(path)) page = <Contact />;
   return (
     <main>
       <Header />

@@ -55,6 +55,7 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
         .as_ref()
         .map_or_else(|| quote!(()), |ty| quote!(#ty));
     let fields = shape.fields.iter().map(field_schema);
+    let validate = validate_body(shape);
     let server = server_items(options, shape, &name, &output);
     let vis = &shape.vis;
     let hook = format_ident!("use_{}_form", name);
@@ -80,16 +81,44 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
                     submit_label: #submit_label,
                     success_message: #success_message,
                     live_validation: #live,
+                    initial: ::mizan::__private::serde_json::to_value(
+                        <#ident as ::core::default::Default>::default(),
+                    )
+                    .unwrap_or_default(),
                     fields: ::std::vec![#(#fields),*],
                 })
             }
         }
         impl ::mizan::__private::ValidateArgs for #ident {
             fn validate_args(&self) -> ::core::result::Result<(), ::mizan::MizanError> {
-                ::mizan::__private::check_rules(self)
+                #validate
             }
         }
         #server
+    }
+}
+
+/// The rules, and for selects of a text type, their choices.
+fn validate_body(shape: &Shape) -> TokenStream {
+    let selects: Vec<TokenStream> = shape
+        .fields
+        .iter()
+        .filter(|field| widget_of(field) == Some("select") && field.class == TypeClass::Text)
+        .map(|field| {
+            let (ident, name) = (&field.ident, field.ident.to_string());
+            let values = field.options.choices.iter().map(|(value, _)| value);
+            let chosen = if field.optional {
+                quote!(self.#ident.as_deref())
+            } else {
+                quote!(::core::option::Option::Some(self.#ident.as_str()))
+            };
+            quote!((#name, #chosen, &[#(#values),*]))
+        })
+        .collect();
+    if selects.is_empty() {
+        quote!(::mizan::__private::check_rules(self))
+    } else {
+        quote!(::mizan::__private::check_form(self, &[#(#selects),*]))
     }
 }
 
@@ -110,6 +139,7 @@ fn field_schema(field: &Field) -> TokenStream {
         span = field.ident.span()
     );
     let required = required(field);
+    let optional = field.optional;
     let constraints = constraints(field);
     let choices = field.options.choices.iter().map(|(value, label)| {
         quote! {
@@ -126,6 +156,7 @@ fn field_schema(field: &Field) -> TokenStream {
             help: #help,
             widget: ::mizan::Widget::#widget,
             required: #required,
+            optional: #optional,
             constraints: #constraints,
             choices: ::std::vec![#(#choices),*],
         }
@@ -210,6 +241,7 @@ fn constraints(field: &Field) -> TokenStream {
             email: #email,
             messages: ::std::collections::BTreeMap::from([#(#messages),*]),
         }
+        .with_default_messages()
     }
 }
 

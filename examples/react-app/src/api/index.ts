@@ -3,6 +3,7 @@
 
 export * from './generated.hooks';
 export * from './generated.channels';
+export * from './generated.forms';
 export * from './generated.server';
 export type { components, operations } from './generated.mizan';
 export { MizanError, getMizanHydration } from 'mizan-react/core';

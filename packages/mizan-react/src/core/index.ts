@@ -25,6 +25,7 @@ export {
   type MizanHydration,
 } from './hydration.js';
 export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from './keys.js';
+export { characterCount, isEmailAddress } from './rules.js';
 export {
   MizanSocket,
   SOCKET_PATH,

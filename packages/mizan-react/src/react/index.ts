@@ -18,6 +18,20 @@ export {
   type MizanQueryKey,
 } from './define.js';
 export {
+  defineForm,
+  ruleErrors,
+  useMizanForm,
+  type FieldErrors,
+  type FieldSchema,
+  type FormResult,
+  type FormRules,
+  type FormSchema,
+  type FormState,
+  type MizanFormDefinition,
+  type RuleIssue,
+  type Widget,
+} from './form.js';
+export {
   useMizanCall,
   useMizanChannel,
   useMizanMutation,

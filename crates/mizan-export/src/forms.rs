@@ -1,0 +1,197 @@
+//! `generated.forms.ts`: per form of the document (a function whose `x-mizan` has a `form`), its
+//! schema, a Zod schema that accepts what the server's rules accept (lengths and emails through
+//! the runtime's `characterCount` and `isEmailAddress`, which follow Rust's `validator`), checked
+//! against the argument type with `satisfies`, and a `useXxxForm()` hook.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::{ExportError, HEADER, RUNTIME_PACKAGE, names::pascal};
+
+/// One form of the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormTypes {
+    /// The submission's call name (the form's name).
+    pub name: String,
+    /// Its schema, as the server writes it.
+    pub schema: Value,
+}
+
+/// Every form of `openapi`, in name order.
+pub fn read(openapi: &Value) -> Result<Vec<FormTypes>, ExportError> {
+    let Some(paths) = openapi.get("paths").and_then(Value::as_object) else {
+        return Err(ExportError::NotMizanOpenApi {
+            reason: "no `paths` object".to_owned(),
+        });
+    };
+    let mut forms: Vec<FormTypes> = paths
+        .values()
+        .filter_map(|item| item.get("post"))
+        .filter_map(|operation| {
+            let schema = operation.pointer("/x-mizan/form")?;
+            let name = operation.get("operationId")?.as_str()?;
+            Some(FormTypes {
+                name: name.to_owned(),
+                schema: schema.clone(),
+            })
+        })
+        .collect();
+    forms.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(forms)
+}
+
+/// `sign_up` → `signUp`.
+fn camel(name: &str) -> String {
+    let pascal = pascal(name);
+    let mut chars = pascal.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A JavaScript string literal.
+fn string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "''".to_owned())
+}
+
+/// The message the server gives when `rule` fails on `field`.
+fn message(field: &Value, rule: &str) -> String {
+    let text = field
+        .pointer(&format!("/constraints/messages/{rule}"))
+        .and_then(Value::as_str)
+        .unwrap_or("is invalid");
+    string(text)
+}
+
+/// The Zod schema of one field: its type, then each rule the server checks, with its message.
+fn zod_field(field: &Value) -> String {
+    let constraints = &field["constraints"];
+    let number = |name: &str| constraints.get(name).and_then(Value::as_f64);
+    let widget = field["widget"].as_str().unwrap_or("text");
+    let optional = field["optional"].as_bool().unwrap_or(false);
+    let mut zod = match widget {
+        "checkbox" => "z.boolean()".to_owned(),
+        "number" => "z.number()".to_owned(),
+        "select" => {
+            let values: Vec<String> = field["choices"]
+                .as_array()
+                .map(|choices| {
+                    choices
+                        .iter()
+                        .filter_map(|choice| choice["value"].as_str().map(string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!(
+                "z.enum([{}], {{ message: {} }})",
+                values.join(", "),
+                string("is not one of the choices")
+            )
+        }
+        _ => "z.string()".to_owned(),
+    };
+    if optional {
+        zod.push_str(".nullable().optional()");
+    }
+    // A rule holds for a missing optional value, as on the server.
+    let present = if optional { "v == null || " } else { "" };
+    let (min_length, max_length) = (number("min_length"), number("max_length"));
+    if min_length.is_some() || max_length.is_some() {
+        let mut checks = Vec::new();
+        if let Some(min) = min_length {
+            checks.push(format!("characterCount(v) >= {min}"));
+        }
+        if let Some(max) = max_length {
+            checks.push(format!("characterCount(v) <= {max}"));
+        }
+        let _ = write!(
+            zod,
+            ".refine((v) => {present}({}), {{ message: {} }})",
+            checks.join(" && "),
+            message(field, "length")
+        );
+    }
+    if constraints["email"].as_bool().unwrap_or(false) {
+        let _ = write!(
+            zod,
+            ".refine((v) => {present}isEmailAddress(v), {{ message: {} }})",
+            message(field, "email")
+        );
+    }
+    let (min, max) = (number("min"), number("max"));
+    if min.is_some() || max.is_some() {
+        let mut checks = Vec::new();
+        if let Some(min) = min {
+            checks.push(format!("v >= {min}"));
+        }
+        if let Some(max) = max {
+            checks.push(format!("v <= {max}"));
+        }
+        let _ = write!(
+            zod,
+            ".refine((v) => {present}({}), {{ message: {} }})",
+            checks.join(" && "),
+            message(field, "range")
+        );
+    }
+    zod
+}
+
+/// The file's contents.
+pub fn emit(forms: &[FormTypes]) -> String {
+    let mut out = String::from(HEADER);
+    if forms.is_empty() {
+        out.push_str("\nexport {};\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nimport {{ z }} from 'zod';\n\nimport {{\n  characterCount,\n  defineForm,\n  isEmailAddress,\n  \
+         useMizanForm,\n  type FormSchema,\n}} from '{RUNTIME_PACKAGE}';\n"
+    );
+    let types: Vec<String> = forms
+        .iter()
+        .map(|form| format!("{}Args", pascal(&form.name)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "import {{ mizan, type {} }} from './generated.hooks';",
+        types.join(", type ")
+    );
+    for form in forms {
+        let base = pascal(&form.name);
+        let name = &form.name;
+        let var = camel(name);
+        let schema = serde_json::to_string_pretty(&form.schema).unwrap_or_default();
+        let title = form.schema["title"].as_str().unwrap_or(name);
+        let fields: Vec<String> = form.schema["fields"]
+            .as_array()
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter_map(|field| {
+                        let key = field["name"].as_str()?;
+                        Some(format!("  {key}: {},", zod_field(field)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "\n/** The schema of the `{name}` form ({title}): what user interfaces render it from. */\n\
+             export const {var}FormSchema = {schema} as const satisfies FormSchema;\n\n\
+             /** What the server's rules accept for `{name}`, as Zod checks it in the browser. */\n\
+             export const {var}FormRules = z.object({{\n{}\n}}) satisfies z.ZodType<{base}Args>;\n\n\
+             /** The `{name}` form: its submission, schema, rules and first values. */\n\
+             export const {var}Form = defineForm(\n  mizan.{name},\n  {var}FormSchema,\n  \
+             {var}FormRules,\n  {var}FormSchema.initial as {base}Args,\n);\n\n\
+             /** The `{name}` form's state: values, `set`, errors per field (the browser's rules and \
+             the server's), `submit()`. */\n\
+             export function use{base}Form() {{\n  return useMizanForm({var}Form);\n}}\n",
+            fields.join("\n"),
+        );
+    }
+    out
+}

@@ -1,0 +1,186 @@
+/**
+ * Forms in React: a `#[derive(Form)]` struct's submission with its schema and its rules, and
+ * `useMizanForm`, the state the generated `useContactForm()` answers (values, `set`, errors merged
+ * per field from the browser's rules and the server's, `submit`).
+ */
+
+import { useCallback, useMemo, useState } from 'react';
+
+import { MizanError } from '../core/errors.js';
+import type { MizanFunction } from './define.js';
+import { useMizanClient } from './provider.js';
+
+/** How a field is edited. */
+export type Widget = 'text' | 'email' | 'textarea' | 'number' | 'checkbox' | 'select' | 'password';
+
+/** One field of a form's schema (the server's `FieldSchema`). */
+export interface FieldSchema {
+  readonly name: string;
+  readonly label: string;
+  readonly help?: string;
+  readonly widget: Widget;
+  readonly required: boolean;
+  /** Declared `Option<...>` on the server: it may be left out. */
+  readonly optional?: boolean;
+  readonly constraints: {
+    readonly min_length?: number;
+    readonly max_length?: number;
+    readonly min?: number;
+    readonly max?: number;
+    readonly email?: boolean;
+    readonly messages?: Readonly<Record<string, string>>;
+  };
+  readonly choices?: readonly { readonly value: string; readonly label: string }[];
+}
+
+/** What user interfaces render a form from (the server's `FormSchema`). */
+export interface FormSchema {
+  readonly name: string;
+  readonly title: string;
+  readonly submit_label: string;
+  readonly success_message: string;
+  readonly live_validation: boolean;
+  /** The values a new form starts with. */
+  readonly initial: unknown;
+  readonly fields: readonly FieldSchema[];
+}
+
+/** One failing check, as Zod reports it. */
+export interface RuleIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** What checks a form's values in the browser: a Zod schema fits. */
+export interface FormRules<A> {
+  safeParse(
+    data: unknown,
+  ): { success: true; data: A } | { success: false; error: { issues: readonly RuleIssue[] } };
+}
+
+/** A form: its submission, schema, rules and first values. */
+export interface MizanFormDefinition<A extends object, R> {
+  readonly fn: MizanFunction<A, R>;
+  readonly schema: FormSchema;
+  readonly rules: FormRules<A>;
+  readonly initial: A;
+}
+
+/** A form's definition (what the generated code writes per form). */
+export function defineForm<A extends object, R>(
+  fn: MizanFunction<A, R>,
+  schema: FormSchema,
+  rules: FormRules<A>,
+  initial: A,
+): MizanFormDefinition<A, R> {
+  return { fn, schema, rules, initial };
+}
+
+/** Each failing field's messages. */
+export type FieldErrors = Readonly<Record<string, readonly string[]>>;
+
+/** What a submission came to. */
+export interface FormResult<R> {
+  readonly success: boolean;
+  readonly data?: R;
+}
+
+/** A form's state in a component. */
+export interface FormState<A extends object, R> {
+  readonly schema: FormSchema;
+  readonly data: A;
+  /** Sets one field; with live validation a visited field is checked again. */
+  set<K extends keyof A & string>(field: K, value: A[K]): void;
+  /** Marks a field visited (it left focus): with live validation its rules run from now on. */
+  touch(field: keyof A & string): void;
+  readonly errors: FieldErrors;
+  /** Checks every field, then sends the form; an invalid form makes no request. */
+  submit(): Promise<FormResult<R>>;
+  readonly isSubmitting: boolean;
+  /** What the last successful submission answered. */
+  readonly result: R | undefined;
+  /** The last submission's error when it was not about fields. */
+  readonly failure: MizanError | undefined;
+}
+
+/** The browser's rules' failures, per field. */
+export function ruleErrors<A>(rules: FormRules<A>, data: A): FieldErrors {
+  const checked = rules.safeParse(data);
+  if (checked.success) return {};
+  const errors: Record<string, string[]> = {};
+  for (const issue of checked.error.issues) {
+    const field = String(issue.path[0] ?? '');
+    (errors[field] ??= []).push(issue.message);
+  }
+  return errors;
+}
+
+/** The field errors of a server's `VALIDATION_ERROR`, if it is one. */
+function serverErrors(error: unknown): FieldErrors | undefined {
+  if (!(error instanceof MizanError) || !error.isValidationError()) return undefined;
+  const fields = (error.details as { fields?: unknown } | null | undefined)?.fields;
+  if (fields === null || typeof fields !== 'object') return undefined;
+  return fields as FieldErrors;
+}
+
+/** Only the errors of `visited` fields. */
+function visitedOnly(errors: FieldErrors, visited: ReadonlySet<string>): FieldErrors {
+  return Object.fromEntries(Object.entries(errors).filter(([field]) => visited.has(field)));
+}
+
+/** A form's state: see [`FormState`]. */
+export function useMizanForm<A extends object, R>(form: MizanFormDefinition<A, R>): FormState<A, R> {
+  const client = useMizanClient();
+  const [data, setData] = useState<A>(form.initial);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [visited, setVisited] = useState<ReadonlySet<string>>(new Set());
+  const [isSubmitting, setSubmitting] = useState(false);
+  const [result, setResult] = useState<R | undefined>(undefined);
+  const [failure, setFailure] = useState<MizanError | undefined>(undefined);
+
+  const set = useCallback(
+    <K extends keyof A & string>(field: K, value: A[K]) => {
+      setData((previous) => {
+        const next = { ...previous, [field]: value };
+        if (form.schema.live_validation) setErrors(visitedOnly(ruleErrors(form.rules, next), visited));
+        return next;
+      });
+    },
+    [form, visited],
+  );
+
+  const touch = useCallback(
+    (field: keyof A & string) => {
+      const next = new Set(visited).add(field);
+      setVisited(next);
+      if (form.schema.live_validation) setErrors(visitedOnly(ruleErrors(form.rules, data), next));
+    },
+    [form, visited, data],
+  );
+
+  const submit = useCallback(async (): Promise<FormResult<R>> => {
+    setVisited(new Set(form.schema.fields.map((field) => field.name)));
+    setFailure(undefined);
+    const local = ruleErrors(form.rules, data);
+    setErrors(local);
+    if (Object.keys(local).length > 0) return { success: false };
+    setSubmitting(true);
+    try {
+      const answer = await client.call<R>(form.fn.name, data);
+      setResult(answer);
+      return { success: true, data: answer };
+    } catch (error) {
+      const fields = serverErrors(error);
+      if (fields) setErrors(fields);
+      else setFailure(error instanceof MizanError ? error : new MizanError('NETWORK_ERROR', String(error)));
+      return { success: false };
+    } finally {
+      setSubmitting(false);
+    }
+  }, [client, form, data]);
+
+  return useMemo(
+    () => ({ schema: form.schema, data, set, touch, errors, submit, isSubmitting, result, failure }),
+    [form.schema, data, set, touch, errors, submit, isSubmitting, result, failure],
+  );
+}

@@ -1,0 +1,118 @@
+// useMizanForm: the browser's rules first (an invalid form makes no request), then the server's
+// answer: its result, or its field errors under their fields; live validation once a field is left.
+import { act, cleanup, renderHook } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+
+import {
+  MizanProvider,
+  createMizanClient,
+  defineForm,
+  defineMutation,
+  isEmailAddress,
+  useMizanForm,
+  type FormRules,
+  type FormSchema,
+} from '../src/react/index.js';
+
+afterEach(cleanup);
+
+type Contact = { name: string; email: string };
+const schema: FormSchema = {
+  name: 'contact',
+  title: 'Contact us',
+  submit_label: 'Send',
+  success_message: 'Sent.',
+  live_validation: true,
+  initial: { name: '', email: '' },
+  fields: [
+    { name: 'name', label: 'Name', widget: 'text', required: true, constraints: { min_length: 1 } },
+    { name: 'email', label: 'Email', widget: 'email', required: true, constraints: { email: true } },
+  ],
+};
+/** Rules shaped like a Zod schema's `safeParse`. */
+const rules: FormRules<Contact> = {
+  safeParse(data) {
+    const value = data as Contact;
+    const issues = [
+      ...(value.name.length === 0 ? [{ path: ['name'], message: 'is required' }] : []),
+      ...(isEmailAddress(value.email) ? [] : [{ path: ['email'], message: 'must be an email address' }]),
+    ];
+    return issues.length === 0 ? { success: true, data: value } : { success: false, error: { issues } };
+  },
+};
+const contact = defineForm(defineMutation<Contact, { id: number }>('contact'), schema, rules, {
+  name: '',
+  email: '',
+});
+
+function setUp(answer: (args: Contact) => object, status = 200) {
+  const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => {
+    const body = JSON.parse(String(init?.body)) as { fn: string; args: Contact };
+    return Response.json(answer(body.args), { status });
+  });
+  const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+  const wrapper = ({ children }: { children: ReactNode }) => (
+    <MizanProvider client={client} realtime={false}>
+      {children}
+    </MizanProvider>
+  );
+  const { result } = renderHook(() => useMizanForm(contact), { wrapper });
+  return { fetch, result };
+}
+
+describe('useMizanForm', () => {
+  test('an invalid form shows its fields’ errors and makes no request; a valid one is sent', async () => {
+    const { fetch, result } = setUp(() => ({ result: { id: 7 }, invalidate: [] }));
+    act(() => result.current.set('email', 'not-an-email'));
+    let outcome = await act(() => result.current.submit());
+    expect(outcome).toEqual({ success: false });
+    expect(fetch).not.toHaveBeenCalled();
+    expect(result.current.errors).toEqual({
+      name: ['is required'],
+      email: ['must be an email address'],
+    });
+
+    act(() => result.current.set('name', 'Zoë'));
+    act(() => result.current.set('email', 'zoe+site@bücher.de'));
+    outcome = await act(() => result.current.submit());
+    expect(outcome).toEqual({ success: true, data: { id: 7 } });
+    expect(result.current.result).toEqual({ id: 7 });
+    expect(result.current.errors).toEqual({});
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/api/mizan/call/');
+    expect(JSON.parse(String(init.body))).toEqual({
+      fn: 'contact',
+      args: { name: 'Zoë', email: 'zoe+site@bücher.de' },
+    });
+  });
+
+  test('the server’s field errors appear under their fields', async () => {
+    const { result } = setUp(
+      () => ({
+        error: {
+          code: 'VALIDATION_ERROR',
+          message: 'invalid',
+          details: { fields: { email: ['is already registered'] } },
+        },
+      }),
+      422,
+    );
+    act(() => result.current.set('name', 'Al'));
+    act(() => result.current.set('email', 'alice@example.com'));
+    const outcome = await act(() => result.current.submit());
+    expect(outcome).toEqual({ success: false });
+    expect(result.current.errors).toEqual({ email: ['is already registered'] });
+    expect(result.current.failure).toBeUndefined();
+  });
+
+  test('live validation checks a field once it has been left', () => {
+    const { result } = setUp(() => ({ result: { id: 1 }, invalidate: [] }));
+    act(() => result.current.set('email', 'x'));
+    expect(result.current.errors, 'not visited yet').toEqual({});
+    act(() => result.current.touch('email'));
+    expect(result.current.errors).toEqual({ email: ['must be an email address'] });
+    act(() => result.current.set('email', 'x@example.com'));
+    expect(result.current.errors).toEqual({});
+  });
+});
