@@ -157,3 +157,20 @@ test('the React app’s contact form runs the same rules before any request and 
     await context.close();
   }
 });
+
+test('the React app’s sign-up shows the server’s “already registered” under the email field', async () => {
+  const { context, page, problems } = await newWatchedPage(browser());
+  try {
+    await page.goto(`${baseUrl}/react/signup`);
+    await page.getByTestId('sign_up-submit').waitFor();
+    await page.getByTestId('sign_up-name').fill('Al');
+    await page.getByTestId('sign_up-email').fill('alice@example.com');
+    await page.getByTestId('sign_up-password').fill('long enough');
+    await page.getByTestId('sign_up-submit').click();
+    await waitForText(page, 'field-error-email', 'is already registered');
+    assert.equal(await page.getByTestId('sign_up-success').count(), 0);
+    assert.deepEqual(unexpectedProblems(problems, 422), []);
+  } finally {
+    await context.close();
+  }
+});

@@ -1,14 +1,16 @@
 // The example's React pages: the same #[client] functions as the Leptos pages, through the
 // generated hooks only: a typed call (echo), sign-in and sign-out, a global and a local context,
-// and a mutation whose invalidations refresh exactly what it affects. The test ids are the
-// Leptos pages' own.
+// a mutation whose invalidations refresh exactly what it affects, a chat, and two forms. The test
+// ids are the Leptos pages' own.
 import { useState, type FormEvent, type ReactNode } from 'react';
+
+import type { FormState } from 'mizan-react';
 
 import {
   MizanError,
-  contactFormSchema,
   useChatChannel,
   useContactForm,
+  useSignUpForm,
   useCurrentUser,
   useEcho,
   useLogin,
@@ -209,33 +211,36 @@ function Chat({ room }: { room: string }) {
   );
 }
 
-/** `contact`: the contact form rendered from its schema; the rules run before any request. */
-function Contact() {
-  const form = useContactForm();
+/** A form rendered from its schema (test ids `<form>-<field>`, `field-error-<field>`, ...); its
+ * rules run before any request, the server's field errors land under their fields. */
+function SchemaForm<A extends object, R>({ form }: { form: FormState<A, R> }) {
+  const { schema } = form;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void form.submit();
   };
+  const values = form.data as Record<string, unknown>;
+  const set = (name: string, value: string) => form.set(name as keyof A & string, value as never);
   return (
-    <form data-testid="contact-form" noValidate onSubmit={submit}>
-      <h2>{contactFormSchema.title}</h2>
-      {contactFormSchema.fields.map((field) => {
-        const id = `contact-${field.name}`;
+    <form data-testid={`${schema.name}-form`} noValidate onSubmit={submit}>
+      <h2>{schema.title}</h2>
+      {schema.fields.map((field) => {
+        const id = `${schema.name}-${field.name}`;
         const name = field.name;
         const common = {
           id,
           name,
           'data-testid': id,
-          value: String(form.data[name] ?? ''),
-          onBlur: () => form.touch(name),
+          value: field.widget === 'password' ? undefined : String(values[name] ?? ''),
+          onBlur: () => form.touch(name as keyof A & string),
         };
         let input: ReactNode;
         if (field.widget === 'textarea') {
-          input = <textarea {...common} onChange={(e) => form.set(name, e.target.value)} />;
+          input = <textarea {...common} onChange={(e) => set(name, e.target.value)} />;
         } else if (field.widget === 'select') {
           input = (
-            <select {...common} onChange={(e) => form.set(name, e.target.value as never)}>
-              {field.choices.map((choice) => (
+            <select {...common} onChange={(e) => set(name, e.target.value)}>
+              {(field.choices ?? []).map((choice) => (
                 <option key={choice.value} value={choice.value}>
                   {choice.label}
                 </option>
@@ -243,8 +248,8 @@ function Contact() {
             </select>
           );
         } else {
-          const type = field.widget === 'email' ? 'email' : 'text';
-          input = <input {...common} type={type} onChange={(e) => form.set(name, e.target.value)} />;
+          const type = field.widget === 'email' || field.widget === 'password' ? field.widget : 'text';
+          input = <input {...common} type={type} onChange={(e) => set(name, e.target.value)} />;
         }
         return (
           <div key={name}>
@@ -258,16 +263,26 @@ function Contact() {
           </div>
         );
       })}
-      <p data-testid="contact-error">{form.failure ? describe(form.failure) : ''}</p>
-      <button data-testid="contact-submit" type="submit" disabled={form.isSubmitting}>
-        {contactFormSchema.submit_label}
+      <p data-testid={`${schema.name}-error`}>{form.failure ? describe(form.failure) : ''}</p>
+      <button data-testid={`${schema.name}-submit`} type="submit" disabled={form.isSubmitting}>
+        {schema.submit_label}
       </button>
-      {form.result && <p data-testid="contact-success">{contactFormSchema.success_message}</p>}
+      {form.result !== undefined && <p data-testid={`${schema.name}-success`}>{schema.success_message}</p>}
     </form>
   );
 }
 
-/** The page for a path under the app's base: `users/<id>`, `chat/<room>`, `contact`, or home. */
+/** `contact`: the contact form; messages are stored by the server. */
+function Contact() {
+  return <SchemaForm form={useContactForm()} />;
+}
+
+/** `signup`: a new account; a registered email is refused by the server, under its field. */
+function SignUp() {
+  return <SchemaForm form={useSignUpForm()} />;
+}
+
+/** The page for a path under the app's base: `users/<id>`, `chat/<room>`, `contact`, `signup`, or home. */
 export function App({ path }: { path: string }) {
   const user = /^users\/(\d+)\/?$/.exec(path);
   const room = /^chat\/([^/]+)\/?$/.exec(path);
@@ -275,6 +290,7 @@ export function App({ path }: { path: string }) {
   if (user?.[1]) page = <Profile userId={Number(user[1])} />;
   else if (room?.[1]) page = <Chat room={decodeURIComponent(room[1])} />;
   else if (/^contact\/?$/.test(path)) page = <Contact />;
+  else if (/^signup\/?$/.test(path)) page = <SignUp />;
   return (
     <main>
       <Header />
