@@ -130,10 +130,17 @@ test('the React app’s contact form runs the same rules before any request and 
     await page.goto(`${baseUrl}/react/contact`);
     await page.getByTestId('contact-submit').waitFor();
     await page.getByTestId('contact-name').fill('Zoë 😀');
-    await page.getByTestId('contact-email').fill('zoe+site@bücher');
+    await page.getByTestId('contact-email').fill('not-an-email');
     await page.getByTestId('contact-message').fill('x'.repeat(2001));
     await page.getByTestId('contact-submit').click();
+    await waitForText(page, 'field-error-email', 'must be an email address');
     await waitForText(page, 'field-error-message', 'must be 1 to 2000 characters');
+    assert.equal(await page.getByTestId('field-error-name').textContent(), '', 'an emoji is one character');
+    await page.getByTestId('contact-email').fill('zoe+site@bücher');
+    await page.getByTestId('contact-submit').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="field-error-email"]').textContent === '',
+    );
     await page.waitForTimeout(300);
     const calls = () => responses.filter((r) => new URL(r.url()).pathname === '/api/mizan/call/');
     assert.deepEqual(calls(), [], 'an invalid form makes no request');
