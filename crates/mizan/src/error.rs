@@ -217,6 +217,14 @@ impl MizanError {
         self.code == ErrorCode::ValidationError
     }
 
+    /// Every failing field's messages, for a `VALIDATION_ERROR` (`None` for other codes).
+    pub fn fields(&self) -> Option<FieldErrors> {
+        if !self.is_validation_error() {
+            return None;
+        }
+        serde_json::from_value(self.details.as_ref()?.get("fields")?.clone()).ok()
+    }
+
     /// The messages for one field of a `VALIDATION_ERROR` (empty when the field is fine).
     pub fn field_errors(&self, field: &str) -> Vec<String> {
         self.details

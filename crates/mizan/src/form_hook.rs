@@ -84,12 +84,7 @@ fn restore<F: Form>(flash: FormFlash) -> (F, FieldErrors, Option<MizanError>, Op
         let Some(field) = F::schema().fields.iter().find(|field| field.name == name) else {
             continue;
         };
-        let value = input_value(field, text);
-        let next = serde_json::to_value(&data).ok().and_then(|mut all| {
-            *all.get_mut(&name)? = value;
-            serde_json::from_value::<F>(all).ok()
-        });
-        if let Some(next) = next {
+        if let Some(next) = with_field(&data, &name, input_value(field, text)) {
             data = next;
         }
     }
@@ -132,11 +127,9 @@ impl<F: Form> FormHandle<F> {
     /// Sets `field` to `value` (JSON of the field's type). A value the field's type does not
     /// take (a word in a number) leaves the values as they were and says so under the field.
     pub fn set(&self, field: &str, value: Value) {
-        let next = self.data.with_untracked(|data| {
-            let mut all = serde_json::to_value(data).ok()?;
-            *all.get_mut(field)? = value;
-            serde_json::from_value::<F>(all).ok()
-        });
+        let next = self
+            .data
+            .with_untracked(|data| with_field(data, field, value));
         match next {
             Some(next) => {
                 self.data.set(next);
@@ -233,7 +226,7 @@ impl<F: Form> FormHandle<F> {
                 }
             }
             Err(error) => {
-                match server_field_errors(&error) {
+                match error.fields() {
                     Some(fields) => self.errors.set(fields),
                     None => self.failure.set(Some(error)),
                 }
@@ -262,17 +255,15 @@ impl<F: Form> FormHandle<F> {
 fn local_errors<F: Form>(data: &F) -> FieldErrors {
     match crate::validation::check(data) {
         Ok(()) => FieldErrors::new(),
-        Err(error) => server_field_errors(&error).unwrap_or_default(),
+        Err(error) => error.fields().unwrap_or_default(),
     }
 }
 
-/// A `VALIDATION_ERROR`'s field errors.
-fn server_field_errors(error: &MizanError) -> Option<FieldErrors> {
-    if !error.is_validation_error() {
-        return None;
-    }
-    let fields = error.details.as_ref()?.get("fields")?;
-    serde_json::from_value(fields.clone()).ok()
+/// `data` with `field` set to `value`, when its type takes it.
+fn with_field<F: Form>(data: &F, field: &str, value: Value) -> Option<F> {
+    let mut all = serde_json::to_value(data).ok()?;
+    *all.get_mut(field)? = value;
+    serde_json::from_value(all).ok()
 }
 
 fn not_taken(field: &str) -> String {

@@ -15,7 +15,6 @@ use super::{
     response::error_response,
 };
 use crate::{
-    error::MizanError,
     form::{FormFlash, Widget},
     protocol::MAX_BODY_BYTES,
 };
@@ -65,7 +64,7 @@ pub(crate) async fn answer(def: &'static FunctionDef, request: Request) -> Respo
         Ok(envelope) => flash.output = serde_json::from_str(envelope.result.get()).ok(),
         Err(error) => {
             flash.values = kept;
-            match field_errors(&error) {
+            match error.fields() {
                 Some(errors) => flash.errors = errors,
                 None => flash.failure = Some(error),
             }
@@ -118,13 +117,6 @@ fn kept_values(
         .filter(|(name, _)| !passwords.contains(&name.as_str()))
         .cloned()
         .collect()
-}
-
-fn field_errors(error: &MizanError) -> Option<crate::error::FieldErrors> {
-    if !error.is_validation_error() {
-        return None;
-    }
-    serde_json::from_value(error.details.as_ref()?.get("fields")?.clone()).ok()
 }
 
 /// The flash as a cookie; values that do not fit are left out, longest first (the errors stay).
