@@ -5,7 +5,7 @@ use syn::{
     parse_quote, spanned::Spanned,
 };
 
-use super::errors::Ctxt;
+use crate::internals::Ctxt;
 
 /// How the function takes the request context, when its first parameter is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

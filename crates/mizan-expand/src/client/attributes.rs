@@ -3,29 +3,11 @@
 use proc_macro2::{Span, TokenStream};
 use syn::{Expr, Meta, Token, parse::Parser, punctuated::Punctuated, spanned::Spanned};
 
-use super::errors::Ctxt;
-
-/// Who may call the function.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Auth {
-    /// Anyone.
-    Public,
-    /// `auth`: a signed-in user.
-    SignedIn,
-    /// `auth = staff`.
-    Staff,
-    /// `auth = path::to::check`.
-    Check(syn::Path),
-}
-
-/// Which instances of a context exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContextScope {
-    /// `context = global`: one instance, no params, fetched for every page.
-    Global,
-    /// `context = local`: one instance per params value.
-    Local,
-}
+use crate::internals::{
+    Ctxt, affects,
+    auth::{self, Auth},
+    registry::ContextScope,
+};
 
 /// The options inside `#[client(...)]`.
 #[derive(Debug, Clone)]
@@ -125,14 +107,17 @@ pub fn parse(cx: &Ctxt, attr: TokenStream) -> Options {
 /// Sets the option `name` (a known one, seen for the first time) from `meta`.
 fn apply(cx: &Ctxt, options: &mut Options, name: &str, meta: &Meta) {
     match (name, meta) {
-        ("auth", Meta::Path(_)) => options.auth = Auth::SignedIn,
-        ("auth", Meta::NameValue(nv)) => {
-            if let Some(auth) = parse_auth_value(cx, &nv.value) {
+        ("auth", Meta::Path(_) | Meta::NameValue(_)) => {
+            let value = match meta {
+                Meta::NameValue(nv) => Some(&nv.value),
+                _ => None,
+            };
+            if let Some(auth) = auth::parse(cx, value) {
                 options.auth = auth;
             }
         }
         ("context", Meta::NameValue(nv)) => options.context = parse_scope(cx, &nv.value),
-        ("affects", Meta::NameValue(nv)) => options.affects = parse_affects(cx, &nv.value),
+        ("affects", Meta::NameValue(nv)) => options.affects = affects::parse(cx, &nv.value),
         ("context" | "affects", _) => cx.error_at(
             meta.span(),
             format!(
@@ -161,59 +146,6 @@ fn parse_scope(cx: &Ctxt, value: &Expr) -> Option<ContextScope> {
         Expr::Path(path) if path.path.is_ident("local") => Some(ContextScope::Local),
         other => {
             cx.error_at(other.span(), "`context = ...` takes `global` or `local`");
-            None
-        }
-    }
-}
-
-fn parse_affects(cx: &Ctxt, value: &Expr) -> Vec<syn::Path> {
-    let Expr::Array(array) = value else {
-        cx.error_at(
-            value.span(),
-            "`affects = ...` takes a list of contexts: `affects = [user_profile, current_user]`",
-        );
-        return Vec::new();
-    };
-    let mut paths: Vec<syn::Path> = Vec::new();
-    for element in &array.elems {
-        match element {
-            Expr::Path(path) if path.qself.is_none() => {
-                if paths.contains(&path.path) {
-                    cx.error_at(element.span(), "this context is listed twice in `affects`");
-                } else {
-                    paths.push(path.path.clone());
-                }
-            }
-            other => cx.error_at(
-                other.span(),
-                "`affects` lists context functions by name or path, e.g. `user_profile`",
-            ),
-        }
-    }
-    if array.elems.is_empty() {
-        cx.error_at(
-            value.span(),
-            "`affects = []` declares nothing; list the contexts the call changes or drop it",
-        );
-    }
-    paths
-}
-
-fn parse_auth_value(cx: &Ctxt, value: &Expr) -> Option<Auth> {
-    match value {
-        Expr::Path(path) if path.qself.is_none() => {
-            if path.path.is_ident("staff") {
-                Some(Auth::Staff)
-            } else {
-                Some(Auth::Check(path.path.clone()))
-            }
-        }
-        other => {
-            cx.error_at(
-                other.span(),
-                "`auth = ...` takes `staff` or the path of an async check function, \
-                 e.g. `auth = crate::auth::is_owner`",
-            );
             None
         }
     }

@@ -3,11 +3,8 @@
 use proc_macro2::Span;
 use syn::{FnArg, spanned::Spanned};
 
-use super::{
-    analysis::Shape,
-    attributes::{Auth, ContextScope, Options},
-    errors::Ctxt,
-};
+use super::{analysis::Shape, attributes::Options};
+use crate::internals::{Ctxt, auth::Auth, registry::ContextScope};
 
 /// Runs every rule, reporting each broken one to `cx`.
 pub fn check(cx: &Ctxt, options: &Options, shape: &Shape) {

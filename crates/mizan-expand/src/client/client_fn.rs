@@ -3,24 +3,8 @@
 
 use syn::{Ident, Visibility};
 
-use super::{
-    analysis::Shape,
-    attributes::{ContextScope, Options},
-    names::Names,
-};
-
-/// What the registry records a function as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Reads data (the default).
-    Query,
-    /// Changes data: `mutation`, or any `affects`.
-    Mutation,
-    /// `context = global | local`.
-    Context,
-    /// `view`: answers with its own HTTP response.
-    View,
-}
+use super::{analysis::Shape, attributes::Options, names::Names};
+use crate::internals::registry::{ContextScope, Kind};
 
 /// A checked `#[client]` function: everything the generated items are made from.
 #[derive(Debug, Clone)]
@@ -34,7 +18,8 @@ pub struct ClientFn {
 }
 
 impl ClientFn {
-    /// Puts a checked function together (the checks of [`expand`] must have passed).
+    /// Puts a checked function together (the checks of [`expand`](super::expand) must have
+    /// passed).
     pub fn new(options: Options, shape: Shape) -> Self {
         let names = Names::new(&shape.item.sig.ident);
         ClientFn {

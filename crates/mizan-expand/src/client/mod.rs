@@ -2,32 +2,33 @@
 //!
 //! [`expand`] runs in three passes, like serde_derive: parse the options ([`attributes`]), take
 //! the function apart ([`analysis`]) and cross-check both ([`checks`]), every mistake going to
-//! one [`errors::Ctxt`]; then, when there is none, [`ClientFn`] generates the items
-//! ([`generate`]), named by [`names`]. Layers: `errors` ← `attributes`, `analysis` ←
-//! `checks`; `names` ← `client_fn` ← `generate` ← this module. The generated code reaches mizan only through
-//! `::mizan::__private` (plus `MizanError`, `Context` and `ContextHandle`).
+//! one [`Ctxt`]; then, when there is none, [`ClientFn`] generates the items ([`generate`]),
+//! named by [`names`]. Layers: `attributes`, `analysis` ← `checks`; `names` ← `client_fn` ←
+//! `generate` ← this module; all of them on [`internals`](crate::internals), shared with
+//! `#[derive(Form)]` (the error context, `auth`, `affects`, the registry entry, the paths). The
+//! generated code reaches mizan only through `::mizan::__private` (plus `MizanError`, `Context`
+//! and `ContextHandle`).
 
 pub mod analysis;
 pub mod attributes;
 pub mod checks;
 pub mod client_fn;
-pub mod errors;
 pub mod generate;
 pub mod names;
 
 use proc_macro2::TokenStream;
 use syn::ItemFn;
 
-pub use client_fn::{ClientFn, Kind};
-pub use names::FUNCTION_PREFIX;
-
-use self::errors::Ctxt;
+pub use client_fn::ClientFn;
+// Where `mizan::protocol`'s own test reads the prefix.
+use crate::internals::Ctxt;
+pub use crate::internals::paths::FUNCTION_PREFIX;
 
 /// The whole expansion of `#[client(attr)] item`.
 ///
 /// On any mistake the output is one `compile_error!` per mistake, followed by the function
-/// re-emitted with its body left out ([`generate::stub`](fn@generate::stub)), so that its callers do not add
-/// "cannot find function" errors of their own.
+/// re-emitted with its body left out ([`generate::stub`](fn@generate::stub)), so that its callers
+/// do not add "cannot find function" errors of their own.
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let options = attributes::parse(&cx, attr);

@@ -4,8 +4,7 @@ use proc_macro2::Ident;
 use quote::format_ident;
 use syn::ext::IdentExt;
 
-/// Prefix of every function's own endpoint; equal to `mizan::protocol::FUNCTION_PREFIX`.
-pub const FUNCTION_PREFIX: &str = "/api/mizan/fn";
+use crate::internals::paths;
 
 /// The generated identifiers and paths of one function `x`.
 #[derive(Debug, Clone)]
@@ -65,7 +64,7 @@ impl Names {
             endpoint_fn: format_ident!("mizan_endpoint_{}", function),
             hook: format_ident!("use_{}", function),
             path_const: format_ident!("{}_PATH", upper),
-            endpoint: format!("{FUNCTION_PREFIX}/{text}"),
+            endpoint: paths::function_endpoint(&text),
             text,
         }
     }

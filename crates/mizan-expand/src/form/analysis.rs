@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::{DeriveInput, spanned::Spanned};
 
 use super::attributes::{self, FieldOptions, Rule};
-use crate::client::errors::Ctxt;
+use crate::internals::Ctxt;
 
 /// What a field's type is to a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

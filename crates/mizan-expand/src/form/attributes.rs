@@ -6,18 +6,10 @@ use syn::{
     Attribute, Expr, ExprLit, Lit, LitStr, Meta, Token, punctuated::Punctuated, spanned::Spanned,
 };
 
-use crate::client::errors::Ctxt;
-
-/// Who may submit the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    /// Anyone.
-    Public,
-    /// `auth`: a signed-in user.
-    SignedIn,
-    /// `auth = staff`.
-    Staff,
-}
+use crate::internals::{
+    Ctxt, affects,
+    auth::{self, Auth},
+};
 
 /// The options of `#[form(...)]`.
 #[derive(Debug, Clone)]
@@ -36,7 +28,7 @@ pub struct FormOptions {
     pub output: Option<syn::Type>,
     /// `affects = [context, ...]`.
     pub affects: Vec<syn::Path>,
-    /// `auth` or `auth = staff`.
+    /// `auth` or `auth = staff` (a check function is refused by [`super::checks`]).
     pub auth: Auth,
 }
 
@@ -132,24 +124,17 @@ pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
                     Err(error) => cx.push(error),
                 }
             }
-            (Some("affects"), Meta::NameValue(pair)) => match &pair.value {
-                Expr::Array(array) => {
-                    for element in &array.elems {
-                        match element {
-                            Expr::Path(path) => options.affects.push(path.path.clone()),
-                            other => cx.error_at(other.span(), "`affects` lists contexts by path"),
-                        }
-                    }
+            (Some("affects"), Meta::NameValue(pair)) => {
+                options.affects = affects::parse(cx, &pair.value);
+            }
+            (Some("auth"), Meta::Path(_) | Meta::NameValue(_)) => {
+                let value = match &meta {
+                    Meta::NameValue(pair) => Some(&pair.value),
+                    _ => None,
+                };
+                if let Some(auth) = auth::parse(cx, value) {
+                    options.auth = auth;
                 }
-                other => cx.error_at(
-                    other.span(),
-                    "`affects = ...` takes a list of contexts: `affects = [contact_count]`",
-                ),
-            },
-            (Some("auth"), Meta::Path(_)) => options.auth = Auth::SignedIn,
-            (Some("auth"), Meta::NameValue(pair)) if matches!(&pair.value, Expr::Path(path) if path.path.is_ident("staff")) =>
-            {
-                options.auth = Auth::Staff;
             }
             _ => cx.error_at(
                 meta.span(),

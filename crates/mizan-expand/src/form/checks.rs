@@ -1,11 +1,14 @@
 //! What the options and the fields must agree on: each widget edits the type it is given, each
-//! rule applies to its field's type, a select has choices and only a select has them.
+//! rule applies to its field's type, a select has choices and only a select has them; a form's
+//! `auth` names no check function.
+
+use syn::spanned::Spanned;
 
 use super::{
     analysis::{Field, Shape, TypeClass},
     attributes::{FormOptions, Rule},
 };
-use crate::client::errors::Ctxt;
+use crate::internals::{Ctxt, auth::Auth};
 
 /// Every disagreement, each its own error.
 pub fn check(cx: &Ctxt, shape: &Shape) {
@@ -30,6 +33,18 @@ pub fn check_name(cx: &Ctxt, options: &FormOptions, name: &str) {
         cx.error_at(
             span,
             format!("the form's name `{name}` must be snake case (`contact`, `sign_up`)"),
+        );
+    }
+}
+
+/// A form's `auth` is `auth` or `auth = staff`: the parser it shares with `#[client]` also reads
+/// `auth = path::to::check`, which forms do not offer.
+pub fn check_auth(cx: &Ctxt, options: &FormOptions) {
+    if let Auth::Check(path) = &options.auth {
+        cx.error_at(
+            path.span(),
+            "a form takes `auth` or `auth = staff`; a check function (`auth = path::to::check`) \
+             is for `#[client]` functions",
         );
     }
 }

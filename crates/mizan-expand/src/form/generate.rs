@@ -7,8 +7,12 @@ use quote::{format_ident, quote};
 
 use super::{
     analysis::{Field, Shape, TypeClass},
-    attributes::{Auth, FormOptions, Rule},
+    attributes::{FormOptions, Rule},
     checks::widget_of,
+};
+use crate::internals::{
+    paths,
+    registry::{Entry, Idents, Kind, Param, server_only},
 };
 
 /// The form's name: its option, else the struct's name in snake case without `_form`.
@@ -50,10 +54,10 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
         |message| quote!(::std::string::String::from(#message)),
     );
     let live = options.live_validation;
-    let output = options
+    let output: syn::Type = options
         .output
-        .as_ref()
-        .map_or_else(|| quote!(()), |ty| quote!(#ty));
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(()));
     let fields = shape.fields.iter().map(field_schema);
     let validate = validate_body(shape);
     let server = server_items(options, shape, &name, &output);
@@ -253,92 +257,66 @@ fn capitalized(word: &str) -> String {
     }
 }
 
-/// The submission's registry entry, compiled on the server only.
+/// The submission's registry entry, compiled on the server only: a mutation named after the
+/// form, run by the struct's `FormHandler`, its items in an anonymous `const` so that their short
+/// names do not reach the caller's module.
 fn server_items(
     options: &FormOptions,
     shape: &Shape,
     name: &str,
-    output: &TokenStream,
+    output: &syn::Type,
 ) -> TokenStream {
     let ident = &shape.ident;
-    let endpoint = format!("/api/mizan/form/{name}");
-    let doc = &shape.doc;
-    let auth = match options.auth {
-        Auth::Public => quote!(::mizan::__private::AuthRule::Public),
-        Auth::SignedIn => quote!(::mizan::__private::AuthRule::SignedIn),
-        Auth::Staff => quote!(::mizan::__private::AuthRule::Staff),
-    };
-    let affects = options
-        .affects
-        .iter()
-        .map(|path| quote!(<#path as ::mizan::Context>::NAME));
-    let params = shape.fields.iter().map(|field| {
-        let (field_name, ty) = (field.ident.to_string(), &field.ty);
-        let written = quote!(#ty).to_string().replace(' ', "");
-        quote! {
-            ::mizan::__private::ParamDef {
-                name: #field_name,
-                ty: #written,
-                type_id: ::core::any::TypeId::of::<#ty>,
-            }
-        }
-    });
-    quote! {
-        #[cfg(feature = "ssr")]
-        ::mizan::__private::server_items! {
-            const _: () = {
-                async fn body(
-                    ctx: ::mizan::__private::RequestContext,
-                    form: #ident,
-                ) -> ::core::result::Result<#output, ::mizan::MizanError> {
-                    <#ident as ::mizan::__private::FormHandler>::on_submit_success(form, ctx).await
-                }
-                async fn run(
-                    ctx: ::mizan::__private::RequestContext,
-                    args: ::mizan::__private::RawArgs,
-                ) -> ::core::result::Result<::mizan::__private::Outcome, ::mizan::MizanError> {
-                    ::mizan::__private::execute(&DEF, ctx, args, body, ::mizan::__private::Data)
-                        .await
-                }
-                fn invoke(
-                    ctx: ::mizan::__private::RequestContext,
-                    args: ::mizan::__private::RawArgs,
-                ) -> ::mizan::__private::BoxFuture<
-                    'static,
-                    ::core::result::Result<::mizan::__private::Outcome, ::mizan::MizanError>,
-                > {
-                    ::std::boxed::Box::pin(run(ctx, args))
-                }
-                fn args_schema(
-                    generator: &mut ::mizan::__private::schemars::SchemaGenerator,
-                ) -> ::mizan::__private::schemars::Schema {
-                    generator.subschema_for::<#ident>()
-                }
-                fn output_schema(
-                    generator: &mut ::mizan::__private::schemars::SchemaGenerator,
-                ) -> ::mizan::__private::schemars::Schema {
-                    generator.subschema_for::<#output>()
-                }
-                static DEF: ::mizan::__private::FunctionDef = ::mizan::__private::FunctionDef {
-                    name: #name,
-                    kind: ::mizan::__private::FunctionKind::Mutation,
-                    endpoint: #endpoint,
-                    auth: #auth,
-                    context: ::core::option::Option::None,
-                    public: false,
-                    params: &[#(#params),*],
-                    affects: &[#(#affects),*],
-                    websocket: false,
-                    doc: #doc,
-                    args_schema,
-                    output_schema: ::core::option::Option::Some(output_schema),
-                    invoke,
-                    form: ::core::option::Option::Some(<#ident as ::mizan::Form>::schema),
-                };
-                ::mizan::__private::inventory::submit! {
-                    ::mizan::__private::FunctionRef(&DEF)
-                }
-            };
-        }
+    let endpoint = paths::form_endpoint(name);
+    let [check, args_schema, output_schema, body, run, invoke, def] = [
+        "check",
+        "args_schema",
+        "output_schema",
+        "body",
+        "run",
+        "invoke",
+        "DEF",
+    ]
+    .map(|item| format_ident!("{item}"));
+    let affects = &options.affects;
+    let entry = Entry {
+        idents: Idents {
+            check: &check,
+            args_schema: &args_schema,
+            output_schema: &output_schema,
+            body: &body,
+            run: &run,
+            invoke: &invoke,
+            def: &def,
+        },
+        name,
+        endpoint: &endpoint,
+        kind: Kind::Mutation,
+        auth: &options.auth,
+        context: None,
+        public: false,
+        params: shape
+            .fields
+            .iter()
+            .map(|field| Param {
+                name: field.ident.to_string(),
+                ty: &field.ty,
+            })
+            .collect(),
+        affects: quote!(&[#(<#affects as ::mizan::Context>::NAME),*]),
+        websocket: false,
+        doc: shape.doc.clone(),
+        args: ident,
+        output,
+        body: quote! {
+            <#ident as ::mizan::__private::FormHandler>::on_submit_success(args, ctx).await
+        },
+        form: Some(ident),
     }
+    .items();
+    server_only(quote! {
+        const _: () = {
+            #entry
+        };
+    })
 }

@@ -1,7 +1,9 @@
 //! `#[derive(Form)]`: a struct as a form. Like `#[client]`, in passes: the options and the rules
 //! ([`attributes`]), the struct taken apart ([`analysis`]), what they must agree on ([`checks`]),
 //! every mistake going to one [`Ctxt`]; then, when there is none, the items ([`generate`]).
-//! Layers: `attributes` ← `analysis` ← `checks` ← `generate` ← this module.
+//! Layers: `attributes` ← `analysis` ← `checks` ← `generate` ← this module; all of them on
+//! [`internals`](crate::internals), shared with `#[client]` (the error context, `auth`,
+//! `affects`, the registry entry, the paths).
 
 pub mod analysis;
 pub mod attributes;
@@ -10,7 +12,7 @@ pub mod generate;
 
 use proc_macro2::TokenStream;
 
-use crate::client::errors::Ctxt;
+use crate::internals::Ctxt;
 
 /// The whole expansion of `#[derive(Form)]` on `input`: the items, or one `compile_error!` per
 /// mistake.
@@ -30,6 +32,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let options = attributes::form_options(&cx, &input.attrs);
     let shape = analysis::analyze(&cx, &input);
     checks::check(&cx, &shape);
+    checks::check_auth(&cx, &options);
     checks::check_name(&cx, &options, &generate::form_name(&options, &shape));
     match cx.check() {
         Ok(()) => generate::generate(&options, &shape),

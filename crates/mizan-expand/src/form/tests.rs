@@ -141,3 +141,34 @@ fn every_mistake_is_reported_at_once() {
     });
     assert_eq!(errors.len(), 3, "{errors:?}");
 }
+
+#[test]
+fn auth_and_affects_read_as_in_client() {
+    let out = expand(quote! {
+        #[form(auth = staff, affects = [contact_count, crate::stats::inbox])]
+        struct F { name: String }
+    })
+    .to_string();
+    assert!(out.contains("AuthRule :: Staff"), "{out}");
+    assert!(
+        out.contains("< crate :: stats :: inbox as :: mizan :: Context > :: NAME"),
+        "{out}"
+    );
+    assert!(
+        one_error(quote! { #[form(auth = "staff")] struct F { name: String } })
+            .starts_with("`auth = ...` takes `staff` or the path")
+    );
+    assert!(
+        one_error(quote! { #[form(affects = [a, a])] struct F { name: String } })
+            .contains("listed twice")
+    );
+}
+
+#[test]
+fn a_form_has_no_auth_check_function() {
+    assert_eq!(
+        one_error(quote! { #[form(auth = crate::auth::is_owner)] struct F { name: String } }),
+        "a form takes `auth` or `auth = staff`; a check function (`auth = path::to::check`) is \
+         for `#[client]` functions"
+    );
+}

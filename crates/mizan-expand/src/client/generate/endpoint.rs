@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::client::{client_fn::ClientFn, names::FUNCTION_PREFIX};
+use crate::{client::client_fn::ClientFn, internals::paths::FUNCTION_PREFIX};
 
 impl ClientFn {
     /// `mizan_endpoint_x`: the server_fn endpoint at `POST /api/mizan/fn/x`, which runs the

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::client::{attributes::ContextScope, client_fn::ClientFn};
+use crate::{client::client_fn::ClientFn, internals::registry::ContextScope};
 
 impl ClientFn {
     /// `use_x(..) -> ContextHandle<Out>` for a context; nothing for any other function.

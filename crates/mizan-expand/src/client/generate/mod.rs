@@ -49,14 +49,3 @@ impl ClientFn {
         }
     }
 }
-
-/// `items`, compiled on the server only, through mizan's `server_items!`: when the crate's `ssr`
-/// feature forgets to enable mizan's, that is one error naming the fix, not one per missing item.
-fn server_only(items: TokenStream) -> TokenStream {
-    quote! {
-        #[cfg(feature = "ssr")]
-        ::mizan::__private::server_items! {
-            #items
-        }
-    }
-}

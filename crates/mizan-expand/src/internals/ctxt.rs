@@ -4,10 +4,10 @@ use std::{cell::RefCell, fmt::Display};
 
 use proc_macro2::Span;
 
-/// Collects the errors of one `#[client]` expansion (like serde_derive's `Ctxt`).
+/// Collects the errors of one expansion (like serde_derive's `Ctxt`).
 ///
-/// Checks push their error and carry on, so a function with two mistakes gets two messages in
-/// one build. [`Ctxt::check`] must be called once at the end; dropping a `Ctxt` that still holds
+/// Checks push their error and carry on, so an item with two mistakes gets two messages in one
+/// build. [`Ctxt::check`] must be called once at the end; dropping a `Ctxt` that still holds
 /// errors is a bug in the expansion and panics.
 #[derive(Debug)]
 pub struct Ctxt {
@@ -60,7 +60,7 @@ impl Default for Ctxt {
 impl Drop for Ctxt {
     fn drop(&mut self) {
         if !std::thread::panicking() && self.errors.borrow().is_some() {
-            panic!("the errors of a #[client] expansion were never checked");
+            panic!("the errors of an expansion were never checked");
         }
     }
 }
