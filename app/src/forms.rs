@@ -15,32 +15,8 @@ use validator::Validate;
 #[cfg(feature = "ssr")]
 use crate::users::db_error;
 
-/// What a contact message is about.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Topic {
-    /// Anything.
-    #[default]
-    General,
-    /// Invoices and payments.
-    Billing,
-    /// Praise and complaints.
-    Feedback,
-}
-
-impl Topic {
-    /// Its name on the wire and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Topic::General => "general",
-            Topic::Billing => "billing",
-            Topic::Feedback => "feedback",
-        }
-    }
-}
-
 /// A message to the site's team.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, Validate, Form)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate, Form)]
 #[form(
     title = "Contact us",
     submit_label = "Send",
@@ -57,13 +33,26 @@ pub struct ContactForm {
     #[validate(email(message = "must be an email address"))]
     #[field(label = "Your email")]
     pub email: String,
-    /// What it is about.
+    /// What it is about: a text held to its choices (by the server and in both browsers, as a
+    /// select's value always is).
     #[field(widget = select, choices = [("general", "General"), ("billing", "Billing"), ("feedback", "Feedback")])]
-    pub topic: Topic,
+    pub topic: String,
     /// The message.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[field(widget = textarea, help = "At most 2000 characters.")]
     pub message: String,
+}
+
+/// A new contact form: empty, about `general`.
+impl Default for ContactForm {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            email: String::new(),
+            topic: "general".to_owned(),
+            message: String::new(),
+        }
+    }
 }
 
 /// A stored contact message.

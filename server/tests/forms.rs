@@ -337,21 +337,15 @@ async fn without_javascript_a_valid_message_is_stored_and_the_page_says_so() {
     assert!(!flash.contains("secret"));
 }
 
-/// The fields a form's rules refuse in `values`, as the server decides (decoding, then rules).
-fn refused<F: mizan::Form + mizan::__private::ValidateArgs>(values: &Value) -> Vec<String> {
-    // A value its type does not take (a choice outside the list) is refused under its field.
+/// The fields a form's rules refuse in `values`: decoding (a value its type does not take is
+/// refused under its field), then `Form::rule_errors`, the one rule set the server refuses a
+/// submission by and the Leptos hook shows in wasm.
+fn refused<F: mizan::Form>(values: &Value) -> Vec<String> {
     let form: F = match serde_path_to_error::deserialize(values.clone()) {
         Ok(form) => form,
         Err(error) => return vec![error.path().to_string()],
     };
-    match form.validate_args() {
-        Ok(()) => Vec::new(),
-        Err(error) => error
-            .details
-            .as_ref()
-            .and_then(|d| d["fields"].as_object())
-            .map_or_else(Vec::new, |fields| fields.keys().cloned().collect()),
-    }
+    form.rule_errors().into_keys().collect()
 }
 
 /// The shared fixture (vitest runs it against the generated Zod schemas): the Rust rules refuse

@@ -8,12 +8,22 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use crate::{error::FieldErrors, validation::ValidateArgs};
+
 /// A form: what `#[derive(Form)]` implements for a struct whose fields carry `validator` rules
 /// and `#[field(...)]` hints. Its submission is a mutation named [`Form::NAME`]: called like any
 /// function (`POST /api/mizan/call/` with the fields as arguments), validated by the same rules on
 /// both sides, answered with [`Form::Output`].
 pub trait Form:
-    Serialize + DeserializeOwned + validator::Validate + Default + Clone + Send + Sync + 'static
+    Serialize
+    + DeserializeOwned
+    + validator::Validate
+    + ValidateArgs
+    + Default
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
     /// The form's name (`#[form(name = "contact")]`): its call name, its hooks' names.
     const NAME: &'static str;
@@ -21,6 +31,16 @@ pub trait Form:
     type Output: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
     /// What user interfaces render the form from.
     fn schema() -> &'static FormSchema;
+
+    /// Every rule of the form, as each failing field's messages: its fields' `validator` rules,
+    /// and a text select's value among its choices. The one rule set of the form: the server
+    /// refuses a submission by it and the Leptos hook shows it, in wasm, before any request.
+    fn rule_errors(&self) -> FieldErrors {
+        match self.validate_args() {
+            Ok(()) => FieldErrors::new(),
+            Err(error) => error.fields().unwrap_or_default(),
+        }
+    }
 }
 
 /// What user interfaces render a form from: its fields in order, with what each accepts.
@@ -177,7 +197,7 @@ pub(crate) struct FormFlash {
     pub values: BTreeMap<String, String>,
     /// Each failing field's messages.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub errors: crate::error::FieldErrors,
+    pub errors: FieldErrors,
     /// A failure not about one field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<crate::error::MizanError>,

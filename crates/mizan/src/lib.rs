@@ -14,35 +14,35 @@
 //! target only picks the HTTP client under the browser side: `fetch` on `wasm32`, none elsewhere
 //! (a native build without `ssr` compiles, and its batched reads answer `NOT_IMPLEMENTED`).
 
-mod channel_hook;
+// Layers, bottom up: the wire types both builds share (errors, rules, keys, the HTTP and socket
+// protocols, channels' and forms' definitions) ← `browser` (the client runtime and the tab's
+// socket) ← `ui` (the Leptos layer: hooks, forms, channels) ; `server` (feature `ssr`) stands on
+// the wire types.
+mod browser;
 mod channel_spec;
 mod error;
 mod form;
-mod form_hook;
-mod form_view;
 pub mod frames;
-mod hooks;
 pub mod invalidation;
 pub mod protocol;
-mod runtime;
-mod server_fn_error;
-mod socket_client;
+mod ui;
 mod validation;
 
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use channel_hook::{ChannelHandle, use_channel};
+pub use browser::{runtime::live_count, socket::SocketStatus};
 pub use channel_spec::ChannelSpec;
 pub use error::{ErrorCode, FieldErrors, INTERNAL_MESSAGE, MizanError, error_chain};
 pub use form::{Choice, Constraints, FieldSchema, Form, FormSchema, Widget};
-pub use form_hook::{FormHandle, FormResult, use_form};
-pub use form_view::{FieldView, MizanForm};
-pub use hooks::{ContextHandle, MizanContext, page_status};
 pub use invalidation::{ContextKey, KeyError};
 pub use mizan_macros::{Form, client};
-pub use runtime::live_count;
-pub use socket_client::SocketStatus;
+pub use ui::{
+    channel::{ChannelHandle, use_channel},
+    contexts::{ContextHandle, MizanContext, page_status},
+    form::{FormHandle, FormResult, use_form},
+    form_view::{FieldView, MizanForm},
+};
 
 #[cfg(feature = "ssr")]
 pub use server::RequestContext;
@@ -138,11 +138,13 @@ pub mod __private {
     pub use serde_json;
 
     pub use crate::{
+        browser::{
+            runtime::{call_remote, fetch_batched},
+            socket::call_socket_or_remote,
+        },
         form::label_of,
-        hooks::{use_global_context, use_local_context},
         protocol::{Envelope, RawArgs},
-        runtime::{call_remote, fetch_batched},
-        socket_client::call_socket_or_remote,
+        ui::contexts::{use_global_context, use_local_context},
         validation::{ValidateArgs, check as check_rules, check_form},
     };
 

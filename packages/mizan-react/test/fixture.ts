@@ -17,6 +17,20 @@ export interface ProtocolFixture {
     validation: boolean;
   }[];
   hydration: { payload: { version: 1; contexts: Record<string, unknown> }; script: string };
+  frames: {
+    client: { text: unknown; canonical: { v: number; action: string } & Record<string, unknown> }[];
+    server: { text: unknown }[];
+    bad_client: { text: unknown; id: number | null; mentions: string }[];
+    bad_server: { text: unknown }[];
+  };
+  socket: {
+    pacing_ms: Record<
+      'ping_every' | 'silent_for' | 'hello_within' | 'backoff_first' | 'backoff_max' | 'stable_after',
+      number
+    >;
+    close_codes: Record<'session_ended' | 'going_away' | 'unanswered', number>;
+    backoff: { attempt: number; random: number; delay_ms: number }[];
+  };
 }
 
 export const fixture = protocol as unknown as ProtocolFixture;

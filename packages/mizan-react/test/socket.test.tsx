@@ -213,6 +213,38 @@ describe('MizanSocket', () => {
     expect(socket.status).toBe('disconnected');
   });
 
+  test("a sign-out's reconnect refetches only what its own answer did not, once", async () => {
+    vi.useFakeTimers();
+    const fetch = vi.fn(async () =>
+      Response.json({ result: null, invalidate: ['current_user', 'user_profile'] }),
+    );
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const refetched: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => refetched.push(keys));
+    const socket = new MizanSocket(client, options);
+    for (const key of ['current_user', 'user_profile:{"user_id":1}', 'site_stats']) {
+      socket.watch(key);
+    }
+    socket.start();
+    FakeSocket.latest().open();
+    await client.call('sign_out');
+    FakeSocket.latest().drop(4001);
+    vi.advanceTimersByTime(0);
+    FakeSocket.latest().open('c2');
+    expect(refetched, 'the answer, then only the rest').toEqual([
+      ['current_user', 'user_profile'],
+      ['site_stats'],
+    ]);
+
+    // Another tab's sign-out: nothing of this tab's own, so everything live is refetched.
+    vi.advanceTimersByTime(2_000);
+    FakeSocket.latest().drop(4001);
+    vi.advanceTimersByTime(0);
+    FakeSocket.latest().open('c3');
+    expect(refetched.at(-1)).toEqual(['current_user', 'user_profile:{"user_id":1}', 'site_stats']);
+    socket.stop();
+  });
+
   test('a silent server is given up on and reconnected to', () => {
     vi.useFakeTimers();
     const socket = new MizanSocket(createMizanClient(), options);

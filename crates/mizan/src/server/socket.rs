@@ -12,6 +12,7 @@
 
 use std::{
     collections::{HashMap, HashSet},
+    ops::ControlFlow,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -43,7 +44,11 @@ use super::{
 };
 use crate::{
     error::MizanError,
-    frames::{CONNECTION_HEADER, ClientFrame, MAX_SOCKET_MESSAGE_BYTES, RefusedKey, ServerFrame},
+    frames::{
+        Broadcast, CONNECTION_HEADER, Call, CallResult, ChannelSend, ClientFrame, Failure, Hello,
+        Keys, MAX_SOCKET_MESSAGE_BYTES, RefusedKey, ServerFrame, Subscribe, Taken, Unsubscribe,
+        Watching, close_code, pacing,
+    },
     invalidation::ContextKey,
     protocol::RawArgs,
 };
@@ -63,9 +68,9 @@ const MAX_IN_FLIGHT: usize = 16;
 /// How long pushed keys gather before they are sent: a burst of calls is one frame.
 const COALESCE: Duration = Duration::from_millis(20);
 /// How often the server pings; browsers answer without any script.
-const PING_EVERY: Duration = Duration::from_secs(25);
+const PING_EVERY: Duration = Duration::from_millis(pacing::PING_EVERY_MS);
 /// A socket silent this long (not even a pong) is dead.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+const IDLE_TIMEOUT: Duration = Duration::from_millis(pacing::SILENT_FOR_MS);
 /// Messages a socket may send per second, sustained, and in a burst.
 const RATE_PER_SECOND: f64 = 50.0;
 const RATE_BURST: f64 = 100.0;
@@ -181,7 +186,8 @@ impl Outlet for SplitSink<WebSocket, Message> {
 }
 
 /// One client (`connection`, registered in the hub), from `hello` to close, whatever carries
-/// its frames.
+/// its frames: the intake loop. It reads, admits and parses each message; [`Client::dispatch`]
+/// acts on the frame.
 pub(crate) async fn serve(
     sockets: Arc<Sockets>,
     ctx: RequestContext,
@@ -196,33 +202,12 @@ pub(crate) async fn serve(
             .unwrap_or_default();
         tokio::time::Instant::now() + left
     });
-    // Calls made over this socket name it, so their keys are not pushed back to it.
-    // The upgrade's own context is dropped here, not kept beside the socket's (it holds the
-    // request's buffers).
-    let ctx = match HeaderValue::from_str(connection.id()) {
-        Ok(id) => {
-            let upgrade = ctx;
-            upgrade.for_socket(CONNECTION_HEADER, id)
-        }
-        Err(_) => ctx,
-    };
     let (out, out_rx) = mpsc::channel::<Utf8Bytes>(OUTBOUND_FRAMES);
     let mut writer = tokio::spawn(write(outlet, out_rx, Arc::clone(&connection)));
-    // However this task ends (a channel's code may panic), the socket leaves everything.
-    let mut guard = Cleanup {
-        sockets: Arc::clone(&sockets),
-        connection: Arc::clone(&connection),
-        writer: writer.abort_handle(),
-        subscriptions: Subscriptions::default(),
-    };
-    let subscriptions = &mut guard.subscriptions;
-    let hello = ServerFrame::Hello {
-        connection: connection.id().to_owned(),
-    };
-    queue(&out, &hello);
-
-    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-    let mut rate = Rate::new();
+    let mut client = Client::new(sockets, ctx, connection, out, writer.abort_handle());
+    client.queue(&ServerFrame::Hello(Hello {
+        connection: client.connection.id().to_owned(),
+    }));
     let expiry = async move {
         match expires {
             Some(at) => tokio::time::sleep_until(at).await,
@@ -238,19 +223,19 @@ pub(crate) async fn serve(
             // The writer says goodbye (4001) and ends.
             () = &mut expiry, if !expired => {
                 expired = true;
-                connection.close();
+                client.connection.close();
                 continue;
             }
             message = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => message,
         };
         // Closed by the hub (sign-out): nothing more runs as this socket's user.
-        if connection.is_closed() {
+        if client.connection.is_closed() {
             break;
         }
         let text = match message {
             Err(_) => {
                 tracing::debug!(
-                    connection = connection.id(),
+                    connection = client.connection.id(),
                     "socket silent too long: closed"
                 );
                 break;
@@ -258,110 +243,211 @@ pub(crate) async fn serve(
             Ok(None | Some(Inbound::Closed)) => break,
             Ok(Some(Inbound::Text(text))) => text,
             Ok(Some(Inbound::Binary)) => {
-                let error = MizanError::bad_request("mizan frames are JSON text messages");
-                queue(&out, &ServerFrame::Error { id: None, error });
+                client.refuse(None, "mizan frames are JSON text messages");
                 continue;
             }
             Ok(Some(Inbound::Alive)) => continue,
         };
-        match rate.admit() {
+        if client.take(&text).await.is_break() {
+            break;
+        }
+    }
+}
+
+/// One connected client as [`serve`] acts for it: its user's context, its entry in the hub, its
+/// writer's queue, its calls in flight and its subscriptions (left, with the hub, when it is
+/// dropped).
+struct Client {
+    sockets: Arc<Sockets>,
+    ctx: RequestContext,
+    connection: Arc<Connection>,
+    out: mpsc::Sender<Utf8Bytes>,
+    in_flight: Arc<Semaphore>,
+    rate: Rate,
+    cleanup: Cleanup,
+}
+
+impl Client {
+    fn new(
+        sockets: Arc<Sockets>,
+        ctx: RequestContext,
+        connection: Arc<Connection>,
+        out: mpsc::Sender<Utf8Bytes>,
+        writer: tokio::task::AbortHandle,
+    ) -> Self {
+        // Calls made over this socket name it, so their keys are not pushed back to it. The
+        // upgrade's own context is dropped here, not kept beside the socket's (it holds the
+        // request's buffers).
+        let ctx = match HeaderValue::from_str(connection.id()) {
+            Ok(id) => ctx.for_socket(CONNECTION_HEADER, id),
+            Err(_) => ctx,
+        };
+        // However the client's task ends (a channel's code may panic), the socket leaves
+        // everything.
+        let cleanup = Cleanup {
+            sockets: Arc::clone(&sockets),
+            connection: Arc::clone(&connection),
+            writer,
+            subscriptions: Subscriptions::default(),
+        };
+        Self {
+            sockets,
+            ctx,
+            connection,
+            out,
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            rate: Rate::new(),
+            cleanup,
+        }
+    }
+
+    /// One text message: admitted by the rate, read, acted on; `Break` when the connection must
+    /// end.
+    async fn take(&mut self, text: &str) -> ControlFlow<()> {
+        match self.rate.admit() {
             Admission::Yes => {}
             Admission::No => {
-                let error = MizanError::bad_request("too many messages: slow down");
-                queue(&out, &ServerFrame::Error { id: None, error });
-                continue;
+                self.refuse(None, "too many messages: slow down");
+                return ControlFlow::Continue(());
             }
             Admission::Close => {
                 tracing::warn!(
-                    connection = connection.id(),
+                    connection = self.connection.id(),
                     "socket over its message rate: closed"
                 );
-                break;
+                return ControlFlow::Break(());
             }
         }
-        match ClientFrame::parse(&text) {
+        match ClientFrame::parse(text) {
+            Ok(frame) => self.dispatch(frame).await,
             Err((id, problem)) => {
-                queue(
-                    &out,
-                    &ServerFrame::Error {
-                        id,
-                        error: problem.to_error(),
-                    },
-                );
+                self.queue(&ServerFrame::Error(Failure {
+                    id,
+                    error: problem.to_error(),
+                }));
+                ControlFlow::Continue(())
             }
-            Ok(ClientFrame::Rpc { id, function, args }) => {
-                let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
-                    break;
-                };
-                let (registry, out, ctx) =
-                    (Arc::clone(&sockets.registry), out.clone(), ctx.clone());
-                tokio::spawn(async move {
-                    let frame = rpc(&registry, &ctx, id, &function, args).await;
-                    if let Ok(text) = frame.to_text() {
-                        // Waits for room: the calls in flight are bounded, so is the wait.
-                        let _ = out.send(Utf8Bytes::from(text)).await;
-                    }
-                    drop(permit);
-                });
+        }
+    }
+
+    /// Acts on one frame; `Break` when the connection must end.
+    async fn dispatch(&mut self, frame: ClientFrame) -> ControlFlow<()> {
+        match frame {
+            ClientFrame::Rpc(call) => return self.call(call).await,
+            ClientFrame::Watch(Keys { keys }) => {
+                // Boxed, like the channel requests below: the socket's own future stays small,
+                // and an idle socket costs only that.
+                let watching = Box::pin(watch(
+                    &self.sockets.registry,
+                    &self.ctx,
+                    &self.connection,
+                    keys,
+                ))
+                .await;
+                self.queue(&ServerFrame::Watching(watching));
             }
-            Ok(ClientFrame::Watch { keys }) => {
-                // Boxed, like the channel calls below: the socket's own future stays small, and
-                // an idle socket costs only that.
-                let frame = Box::pin(watch(&sockets.registry, &ctx, &connection, keys)).await;
-                queue(&out, &frame);
-            }
-            Ok(ClientFrame::Unwatch { keys }) => {
+            ClientFrame::Unwatch(Keys { keys }) => {
                 for key in keys.iter().filter_map(|key| ContextKey::parse(key).ok()) {
-                    connection.unwatch(&key);
+                    self.connection.unwatch(&key);
                 }
             }
-            Ok(ClientFrame::Ping { id }) => queue(&out, &ServerFrame::Pong { id }),
-            Ok(ClientFrame::Subscribe {
+            ClientFrame::Ping(heartbeat) => self.queue(&ServerFrame::Pong(heartbeat)),
+            ClientFrame::Subscribe(Subscribe {
                 id,
                 channel,
                 params,
             }) => {
                 let member = Member {
-                    id: connection.id().to_owned(),
-                    out: out.clone(),
+                    id: self.connection.id().to_owned(),
+                    out: self.out.clone(),
                 };
-                let frame = Box::pin(subscriptions.subscribe(
-                    &sockets.channels,
-                    &ctx,
+                let joined = Box::pin(self.cleanup.subscriptions.subscribe(
+                    &self.sockets.channels,
+                    &self.ctx,
                     member,
                     &channel,
                     params,
                 ))
-                .await
-                .map_or_else(
-                    |error| failed(id, error),
-                    |()| ServerFrame::Subscribed { id },
-                );
-                queue(&out, &frame);
+                .await;
+                self.answer(id, joined, ServerFrame::Subscribed(Taken { id }));
             }
-            Ok(ClientFrame::Send {
+            ClientFrame::Send(ChannelSend {
                 id,
                 channel,
                 params,
                 message,
             }) => {
-                let frame = Box::pin(subscriptions.send(
-                    &sockets.channels,
-                    &ctx,
+                let sent = Box::pin(self.cleanup.subscriptions.send(
+                    &self.sockets.channels,
+                    &self.ctx,
                     &channel,
                     params,
                     message,
                 ))
-                .await
-                .map_or_else(|error| failed(id, error), |()| ServerFrame::Sent { id });
-                queue(&out, &frame);
+                .await;
+                self.answer(id, sent, ServerFrame::Sent(Taken { id }));
             }
-            Ok(ClientFrame::Unsubscribe { channel, params }) => {
-                subscriptions.unsubscribe(&sockets.channels, connection.id(), &channel, &params);
+            ClientFrame::Unsubscribe(Unsubscribe { channel, params }) => {
+                self.cleanup.subscriptions.unsubscribe(
+                    &self.sockets.channels,
+                    self.connection.id(),
+                    &channel,
+                    &params,
+                );
             }
         }
+        ControlFlow::Continue(())
     }
-    drop(out);
+
+    /// Runs an `rpc` in a task of its own, once one of the [`MAX_IN_FLIGHT`] places is free
+    /// (reading waits meanwhile).
+    async fn call(&self, Call { id, function, args }: Call) -> ControlFlow<()> {
+        let Ok(permit) = Arc::clone(&self.in_flight).acquire_owned().await else {
+            return ControlFlow::Break(());
+        };
+        let (registry, out, ctx) = (
+            Arc::clone(&self.sockets.registry),
+            self.out.clone(),
+            self.ctx.clone(),
+        );
+        tokio::spawn(async move {
+            let frame = rpc(&registry, &ctx, id, &function, args).await;
+            if let Ok(text) = frame.to_text() {
+                // Waits for room: the calls in flight are bounded, so is the wait.
+                let _ = out.send(Utf8Bytes::from(text)).await;
+            }
+            drop(permit);
+        });
+        ControlFlow::Continue(())
+    }
+
+    /// `taken` when `outcome` is `Ok`, else the error under request `id`.
+    fn answer(&self, id: u64, outcome: Result<(), MizanError>, taken: ServerFrame) {
+        match outcome {
+            Ok(()) => self.queue(&taken),
+            Err(error) => self.queue(&failed(id, error)),
+        }
+    }
+
+    /// An error frame for a message that could not be taken.
+    fn refuse(&self, id: Option<u64>, why: &'static str) {
+        let error = MizanError::bad_request(why);
+        self.queue(&ServerFrame::Error(Failure { id, error }));
+    }
+
+    /// Queues a frame for the writer without waiting: a client too slow to take the frames its
+    /// own messages cause loses them (its calls' answers wait for room instead; see
+    /// [`Client::call`]).
+    fn queue(&self, frame: &ServerFrame) {
+        match frame.to_text() {
+            Ok(text) => {
+                if self.out.try_send(Utf8Bytes::from(text)).is_err() {
+                    tracing::debug!("a socket's outbound queue is full: frame dropped");
+                }
+            }
+            Err(error) => tracing::error!(%error, "cannot write a socket frame"),
+        }
+    }
 }
 
 /// Leaves the socket's groups, forgets it in the hub and stops its writer, on every way out of
@@ -390,23 +476,10 @@ impl Drop for Cleanup {
 
 /// The error frame answering request `id`.
 fn failed(id: u64, error: MizanError) -> ServerFrame {
-    ServerFrame::Error {
+    ServerFrame::Error(Failure {
         id: Some(id),
         error,
-    }
-}
-
-/// Queues a frame for the writer without waiting: a client too slow to take the frames its own
-/// messages cause loses them (its calls' answers wait for room instead; see `serve`).
-fn queue(out: &mpsc::Sender<Utf8Bytes>, frame: &ServerFrame) {
-    match frame.to_text() {
-        Ok(text) => {
-            if out.try_send(Utf8Bytes::from(text)).is_err() {
-                tracing::debug!("a socket's outbound queue is full: frame dropped");
-            }
-        }
-        Err(error) => tracing::error!(%error, "cannot write a socket frame"),
-    }
+    })
 }
 
 /// Runs one `rpc` through the pipeline, as the socket's user.
@@ -419,33 +492,24 @@ async fn rpc(
 ) -> ServerFrame {
     let Some(def) = registry.get(function) else {
         let error = MizanError::not_found(format!("no function named `{function}`"));
-        return ServerFrame::Error {
-            id: Some(id),
-            error,
-        };
+        return failed(id, error);
     };
     if !def.websocket || def.kind == FunctionKind::View {
         let error = MizanError::not_implemented(format!(
             "`{function}` is not a #[client(websocket)] function: call it over HTTP"
         ));
-        return ServerFrame::Error {
-            id: Some(id),
-            error,
-        };
+        return failed(id, error);
     }
     match (def.invoke)(ctx.for_nested_call(), args)
         .await
         .and_then(|outcome| outcome.into_envelope())
     {
-        Ok(envelope) => ServerFrame::Result {
+        Ok(envelope) => ServerFrame::Result(CallResult {
             id,
             result: envelope.result,
             invalidate: envelope.invalidate,
-        },
-        Err(error) => ServerFrame::Error {
-            id: Some(id),
-            error,
-        },
+        }),
+        Err(error) => failed(id, error),
     }
 }
 
@@ -455,7 +519,7 @@ async fn watch(
     ctx: &RequestContext,
     connection: &Connection,
     keys: Vec<String>,
-) -> ServerFrame {
+) -> Watching {
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
     let mut keys = keys.into_iter();
@@ -480,7 +544,7 @@ async fn watch(
             super::hub::MAX_WATCHED
         )),
     }));
-    ServerFrame::Watching {
+    Watching {
         keys: accepted,
         refused,
     }
@@ -527,8 +591,8 @@ async fn write(
                 }
                 if let Some(why) = connection.closing() {
                     let (code, reason) = match why {
-                        Closing::ShuttingDown => (GOING_AWAY, "server shutting down"),
-                        _ => (SESSION_ENDED, "session ended"),
+                        Closing::ShuttingDown => (close_code::GOING_AWAY, "server shutting down"),
+                        _ => (close_code::SESSION_ENDED, "session ended"),
                     };
                     let _ = outlet.deliver(Outgoing::Close(code, reason)).await;
                     break;
@@ -537,7 +601,7 @@ async fn write(
                 if keys.is_empty() {
                     continue;
                 }
-                match (ServerFrame::Invalidate { keys }).to_text() {
+                match ServerFrame::Invalidate(Keys { keys }).to_text() {
                     Ok(text) => outlet.deliver(Outgoing::Text(Utf8Bytes::from(text))).await,
                     Err(_) => continue,
                 }
@@ -549,11 +613,6 @@ async fn write(
         }
     }
 }
-
-/// The close code of a client whose session ended (sign-out, or sign-in under a new id).
-const SESSION_ENDED: u16 = 4001;
-/// The close code of a server shutting down (WebSocket's "going away").
-const GOING_AWAY: u16 = 1001;
 
 /// Most channel subscriptions one socket may hold.
 const MAX_SUBSCRIPTIONS: usize = 64;
@@ -616,11 +675,11 @@ impl Subscriptions {
         {
             // The params as the channel's type writes them, not as the sender sent them.
             let params = RawValue::from_string(key.1).map_err(|_| MizanError::internal())?;
-            let frame = ServerFrame::Message {
+            let frame = ServerFrame::Message(Broadcast {
                 channel: channel.to_owned(),
                 params,
                 message: answer,
-            };
+            });
             match frame.to_text() {
                 Ok(text) => hub.layer.broadcast(&group, Utf8Bytes::from(text)),
                 Err(error) => tracing::error!(%error, "cannot write a channel frame"),

@@ -125,3 +125,109 @@ export function streamCarrier(options: StreamCarrierOptions, events: CarrierEven
     close: (code) => end(code),
   };
 }
+
+/** The `sessionStorage` key under which a tab remembers that it needs the fallback. */
+export const TRANSPORT_STORAGE_KEY = 'mizan.transport';
+
+/** Where a socket's carriers connect, and with what; every field has a default. */
+export interface CarrierOptions {
+  /** The socket's URL (default: this page's origin, `ws:` or `wss:`, at `/api/mizan/ws/`). */
+  readonly url?: string;
+  /** The WebSocket class (tests; default: the global one). */
+  readonly WebSocket?: typeof WebSocket;
+  /**
+   * `'auto'` (default): a WebSocket, or the fallback where the upgrade does not pass;
+   * `'websocket'` or `'sse'`: only that.
+   */
+  readonly transport?: 'auto' | Transport;
+  /** The fallback's URL (default: this page's origin at `/api/mizan/sse/`). */
+  readonly streamUrl?: string;
+  /** The EventSource class (tests; default: the global one). */
+  readonly EventSource?: typeof EventSource;
+  /** The `fetch` the fallback posts frames with (tests; default: the global one). */
+  readonly fetch?: typeof fetch;
+  /** Whether the fallback sends cookies to another origin (default `'same-origin'`). */
+  readonly credentials?: RequestCredentials;
+  /** Where the tab remembers that it needs the fallback (default: `sessionStorage`). */
+  readonly storage?: Pick<Storage, 'getItem' | 'setItem'>;
+}
+
+/** The default socket URL, from the page's location. */
+function defaultUrl(): string | undefined {
+  const location = globalThis.location;
+  if (!location?.host) return undefined;
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SOCKET_PATH}`;
+}
+
+/** The default fallback URL, from the page's location. */
+function defaultStreamUrl(): string | undefined {
+  const location = globalThis.location;
+  if (!location?.host) return undefined;
+  return `${location.protocol}//${location.host}${SSE_PATH}`;
+}
+
+/** `sessionStorage`, where there is one and it may be used. */
+function defaultStorage(): Pick<Storage, 'getItem' | 'setItem'> | undefined {
+  try {
+    return globalThis.sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the socket picks its carrier by itself (the fallback where a WebSocket fails). */
+export function choosesCarrier(options: CarrierOptions): boolean {
+  return (options.transport ?? 'auto') === 'auto';
+}
+
+/** The carrier a connection uses: the option, else what the tab remembered, else a WebSocket. */
+export function rememberedTransport(options: CarrierOptions): Transport {
+  const chosen = options.transport ?? 'auto';
+  if (chosen !== 'auto') return chosen;
+  let remembered: string | null | undefined;
+  try {
+    remembered = (options.storage ?? defaultStorage())?.getItem(TRANSPORT_STORAGE_KEY);
+  } catch {
+    remembered = undefined;
+  }
+  return remembered === 'sse' ? 'sse' : 'websocket';
+}
+
+/** The fallback worked where the WebSocket did not: the tab keeps it. */
+export function rememberStream(options: CarrierOptions): void {
+  try {
+    (options.storage ?? defaultStorage())?.setItem(TRANSPORT_STORAGE_KEY, 'sse');
+  } catch {
+    // Storage refused (privacy mode): the tab tries a WebSocket first on each reconnect.
+  }
+}
+
+/**
+ * Opens a carrier over `transport`; `undefined` where there is nothing to connect with (no URL,
+ * no WebSocket or EventSource class). Throws where the constructor refuses (a malformed URL).
+ */
+export function openCarrier(
+  transport: Transport,
+  options: CarrierOptions,
+  events: CarrierEvents,
+): Carrier | undefined {
+  if (transport === 'sse') {
+    const url = options.streamUrl ?? defaultStreamUrl();
+    const EventSourceClass = options.EventSource ?? globalThis.EventSource;
+    const fetchFn = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    if (!url || !EventSourceClass || !fetchFn) return undefined;
+    return streamCarrier(
+      {
+        url,
+        EventSource: EventSourceClass,
+        fetch: fetchFn,
+        credentials: options.credentials ?? 'same-origin',
+      },
+      events,
+    );
+  }
+  const url = options.url ?? defaultUrl();
+  const Socket = options.WebSocket ?? globalThis.WebSocket;
+  if (!url || !Socket) return undefined;
+  return webSocketCarrier(url, Socket, events);
+}

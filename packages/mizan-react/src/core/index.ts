@@ -3,6 +3,7 @@
  * keys, the invalidation bus and the hydration reader.
  */
 
+export { reconnectDelay } from './backoff.js';
 export { InvalidationBus, type InvalidationListener } from './bus.js';
 export {
   BATCH_PATH,
@@ -24,6 +25,16 @@ export {
   parseHydration,
   type MizanHydration,
 } from './hydration.js';
+export {
+  CLOSE_CODES,
+  PACING_MS,
+  SOCKET_VERSION,
+  encodeClientFrame,
+  readServerFrame,
+  type ClientFrame,
+  type FrameError,
+  type ServerFrame,
+} from './frames.js';
 export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from './keys.js';
 export { characterCount, isEmailAddress } from './rules.js';
 export {

@@ -195,7 +195,7 @@ impl<F: Form> FormHandle<F> {
 
     /// Runs the form's rules on every field; `true` when they all hold.
     pub fn validate(&self) -> bool {
-        let errors = self.data.with_untracked(local_errors);
+        let errors = self.data.with_untracked(F::rule_errors);
         let valid = errors.is_empty();
         self.errors.set(errors);
         valid
@@ -215,7 +215,7 @@ impl<F: Form> FormHandle<F> {
         }
         self.submitting.set(true);
         let data = self.data.get_untracked();
-        let answer = crate::runtime::submit_form::<F, F::Output>(F::NAME, &data).await;
+        let answer = crate::browser::runtime::submit_form::<F, F::Output>(F::NAME, &data).await;
         self.submitting.set(false);
         match answer {
             Ok(output) => {
@@ -240,7 +240,7 @@ impl<F: Form> FormHandle<F> {
 
     /// The rules again, their errors kept for the visited fields only.
     fn check_touched(&self) {
-        let errors = self.data.with_untracked(local_errors);
+        let errors = self.data.with_untracked(F::rule_errors);
         let touched = self.touched.get_untracked();
         self.errors.set(
             errors
@@ -251,13 +251,6 @@ impl<F: Form> FormHandle<F> {
     }
 }
 
-/// The form's own rules, run here (in wasm in the browser): each failing field's messages.
-fn local_errors<F: Form>(data: &F) -> FieldErrors {
-    match crate::validation::check(data) {
-        Ok(()) => FieldErrors::new(),
-        Err(error) => error.fields().unwrap_or_default(),
-    }
-}
 
 /// `data` with `field` set to `value`, when its type takes it.
 fn with_field<F: Form>(data: &F, field: &str, value: Value) -> Option<F> {

@@ -27,8 +27,6 @@ pub type ParamsFn = Box<dyn Fn() -> BTreeMap<String, Value>>;
 /// Starts an instance's refetch.
 pub type RefreshFn = Rc<dyn Fn()>;
 
-// Only the browser registers live instances; the server renders each instance once.
-#[cfg_attr(feature = "ssr", allow(dead_code))]
 struct LiveInstance {
     id: InstanceId,
     name: &'static str,
@@ -52,10 +50,6 @@ thread_local! {
 }
 
 /// Registers the runtime's observer (the tab's socket).
-#[cfg_attr(
-    not(all(target_arch = "wasm32", not(feature = "ssr"))),
-    allow(dead_code)
-)]
 pub fn observe(observer: Observer) {
     OBSERVER.set(Some(observer));
 }
@@ -71,7 +65,6 @@ thread_local! {
     static NEXT_ID: Cell<InstanceId> = const { Cell::new(0) };
 }
 
-#[cfg_attr(feature = "ssr", allow(dead_code))]
 /// Registers a live instance of context `name`: `params` reads its current params, `refresh`
 /// refetches it.
 pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> InstanceId {
@@ -92,7 +85,6 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
     id
 }
 
-#[cfg_attr(feature = "ssr", allow(dead_code))]
 /// Forgets an instance (its component was unmounted).
 pub fn unregister(id: InstanceId) {
     LIVE.with(|live| live.borrow_mut().retain(|instance| instance.id != id));
@@ -100,10 +92,6 @@ pub fn unregister(id: InstanceId) {
 }
 
 /// The canonical keys of the live instances (what the tab's socket watches).
-#[cfg_attr(
-    not(all(target_arch = "wasm32", not(feature = "ssr"))),
-    allow(dead_code)
-)]
 pub fn live_keys() -> Vec<String> {
     LIVE.with(|live| {
         live.borrow()
@@ -217,7 +205,6 @@ pub async fn fetch_batched<A: Serialize, T: DeserializeOwned>(
 /// The batch queue: calls waiting for the next flush, cut into batches the server accepts, and
 /// each batch's answer handed back call by call. (Target-independent, so it is tested natively;
 /// only the browser flushes it.)
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod queue {
     use futures::channel::oneshot;
 

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::{
     form::{FieldSchema, Form, Widget},
-    form_hook::FormHandle,
     protocol::FORM_PREFIX,
+    ui::form::FormHandle,
 };
 
 /// Renders one field instead of the default input: `Some(view)` replaces it, `None` keeps it.

@@ -3,7 +3,7 @@
 //!
 //! A context is a Leptos `Resource`: during SSR its function runs in-process and the value is
 //! serialized into the page; hydration reads it back without a request. In the browser each live
-//! instance is registered with the [`runtime`](crate::runtime), which refetches it when a call
+//! instance is registered with the [`runtime`](crate::browser::runtime), which refetches it when a call
 //! invalidates a key that covers it.
 
 use std::{
@@ -34,7 +34,7 @@ pub fn MizanContext(children: Children) -> impl IntoView {
     // In the browser, the socket that brings other clients' invalidations (effects never run on
     // the server).
     #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
-    Effect::new(|_| crate::socket_client::start());
+    Effect::new(|_| crate::browser::socket::start());
     children()
 }
 
@@ -213,8 +213,8 @@ fn register_live<A, T>(
         refreshing.try_set(true);
         resource.refetch();
     });
-    let id = crate::runtime::register(name, params, refresh);
-    on_cleanup(move || crate::runtime::unregister(id));
+    let id = crate::browser::runtime::register(name, params, refresh);
+    on_cleanup(move || crate::browser::runtime::unregister(id));
 }
 
 /// Makes `error`'s HTTP status (`404` for `NOT_FOUND`, `403` for `FORBIDDEN`, ...) the status of

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::{ChannelSpec, error::MizanError, socket_client::SocketStatus};
+use crate::{ChannelSpec, browser::socket::SocketStatus, error::MizanError};
 
 /// A channel subscription on the page (see [`use_channel`]).
 pub struct ChannelHandle<C: ChannelSpec> {
@@ -43,7 +43,7 @@ impl<C: ChannelSpec> ChannelHandle<C> {
             };
             let params = serde_json::to_value(self.params.get_untracked()).map_err(encode)?;
             let message = serde_json::to_value(message).map_err(encode)?;
-            crate::socket_client::send_message(C::NAME, params, message).await
+            crate::browser::socket::send_message(C::NAME, params, message).await
         }
         #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
         {
@@ -65,7 +65,7 @@ pub fn use_channel<C: ChannelSpec>(params: impl Into<Signal<C::Params>>) -> Chan
     let messages = RwSignal::new(Vec::new());
     #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
     let status = {
-        let status = crate::socket_client::status();
+        let status = crate::browser::socket::status();
         Signal::derive(move || status.get())
     };
     #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
@@ -77,23 +77,23 @@ pub fn use_channel<C: ChannelSpec>(params: impl Into<Signal<C::Params>>) -> Chan
         Effect::new(move |_| {
             let current = params.get();
             if let Some(previous) = listening.get_value() {
-                crate::socket_client::unsubscribe(previous);
+                crate::browser::socket::unsubscribe(previous);
             }
             messages.set(Vec::new());
             let Ok(value) = serde_json::to_value(&current) else {
                 return;
             };
-            let hear: crate::socket_client::Listener = std::rc::Rc::new(move |text: &str| {
+            let hear: crate::browser::socket::Listener = std::rc::Rc::new(move |text: &str| {
                 if let Ok(message) = serde_json::from_str::<C::ServerMessage>(text) {
                     messages.update(|all| all.push(message));
                 }
             });
-            let id = crate::socket_client::subscribe(C::NAME, value, hear);
+            let id = crate::browser::socket::subscribe(C::NAME, value, hear);
             listening.set_value(Some(id));
         });
         on_cleanup(move || {
             if let Some(id) = listening.try_get_value().flatten() {
-                crate::socket_client::unsubscribe(id);
+                crate::browser::socket::unsubscribe(id);
             }
         });
     }

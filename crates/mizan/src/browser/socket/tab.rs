@@ -1,0 +1,334 @@
+//! The tab's one socket: its state (watched keys, channel subscriptions, requests waiting for an
+//! answer, status), what the hooks call (`subscribe`, `send_message`, `rpc`), and the loop that
+//! keeps it connected.
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::{BTreeMap, HashMap},
+    rc::Rc,
+    time::Duration,
+};
+
+use futures::channel::{mpsc, oneshot};
+use leptos::prelude::{ArcRwSignal, GetUntracked, Set};
+use serde_json::Value;
+
+use super::{
+    SocketStatus,
+    backoff::Backoff,
+    carrier::{self, Transport},
+    connection::{self, Ended},
+    subscription_key,
+    watched::{OwnKeys, Watched},
+};
+use crate::{
+    browser::runtime,
+    error::MizanError,
+    frames::{Call, ChannelSend, ClientFrame, Keys, Subscribe, Unsubscribe},
+    protocol::{Envelope, RawArgs},
+};
+
+/// Hears one subscription's messages (their JSON text).
+pub(crate) type Listener = Rc<dyn Fn(&str)>;
+
+/// The server's answer to a `send` (no envelope) or an `rpc` (its envelope).
+pub type Answer = Result<Option<Envelope>, MizanError>;
+
+struct Subscription {
+    channel: &'static str,
+    params: Value,
+    listeners: Vec<(u64, Listener)>,
+}
+
+thread_local! {
+    static STARTED: Cell<bool> = const { Cell::new(false) };
+    static WATCHED: RefCell<Watched> = RefCell::default();
+    static OWN: RefCell<OwnKeys> = RefCell::default();
+    static OUT: RefCell<Option<mpsc::UnboundedSender<String>>> = const { RefCell::new(None) };
+    static STATUS: ArcRwSignal<SocketStatus> = ArcRwSignal::new(SocketStatus::Connecting);
+    static SUBSCRIPTIONS: RefCell<BTreeMap<String, Subscription>> = RefCell::default();
+    static PENDING: RefCell<HashMap<u64, oneshot::Sender<Answer>>> = RefCell::default();
+    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+}
+
+fn next_id() -> u64 {
+    NEXT_ID.with(|next| {
+        let id = next.get();
+        next.set(id + 1);
+        id
+    })
+}
+
+/// The socket's status, as a signal.
+pub(crate) fn status() -> ArcRwSignal<SocketStatus> {
+    STATUS.with(ArcRwSignal::clone)
+}
+
+fn set_status(status: SocketStatus) {
+    STATUS.with(|signal| signal.set(status));
+}
+
+/// Milliseconds since the epoch.
+pub fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Waits `delay` (a browser timer).
+pub async fn sleep(delay: Duration) {
+    let (done, wait) = oneshot::channel::<()>();
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = done.send(());
+        },
+        delay,
+    );
+    let _ = wait.await;
+}
+
+/// `params` as a frame's raw params (an object always serializes).
+fn raw(value: &Value) -> RawArgs {
+    RawArgs::from_value(value).unwrap_or_default()
+}
+
+fn subscribe_frame(channel: &str, params: &Value) -> ClientFrame {
+    ClientFrame::Subscribe(Subscribe {
+        id: next_id(),
+        channel: channel.to_owned(),
+        params: raw(params),
+    })
+}
+
+/// Hears `channel` with `params` until [`unsubscribe`]; returns the listener's id. The first
+/// listener of a subscription subscribes the socket (now, or when it connects).
+pub(crate) fn subscribe(channel: &'static str, params: Value, listener: Listener) -> u64 {
+    let id = next_id();
+    let key = subscription_key(channel, &params);
+    let first = SUBSCRIPTIONS.with(|subscriptions| {
+        let mut subscriptions = subscriptions.borrow_mut();
+        let subscription = subscriptions.entry(key).or_insert_with(|| Subscription {
+            channel,
+            params: params.clone(),
+            listeners: Vec::new(),
+        });
+        subscription.listeners.push((id, listener));
+        subscription.listeners.len() == 1
+    });
+    if first {
+        send(&subscribe_frame(channel, &params));
+    }
+    id
+}
+
+/// Stops the listener `id`; the last one of a subscription unsubscribes the socket.
+pub(crate) fn unsubscribe(id: u64) {
+    let emptied = SUBSCRIPTIONS.with(|subscriptions| {
+        let mut subscriptions = subscriptions.borrow_mut();
+        let key = subscriptions
+            .iter()
+            .find(|(_, sub)| sub.listeners.iter().any(|(listener, _)| *listener == id))
+            .map(|(key, _)| key.clone())?;
+        let subscription = subscriptions.get_mut(&key)?;
+        subscription
+            .listeners
+            .retain(|(listener, _)| *listener != id);
+        if subscription.listeners.is_empty() {
+            subscriptions.remove(&key)
+        } else {
+            None
+        }
+    });
+    if let Some(subscription) = emptied {
+        send(&ClientFrame::Unsubscribe(Unsubscribe {
+            channel: subscription.channel.to_owned(),
+            params: raw(&subscription.params),
+        }));
+    }
+}
+
+/// Sends `frame` (whose `id` is `id`) and waits for its answer; `None` when no socket is
+/// connected.
+async fn request(id: u64, frame: ClientFrame) -> Option<Answer> {
+    let (answer, answered) = oneshot::channel();
+    PENDING.with(|pending| pending.borrow_mut().insert(id, answer));
+    let connected = STATUS.with(|status| status.get_untracked()) == SocketStatus::Connected;
+    if !connected || !send(&frame) {
+        PENDING.with(|pending| pending.borrow_mut().remove(&id));
+        return None;
+    }
+    Some(
+        answered
+            .await
+            .unwrap_or_else(|_| Err(MizanError::network("the socket closed: try again"))),
+    )
+}
+
+/// Sends `message` to `channel` with `params`; answered when the server took it.
+pub(crate) async fn send_message(
+    channel: &'static str,
+    params: Value,
+    message: Value,
+) -> Result<(), MizanError> {
+    let id = next_id();
+    let frame = ClientFrame::Send(ChannelSend {
+        id,
+        channel: channel.to_owned(),
+        params: raw(&params),
+        message: raw(&message),
+    });
+    match request(id, frame).await {
+        Some(answer) => answer.map(|_| ()),
+        None => Err(MizanError::network(
+            "the socket is not connected: try again",
+        )),
+    }
+}
+
+/// Calls `name` over the socket; `None` when no socket is connected (call over HTTP).
+pub(crate) async fn rpc(
+    name: &'static str,
+    args: &RawArgs,
+) -> Option<Result<Envelope, MizanError>> {
+    let id = next_id();
+    let frame = ClientFrame::Rpc(Call {
+        id,
+        function: name.to_owned(),
+        args: args.clone(),
+    });
+    let answer = request(id, frame).await?;
+    Some(answer.and_then(|envelope| {
+        envelope.ok_or_else(|| MizanError::invalid_response("an rpc answered without a result"))
+    }))
+}
+
+/// Queues a frame; `false` when no socket is open (it will (re)subscribe when one is).
+pub fn send(frame: &ClientFrame) -> bool {
+    let Ok(text) = frame.to_text() else {
+        return false;
+    };
+    OUT.with(|out| {
+        out.borrow()
+            .as_ref()
+            .is_some_and(|out| out.unbounded_send(text).is_ok())
+    })
+}
+
+/// Opens the tab's socket (once; later calls do nothing).
+pub(crate) fn start() {
+    if STARTED.with(|started| started.replace(true)) {
+        return;
+    }
+    runtime::observe(runtime::Observer {
+        live_changed: sync_watches,
+        applied: note_own_keys,
+    });
+    sync_watches();
+    leptos::task::spawn_local(run());
+}
+
+/// The live instances changed (one came or went, or one's params changed): watch exactly
+/// their keys, no more (the server then pushes only these keys).
+fn sync_watches() {
+    let live = runtime::live_keys();
+    let (added, removed) = WATCHED.with(|watched| watched.borrow_mut().sync(live));
+    if !added.is_empty() {
+        send(&ClientFrame::Watch(Keys { keys: added }));
+    }
+    if !removed.is_empty() {
+        send(&ClientFrame::Unwatch(Keys { keys: removed }));
+    }
+}
+
+/// The keys of one of this tab's answers, just applied.
+fn note_own_keys(keys: &[String]) {
+    if !keys.is_empty() {
+        OWN.with(|own| own.borrow_mut().note(keys, now()));
+    }
+}
+
+/// `keys` less those this tab's own answers just applied (see [`OwnKeys::foreign`]).
+pub fn foreign(keys: Vec<String>) -> Vec<String> {
+    OWN.with(|own| own.borrow_mut().foreign(keys, now()))
+}
+
+/// A connection said `hello`: frames flow through `out` from now on. Answers what the tab
+/// watches and subscribes to, for the connection to ask for again.
+pub fn connected(out: mpsc::UnboundedSender<String>) -> (Vec<String>, Vec<ClientFrame>) {
+    OUT.with(|slot| *slot.borrow_mut() = Some(out));
+    set_status(SocketStatus::Connected);
+    let watched = WATCHED.with(|watched| watched.borrow().keys());
+    let subscriptions: Vec<(&'static str, Value)> = SUBSCRIPTIONS.with(|subs| {
+        subs.borrow()
+            .values()
+            .map(|sub| (sub.channel, sub.params.clone()))
+            .collect()
+    });
+    let subscribe = subscriptions
+        .iter()
+        .map(|(channel, params)| subscribe_frame(channel, params))
+        .collect();
+    (watched, subscribe)
+}
+
+/// The connection ended: nothing more is queued, and requests waiting for an answer fail
+/// (retriably).
+pub fn disconnected() {
+    // Dropping the sender ends the writer.
+    OUT.with(|slot| slot.borrow_mut().take());
+    let waiting: Vec<_> = PENDING.with(|pending| pending.borrow_mut().drain().collect());
+    for (_, answer) in waiting {
+        let _ = answer.send(Err(MizanError::network("the socket closed: try again")));
+    }
+}
+
+/// Hands request `id` its answer, if it is still waited for.
+pub fn answer(id: u64, answer: Answer) {
+    if let Some(waiting) = PENDING.with(|pending| pending.borrow_mut().remove(&id)) {
+        let _ = waiting.send(answer);
+    }
+}
+
+/// A channel message for the subscription `channel` with `params` (canonical): to each of its
+/// listeners.
+pub fn hear(channel: &str, params: &Value, message: &str) {
+    let key = subscription_key(channel, params);
+    let listeners: Vec<Listener> = SUBSCRIPTIONS.with(|subs| {
+        subs.borrow()
+            .get(&key)
+            .map(|sub| sub.listeners.iter().map(|(_, l)| Rc::clone(l)).collect())
+            .unwrap_or_default()
+    });
+    for listener in listeners {
+        listener(message);
+    }
+}
+
+/// Keeps the tab connected: a connection, then, when it ends, the fallback at once (a
+/// WebSocket that never said `hello`) or another try after the backoff's delay.
+async fn run() {
+    let mut backoff = Backoff::default();
+    let mut connected_before = false;
+    let mut next = None;
+    loop {
+        let started = now();
+        set_status(SocketStatus::Connecting);
+        let transport = next.take().unwrap_or_else(carrier::remembered);
+        let ended = match carrier::open(transport) {
+            Some((received, writer)) => {
+                connection::serve(received, writer, transport, &mut connected_before).await
+            }
+            None => Ended {
+                code: None,
+                greeted: false,
+            },
+        };
+        // A WebSocket that ended before its `hello`: the upgrade may be what fails (a proxy
+        // stripping it). The fallback is tried at once.
+        if transport == Transport::WebSocket && !ended.greeted {
+            next = Some(Transport::Stream);
+            continue;
+        }
+        set_status(SocketStatus::Disconnected);
+        let delay = backoff.next_delay_ms(ended.code, now() - started, js_sys::Math::random());
+        sleep(Duration::from_millis(delay as u64)).await;
+    }
+}

@@ -1,0 +1,71 @@
+// The socket's frames, pacing and reconnect delays agree with the Rust runtime: both read the
+// same fixture.
+import { describe, expect, test } from 'vitest';
+
+import {
+  CLOSE_CODES,
+  type ClientFrame,
+  PACING_MS,
+  encodeClientFrame,
+  readServerFrame,
+  reconnectDelay,
+} from '../src/core/index.js';
+import { fixture } from './fixture.js';
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+describe('socket frames', () => {
+  test.each(fixture.frames.client)('writes $canonical.action as the server reads it', ({ canonical }) => {
+    const { v, ...frame } = canonical;
+    expect(v).toBe(1);
+    expect(JSON.parse(encodeClientFrame(frame as unknown as ClientFrame))).toEqual(canonical);
+  });
+
+  test('the fixture has every client frame kind', () => {
+    const actions = new Set(fixture.frames.client.map(({ canonical }) => canonical.action));
+    expect([...actions].sort()).toEqual(
+      ['ping', 'rpc', 'send', 'subscribe', 'unsubscribe', 'unwatch', 'watch'].sort(),
+    );
+  });
+
+  test.each(fixture.frames.server)('reads $text.type', ({ text: frame }) => {
+    const { v, ...expected } = frame as Record<string, unknown>;
+    expect(v).toBe(1);
+    expect(readServerFrame(text(frame))).toEqual(expected);
+  });
+
+  test('the fixture has every server frame kind', () => {
+    const kinds = new Set(fixture.frames.server.map(({ text: frame }) => (frame as { type: string }).type));
+    expect(kinds.size).toBe(9);
+  });
+
+  test.each(fixture.frames.bad_server)('refuses %j', ({ text: frame }) => {
+    expect(readServerFrame(text(frame))).toBeUndefined();
+  });
+});
+
+describe('socket pacing', () => {
+  test('timings and close codes are the fixture\'s', () => {
+    const { pacing_ms: pacing, close_codes: codes } = fixture.socket;
+    expect(PACING_MS).toEqual({
+      pingEvery: pacing.ping_every,
+      silentFor: pacing.silent_for,
+      helloWithin: pacing.hello_within,
+      backoffFirst: pacing.backoff_first,
+      backoffMax: pacing.backoff_max,
+      stableAfter: pacing.stable_after,
+    });
+    expect(CLOSE_CODES).toEqual({
+      sessionEnded: codes.session_ended,
+      goingAway: codes.going_away,
+      unanswered: codes.unanswered,
+    });
+  });
+
+  test.each(fixture.socket.backoff)(
+    'attempt $attempt with draw $random waits $delay_ms ms',
+    ({ attempt, random, delay_ms }) => {
+      expect(reconnectDelay(attempt, random)).toBeCloseTo(delay_ms, 9);
+    },
+  );
+});
