@@ -3,13 +3,18 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use http::{Extensions, HeaderMap, request::Parts};
-use tower_sessions::Session;
+use tower_sessions::{Expiry, Session};
 
 use super::{
     hub::Hub,
     user::{AuthMethod, MizanUser, SESSION_USER_KEY},
 };
 use crate::{error::MizanError, invalidation::ContextKey};
+
+/// Session key holding the expiry [`RequestContext::set_session_expiry`] chose. tower-sessions
+/// does not store a session's expiry (each request's session starts with the layer's), so the
+/// session layer applies this one again on every save: a later write keeps it.
+pub(crate) const SESSION_EXPIRY_KEY: &str = "mizan.expiry";
 
 /// Everything a function may ask about the request that called it. Cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -102,7 +107,8 @@ impl RequestContext {
     fn refuse_over_socket(&self) -> Result<(), MizanError> {
         if self.inner.over_socket {
             Err(MizanError::not_implemented(
-                "signing in or out changes the session cookie: do it over HTTP, not the socket",
+                "signing in or out, or a session's expiry, changes the session cookie: do it over \
+                 HTTP, not the socket",
             ))
         } else {
             Ok(())
@@ -204,7 +210,9 @@ impl RequestContext {
     }
 
     /// Signs `user_id` in: a new session id (against fixation) holding the user id. Sockets
-    /// opened under the old id are closed: they would go on as the old user.
+    /// opened under the old id are closed: they would go on as the old user. The rest of this
+    /// call still runs as the caller it started as ([`user`](Self::user) is unchanged); the
+    /// browser's next request is `user_id`'s.
     pub async fn sign_in(&self, user_id: i64) -> Result<(), MizanError> {
         self.refuse_over_socket()?;
         let session = self.session_or_error()?;
@@ -226,6 +234,39 @@ impl RequestContext {
             session.flush().await.map_err(session_failure)?;
             self.end_sockets(old);
         }
+        Ok(())
+    }
+
+    /// How long this visitor's session lasts, in place of the session layer's
+    /// [`with_expiry`](super::SessionLayer::with_expiry), for this session only: "remember me"
+    /// at sign-in. [`Expiry::OnInactivity`] keeps the session, and its cookie (`Max-Age`), for
+    /// that long after its last write; [`Expiry::OnSessionEnd`] makes the cookie end with the
+    /// browser. The choice is kept in the session, so it holds for its later writes too, until
+    /// sign-out. `NOT_IMPLEMENTED` over the socket (it cannot set the cookie); `INTERNAL_ERROR`
+    /// (logged) without the session layer, or when its store fails.
+    ///
+    /// ```no_run
+    /// # use mizan::{MizanError, server::RequestContext};
+    /// # async fn log_in(ctx: RequestContext, remember: bool) -> Result<(), MizanError> {
+    /// use mizan::server::sessions::{Duration, Expiry};
+    ///
+    /// ctx.sign_in(7).await?;
+    /// ctx.set_session_expiry(if remember {
+    ///     Expiry::OnInactivity(Duration::days(30))
+    /// } else {
+    ///     Expiry::OnSessionEnd
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_session_expiry(&self, expiry: Expiry) -> Result<(), MizanError> {
+        self.refuse_over_socket()?;
+        let session = self.session_or_error()?;
+        session
+            .insert(SESSION_EXPIRY_KEY, expiry)
+            .await
+            .map_err(session_failure)?;
+        session.set_expiry(Some(expiry));
         Ok(())
     }
 
@@ -262,7 +303,7 @@ impl RequestContext {
 
     fn session_or_error(&self) -> Result<&Session, MizanError> {
         self.session().ok_or_else(|| {
-            tracing::error!("sign-in needs the tower-sessions layer, which is not installed");
+            tracing::error!("sessions need mizan's SessionLayer, which is not installed");
             MizanError::internal()
         })
     }

@@ -7,6 +7,11 @@
 //! server's work. This layer keeps its semantics (the same cookie, saved when modified, removed
 //! when emptied, a new id on [`RequestContext::sign_in`](super::RequestContext::sign_in)) and
 //! pays for them only on requests that carry a session or start one.
+//!
+//! The tower-sessions types an app needs beside the layer are re-exported here: [`Expiry`],
+//! [`Duration`] (the `time` crate's: `Duration::days(30)`), [`SameSite`], [`Session`],
+//! [`SessionStore`] and [`MemoryStore`]. A store from another crate must be built on the same
+//! tower-sessions, 0.14 (for SQLite: `tower-sessions-sqlx-store` 0.15).
 
 use std::{
     borrow::Cow,
@@ -22,14 +27,20 @@ use http::{HeaderValue, header};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service, ServiceExt};
 use tower_sessions::{
-    Expiry, Session, SessionStore,
-    cookie::{Cookie, SameSite, time::OffsetDateTime},
+    cookie::{Cookie, time::OffsetDateTime},
     session::{Id, Record},
     session_store,
 };
 
-use super::response::error_response;
+use super::{context::SESSION_EXPIRY_KEY, response::error_response};
 use crate::error::MizanError;
+
+// tower-sessions' types that the layer and `RequestContext` take or hand out, so an app names
+// them without a tower-sessions dependency of its own (`Duration` is the `time` crate's).
+pub use tower_sessions::{
+    Expiry, MemoryStore, Session, SessionStore,
+    cookie::{SameSite, time::Duration},
+};
 
 /// The session cookie's attributes and the sessions' expiry.
 #[derive(Debug, Clone)]
@@ -70,9 +81,15 @@ impl SessionStore for AnyStore {
 /// `tower::ServiceBuilder`. Handlers and `#[client]` functions read the [`Session`] from the
 /// request extensions, as with tower-sessions' own layer.
 ///
-/// Defaults: cookie `id`, `HttpOnly`, `SameSite=Lax` (a link from another site arrives signed in;
-/// cross-site state changes are refused by the cross-site guard), `Secure`, path `/`, no
-/// expiry (the cookie lasts the browser session).
+/// Defaults: cookie `id` (tower-sessions' name: a generic one does not tell visitors which
+/// framework serves the site), `HttpOnly`, `SameSite=Lax` (a link from another site arrives
+/// signed in; cross-site state changes are refused by the cross-site guard), `Secure`, path `/`,
+/// no expiry (the cookie lasts the browser session).
+///
+/// Browsers keep a `Secure` cookie only from HTTPS, and Chromium and Firefox from
+/// `http://localhost` too: a site served over plain HTTP on any other address (a LAN address, a
+/// staging host) needs [`with_secure(false)`](Self::with_secure), or its visitors never stay
+/// signed in.
 #[derive(Clone)]
 pub struct SessionLayer {
     store: Arc<AnyStore>,
@@ -118,7 +135,7 @@ impl SessionLayer {
     }
 
     /// Whether the cookie is sent over HTTPS only (`Secure`, on by default; turn it off only for
-    /// plain-HTTP development).
+    /// a site served over plain HTTP elsewhere than `localhost`).
     pub fn with_secure(self, secure: bool) -> Self {
         self.config(|config| config.secure = secure)
     }
@@ -135,7 +152,10 @@ impl SessionLayer {
         self.config(|config| config.domain = Some(domain))
     }
 
-    /// When sessions expire.
+    /// When sessions expire, unless a session chose otherwise
+    /// ([`RequestContext::set_session_expiry`](super::RequestContext::set_session_expiry)).
+    /// [`Expiry::OnInactivity`] counts from a session's last write (signing in is one): reading
+    /// it does not extend it.
     pub fn with_expiry(self, expiry: Expiry) -> Self {
         self.config(|config| config.expiry = Some(expiry))
     }
@@ -400,6 +420,14 @@ async fn finish(
         removal.make_removal();
         removal
     } else if modified && !empty && !response.status().is_server_error() {
+        // tower-sessions gives each request's session the layer's expiry: one the session chose
+        // is applied again on every save. (Reading it costs no store access: saving loads the
+        // record anyway.)
+        match session.get::<Expiry>(SESSION_EXPIRY_KEY).await {
+            Ok(Some(expiry)) => session.set_expiry(Some(expiry)),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "a session's chosen expiry cannot be read"),
+        }
         if let Err(error) = session.save().await {
             tracing::error!(%error, "cannot save the session");
             return error_response(&MizanError::internal());
@@ -456,11 +484,36 @@ mod tests {
     };
 
     use super::SessionLayer;
+    use crate::server::RequestContext;
+
+    /// Signs user 1 in, as a `#[client]` function would, and chooses the session's `expiry`.
+    async fn sign_in_with(request: axum::extract::Request, expiry: Expiry) -> StatusCode {
+        let ctx = RequestContext::from_parts(request.into_parts().0);
+        let signed_in = async {
+            ctx.sign_in(1).await?;
+            ctx.set_session_expiry(expiry).await
+        };
+        match signed_in.await {
+            Ok(()) => StatusCode::OK,
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
 
     /// Reads `seen` (if any) and, on `/write`, stores a value; `/flush` empties the session;
-    /// `/cycle` gives it a new id (as signing in does); `/fail` writes and answers 500.
+    /// `/cycle` gives it a new id (as signing in does); `/fail` writes and answers 500;
+    /// `/remember` signs in for 30 days, `/forget` for the browser's session.
     fn app(layer: SessionLayer) -> Router {
         Router::new()
+            .route(
+                "/remember",
+                get(|request: axum::extract::Request| {
+                    sign_in_with(request, Expiry::OnInactivity(Duration::days(30)))
+                }),
+            )
+            .route(
+                "/forget",
+                get(|request: axum::extract::Request| sign_in_with(request, Expiry::OnSessionEnd)),
+            )
             .route(
                 "/read",
                 get(|session: axum::Extension<Session>| async move {
@@ -567,6 +620,66 @@ mod tests {
             again.is_empty(),
             "an unchanged session sets nothing: {again:?}"
         );
+    }
+
+    /// The `Max-Age` of a Set-Cookie header, if it has one.
+    fn max_age(set_cookie: &str) -> Option<&str> {
+        set_cookie
+            .split(';')
+            .find_map(|attribute| attribute.trim().strip_prefix("Max-Age="))
+    }
+
+    #[tokio::test]
+    async fn an_expiry_chosen_at_sign_in_sets_the_cookie_and_outlasts_later_writes() {
+        let app = app(SessionLayer::new(MemoryStore::default())
+            .with_expiry(Expiry::OnInactivity(Duration::days(2))));
+        let (status, cookies, _) = get_with(&app, "/remember", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let [signed_in] = cookies.as_slice() else {
+            panic!("one cookie, not {cookies:?}");
+        };
+        assert_eq!(max_age(signed_in), Some("2592000"), "30 days: {signed_in}");
+        let (_, cookies, body) = get_with(&app, "/write", Some(&pair(signed_in))).await;
+        assert_eq!(body, "written");
+        let [written] = cookies.as_slice() else {
+            panic!("one cookie, not {cookies:?}");
+        };
+        assert_eq!(
+            max_age(written),
+            Some("2592000"),
+            "a later write keeps the session's own expiry, not the layer's: {written}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_browser_session_chosen_at_sign_in_has_no_max_age_even_after_a_write() {
+        let app = app(SessionLayer::new(MemoryStore::default())
+            .with_expiry(Expiry::OnInactivity(Duration::days(2))));
+        let (_, cookies, _) = get_with(&app, "/forget", None).await;
+        let [signed_in] = cookies.as_slice() else {
+            panic!("one cookie, not {cookies:?}");
+        };
+        let (_, cookies, _) = get_with(&app, "/write", Some(&pair(signed_in))).await;
+        for set_cookie in [signed_in, &cookies[0]] {
+            assert_eq!(max_age(set_cookie), None, "{set_cookie}");
+            assert!(!set_cookie.contains("Expires"), "{set_cookie}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expiry_needs_the_session_layer_and_an_http_request() {
+        let detached = RequestContext::detached();
+        let error = detached
+            .set_session_expiry(Expiry::OnSessionEnd)
+            .await
+            .expect_err("no session layer");
+        assert_eq!(error.code.as_str(), "INTERNAL_ERROR");
+        let socket = detached.for_socket("x-test", HeaderValue::from_static("1"));
+        let error = socket
+            .set_session_expiry(Expiry::OnSessionEnd)
+            .await
+            .expect_err("over a socket");
+        assert_eq!(error.code.as_str(), "NOT_IMPLEMENTED", "{error:?}");
     }
 
     #[tokio::test]
