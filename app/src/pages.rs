@@ -70,8 +70,8 @@ pub fn HomePage() -> impl IntoView {
                 event.prevent_default();
                 greet.dispatch(Greet { name: name.get() });
             }>
-                <label>
-                    "Your name " <input data-testid="greet-name" maxlength="100" bind:value=name/>
+                <label class="inline-field">
+                    "Your name" <input data-testid="greet-name" maxlength="100" bind:value=name/>
                 </label>
                 <button data-testid="greet-submit" type="submit" disabled=move || greet.pending().get()>
                     "Greet"
@@ -144,7 +144,7 @@ fn MizanFunctions() -> impl IntoView {
                 event.prevent_default();
                 echo_action.dispatch(text.get());
             }>
-                <label>"Echo " <input data-testid="echo-input" bind:value=text/></label>
+                <label class="inline-field">"Echo" <input data-testid="echo-input" bind:value=text/></label>
                 <button data-testid="echo-submit" type="submit">"Send"</button>
             </form>
             <p data-testid="echo-result">{move || echoed.get()}</p>
@@ -153,9 +153,11 @@ fn MizanFunctions() -> impl IntoView {
                 event.prevent_default();
                 login_action.dispatch((email.get(), password.get()));
             }>
-                <label>"Email " <input data-testid="login-email" type="email" bind:value=email/></label>
-                <label>
-                    "Password "
+                <label class="inline-field">
+                    "Email" <input data-testid="login-email" type="email" bind:value=email/>
+                </label>
+                <label class="inline-field">
+                    "Password"
                     <input data-testid="login-password" type="password" bind:value=password/>
                 </label>
                 <button data-testid="login-submit" type="submit">"Sign in"</button>

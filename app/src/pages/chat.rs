@@ -35,7 +35,7 @@ pub fn ChatPage() -> impl IntoView {
         <section class="card">
             <h1>"Chat: " {move || room.get().room}</h1>
             <p data-testid="chat-status">{move || chat.status().as_str()}</p>
-            <ul data-testid="chat-messages">
+            <ul class="chat-messages" data-testid="chat-messages">
                 {move || {
                     chat.messages()
                         .into_iter()
@@ -50,7 +50,9 @@ pub fn ChatPage() -> impl IntoView {
                 }}
             </ul>
             <form on:submit=say>
-                <input data-testid="chat-input" maxlength="500" bind:value=text/>
+                <label class="inline-field">
+                    "Message" <input data-testid="chat-input" maxlength="500" bind:value=text/>
+                </label>
                 <button data-testid="chat-send" type="submit">"Send"</button>
             </form>
             <p class="error" data-testid="error-message" role="alert">{move || error.get()}</p>

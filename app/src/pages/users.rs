@@ -87,8 +87,8 @@ pub fn UserPage() -> impl IntoView {
                 event.prevent_default();
                 rename.dispatch((user_id.get_untracked(), new_name.get_untracked()));
             }>
-                <label>
-                    "New name "
+                <label class="inline-field">
+                    "New name"
                     <input data-testid="rename-input" maxlength="100" bind:value=new_name/>
                 </label>
                 <button data-testid="rename-submit" type="submit" disabled=move || rename.pending().get()>

@@ -8,22 +8,14 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::{error::FieldErrors, validation::ValidateArgs};
+use crate::error::FieldErrors;
 
 /// A form: what `#[derive(Form)]` implements for a struct whose fields carry `validator` rules
 /// and `#[field(...)]` hints. Its submission is a mutation named [`Form::NAME`]: called like any
 /// function (`POST /api/mizan/call/` with the fields as arguments), validated by the same rules on
 /// both sides, answered with [`Form::Output`].
 pub trait Form:
-    Serialize
-    + DeserializeOwned
-    + validator::Validate
-    + ValidateArgs
-    + Default
-    + Clone
-    + Send
-    + Sync
-    + 'static
+    Serialize + DeserializeOwned + validator::Validate + Default + Clone + Send + Sync + 'static
 {
     /// The form's name (`#[form(name = "contact")]`): its call name, its hooks' names.
     const NAME: &'static str;
@@ -33,13 +25,11 @@ pub trait Form:
     fn schema() -> &'static FormSchema;
 
     /// Every rule of the form, as each failing field's messages: its fields' `validator` rules,
-    /// and a text select's value among its choices. The one rule set of the form: the server
-    /// refuses a submission by it and the Leptos hook shows it, in wasm, before any request.
+    /// and (as `#[derive(Form)]` writes it) a text select's value among its choices. The one
+    /// rule set of the form: the server refuses a submission by it and the Leptos hook shows it,
+    /// in wasm, before any request.
     fn rule_errors(&self) -> FieldErrors {
-        match self.validate_args() {
-            Ok(()) => FieldErrors::new(),
-            Err(error) => error.fields().unwrap_or_default(),
-        }
+        crate::validation::rule_errors(self)
     }
 }
 

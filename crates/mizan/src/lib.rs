@@ -145,7 +145,7 @@ pub mod __private {
         form::label_of,
         protocol::{Envelope, RawArgs},
         ui::contexts::{use_global_context, use_local_context},
-        validation::{ValidateArgs, check as check_rules, check_form},
+        validation::{ValidateArgs, check as check_rules, form_rule_errors, refuse_invalid},
     };
 
     #[cfg(feature = "ssr")]

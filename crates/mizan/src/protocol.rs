@@ -198,12 +198,4 @@ mod tests {
         assert_eq!(serde_json::to_string(&response).expect("serialize"), text);
         assert!(serde_json::from_str::<BatchOutcome>("{}").is_err());
     }
-
-    #[test]
-    fn the_macro_generates_endpoints_under_the_protocol_prefix() {
-        assert_eq!(
-            mizan_expand::client::FUNCTION_PREFIX,
-            super::FUNCTION_PREFIX
-        );
-    }
 }

@@ -23,17 +23,14 @@ pub fn check(value: &impl validator::Validate) -> Result<(), MizanError> {
 /// with the same words, by the browser).
 pub const NOT_A_CHOICE: &str = "is not one of the choices";
 
-/// A form's rules and its text selects' choices: `Ok`, or a `VALIDATION_ERROR` naming each failing
-/// field. `selects` are (field, value, choices) of the selects whose type is a text (an enum's
-/// own type already refuses other values).
-pub fn check_form(
+/// A form's rules and its text selects' choices, as each failing field's messages. `selects` are
+/// (field, value, choices) of the selects whose type is a text (an enum's own type already
+/// refuses other values).
+pub fn form_rule_errors(
     value: &impl validator::Validate,
     selects: &[(&'static str, Option<&str>, &[&str])],
-) -> Result<(), MizanError> {
-    let mut fields = match value.validate() {
-        Ok(()) => FieldErrors::new(),
-        Err(errors) => field_errors(&errors),
-    };
+) -> FieldErrors {
+    let mut fields = rule_errors(value);
     for (field, chosen, choices) in selects {
         if let Some(chosen) = chosen
             && !choices.contains(chosen)
@@ -44,6 +41,19 @@ pub fn check_form(
                 .push(NOT_A_CHOICE.to_owned());
         }
     }
+    fields
+}
+
+/// `validator`'s rules on `value`, as each failing field's messages.
+pub fn rule_errors(value: &impl validator::Validate) -> FieldErrors {
+    match value.validate() {
+        Ok(()) => FieldErrors::new(),
+        Err(errors) => field_errors(&errors),
+    }
+}
+
+/// `Ok` when no field failed, else the `VALIDATION_ERROR` naming each failing field.
+pub fn refuse_invalid(fields: FieldErrors) -> Result<(), MizanError> {
     if fields.is_empty() {
         Ok(())
     } else {

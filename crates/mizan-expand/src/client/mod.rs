@@ -19,10 +19,8 @@ pub mod names;
 use proc_macro2::TokenStream;
 use syn::ItemFn;
 
-pub use client_fn::ClientFn;
-// Where `mizan::protocol`'s own test reads the prefix.
 use crate::internals::Ctxt;
-pub use crate::internals::paths::FUNCTION_PREFIX;
+pub use client_fn::ClientFn;
 
 /// The whole expansion of `#[client(attr)] item`.
 ///

@@ -59,7 +59,7 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(()));
     let fields = shape.fields.iter().map(field_schema);
-    let validate = validate_body(shape);
+    let rules = rules_body(shape);
     let server = server_items(options, shape, &name, &output);
     let vis = &shape.vis;
     let hook = format_ident!("use_{}_form", name);
@@ -92,18 +92,22 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
                     fields: ::std::vec![#(#fields),*],
                 })
             }
+            fn rule_errors(&self) -> ::mizan::FieldErrors {
+                #rules
+            }
         }
         impl ::mizan::__private::ValidateArgs for #ident {
             fn validate_args(&self) -> ::core::result::Result<(), ::mizan::MizanError> {
-                #validate
+                ::mizan::__private::refuse_invalid(<#ident as ::mizan::Form>::rule_errors(self))
             }
         }
         #server
     }
 }
 
-/// The rules, and for selects of a text type, their choices.
-fn validate_body(shape: &Shape) -> TokenStream {
+/// The form's one rule set (`Form::rule_errors`): the fields' rules, and for selects of a text
+/// type, their choices.
+fn rules_body(shape: &Shape) -> TokenStream {
     let selects: Vec<TokenStream> = shape
         .fields
         .iter()
@@ -119,11 +123,7 @@ fn validate_body(shape: &Shape) -> TokenStream {
             quote!((#name, #chosen, &[#(#values),*]))
         })
         .collect();
-    if selects.is_empty() {
-        quote!(::mizan::__private::check_rules(self))
-    } else {
-        quote!(::mizan::__private::check_form(self, &[#(#selects),*]))
-    }
+    quote!(::mizan::__private::form_rule_errors(self, &[#(#selects),*]))
 }
 
 /// One field's `FieldSchema`.
@@ -176,6 +176,12 @@ fn required(field: &Field) -> bool {
             .any(|(rule, _)| matches!(rule, Rule::Required));
     }
     match field.class {
+        // A text select takes only its choices: empty is refused unless it is one.
+        TypeClass::Text if widget_of(field) == Some("select") => !field
+            .options
+            .choices
+            .iter()
+            .any(|(value, _)| value.value().is_empty()),
         TypeClass::Text => field.rules.iter().any(|(rule, _)| match rule {
             Rule::Length { min, .. } => min.is_some_and(|min| min > 0),
             Rule::Email { .. } => true,

@@ -251,7 +251,6 @@ impl<F: Form> FormHandle<F> {
     }
 }
 
-
 /// `data` with `field` set to `value`, when its type takes it.
 fn with_field<F: Form>(data: &F, field: &str, value: Value) -> Option<F> {
     let mut all = serde_json::to_value(data).ok()?;

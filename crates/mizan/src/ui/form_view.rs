@@ -16,9 +16,16 @@ use crate::{
 /// Renders one field instead of the default input: `Some(view)` replaces it, `None` keeps it.
 pub type FieldView = Arc<dyn Fn(&'static FieldSchema) -> Option<AnyView> + Send + Sync>;
 
-/// A form rendered from its schema, submitting through `form`. Test ids: `<name>-form`,
-/// `<name>-<field>` on each input, `field-error-<field>` on each field's errors,
-/// `<name>-submit`, `<name>-success`, `<name>-error` (a failure not about one field).
+/// A form rendered from its schema, submitting through `form`.
+///
+/// Its markup is meant to be styled: `mizan-form` on the form, `mizan-form-title`,
+/// `mizan-field` around each field (with `mizan-field-invalid` while it has errors),
+/// `mizan-label`, `mizan-input`, `mizan-help`, `mizan-field-errors`, `mizan-form-error`,
+/// `mizan-submit` and `mizan-form-success`. Each label names its input (`for`), and each input
+/// points a screen reader at its help and its errors (`aria-describedby`, `aria-invalid`).
+/// Test ids: `<name>-form`, `<name>-<field>` on each input, `field-error-<field>` on each
+/// field's errors, `<name>-submit`, `<name>-success`, `<name>-error` (a failure not about one
+/// field).
 #[component]
 pub fn MizanForm<F: Form>(
     /// The form's state, from its `use_<name>_form()`.
@@ -55,13 +62,14 @@ pub fn MizanForm<F: Form>(
             data-testid=format!("{name}-form")
             on:submit=submit
         >
-            <h2>{schema.title.clone()}</h2>
+            <h2 class="mizan-form-title">{schema.title.clone()}</h2>
             {fields}
             <p class="mizan-form-error" role="alert" data-testid=format!("{name}-error")>
                 {move || form.failure().map(|error| error.message)}
             </p>
             <button
                 type="submit"
+                class="mizan-submit"
                 data-testid=format!("{name}-submit")
                 disabled=move || form.is_submitting()
             >
@@ -71,7 +79,11 @@ pub fn MizanForm<F: Form>(
                 form.succeeded()
                     .map(|_| {
                         view! {
-                            <p class="mizan-form-success" data-testid=format!("{name}-success")>
+                            <p
+                                class="mizan-form-success"
+                                role="status"
+                                data-testid=format!("{name}-success")
+                            >
                                 {schema.success_message.clone()}
                             </p>
                         }
@@ -95,12 +107,23 @@ fn field_row<F: Form>(
             .map(|message| view! { <li>{message}</li> })
             .collect_view()
     };
+    let help_id = format!("{id}-help");
+    let errors_id = format!("{id}-errors");
+    let class = move || {
+        if form.field_errors(name).is_empty() {
+            "mizan-field"
+        } else {
+            "mizan-field mizan-field-invalid"
+        }
+    };
     view! {
-        <div class="mizan-field">
-            <label for=id.clone()>{field.label.clone()}</label>
+        <div class=class>
+            <label class="mizan-label" for=id.clone()>
+                {field.label.clone()}
+            </label>
             {input(form, id, field)}
-            {field.help.clone().map(|help| view! { <p class="mizan-help">{help}</p> })}
-            <ul class="mizan-field-errors" data-testid=format!("field-error-{name}")>
+            {field.help.clone().map(|help| view! { <p class="mizan-help" id=help_id>{help}</p> })}
+            <ul class="mizan-field-errors" id=errors_id data-testid=format!("field-error-{name}")>
                 {errors}
             </ul>
         </div>
@@ -135,6 +158,11 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
     let invalid = move || (!form.field_errors(name).is_empty()).to_string();
     let on_input = move |event: leptos::ev::Event| form.set_input(name, event_target_value(&event));
     let blur = move |_: leptos::ev::FocusEvent| form.touch(name);
+    // Its help (when it has one) and its errors, read after the label by screen readers.
+    let described_by = match field.help {
+        Some(_) => format!("{id}-help {id}-errors"),
+        None => format!("{id}-errors"),
+    };
     let constraints = &field.constraints;
     let max_length = constraints.max_length.map(|max| max.to_string());
     match field.widget {
@@ -144,11 +172,13 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
             // `</textarea>` stays text.
             <textarea
                 id=id.clone()
+                class="mizan-input"
                 name=name
                 data-testid=id
                 required=field.required
                 maxlength=max_length
                 aria-invalid=invalid
+                aria-describedby=described_by
                 prop:value=shown
                 on:input=on_input
                 on:blur=blur
@@ -173,9 +203,11 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
             EitherOf4::B(view! {
                 <select
                     id=id.clone()
+                    class="mizan-input"
                     name=name
                     data-testid=id
                     aria-invalid=invalid
+                    aria-describedby=described_by
                     on:change=on_input
                     on:blur=blur
                 >
@@ -189,9 +221,12 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
             <input
                 type="checkbox"
                 id=id.clone()
+                class="mizan-input"
                 name=name
                 value="true"
                 data-testid=id
+                aria-invalid=invalid
+                aria-describedby=described_by
                 prop:checked=move || form.value(name) == Value::Bool(true)
                 on:change=move |event| {
                     let checked = event_target_checked(&event);
@@ -220,6 +255,7 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
                 <input
                     type=kind
                     id=id.clone()
+                    class="mizan-input"
                     name=name
                     data-testid=id
                     required=field.required
@@ -227,6 +263,7 @@ fn input<F: Form>(form: FormHandle<F>, id: String, field: &'static FieldSchema) 
                     min=min
                     max=max
                     aria-invalid=invalid
+                    aria-describedby=described_by
                     value=value
                     prop:value=value
                     on:input=on_input

@@ -15,7 +15,7 @@ use gloo_net::{
 };
 use wasm_bindgen::{JsCast, closure::Closure};
 
-use super::tab::sleep;
+use super::clock::sleep;
 use crate::frames::{ClientFrame, Heartbeat, SOCKET_PATH, SSE_PATH, STREAM_HEADER, pacing};
 
 /// What carries a connection's frames.

@@ -12,7 +12,8 @@ use futures::{
 
 use super::{
     carrier::{self, Received, Transport, Writer},
-    tab::{self, sleep},
+    clock::sleep,
+    tab,
 };
 use crate::{
     browser::runtime::apply_invalidations,

@@ -10,9 +10,9 @@
 //! pushed key covered by one the tab applied from an answer in the last second is dropped once
 //! ([`watched`]).
 //!
-//! Layers: `backoff`, `watched` (plain data, tested natively) ← `carrier` (transports) ←
-//! `connection` (one connection's frames) ← `tab` (the tab's state and the reconnect loop) ←
-//! this module.
+//! Layers: `backoff`, `watched` (plain data, tested natively), `clock` ← `carrier`
+//! (transports), `tab` (the tab's socket as state) ← `connection` (one connection's frames) ←
+//! `reconnect` (the loop keeping the tab connected) ← this module.
 
 mod backoff;
 mod watched;
@@ -20,7 +20,11 @@ mod watched;
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 mod carrier;
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
+mod clock;
+#[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 mod connection;
+#[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
+mod reconnect;
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 mod tab;
 
@@ -30,7 +34,10 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
-pub(crate) use tab::{Listener, send_message, start, status, subscribe, unsubscribe};
+pub(crate) use {
+    reconnect::start,
+    tab::{Listener, send_message, status, subscribe, unsubscribe},
+};
 
 use crate::{
     browser::runtime,

@@ -1,12 +1,10 @@
-//! The tab's one socket: its state (watched keys, channel subscriptions, requests waiting for an
-//! answer, status), what the hooks call (`subscribe`, `send_message`, `rpc`), and the loop that
-//! keeps it connected.
+//! The tab's one socket, as state: watched keys, channel subscriptions, requests waiting for an
+//! answer, the status, and what the hooks call (`subscribe`, `send_message`, `rpc`).
 
 use std::{
     cell::{Cell, RefCell},
     collections::{BTreeMap, HashMap},
     rc::Rc,
-    time::Duration,
 };
 
 use futures::channel::{mpsc, oneshot};
@@ -15,9 +13,7 @@ use serde_json::Value;
 
 use super::{
     SocketStatus,
-    backoff::Backoff,
-    carrier::{self, Transport},
-    connection::{self, Ended},
+    clock::now,
     subscription_key,
     watched::{OwnKeys, Watched},
 };
@@ -41,7 +37,6 @@ struct Subscription {
 }
 
 thread_local! {
-    static STARTED: Cell<bool> = const { Cell::new(false) };
     static WATCHED: RefCell<Watched> = RefCell::default();
     static OWN: RefCell<OwnKeys> = RefCell::default();
     static OUT: RefCell<Option<mpsc::UnboundedSender<String>>> = const { RefCell::new(None) };
@@ -64,25 +59,9 @@ pub(crate) fn status() -> ArcRwSignal<SocketStatus> {
     STATUS.with(ArcRwSignal::clone)
 }
 
-fn set_status(status: SocketStatus) {
+/// Sets the socket's status.
+pub fn set_status(status: SocketStatus) {
     STATUS.with(|signal| signal.set(status));
-}
-
-/// Milliseconds since the epoch.
-pub fn now() -> f64 {
-    js_sys::Date::now()
-}
-
-/// Waits `delay` (a browser timer).
-pub async fn sleep(delay: Duration) {
-    let (done, wait) = oneshot::channel::<()>();
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = done.send(());
-        },
-        delay,
-    );
-    let _ = wait.await;
 }
 
 /// `params` as a frame's raw params (an object always serializes).
@@ -212,22 +191,9 @@ pub fn send(frame: &ClientFrame) -> bool {
     })
 }
 
-/// Opens the tab's socket (once; later calls do nothing).
-pub(crate) fn start() {
-    if STARTED.with(|started| started.replace(true)) {
-        return;
-    }
-    runtime::observe(runtime::Observer {
-        live_changed: sync_watches,
-        applied: note_own_keys,
-    });
-    sync_watches();
-    leptos::task::spawn_local(run());
-}
-
 /// The live instances changed (one came or went, or one's params changed): watch exactly
 /// their keys, no more (the server then pushes only these keys).
-fn sync_watches() {
+pub fn sync_watches() {
     let live = runtime::live_keys();
     let (added, removed) = WATCHED.with(|watched| watched.borrow_mut().sync(live));
     if !added.is_empty() {
@@ -239,7 +205,7 @@ fn sync_watches() {
 }
 
 /// The keys of one of this tab's answers, just applied.
-fn note_own_keys(keys: &[String]) {
+pub fn note_own_keys(keys: &[String]) {
     if !keys.is_empty() {
         OWN.with(|own| own.borrow_mut().note(keys, now()));
     }
@@ -299,36 +265,5 @@ pub fn hear(channel: &str, params: &Value, message: &str) {
     });
     for listener in listeners {
         listener(message);
-    }
-}
-
-/// Keeps the tab connected: a connection, then, when it ends, the fallback at once (a
-/// WebSocket that never said `hello`) or another try after the backoff's delay.
-async fn run() {
-    let mut backoff = Backoff::default();
-    let mut connected_before = false;
-    let mut next = None;
-    loop {
-        let started = now();
-        set_status(SocketStatus::Connecting);
-        let transport = next.take().unwrap_or_else(carrier::remembered);
-        let ended = match carrier::open(transport) {
-            Some((received, writer)) => {
-                connection::serve(received, writer, transport, &mut connected_before).await
-            }
-            None => Ended {
-                code: None,
-                greeted: false,
-            },
-        };
-        // A WebSocket that ended before its `hello`: the upgrade may be what fails (a proxy
-        // stripping it). The fallback is tried at once.
-        if transport == Transport::WebSocket && !ended.greeted {
-            next = Some(Transport::Stream);
-            continue;
-        }
-        set_status(SocketStatus::Disconnected);
-        let delay = backoff.next_delay_ms(ended.code, now() - started, js_sys::Math::random());
-        sleep(Duration::from_millis(delay as u64)).await;
     }
 }
