@@ -6,10 +6,13 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: '/react/',
   plugins: [react()],
-  // mizan-react is linked from packages/: one React and one TanStack Query, the app's.
+  // mizan-react is linked from packages/ (npm's default for a `file:` folder), whose own folder
+  // has no React: its imports of React and TanStack Query resolve from this app, one copy each.
   resolve: { dedupe: ['react', 'react-dom', '@tanstack/react-query'] },
   server: {
     port: 5173,
-    proxy: { '/api': 'http://127.0.0.1:3000' },
+    // mizan's calls, its socket (/api/mizan/ws/: `ws: true`, or realtime falls back to the
+    // stream) and its stream (/api/mizan/sse/) go to the Rust server (`make dev`).
+    proxy: { '/api': { target: 'http://127.0.0.1:3000', ws: true } },
   },
 });

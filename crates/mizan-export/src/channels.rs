@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::{ExportError, HEADER, RUNTIME_PACKAGE, names::pascal};
+use crate::{ExportError, HEADER, RUNTIME_PACKAGE, names::pascal, types::type_of};
 
 /// One channel of the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,18 +18,6 @@ pub struct ChannelTypes {
     pub client: String,
     /// See `params`.
     pub server: String,
-}
-
-/// The TypeScript type of a schema: its component when it is a `$ref`, else `unknown`.
-fn type_of(schema: &Value) -> String {
-    schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|target| target.strip_prefix("#/components/schemas/"))
-        .map_or_else(
-            || "unknown".to_owned(),
-            |name| format!("components['schemas']['{name}']"),
-        )
 }
 
 /// Every channel of `openapi`, in name order.
@@ -52,9 +40,9 @@ pub fn read(openapi: &Value) -> Result<Vec<ChannelTypes>, ExportError> {
             })?;
             Ok(ChannelTypes {
                 name: name.to_owned(),
-                params: type_of(&channel["params"]),
-                client: type_of(&channel["client"]),
-                server: type_of(&channel["server"]),
+                params: type_of(&channel["params"], 0),
+                client: type_of(&channel["client"], 0),
+                server: type_of(&channel["server"], 0),
             })
         })
         .collect::<Result<Vec<_>, ExportError>>()?;
@@ -62,17 +50,20 @@ pub fn read(openapi: &Value) -> Result<Vec<ChannelTypes>, ExportError> {
     Ok(channels)
 }
 
-/// The file's contents.
+/// The file's contents. Without channels it imports nothing: an unused import fails
+/// `noUnusedLocals`.
 pub fn emit(channels: &[ChannelTypes]) -> String {
     let mut out = String::from(HEADER);
-    let _ = writeln!(
-        out,
-        "\nimport {{ defineChannel, useMizanChannel, type ChannelState }} from '{RUNTIME_PACKAGE}';"
-    );
+    if !channels.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nimport {{ defineChannel, useMizanChannel, type ChannelState }} from '{RUNTIME_PACKAGE}';"
+        );
+    }
     let named = channels
         .iter()
         .flat_map(|c| [&c.params, &c.client, &c.server])
-        .any(|ty| ty != "unknown");
+        .any(|ty| ty.contains("components["));
     if named {
         out.push_str("\nimport type { components } from './generated.mizan';\n");
     }
@@ -89,16 +80,20 @@ pub fn emit(channels: &[ChannelTypes]) -> String {
             server = channel.server,
         );
     }
-    out.push_str("\n/** Every channel, for `useMizanChannel`. */\nexport const channels = {\n");
+    out.push_str("\n/** Every channel, for `useMizanChannel`. */\nexport const channels = {");
     for channel in channels {
         let base = pascal(&channel.name);
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "  {name}: defineChannel<{base}Params, {base}ClientMessage, {base}ServerMessage>('{name}'),",
+            "\n  {name}: defineChannel<{base}Params, {base}ClientMessage, {base}ServerMessage>('{name}'),",
             name = channel.name
         );
     }
-    out.push_str("} as const;\n");
+    out.push_str(if channels.is_empty() {
+        "} as const;\n"
+    } else {
+        "\n} as const;\n"
+    });
     for channel in channels {
         let base = pascal(&channel.name);
         let _ = write!(

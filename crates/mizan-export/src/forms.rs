@@ -139,17 +139,46 @@ fn zod_field(field: &Value) -> String {
     zod
 }
 
-/// The file's contents.
+/// Whether the constraints of any field of `forms` pass `test`.
+fn any_field(forms: &[FormTypes], test: impl Fn(&Value) -> bool) -> bool {
+    forms
+        .iter()
+        .filter_map(|form| form.schema["fields"].as_array())
+        .flatten()
+        .any(|field| test(&field["constraints"]))
+}
+
+/// The file's contents. It imports only the rules its forms use (`characterCount` for lengths,
+/// `isEmailAddress` for emails): an unused import fails `noUnusedLocals`.
 pub fn emit(forms: &[FormTypes]) -> String {
     let mut out = String::from(HEADER);
     if forms.is_empty() {
         out.push_str("\nexport {};\n");
         return out;
     }
+    // The same tests as `zod_field`'s, so an import is there exactly when a rule calls it.
+    let lengths = any_field(forms, |constraints| {
+        ["min_length", "max_length"]
+            .iter()
+            .any(|name| constraints.get(name).and_then(Value::as_f64).is_some())
+    });
+    let emails = any_field(forms, |constraints| {
+        constraints["email"].as_bool().unwrap_or(false)
+    });
+    let runtime: Vec<&str> = [
+        ("characterCount", lengths),
+        ("defineForm", true),
+        ("isEmailAddress", emails),
+        ("useMizanForm", true),
+        ("type FormSchema", true),
+    ]
+    .into_iter()
+    .filter_map(|(name, used)| used.then_some(name))
+    .collect();
     let _ = writeln!(
         out,
-        "\nimport {{ z }} from 'zod';\n\nimport {{\n  characterCount,\n  defineForm,\n  isEmailAddress,\n  \
-         useMizanForm,\n  type FormSchema,\n}} from '{RUNTIME_PACKAGE}';\n"
+        "\nimport {{ z }} from 'zod';\n\nimport {{\n  {},\n}} from '{RUNTIME_PACKAGE}';\n",
+        runtime.join(",\n  ")
     );
     let types: Vec<String> = forms
         .iter()
@@ -178,10 +207,12 @@ pub fn emit(forms: &[FormTypes]) -> String {
                     .collect()
             })
             .unwrap_or_default();
+        // `FormSchema<keyof ...Args & string>`: every field's name is one of the arguments'
+        // keys, so a renderer can pass `field.name` to `set` and index `data` with it.
         let _ = write!(
             out,
             "\n/** The schema of the `{name}` form ({title}): what user interfaces render it from. */\n\
-             export const {var}FormSchema = {schema} as const satisfies FormSchema;\n\n\
+             export const {var}FormSchema = {schema} as const satisfies FormSchema<keyof {base}Args & string>;\n\n\
              /** What the server's rules accept for `{name}`, as Zod checks it in the browser. */\n\
              export const {var}FormRules = z.object({{\n{}\n}}) satisfies z.ZodType<{base}Args>;\n\n\
              /** The `{name}` form: its submission, schema, rules and first values. */\n\

@@ -35,6 +35,16 @@ pub struct Function {
     pub summary: Option<String>,
     /// Called over the tab's socket when it is open (`#[client(websocket)]`).
     pub websocket: bool,
+    /// The JSON Schema of its arguments object (what `{"args": ...}` holds).
+    pub args: Value,
+    /// The JSON Schema of its result (what `{"result": ...}` holds); `None` for a view, which
+    /// answers with a page.
+    pub result: Option<Value>,
+}
+
+/// A function without a described arguments object takes none: an object without fields.
+fn no_args() -> Value {
+    serde_json::json!({ "type": "object", "additionalProperties": false })
 }
 
 /// Every function of `openapi`, in name order.
@@ -89,6 +99,21 @@ pub fn read(openapi: &Value) -> Result<Vec<Function>, ExportError> {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             websocket: facts.get("websocket").and_then(Value::as_bool) == Some(true),
+            args: operation
+                .pointer("/requestBody/content/application~1json/schema/properties/args")
+                .cloned()
+                .unwrap_or_else(no_args),
+            result: match kind {
+                FunctionKind::View => None,
+                _ => Some(
+                    operation
+                        .pointer(
+                            "/responses/200/content/application~1json/schema/properties/result",
+                        )
+                        .cloned()
+                        .unwrap_or(Value::Bool(true)),
+                ),
+            },
         });
     }
     functions.sort_by(|a, b| a.name.cmp(&b.name));

@@ -9,6 +9,28 @@ use crate::{
     names,
 };
 
+/// The runtime's names the file uses, in import order: only those of the kinds of function
+/// the app has, since an unused import fails `noUnusedLocals`.
+fn runtime_imports(callable: &[&Function]) -> Vec<&'static str> {
+    let has = |wanted: fn(FunctionKind) -> bool| callable.iter().any(|f| wanted(f.kind));
+    let queries = has(|kind| kind == FunctionKind::Query);
+    let mutations = has(|kind| kind == FunctionKind::Mutation);
+    let contexts = has(|kind| matches!(kind, FunctionKind::Context { .. }));
+    [
+        ("MizanProvider", true),
+        ("defineContext", contexts),
+        ("defineMutation", mutations),
+        ("defineQuery", queries),
+        ("useMizanCall", queries || mutations),
+        ("useMizanMutation", queries || mutations),
+        ("useMizanQuery", queries || contexts),
+        ("type MizanProviderProps", true),
+    ]
+    .into_iter()
+    .filter_map(|(name, used)| used.then_some(name))
+    .collect()
+}
+
 /// The file's contents.
 pub fn emit(functions: &[Function]) -> String {
     let callable: Vec<&Function> = functions
@@ -16,29 +38,21 @@ pub fn emit(functions: &[Function]) -> String {
         .filter(|function| function.kind != FunctionKind::View)
         .collect();
     let mut out = String::from(HEADER);
-    out.push_str(&format!(
-        "\nimport type {{ ReactNode }} from 'react';\n\
-         import {{\n  MizanProvider,\n  defineContext,\n  defineMutation,\n  defineQuery,\n  \
-         useMizanCall,\n  useMizanMutation,\n  useMizanQuery,\n  type MizanProviderProps,\n\
-         }} from '{RUNTIME_PACKAGE}';\n\n\
-         import type {{ operations }} from './generated.mizan';\n"
-    ));
-    out.push_str(
-        "\n/** The arguments object of a function, keyed by its params' wire names. */\n\
-         type Args<N extends keyof operations> = operations[N] extends {\n  \
-         requestBody?: { content: { 'application/json': { args?: infer A } } };\n}\n  \
-         ? NonNullable<A>\n  : never;\n\
-         \n/** What a function returns when it succeeds. */\n\
-         type Result<N extends keyof operations> = operations[N] extends {\n  \
-         responses: { 200: { content: { 'application/json': { result: infer R } } } };\n}\n  \
-         ? R\n  : never;\n",
+    let _ = write!(
+        out,
+        "\nimport type {{ ReactNode }} from 'react';\nimport {{\n  {},\n}} from '{RUNTIME_PACKAGE}';\n",
+        runtime_imports(&callable).join(",\n  ")
     );
+    if !callable.is_empty() {
+        out.push_str("\nimport type { operations } from './generated.mizan';\n");
+    }
     for function in &callable {
         let [args, result] = names::types(function);
         let name = &function.name;
         let _ = write!(
             out,
-            "\nexport type {args} = Args<'{name}'>;\nexport type {result} = Result<'{name}'>;\n"
+            "\n/** What `{name}` is called with. */\nexport type {args} = operations['{name}']['args'];\n\
+             /** What `{name}` answers. */\nexport type {result} = operations['{name}']['result'];\n"
         );
     }
     out.push_str(
@@ -71,10 +85,24 @@ pub fn emit(functions: &[Function]) -> String {
     for function in &callable {
         hooks(&mut out, function);
     }
+    // A package linked from a folder (npm's default for `file:`) resolves its imports from its
+    // own folder: there TypeScript finds no React, and every type mizan-react has from React or
+    // TanStack Query silently becomes `any`. The provider then asks for a prop whose name says
+    // what to do, so the app fails to compile instead. `ReactNode` (with `undefined` among its
+    // members) has no key; an unresolved type has every key: `keyof` tells them apart where a
+    // conditional on the unresolved type itself would stay unresolved.
     out.push_str(
-        "\n/** mizan's one provider: the client, TanStack Query, the hydrated contexts and the\n \
+        "\n/**\n * `unknown` when mizan-react's declarations see React's types. A package linked \
+         from a folder\n * (npm's default for `file:`) looks for them in its own folder, where \
+         there are none, and\n * every type it has from React or TanStack Query would be `any`: \
+         then `<MizanContext>` asks\n * for a prop named after the fix.\n */\n\
+         type ReactTypesSeen = [keyof MizanProviderProps['children']] extends [never]\n  \
+         ? unknown\n  \
+         : { 'mizan-react cannot see React: set \"preserveSymlinks\": true in tsconfig, or \
+         install it with --install-links': never };\n\
+         \n/** mizan's one provider: the client, TanStack Query, the hydrated contexts and the\n \
          * invalidations the server sends. Put it once around the app. */\n\
-         export function MizanContext(props: MizanProviderProps): ReactNode {\n  \
+         export function MizanContext(props: MizanProviderProps & ReactTypesSeen): ReactNode {\n  \
          return <MizanProvider {...props} />;\n}\n",
     );
     out

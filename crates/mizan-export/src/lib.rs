@@ -1,13 +1,18 @@
 //! mizan's TypeScript exporter: from the OpenAPI document of an app's `#[client]` functions (as
 //! `mizan::server::openapi` makes it), the typed React hooks a React team imports.
 //!
-//! It writes what is mizan's own: `generated.hooks.tsx` (a typed function, hook and TanStack
+//! It writes every generated file: `generated.mizan.ts` (the types of the arguments and results,
+//! from the document's JSON Schemas), `generated.hooks.tsx` (a typed function, hook and TanStack
 //! Query options per function, and the `<MizanContext>` provider), `generated.channels.ts` (a
 //! `useXxxChannel(params)` hook per typed channel), `generated.forms.ts` (per form, its schema, a
-//! Zod schema of the server's rules and a `useXxxForm()` hook), `generated.server.ts` (the hydration payload
-//! for server-side rendering) and `index.ts`. The types of the arguments and
-//! results, `generated.mizan.ts`, come from the same document through openapi-typescript (the
-//! npm `mizan-generate` command runs both), so the hooks name them through its `operations`.
+//! Zod schema of the server's rules and a `useXxxForm()` hook), `generated.server.ts` (the
+//! hydration payload for server-side rendering) and `index.ts`. The npm `mizan-generate`
+//! command runs the app's export and writes them; it runs no TypeScript, so an app may use any.
+//!
+//! The files compile under the strictest common settings (`noUnusedLocals`,
+//! `noUnusedParameters`, `verbatimModuleSyntax`, `erasableSyntaxOnly`,
+//! `noUncheckedIndexedAccess`, `exactOptionalPropertyTypes`): each imports only what it uses,
+//! whichever kinds of function, channels and forms the app has.
 //!
 //! Output is deterministic: functions in name order, nothing dated.
 
@@ -18,6 +23,7 @@ mod hooks;
 mod index;
 mod names;
 mod server;
+mod types;
 
 use serde_json::Value;
 
@@ -76,13 +82,17 @@ pub enum ExportError {
     },
 }
 
-/// The generated TypeScript (every file but `generated.mizan.ts`) of `openapi`.
+/// The generated TypeScript of `openapi`, every file.
 pub fn typescript(openapi: &Value) -> Result<Vec<GeneratedFile>, ExportError> {
     let functions = functions::read(openapi)?;
     names::check_unique(&functions)?;
     let channels = channels::read(openapi)?;
     let forms = forms::read(openapi)?;
     Ok(vec![
+        GeneratedFile {
+            name: "generated.mizan.ts",
+            contents: types::emit(openapi, &functions),
+        },
         GeneratedFile {
             name: "generated.hooks.tsx",
             contents: hooks::emit(&functions),

@@ -1,6 +1,16 @@
 // Compile-time checks of the generated hooks (`tsc --noEmit` reads this file; nothing imports
 // it): every `@ts-expect-error` line must be an error, or tsc fails.
-import { mizan, useEcho, useUpdateName, useUserProfile, type EchoResult } from './api';
+import {
+  mizan,
+  useContactForm,
+  useEcho,
+  useLogoutMutation,
+  useUpdateName,
+  useUpdateNameMutation,
+  useUserProfile,
+  type ContactArgs,
+  type EchoResult,
+} from './api';
 
 export function typeChecks(): void {
   const echo = useEcho();
@@ -26,6 +36,26 @@ export function typeChecks(): void {
   useUserProfile({});
   // @ts-expect-error a context's params have their types
   useUserProfile({ user_id: '1' });
+
+  // A mutation without arguments is `mutate()`; one with arguments still needs them.
+  useLogoutMutation().mutate();
+  // @ts-expect-error `update_name` takes `user_id` and `name`
+  useUpdateNameMutation().mutate();
+
+  // A form's schema drives a renderer: its fields' names are the arguments' keys.
+  const form = useContactForm();
+  for (const field of form.schema.fields) {
+    const name: keyof ContactArgs = field.name;
+    form.set(field.name, form.data[field.name]);
+    // Its fields are all text: an input's value needs no cast.
+    form.set(field.name, 'typed in');
+    const messages: readonly string[] | undefined = form.errors[name];
+    void messages;
+  }
+  // @ts-expect-error `contact` has no such field
+  form.set('nickname', 'x');
+  const failure: string | undefined = form.failure?.code;
+  void failure;
 
   const result: EchoResult = { message: 'typed' };
   // @ts-expect-error keys take the context's params, typed

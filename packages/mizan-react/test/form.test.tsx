@@ -11,14 +11,16 @@ import {
   defineMutation,
   isEmailAddress,
   useMizanForm,
+  type FieldName,
   type FormRules,
   type FormSchema,
+  type FormState,
 } from '../src/react/index.js';
 
 afterEach(cleanup);
 
 type Contact = { name: string; email: string };
-const schema: FormSchema = {
+const schema: FormSchema<FieldName<Contact>> = {
   name: 'contact',
   title: 'Contact us',
   submit_label: 'Send',
@@ -46,10 +48,10 @@ const contact = defineForm(defineMutation<Contact, { id: number }>('contact'), s
   email: '',
 });
 
-function setUp(answer: (args: Contact) => object, status = 200) {
+function setUp(answer: (args: Contact) => object, status: number | (() => number) = 200) {
   const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => {
     const body = JSON.parse(String(init?.body)) as { fn: string; args: Contact };
-    return Response.json(answer(body.args), { status });
+    return Response.json(answer(body.args), { status: typeof status === 'number' ? status : status() });
   });
   const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
   const wrapper = ({ children }: { children: ReactNode }) => (
@@ -59,6 +61,18 @@ function setUp(answer: (args: Contact) => object, status = 200) {
   );
   const { result } = renderHook(() => useMizanForm(contact), { wrapper });
   return { fetch, result };
+}
+
+/**
+ * A renderer driven by the schema alone, as an app writes one for all its forms: `field.name` is
+ * one of the arguments' keys, so it indexes `data` and goes to `set` without a cast.
+ */
+function setEveryField(form: FormState<Contact, { id: number }>, value: (name: keyof Contact) => string) {
+  for (const field of form.schema.fields) {
+    const before: string = form.data[field.name];
+    void before;
+    form.set(field.name, value(field.name));
+  }
 }
 
 describe('useMizanForm', () => {
@@ -103,6 +117,35 @@ describe('useMizanForm', () => {
     const outcome = await act(() => result.current.submit());
     expect(outcome).toEqual({ success: false });
     expect(result.current.errors).toEqual({ email: ['is already registered'] });
+    expect(result.current.failure).toBeUndefined();
+  });
+
+  test('a schema-driven renderer sets each field by its name', async () => {
+    const { fetch, result } = setUp(() => ({ result: { id: 3 }, invalidate: [] }));
+    act(() => setEveryField(result.current, (name) => (name === 'email' ? 'ann@example.com' : 'Ann')));
+    expect(result.current.data).toEqual({ name: 'Ann', email: 'ann@example.com' });
+    expect(await act(() => result.current.submit())).toEqual({ success: true, data: { id: 3 } });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    // @ts-expect-error a name the form does not have
+    result.current.set('nickname', 'x');
+  });
+
+  test('a failure that is not about fields is `failure`, cleared by the next submission', async () => {
+    let refuse = true;
+    const { result } = setUp(
+      () =>
+        refuse
+          ? { error: { code: 'UNAUTHORIZED', message: 'sign in', details: null } }
+          : { result: { id: 4 }, invalidate: [] },
+      () => (refuse ? 401 : 200),
+    );
+    act(() => result.current.set('name', 'Al'));
+    act(() => result.current.set('email', 'al@example.com'));
+    expect(await act(() => result.current.submit())).toEqual({ success: false });
+    expect(result.current.failure?.code).toBe('UNAUTHORIZED');
+    expect(result.current.errors).toEqual({});
+    refuse = false;
+    void (await act(() => result.current.submit()));
     expect(result.current.failure).toBeUndefined();
   });
 

@@ -175,6 +175,38 @@ describe('MizanProvider', () => {
     expect(fetch).toHaveBeenCalledTimes(1);
   });
 
+  test('a mutation without arguments is `mutate()`, sent as an empty arguments object', async () => {
+    const fetch = vi.fn(async (_url: string | URL | Request, _init?: RequestInit) =>
+      Response.json({ result: null, invalidate: [] }),
+    );
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const logout = defineMutation<Record<string, never>, null>('logout');
+    let state: ReturnType<typeof useMizanMutation<Record<string, never>, null>> | undefined;
+    function SignOut() {
+      state = useMizanMutation(logout);
+      return null;
+    }
+    render(
+      <MizanProvider client={client} realtime={false}>
+        <SignOut />
+      </MizanProvider>,
+    );
+    act(() => state?.mutate());
+    await waitFor(() => expect(state?.isSuccess).toBe(true));
+    const [, init] = fetch.mock.calls[0] ?? [];
+    expect(JSON.parse(String(init?.body))).toEqual({ fn: 'logout', args: {} });
+
+    // Only where every argument may be left out: `rename` still needs its arguments.
+    function Typed() {
+      const renameState = useMizanMutation(rename);
+      // @ts-expect-error `rename` takes `user_id` and `name`
+      const untyped = () => renameState.mutate();
+      void untyped;
+      return null;
+    }
+    void Typed;
+  });
+
   test('hooks outside the provider say what is missing', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(() => render(<Profile userId={1} />)).toThrow(/<MizanContext>/);

@@ -88,7 +88,7 @@ export const contactFormSchema = {
   "submit_label": "Send",
   "success_message": "Thank you: your message was sent.",
   "title": "Contact us"
-} as const satisfies FormSchema;
+} as const satisfies FormSchema<keyof ContactArgs & string>;
 
 /** What the server's rules accept for `contact`, as Zod checks it in the browser. */
 export const contactFormRules = z.object({
@@ -163,7 +163,7 @@ export const signUpFormSchema = {
   "submit_label": "Sign up",
   "success_message": "Welcome: you are signed in.",
   "title": "Create an account"
-} as const satisfies FormSchema;
+} as const satisfies FormSchema<keyof SignUpArgs & string>;
 
 /** What the server's rules accept for `sign_up`, as Zod checks it in the browser. */
 export const signUpFormRules = z.object({

@@ -15,64 +15,80 @@ import {
 
 import type { operations } from './generated.mizan';
 
-/** The arguments object of a function, keyed by its params' wire names. */
-type Args<N extends keyof operations> = operations[N] extends {
-  requestBody?: { content: { 'application/json': { args?: infer A } } };
-}
-  ? NonNullable<A>
-  : never;
+/** What `contact` is called with. */
+export type ContactArgs = operations['contact']['args'];
+/** What `contact` answers. */
+export type ContactResult = operations['contact']['result'];
 
-/** What a function returns when it succeeds. */
-type Result<N extends keyof operations> = operations[N] extends {
-  responses: { 200: { content: { 'application/json': { result: infer R } } } };
-}
-  ? R
-  : never;
+/** What `crash_test` is called with. */
+export type CrashTestArgs = operations['crash_test']['args'];
+/** What `crash_test` answers. */
+export type CrashTestResult = operations['crash_test']['result'];
 
-export type ContactArgs = Args<'contact'>;
-export type ContactResult = Result<'contact'>;
+/** What `current_user` is called with. */
+export type CurrentUserArgs = operations['current_user']['args'];
+/** What `current_user` answers. */
+export type CurrentUserResult = operations['current_user']['result'];
 
-export type CrashTestArgs = Args<'crash_test'>;
-export type CrashTestResult = Result<'crash_test'>;
+/** What `echo` is called with. */
+export type EchoArgs = operations['echo']['args'];
+/** What `echo` answers. */
+export type EchoResult = operations['echo']['result'];
 
-export type CurrentUserArgs = Args<'current_user'>;
-export type CurrentUserResult = Result<'current_user'>;
+/** What `login` is called with. */
+export type LoginArgs = operations['login']['args'];
+/** What `login` answers. */
+export type LoginResult = operations['login']['result'];
 
-export type EchoArgs = Args<'echo'>;
-export type EchoResult = Result<'echo'>;
+/** What `logout` is called with. */
+export type LogoutArgs = operations['logout']['args'];
+/** What `logout` answers. */
+export type LogoutResult = operations['logout']['result'];
 
-export type LoginArgs = Args<'login'>;
-export type LoginResult = Result<'login'>;
+/** What `session_only` is called with. */
+export type SessionOnlyArgs = operations['session_only']['args'];
+/** What `session_only` answers. */
+export type SessionOnlyResult = operations['session_only']['result'];
 
-export type LogoutArgs = Args<'logout'>;
-export type LogoutResult = Result<'logout'>;
+/** What `sign_up` is called with. */
+export type SignUpArgs = operations['sign_up']['args'];
+/** What `sign_up` answers. */
+export type SignUpResult = operations['sign_up']['result'];
 
-export type SessionOnlyArgs = Args<'session_only'>;
-export type SessionOnlyResult = Result<'session_only'>;
+/** What `site_stats` is called with. */
+export type SiteStatsArgs = operations['site_stats']['args'];
+/** What `site_stats` answers. */
+export type SiteStatsResult = operations['site_stats']['result'];
 
-export type SignUpArgs = Args<'sign_up'>;
-export type SignUpResult = Result<'sign_up'>;
+/** What `staff_report` is called with. */
+export type StaffReportArgs = operations['staff_report']['args'];
+/** What `staff_report` answers. */
+export type StaffReportResult = operations['staff_report']['result'];
 
-export type SiteStatsArgs = Args<'site_stats'>;
-export type SiteStatsResult = Result<'site_stats'>;
+/** What `update_my_name` is called with. */
+export type UpdateMyNameArgs = operations['update_my_name']['args'];
+/** What `update_my_name` answers. */
+export type UpdateMyNameResult = operations['update_my_name']['result'];
 
-export type StaffReportArgs = Args<'staff_report'>;
-export type StaffReportResult = Result<'staff_report'>;
+/** What `update_name` is called with. */
+export type UpdateNameArgs = operations['update_name']['args'];
+/** What `update_name` answers. */
+export type UpdateNameResult = operations['update_name']['result'];
 
-export type UpdateMyNameArgs = Args<'update_my_name'>;
-export type UpdateMyNameResult = Result<'update_my_name'>;
+/** What `user_directory` is called with. */
+export type UserDirectoryArgs = operations['user_directory']['args'];
+/** What `user_directory` answers. */
+export type UserDirectoryResult = operations['user_directory']['result'];
 
-export type UpdateNameArgs = Args<'update_name'>;
-export type UpdateNameResult = Result<'update_name'>;
+/** What `user_profile` is called with. */
+export type UserProfileArgs = operations['user_profile']['args'];
+/** What `user_profile` answers. */
+export type UserProfileResult = operations['user_profile']['result'];
 
-export type UserDirectoryArgs = Args<'user_directory'>;
-export type UserDirectoryResult = Result<'user_directory'>;
-
-export type UserProfileArgs = Args<'user_profile'>;
-export type UserProfileResult = Result<'user_profile'>;
-
-export type WhoamiArgs = Args<'whoami'>;
-export type WhoamiResult = Result<'whoami'>;
+/** What `whoami` is called with. */
+export type WhoamiArgs = operations['whoami']['args'];
+/** What `whoami` answers. */
+export type WhoamiResult = operations['whoami']['result'];
 
 /**
  * Every function, for TanStack Query users: `mizan.<fn>.queryOptions(args)`,
@@ -267,8 +283,18 @@ export function useWhoamiQuery(args: WhoamiArgs = {}) {
   return useMizanQuery(mizan.whoami, args);
 }
 
+/**
+ * `unknown` when mizan-react's declarations see React's types. A package linked from a folder
+ * (npm's default for `file:`) looks for them in its own folder, where there are none, and
+ * every type it has from React or TanStack Query would be `any`: then `<MizanContext>` asks
+ * for a prop named after the fix.
+ */
+type ReactTypesSeen = [keyof MizanProviderProps['children']] extends [never]
+  ? unknown
+  : { 'mizan-react cannot see React: set "preserveSymlinks": true in tsconfig, or install it with --install-links': never };
+
 /** mizan's one provider: the client, TanStack Query, the hydrated contexts and the
  * invalidations the server sends. Put it once around the app. */
-export function MizanContext(props: MizanProviderProps): ReactNode {
+export function MizanContext(props: MizanProviderProps & ReactTypesSeen): ReactNode {
   return <MizanProvider {...props} />;
 }

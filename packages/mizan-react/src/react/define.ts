@@ -15,6 +15,12 @@ export type MizanFunctionKind = 'query' | 'mutation' | 'context';
 /** The query key of a function's call: `['mizan', name, params]` (stable). */
 export type MizanQueryKey = readonly ['mizan', string, KeyParams];
 
+/**
+ * What a call is given: its arguments object, which may be left out when it needs no field (so a
+ * mutation without arguments is `mutate()`, not `mutate({})`).
+ */
+export type MizanVariables<A extends object> = {} extends A ? A | void : A;
+
 /** One function: `A` its arguments object, `R` its result. */
 export interface MizanFunction<A extends object, R> {
   /** Its call name. */
@@ -40,10 +46,10 @@ export interface MizanFunction<A extends object, R> {
     staleTime?: number;
     meta?: Record<string, unknown>;
   };
-  /** Options for `useMutation`: calls through `client`. */
+  /** Options for `useMutation`: calls through `client` (`mutate()` when it takes no argument). */
   mutationOptions(client: MizanClient): {
     mutationKey: readonly ['mizan', string];
-    mutationFn: (args: A) => Promise<R>;
+    mutationFn: (args: MizanVariables<A>) => Promise<R>;
   };
   /** Type only: the arguments. */
   readonly __args?: A;
@@ -83,7 +89,8 @@ function define<A extends object, R>(
     }),
     mutationOptions: (client) => ({
       mutationKey: ['mizan', name],
-      mutationFn: (args: A) => client.call<R>(name, args, { websocket }),
+      // `mutate()` passes `undefined`: the server reads a missing arguments object as none.
+      mutationFn: (args: MizanVariables<A>) => client.call<R>(name, args ?? {}, { websocket }),
     }),
   };
 }

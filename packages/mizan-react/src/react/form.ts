@@ -13,9 +13,16 @@ import { useMizanClient } from './provider.js';
 /** How a field is edited. */
 export type Widget = 'text' | 'email' | 'textarea' | 'number' | 'checkbox' | 'select' | 'password';
 
-/** One field of a form's schema (the server's `FieldSchema`). */
-export interface FieldSchema {
-  readonly name: string;
+/** A form's field names: the keys of its arguments object. */
+export type FieldName<A extends object> = keyof A & string;
+
+/**
+ * One field of a form's schema (the server's `FieldSchema`). `K` is the form's field names, so
+ * a renderer driven by the schema can pass `field.name` to `set` and index `data` with it.
+ */
+export interface FieldSchema<K extends string = string> {
+  /** Its name in the arguments object (the wire's name). */
+  readonly name: K;
   readonly label: string;
   readonly help?: string;
   readonly widget: Widget;
@@ -33,8 +40,8 @@ export interface FieldSchema {
   readonly choices?: readonly { readonly value: string; readonly label: string }[];
 }
 
-/** What user interfaces render a form from (the server's `FormSchema`). */
-export interface FormSchema {
+/** What user interfaces render a form from (the server's `FormSchema`); `K` its field names. */
+export interface FormSchema<K extends string = string> {
   readonly name: string;
   readonly title: string;
   readonly submit_label: string;
@@ -42,7 +49,7 @@ export interface FormSchema {
   readonly live_validation: boolean;
   /** The values a new form starts with. */
   readonly initial: unknown;
-  readonly fields: readonly FieldSchema[];
+  readonly fields: readonly FieldSchema<K>[];
 }
 
 /** One failing check, as Zod reports it. */
@@ -61,7 +68,7 @@ export interface FormRules<A> {
 /** A form: its submission, schema, rules and first values. */
 export interface MizanFormDefinition<A extends object, R> {
   readonly fn: MizanFunction<A, R>;
-  readonly schema: FormSchema;
+  readonly schema: FormSchema<FieldName<A>>;
   readonly rules: FormRules<A>;
   readonly initial: A;
 }
@@ -69,14 +76,14 @@ export interface MizanFormDefinition<A extends object, R> {
 /** A form's definition (what the generated code writes per form). */
 export function defineForm<A extends object, R>(
   fn: MizanFunction<A, R>,
-  schema: FormSchema,
+  schema: FormSchema<FieldName<A>>,
   rules: FormRules<A>,
   initial: A,
 ): MizanFormDefinition<A, R> {
   return { fn, schema, rules, initial };
 }
 
-/** Each failing field's messages. */
+/** Each failing field's messages, by field name (a field without errors is absent). */
 export type FieldErrors = Readonly<Record<string, readonly string[]>>;
 
 /** What a submission came to. */
@@ -87,19 +94,30 @@ export interface FormResult<R> {
 
 /** A form's state in a component. */
 export interface FormState<A extends object, R> {
-  readonly schema: FormSchema;
+  /** What to render it from: its fields' names are `A`'s keys. */
+  readonly schema: FormSchema<FieldName<A>>;
+  /** The values, starting from the schema's `initial`. */
   readonly data: A;
   /** Sets one field; with live validation a visited field is checked again. */
-  set<K extends keyof A & string>(field: K, value: A[K]): void;
+  set<K extends FieldName<A>>(field: K, value: A[K]): void;
   /** Marks a field visited (it left focus): with live validation its rules run from now on. */
-  touch(field: keyof A & string): void;
+  touch(field: FieldName<A>): void;
+  /**
+   * Each field's messages: the browser's rules' (for visited fields as they change, with live
+   * validation; for every field at `submit`), or, when the server refused the submission with a
+   * `VALIDATION_ERROR`, the server's, which replace them. A field without errors is absent.
+   */
   readonly errors: FieldErrors;
   /** Checks every field, then sends the form; an invalid form makes no request. */
   submit(): Promise<FormResult<R>>;
+  /** While a submission is on its way. */
   readonly isSubmitting: boolean;
   /** What the last successful submission answered. */
   readonly result: R | undefined;
-  /** The last submission's error when it was not about fields. */
+  /**
+   * Why the last submission failed when it was not about fields (`UNAUTHORIZED`, a server
+   * error, `NETWORK_ERROR`...); cleared by the next `submit`. Field errors go to `errors`.
+   */
   readonly failure: MizanError | undefined;
 }
 
@@ -139,7 +157,7 @@ export function useMizanForm<A extends object, R>(form: MizanFormDefinition<A, R
   const [failure, setFailure] = useState<MizanError | undefined>(undefined);
 
   const set = useCallback(
-    <K extends keyof A & string>(field: K, value: A[K]) => {
+    <K extends FieldName<A>>(field: K, value: A[K]) => {
       setData((previous) => {
         const next = { ...previous, [field]: value };
         if (form.schema.live_validation) setErrors(visitedOnly(ruleErrors(form.rules, next), visited));
@@ -150,7 +168,7 @@ export function useMizanForm<A extends object, R>(form: MizanFormDefinition<A, R
   );
 
   const touch = useCallback(
-    (field: keyof A & string) => {
+    (field: FieldName<A>) => {
       const next = new Set(visited).add(field);
       setVisited(next);
       if (form.schema.live_validation) setErrors(visitedOnly(ruleErrors(form.rules, data), next));

@@ -13,7 +13,7 @@ import type { KeyParams } from '../core/keys.js';
 import { channelKey, type SocketStatus } from '../core/socket.js';
 
 import type { MizanError } from '../core/errors.js';
-import type { MizanChannel, MizanFunction } from './define.js';
+import type { MizanChannel, MizanFunction, MizanVariables } from './define.js';
 import { useMizanClient, useMizanSocket, useMizanSocketStatus } from './provider.js';
 
 /** The arguments of a call: optional when the function needs none. */
@@ -30,12 +30,12 @@ export function useMizanCall<A extends object, R>(
   );
 }
 
-/** `fn` with TanStack Query's mutation state. */
+/** `fn` with TanStack Query's mutation state; `mutate()` when it takes no argument. */
 export function useMizanMutation<A extends object, R>(
   fn: MizanFunction<A, R>,
-): UseMutationResult<R, MizanError, A> {
+): UseMutationResult<R, MizanError, MizanVariables<A>> {
   const client = useMizanClient();
-  return useMutation<R, MizanError, A>(fn.mutationOptions(client));
+  return useMutation<R, MizanError, MizanVariables<A>>(fn.mutationOptions(client));
 }
 
 /** `fn` read with `args`: data, loading and error states; a context stays live. */

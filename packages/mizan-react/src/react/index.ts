@@ -16,12 +16,14 @@ export {
   type MizanFunction,
   type MizanFunctionKind,
   type MizanQueryKey,
+  type MizanVariables,
 } from './define.js';
 export {
   defineForm,
   ruleErrors,
   useMizanForm,
   type FieldErrors,
+  type FieldName,
   type FieldSchema,
   type FormResult,
   type FormRules,
