@@ -86,9 +86,11 @@ if [[ $profile == test ]]; then
   npm_install tools
   "$root/tools/node_modules/.bin/wasm-opt" --version >/dev/null || fail "wasm-opt from tools/ does not run"
   npm_install end2end
-  # The React side: the npm runtime (built and tested by make test) and the example React app.
-  npm_install packages/mizan-react
+  # The React side: the npm runtime's build and test workspace (the package itself has no
+  # dependencies to install), the example React app, and the fresh Vite app of the React guide.
+  npm_install packages/mizan-react/test
   npm_install examples/react-app
+  npm_install examples/vite-fresh
 
   # --- Chromium for the end-to-end tests (Debian's package; Playwright never downloads one) ----
   if have chromium; then

@@ -60,8 +60,8 @@ cargo test --workspace --exclude frontend --features todo/ssr
 stage "compile check: a crate whose ssr feature forgets mizan/ssr"
 scripts/check-forgot-ssr.sh
 
-stage "TypeScript runtime (packages/mizan-react: tsc --strict, vitest, build)"
-(cd packages/mizan-react && npx tsc -p tsconfig.json --noEmit && npx vitest run && npm run build --silent)
+stage "TypeScript runtime (packages/mizan-react, from its test/ workspace: tsc --strict, vitest, build)"
+(cd packages/mizan-react/test && npm run check --silent && npx vitest run && npm run build --silent)
 
 stage "release build (cargo leptos build --release: the example and examples/todo)"
 cargo leptos build --release
@@ -72,6 +72,9 @@ stage "React app (generated code up to date, tsc --strict, the forms fixture, vi
   npx tsc --noEmit &&
   npx vitest run &&
   npx vite build --logLevel warn)
+
+stage "fresh Vite app (examples/vite-fresh on its template's TypeScript: mizan-generate, tsc -b, vite build)"
+MIZAN_SERVER="$root/target/release/server" scripts/check-fresh-vite.sh
 
 stage "end-to-end tests (Chromium against the release server)"
 scripts/e2e.sh

@@ -14,5 +14,8 @@ export default defineConfig({
     // mizan's calls, its socket (/api/mizan/ws/: `ws: true`, or realtime falls back to the
     // stream) and its stream (/api/mizan/sse/) go to the Rust server (`make dev`).
     proxy: { '/api': { target: 'http://127.0.0.1:3000', ws: true } },
+    // Files the dev server may serve from outside this folder (paths from it): the stylesheet
+    // shared with the Leptos pages, and the linked runtime's own files.
+    fs: { allow: ['.', '../../style', '../../packages/mizan-react'] },
   },
 });

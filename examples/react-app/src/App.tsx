@@ -44,16 +44,21 @@ function Header() {
   return (
     <header className="site-header">
       <nav>
-        <a href={link('')}>Home</a> <a href={link('users/1')}>Alice</a>{' '}
-        <a href={link('users/2')}>Admin</a> <a href={link('chat/general')}>Chat</a>{' '}
+        <a href={link('')}>Home</a>
+        <a href={link('users/1')}>Alice</a>
+        <a href={link('users/2')}>Admin</a>
+        <a href={link('chat/general')}>Chat</a>
         <a href={link('contact')}>Contact</a>
+        <a href={link('signup')}>Sign up</a>
       </nav>
-      <span data-testid="current-user">{who}</span>
-      {user.data?.is_authenticated ? (
-        <button data-testid="logout-submit" onClick={() => void logout()}>
-          Sign out
-        </button>
-      ) : null}
+      <span className="who">
+        <span data-testid="current-user">{who}</span>
+        {user.data?.is_authenticated ? (
+          <button data-testid="logout-submit" onClick={() => void logout()}>
+            Sign out
+          </button>
+        ) : null}
+      </span>
     </header>
   );
 }
@@ -75,9 +80,12 @@ function Echo() {
     }
   };
   return (
-    <form onSubmit={(event) => void submit(event)}>
+    <form className="card" onSubmit={(event) => void submit(event)}>
       <h2>Echo</h2>
-      <input data-testid="echo-input" value={text} onChange={(e) => setText(e.target.value)} />
+      <label className="inline-field">
+        Text
+        <input data-testid="echo-input" value={text} onChange={(e) => setText(e.target.value)} />
+      </label>
       <button data-testid="echo-submit" type="submit">
         Send
       </button>
@@ -104,15 +112,28 @@ function SignIn() {
     }
   };
   return (
-    <form onSubmit={(event) => void submit(event)}>
+    <form className="card" onSubmit={(event) => void submit(event)}>
       <h2>Sign in</h2>
-      <input data-testid="login-email" value={email} onChange={(e) => setEmail(e.target.value)} />
-      <input
-        data-testid="login-password"
-        type="password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <label className="inline-field">
+        Email
+        <input
+          data-testid="login-email"
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
+      </label>
+      <label className="inline-field">
+        Password
+        <input
+          data-testid="login-password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      </label>
       <button data-testid="login-submit" type="submit">
         Sign in
       </button>
@@ -125,12 +146,15 @@ function SignIn() {
 
 function Home() {
   const stats = useSiteStats();
+  const user = useCurrentUser();
   return (
     <>
       <h1>mizan for Leptos — React</h1>
+      <p className="lede">The same #[client] functions as the Leptos pages, through generated hooks.</p>
       <p data-testid="site-stats">{stats.data ? `${stats.data.accounts} accounts` : '…'}</p>
       <Echo />
-      <SignIn />
+      {/* A signed-in visitor signs out from the header. */}
+      {user.data?.is_authenticated ? null : <SignIn />}
     </>
   );
 }
@@ -141,7 +165,7 @@ function Profile({ userId }: { userId: number }) {
   const [name, setName] = useState('');
   return (
     <>
-      <section>
+      <section className="card">
         {profile.data ? (
           <>
             <h1 data-testid="profile-name">{profile.data.name}</h1>
@@ -152,7 +176,7 @@ function Profile({ userId }: { userId: number }) {
         )}
         <p aria-live="polite">{profile.isFetching && profile.data ? 'Refreshing…' : ''}</p>
       </section>
-      <section>
+      <section className="card">
         <h2>Rename</h2>
         <form
           onSubmit={(event) => {
@@ -160,7 +184,10 @@ function Profile({ userId }: { userId: number }) {
             rename.mutate({ user_id: userId, name }, { onSuccess: () => setName('') });
           }}
         >
-          <input data-testid="rename-input" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+          <label className="inline-field">
+            New name
+            <input data-testid="rename-input" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
           <button data-testid="rename-submit" type="submit" disabled={rename.isPending}>
             Rename
           </button>
@@ -188,10 +215,10 @@ function Chat({ room }: { room: string }) {
     }
   };
   return (
-    <section>
+    <section className="card">
       <h1>Chat: {room}</h1>
       <p data-testid="chat-status">{chat.status}</p>
-      <ul data-testid="chat-messages">
+      <ul className="chat-messages" data-testid="chat-messages">
         {chat.messages.map((line, i) => (
           <li data-testid="chat-message" key={i}>
             <b>{line.user}</b>: {line.text}
@@ -199,7 +226,10 @@ function Chat({ room }: { room: string }) {
         ))}
       </ul>
       <form onSubmit={(event) => void submit(event)}>
-        <input data-testid="chat-input" maxLength={500} value={text} onChange={(e) => setText(e.target.value)} />
+        <label className="inline-field">
+          Message
+          <input data-testid="chat-input" maxLength={500} value={text} onChange={(e) => setText(e.target.value)} />
+        </label>
         <button data-testid="chat-send" type="submit">
           Send
         </button>
@@ -211,35 +241,39 @@ function Chat({ room }: { room: string }) {
   );
 }
 
-/** A form rendered from its schema (test ids `<form>-<field>`, `field-error-<field>`, ...); its
- * rules run before any request, the server's field errors land under their fields. */
+/** A form rendered from its schema, with the markup and classes of the Leptos `<MizanForm>` (test
+ * ids `<form>-<field>`, `field-error-<field>`, ...): its rules run before any request, the
+ * server's field errors land under their fields. */
 function SchemaForm<A extends object, R>({ form }: { form: FormState<A, R> }) {
   const { schema } = form;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void form.submit();
   };
-  const values = form.data as Record<string, unknown>;
-  const set = (name: string, value: string) => form.set(name as keyof A & string, value as never);
   return (
-    <form data-testid={`${schema.name}-form`} noValidate onSubmit={submit}>
-      <h2>{schema.title}</h2>
+    <form className="mizan-form" data-testid={`${schema.name}-form`} noValidate onSubmit={submit}>
+      <h2 className="mizan-form-title">{schema.title}</h2>
       {schema.fields.map((field) => {
         const id = `${schema.name}-${field.name}`;
-        const name = field.name;
+        const errors = form.errors[field.name] ?? [];
+        // Every widget here edits text; the form's rules check what the text says.
+        const set = (text: string) => form.set(field.name, text as A[typeof field.name]);
         const common = {
           id,
-          name,
+          name: field.name,
+          className: 'mizan-input',
           'data-testid': id,
-          value: field.widget === 'password' ? undefined : String(values[name] ?? ''),
-          onBlur: () => form.touch(name as keyof A & string),
+          value: field.widget === 'password' ? undefined : String(form.data[field.name] ?? ''),
+          onBlur: () => form.touch(field.name),
+          'aria-invalid': errors.length > 0,
+          'aria-describedby': field.help ? `${id}-help ${id}-errors` : `${id}-errors`,
         };
         let input: ReactNode;
         if (field.widget === 'textarea') {
-          input = <textarea {...common} onChange={(e) => set(name, e.target.value)} />;
+          input = <textarea {...common} onChange={(e) => set(e.target.value)} />;
         } else if (field.widget === 'select') {
           input = (
-            <select {...common} onChange={(e) => set(name, e.target.value)}>
+            <select {...common} onChange={(e) => set(e.target.value)}>
               {(field.choices ?? []).map((choice) => (
                 <option key={choice.value} value={choice.value}>
                   {choice.label}
@@ -249,25 +283,38 @@ function SchemaForm<A extends object, R>({ form }: { form: FormState<A, R> }) {
           );
         } else {
           const type = field.widget === 'email' || field.widget === 'password' ? field.widget : 'text';
-          input = <input {...common} type={type} onChange={(e) => set(name, e.target.value)} />;
+          input = <input {...common} type={type} onChange={(e) => set(e.target.value)} />;
         }
         return (
-          <div key={name}>
-            <label htmlFor={id}>{field.label}</label>
+          <div className={errors.length > 0 ? 'mizan-field mizan-field-invalid' : 'mizan-field'} key={field.name}>
+            <label className="mizan-label" htmlFor={id}>
+              {field.label}
+            </label>
             {input}
-            <ul data-testid={`field-error-${name}`}>
-              {(form.errors[name] ?? []).map((message) => (
+            {field.help ? (
+              <p className="mizan-help" id={`${id}-help`}>
+                {field.help}
+              </p>
+            ) : null}
+            <ul className="mizan-field-errors" id={`${id}-errors`} data-testid={`field-error-${field.name}`}>
+              {errors.map((message) => (
                 <li key={message}>{message}</li>
               ))}
             </ul>
           </div>
         );
       })}
-      <p data-testid={`${schema.name}-error`}>{form.failure ? describe(form.failure) : ''}</p>
-      <button data-testid={`${schema.name}-submit`} type="submit" disabled={form.isSubmitting}>
+      <p className="mizan-form-error" role="alert" data-testid={`${schema.name}-error`}>
+        {form.failure ? describe(form.failure) : ''}
+      </p>
+      <button className="mizan-submit" data-testid={`${schema.name}-submit`} type="submit" disabled={form.isSubmitting}>
         {schema.submit_label}
       </button>
-      {form.result !== undefined && <p data-testid={`${schema.name}-success`}>{schema.success_message}</p>}
+      {form.result !== undefined && (
+        <p className="mizan-form-success" role="status" data-testid={`${schema.name}-success`}>
+          {schema.success_message}
+        </p>
+      )}
     </form>
   );
 }

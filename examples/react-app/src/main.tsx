@@ -3,6 +3,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
+import '../../../style/main.css';
 import { MizanContext } from './api';
 import { App } from './App';
 

@@ -87,8 +87,7 @@ fn pretty(value: &serde_json::Value, what: &'static str) -> Result<String, Expor
 }
 
 /// Every file `export typescript` writes, by name: `mizan.openapi.json`, `mizan.manifest.json`
-/// and the generated TypeScript (all but `generated.mizan.ts`, which openapi-typescript makes
-/// from the OpenAPI document).
+/// and the generated TypeScript (`generated.mizan.ts`, the types, among them).
 pub fn typescript_files() -> Result<Vec<(String, String)>, ExportError> {
     let registry = Registry::collect()?;
     let channels = Channels::collect()?;
