@@ -49,6 +49,24 @@ pub async fn login(
     #[validate(length(min = 1, message = "is required"))]
     password: String,
 ) -> Result<Me, MizanError> {
+    match check_password(&ctx, &email, &password).await? {
+        Some((id, me)) => {
+            ctx.sign_in(id).await?;
+            Ok(me)
+        }
+        None => Err(wrong_password()),
+    }
+}
+
+/// The account whose email and password these are (its id, and what the pages see of it), or
+/// `None` for an unknown email or a wrong password alike. What [`login`] and the log-in form
+/// (`crate::forms::LogInForm`) sign in with.
+#[cfg(feature = "ssr")]
+pub(crate) async fn check_password(
+    ctx: &RequestContext,
+    email: &str,
+    password: &str,
+) -> Result<Option<(i64, Me)>, MizanError> {
     let pool = ctx.require::<sqlx::SqlitePool>()?;
     let row: Option<(i64, String, String, bool)> =
         sqlx::query_as("SELECT id, email, password_hash, is_staff FROM users WHERE email = ?")
@@ -60,14 +78,18 @@ pub async fn login(
     let hash = row
         .as_ref()
         .map_or(users::UNKNOWN_USER_HASH, |r| r.2.as_str());
-    let verified = mizan::server::verify_password(&password, hash);
-    match row {
-        Some((id, email, _, is_staff)) if verified => {
-            ctx.sign_in(id).await?;
-            Ok(Me { email, is_staff })
-        }
-        _ => Err(MizanError::unauthorized("wrong email or password")),
-    }
+    let verified = mizan::server::verify_password(password, hash);
+    Ok(match row {
+        Some((id, email, _, is_staff)) if verified => Some((id, Me { email, is_staff })),
+        _ => None,
+    })
+}
+
+/// The answer to a wrong email or password: one message for both, under no field, so that it
+/// does not tell which emails have accounts.
+#[cfg(feature = "ssr")]
+pub(crate) fn wrong_password() -> MizanError {
+    MizanError::unauthorized("wrong email or password")
 }
 
 /// Signs out: the session is deleted and its cookie expired.

@@ -1,6 +1,7 @@
-//! The example's forms: a contact form that stores its messages, and a sign-up form whose
-//! "already registered" error only the server can know. One struct each: the server's rules,
-//! the browser's, and the schema both frontends render from.
+//! The example's forms: a contact form that stores its messages, a sign-up form whose "already
+//! registered" error only the server can know, a log-in form that goes home once signed in, and a
+//! password change confirmed by a second field. One struct each: the server's rules, the
+//! browser's, and the schema both frontends render from.
 
 use mizan::Form;
 #[cfg(feature = "ssr")]
@@ -142,5 +143,71 @@ impl FormHandler for SignUpForm {
         };
         ctx.sign_in(user_id).await?;
         Ok(SignedUp { user_id })
+    }
+}
+
+/// Signs in with email and password, then goes to the home page (with or without JavaScript).
+/// Signing in changes who every per-user context answers for: `current_user` and the staff's
+/// `user_directory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, Validate, Form)]
+#[form(
+    title = "Log in",
+    submit_label = "Log in",
+    redirect = "/",
+    affects = [crate::profiles::current_user, crate::profiles::user_directory]
+)]
+pub struct LogInForm {
+    /// The account's email address.
+    #[validate(email(message = "must be an email address"))]
+    pub email: String,
+    /// Its password.
+    #[validate(length(min = 1, message = "is required"))]
+    #[field(widget = password)]
+    pub password: String,
+}
+
+#[cfg(feature = "ssr")]
+impl FormHandler for LogInForm {
+    async fn on_submit_success(self, ctx: RequestContext) -> Result<(), MizanError> {
+        match crate::accounts::check_password(&ctx, &self.email, &self.password).await? {
+            Some((user_id, _)) => ctx.sign_in(user_id).await,
+            None => Err(crate::accounts::wrong_password()),
+        }
+    }
+}
+
+/// A new password for the signed-in user, typed twice.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, Validate, Form)]
+#[form(
+    auth,
+    title = "Change your password",
+    submit_label = "Change password",
+    success_message = "Your password was changed."
+)]
+pub struct ChangePasswordForm {
+    /// The new password.
+    #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
+    #[field(widget = password, label = "New password")]
+    pub password: String,
+    /// The same again: a typing mistake would lock the user out.
+    #[validate(must_match(other = "password", message = "does not match the new password"))]
+    #[field(widget = password, label = "New password again")]
+    pub confirmation: String,
+}
+
+#[cfg(feature = "ssr")]
+impl FormHandler for ChangePasswordForm {
+    async fn on_submit_success(self, ctx: RequestContext) -> Result<(), MizanError> {
+        // `auth`: only a signed-in visitor gets here.
+        let user_id = ctx.user_id().ok_or_else(MizanError::internal)?;
+        let hash = mizan::server::hash_password(&self.password)?;
+        let pool = ctx.require::<sqlx::SqlitePool>()?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 }

@@ -67,6 +67,8 @@ pub fn App() -> impl IntoView {
                         // Rendered whole before answering, so an unknown user is a 404.
                         <Route path=StaticSegment("contact") view=pages::ContactPage/>
                         <Route path=StaticSegment("signup") view=pages::SignUpPage/>
+                        <Route path=StaticSegment("login") view=pages::LogInPage/>
+                        <Route path=StaticSegment("password") view=pages::ChangePasswordPage/>
                         <Route
                             path=(StaticSegment("chat"), ParamSegment("room"))
                             view=pages::ChatPage

@@ -8,7 +8,7 @@ mod users;
 use leptos::prelude::*;
 
 pub use chat::ChatPage;
-pub use forms::{ContactPage, SignUpPage};
+pub use forms::{ChangePasswordPage, ContactPage, LogInPage, SignUpPage};
 pub use header::SiteHeader;
 pub use users::UserPage;
 

@@ -1,6 +1,8 @@
 //! The example's forms over HTTP: a valid contact message is stored, an invalid one names each
 //! field and stores nothing, a choice outside the list is refused, sign-up's "already registered"
-//! comes from the server, and the manifest carries the forms' schemas.
+//! comes from the server, the log-in form redirects (`303` without JavaScript) and refuses a wrong
+//! password under no field, a password change needs its confirmation to match, and the manifest
+//! carries the forms' schemas.
 
 mod common;
 
@@ -228,9 +230,19 @@ async fn a_plain_html_form_post_is_read_by_each_fields_type() {
     );
 }
 
-/// A browser's own post of the contact form, from `/contact`, without JavaScript.
+/// A browser's own post of a form, from its page, without JavaScript.
 async fn post_without_javascript(app: &common::TestApp, form: &str, body: &str) -> common::Reply {
-    let request = http::Request::post(format!("/api/mizan/form/{form}"))
+    post_without_javascript_as(app, form, body, None).await
+}
+
+/// [`post_without_javascript`] with the session cookie `cookie`, when given.
+async fn post_without_javascript_as(
+    app: &common::TestApp,
+    form: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> common::Reply {
+    let mut request = http::Request::post(format!("/api/mizan/form/{form}"))
         .header(
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
@@ -241,22 +253,32 @@ async fn post_without_javascript(app: &common::TestApp, form: &str, body: &str) 
             http::header::REFERER,
             format!("http://127.0.0.1:3000/{}", page_of(form)),
         )
-        .header(SAME_ORIGIN.0, SAME_ORIGIN.1)
+        .header(SAME_ORIGIN.0, SAME_ORIGIN.1);
+    if let Some(cookie) = cookie {
+        request = request.header(http::header::COOKIE, cookie);
+    }
+    let request = request
         .body(axum::body::Body::from(body.to_owned()))
         .expect("request");
     app.send(request).await
 }
 
 fn page_of(form: &str) -> &'static str {
-    if form == "contact" {
-        "contact"
-    } else {
-        "signup"
+    match form {
+        "contact" => "contact",
+        "log_in" => "login",
+        "change_password" => "password",
+        _ => "signup",
     }
 }
 
 /// The flash cookie's `name=value` pair a reply sets.
 fn flash_of(reply: &common::Reply) -> String {
+    maybe_flash_of(reply).expect("the flash cookie")
+}
+
+/// The flash cookie's `name=value` pair, if the reply sets one.
+fn maybe_flash_of(reply: &common::Reply) -> Option<String> {
     reply
         .headers
         .get_all(http::header::SET_COOKIE)
@@ -264,8 +286,7 @@ fn flash_of(reply: &common::Reply) -> String {
         .filter_map(|value| value.to_str().ok())
         .find(|value| value.starts_with("mizan_form="))
         .and_then(|value| value.split(';').next())
-        .expect("the flash cookie")
-        .to_owned()
+        .map(str::to_owned)
 }
 
 #[tokio::test]
@@ -360,6 +381,7 @@ fn the_forms_fixture_holds_for_the_rust_rules() {
             refused::<app::forms::ContactForm> as fn(&Value) -> Vec<String>,
         ),
         ("sign_up", refused::<app::forms::SignUpForm>),
+        ("change_password", refused::<app::forms::ChangePasswordForm>),
     ] {
         for case in fixture[form].as_array().expect("cases") {
             let expected: Vec<String> =
@@ -372,4 +394,178 @@ fn the_forms_fixture_holds_for_the_rust_rules() {
             );
         }
     }
+}
+
+/// Who a session cookie signs in, through `whoami` (`None`: nobody).
+async fn whoami(app: &common::TestApp, cookie: &str) -> Option<String> {
+    let me = app
+        .call("whoami", json!({}), &[SAME_ORIGIN, ("cookie", cookie)])
+        .await;
+    me.json()["result"]["email"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_log_in_form_signs_in_and_refuses_a_wrong_password_under_no_field() {
+    let app = test_app().await;
+    let wrong = json!({"email": "alice@example.com", "password": "not-her-password"});
+    let reply = submit(&app, "log_in", &wrong, &[SAME_ORIGIN]).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+    assert_eq!(reply.json()["error"]["message"], "wrong email or password");
+    assert!(reply.json()["error"]["details"].is_null(), "{}", reply.text);
+    assert!(reply.session_cookie().is_none());
+
+    let right = json!({"email": "Alice@example.com", "password": "alice-password"});
+    let reply = submit(&app, "log_in", &right, &[SAME_ORIGIN]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // Every context answering per user, as a sign-in must list them.
+    assert_eq!(
+        reply.json()["invalidate"],
+        json!(["current_user", "user_directory"])
+    );
+    let cookie = reply.session_cookie().expect("signed in");
+    assert_eq!(
+        whoami(&app, &cookie).await.as_deref(),
+        Some("alice@example.com")
+    );
+}
+
+#[tokio::test]
+async fn without_javascript_a_log_in_goes_to_its_redirect_and_a_wrong_one_comes_back() {
+    let app = test_app().await;
+    let reply = post_without_javascript(
+        &app,
+        "log_in",
+        "email=alice%40example.com&password=alice-password",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(reply.headers[http::header::LOCATION], "/");
+    assert_eq!(
+        maybe_flash_of(&reply),
+        None,
+        "the home page has no use for it"
+    );
+    let cookie = reply.session_cookie().expect("signed in");
+    assert_eq!(
+        whoami(&app, &cookie).await.as_deref(),
+        Some("alice@example.com")
+    );
+
+    let reply = post_without_javascript(
+        &app,
+        "log_in",
+        "email=alice%40example.com&password=secret-guess",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(reply.headers[http::header::LOCATION], "/login");
+    assert!(reply.session_cookie().is_none());
+    let flash = flash_of(&reply);
+    let page = app.get("/login", &[("cookie", &flash)]).await;
+    assert!(
+        page.text.contains("wrong email or password"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains(r#"value="alice@example.com""#),
+        "the email is kept"
+    );
+    assert!(!page.text.contains("secret-guess") && !flash.contains("secret"));
+}
+
+#[tokio::test]
+async fn a_password_change_needs_a_matching_confirmation_and_a_signed_in_user() {
+    let app = test_app().await;
+    let change =
+        |confirmation: &str| json!({"password": "a new password", "confirmation": confirmation});
+    let reply = submit(
+        &app,
+        "change_password",
+        &change("a new password"),
+        &[SAME_ORIGIN],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+
+    let cookie = common::sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let signed_in = [SAME_ORIGIN, ("cookie", cookie.as_str())];
+    let reply = submit(
+        &app,
+        "change_password",
+        &change("a new passwort"),
+        &signed_in,
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        reply.json()["error"]["details"]["fields"],
+        json!({"confirmation": ["does not match the new password"]})
+    );
+
+    // Without JavaScript the same error comes back under its field, no password in it.
+    let reply = post_without_javascript_as(
+        &app,
+        "change_password",
+        "password=a+new+password&confirmation=a+new+passwort",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(reply.headers[http::header::LOCATION], "/password");
+    let flash = flash_of(&reply);
+    assert!(!flash.contains("passw"));
+    let page = app
+        .get("/password", &[("cookie", &format!("{cookie}; {flash}"))])
+        .await;
+    assert!(
+        page.text.contains("does not match the new password"),
+        "{}",
+        page.text
+    );
+
+    let reply = submit(
+        &app,
+        "change_password",
+        &change("a new password"),
+        &signed_in,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let old = app
+        .call(
+            "login",
+            json!({"email": "alice@example.com", "password": "alice-password"}),
+            &[SAME_ORIGIN],
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED, "{}", old.text);
+    common::sign_in(&app, "alice@example.com", "a new password", None).await;
+}
+
+#[tokio::test]
+async fn the_manifest_carries_a_forms_redirect_and_its_confirmation() {
+    let app = test_app().await;
+    let manifest = app.get("/api/mizan/manifest", &[]).await.json();
+    let form = |name: &str| {
+        manifest["functions"]
+            .as_array()
+            .and_then(|functions| functions.iter().find(|f| f["name"] == name))
+            .map(|function| function["form"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(form("log_in")["redirect"], "/");
+    assert!(
+        form("contact").get("redirect").is_none(),
+        "absent unless set"
+    );
+    assert_eq!(
+        form("change_password")["fields"][1]["constraints"],
+        json!({"must_match": "password",
+               "messages": {"must_match": "does not match the new password"}})
+    );
 }

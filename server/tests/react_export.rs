@@ -136,6 +136,7 @@ fn the_example_exports_are_snapshots() {
         [
             "mizan.openapi.json",
             "mizan.manifest.json",
+            "generated.mizan.ts",
             "generated.hooks.tsx",
             "generated.channels.ts",
             "generated.forms.ts",

@@ -1,7 +1,8 @@
 //! `generated.forms.ts`: per form of the document (a function whose `x-mizan` has a `form`), its
 //! schema, a Zod schema that accepts what the server's rules accept (lengths and emails through
-//! the runtime's `characterCount` and `isEmailAddress`, which follow Rust's `validator`), checked
-//! against the argument type with `satisfies`, and a `useXxxForm()` hook.
+//! the runtime's `characterCount` and `isEmailAddress`, which follow Rust's `validator`; a
+//! confirmation as a check of the whole object), checked against the argument type with
+//! `satisfies`, and a `useXxxForm()` hook.
 
 use std::fmt::Write;
 
@@ -139,6 +140,45 @@ fn zod_field(field: &Value) -> String {
     zod
 }
 
+/// The object-level checks of a form: each `must_match` field equal to the field it names, its
+/// issue under the confirming field (where the server puts it), with the server's message.
+fn zod_must_match(fields: &[Value]) -> String {
+    let optional = |name: &str| {
+        fields
+            .iter()
+            .find(|field| field["name"] == name)
+            .and_then(|field| field["optional"].as_bool())
+            .unwrap_or(false)
+    };
+    let mut checks = String::new();
+    for field in fields {
+        let (Some(name), Some(other)) = (
+            field["name"].as_str(),
+            field
+                .pointer("/constraints/must_match")
+                .and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        // `None` equals `None` on the server: a missing value and `null` are one here.
+        let (mine, theirs) = if optional(name) || optional(other) {
+            (
+                format!("(v.{name} ?? null)"),
+                format!("(v.{other} ?? null)"),
+            )
+        } else {
+            (format!("v.{name}"), format!("v.{other}"))
+        };
+        let _ = write!(
+            checks,
+            "\n  .refine((v) => {mine} === {theirs}, {{ message: {}, path: [{}] }})",
+            message(field, "must_match"),
+            string(name)
+        );
+    }
+    checks
+}
+
 /// Whether the constraints of any field of `forms` pass `test`.
 fn any_field(forms: &[FormTypes], test: impl Fn(&Value) -> bool) -> bool {
     forms
@@ -171,6 +211,7 @@ pub fn emit(forms: &[FormTypes]) -> String {
         ("isEmailAddress", emails),
         ("useMizanForm", true),
         ("type FormSchema", true),
+        ("type MizanFormOptions", true),
     ]
     .into_iter()
     .filter_map(|(name, used)| used.then_some(name))
@@ -195,18 +236,17 @@ pub fn emit(forms: &[FormTypes]) -> String {
         let var = camel(name);
         let schema = serde_json::to_string_pretty(&form.schema).unwrap_or_default();
         let title = form.schema["title"].as_str().unwrap_or(name);
-        let fields: Vec<String> = form.schema["fields"]
+        let schema_fields = form.schema["fields"]
             .as_array()
-            .map(|fields| {
-                fields
-                    .iter()
-                    .filter_map(|field| {
-                        let key = field["name"].as_str()?;
-                        Some(format!("  {key}: {},", zod_field(field)))
-                    })
-                    .collect()
+            .map_or(&[][..], Vec::as_slice);
+        let fields: Vec<String> = schema_fields
+            .iter()
+            .filter_map(|field| {
+                let key = field["name"].as_str()?;
+                Some(format!("  {key}: {},", zod_field(field)))
             })
-            .unwrap_or_default();
+            .collect();
+        let object_checks = zod_must_match(schema_fields);
         // `FormSchema<keyof ...Args & string>`: every field's name is one of the arguments'
         // keys, so a renderer can pass `field.name` to `set` and index `data` with it.
         let _ = write!(
@@ -214,13 +254,15 @@ pub fn emit(forms: &[FormTypes]) -> String {
             "\n/** The schema of the `{name}` form ({title}): what user interfaces render it from. */\n\
              export const {var}FormSchema = {schema} as const satisfies FormSchema<keyof {base}Args & string>;\n\n\
              /** What the server's rules accept for `{name}`, as Zod checks it in the browser. */\n\
-             export const {var}FormRules = z.object({{\n{}\n}}) satisfies z.ZodType<{base}Args>;\n\n\
+             export const {var}FormRules = z.object({{\n{}\n}}){object_checks} satisfies z.ZodType<{base}Args>;\n\n\
              /** The `{name}` form: its submission, schema, rules and first values. */\n\
              export const {var}Form = defineForm(\n  mizan.{name},\n  {var}FormSchema,\n  \
              {var}FormRules,\n  {var}FormSchema.initial as {base}Args,\n);\n\n\
              /** The `{name}` form's state: values, `set`, errors per field (the browser's rules and \
-             the server's), `submit()`. */\n\
-             export function use{base}Form() {{\n  return useMizanForm({var}Form);\n}}\n",
+             the server's), `submit()`; `options.redirect` says what a success does when the form \
+             has a `redirect`. */\n\
+             export function use{base}Form(options?: MizanFormOptions) {{\n  \
+             return useMizanForm({var}Form, options);\n}}\n",
             fields.join("\n"),
         );
     }

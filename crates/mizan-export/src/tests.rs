@@ -56,7 +56,32 @@ fn contact_form() -> Value {
     })
 }
 
-/// A document with every kind of function, a channel and a form, and types of every shape.
+/// A form that sends the browser elsewhere on success, with a confirmation of each kind: of a
+/// required field, and of an optional one.
+fn change_password_form() -> Value {
+    json!({
+        "name": "change_password", "title": "Change password", "submit_label": "Change",
+        "success_message": "Changed.", "live_validation": false, "redirect": "/account",
+        "initial": { "password": "", "confirmation": "", "hint": null, "hint_again": null },
+        "fields": [
+            { "name": "password", "label": "Password", "widget": "password", "required": true,
+              "constraints": { "min_length": 8,
+                               "messages": { "length": "must be at least 8 characters" } } },
+            { "name": "confirmation", "label": "Confirmation", "widget": "password",
+              "required": false,
+              "constraints": { "must_match": "password",
+                               "messages": { "must_match": "does not match" } } },
+            { "name": "hint", "label": "Hint", "widget": "text", "required": false,
+              "optional": true, "constraints": {} },
+            { "name": "hint_again", "label": "Hint again", "widget": "text", "required": false,
+              "optional": true,
+              "constraints": { "must_match": "hint",
+                               "messages": { "must_match": "is not the hint" } } },
+        ],
+    })
+}
+
+/// A document with every kind of function, a channel and two forms, and types of every shape.
 fn document() -> Value {
     json!({
         "openapi": "3.1.0",
@@ -91,6 +116,11 @@ fn document() -> Value {
                 operation("contact", "mutation", &["name", "email", "topic", "age", "note",
                           "subscribe"], json!({ "form": contact_form() }), "A message."),
                 schema("ContactArgs"), json!({ "type": "null" })),
+            "/api/mizan/fn/change_password": typed(
+                operation("change_password", "mutation",
+                          &["password", "confirmation", "hint", "hint_again"],
+                          json!({ "form": change_password_form() }), "A new password."),
+                schema("ChangePasswordArgs"), json!({ "type": "null" })),
             "/api/mizan/fn/logout_redirect": operation("logout_redirect", "view", &[],
                                                        json!({}), "Signs out."),
             "/api/mizan/call/": { "post": { "operationId": "mizan_call" } },
@@ -128,6 +158,11 @@ fn document() -> Value {
                 "topic": schema("Topic"), "age": { "type": ["integer", "null"] },
                 "note": { "type": ["string", "null"] }, "subscribe": { "type": "boolean" } },
                 "required": ["name", "email", "topic", "subscribe"] },
+            "ChangePasswordArgs": { "type": "object", "properties": {
+                "password": { "type": "string" }, "confirmation": { "type": "string" },
+                "hint": { "type": ["string", "null"] },
+                "hint_again": { "type": ["string", "null"] } },
+                "required": ["password", "confirmation"] },
             "ChatRoom": { "type": "object", "properties": { "room": { "type": "string" } },
                           "required": ["room"] },
             "ChatSay": { "type": "object", "properties": { "text": { "type": "string" } },

@@ -46,6 +46,10 @@ pub struct FormSchema {
     pub success_message: String,
     /// Whether fields are checked as they change (else on submit).
     pub live_validation: bool,
+    /// Where the browser goes once a submission succeeded (`#[form(redirect = "/")]`): a path of
+    /// this site. Without it the browser stays on the form's page, which shows the success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
     /// The values a new form starts with (the struct's `Default`).
     pub initial: serde_json::Value,
     /// The fields, in declaration order.
@@ -118,7 +122,10 @@ pub struct Constraints {
     /// An email address (`email`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub email: bool,
-    /// The rules' own messages, by rule (`length`, `range`, `email`).
+    /// The field it must equal, by name (`must_match(other = "password")`): a confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_match: Option<String>,
+    /// The rules' own messages, by rule (`length`, `range`, `email`, `must_match`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub messages: BTreeMap<String, String>,
 }
@@ -161,6 +168,9 @@ impl Constraints {
         }
         if self.email {
             default("email", [("min", None), ("max", None)]);
+        }
+        if self.must_match.is_some() {
+            default("must_match", [("min", None), ("max", None)]);
         }
         self
     }
@@ -228,6 +238,26 @@ mod tests {
                 "{text:?} is {count:?} characters to validator"
             );
         }
+    }
+
+    #[test]
+    fn a_confirmation_says_what_the_server_says() {
+        let own = Constraints {
+            must_match: Some("password".into()),
+            messages: [("must_match".to_owned(), "is not the password".to_owned())].into(),
+            ..Constraints::default()
+        };
+        assert_eq!(own.clone().with_default_messages(), own);
+        let default = Constraints {
+            must_match: Some("password".into()),
+            ..Constraints::default()
+        }
+        .with_default_messages();
+        assert_eq!(default.messages["must_match"], "does not match");
+        assert_eq!(
+            serde_json::to_value(&default).expect("json"),
+            serde_json::json!({"must_match": "password", "messages": {"must_match": "does not match"}})
+        );
     }
 
     #[test]

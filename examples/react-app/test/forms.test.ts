@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 
 import fixture from '../../../fixtures/forms.json' with { type: 'json' };
-import { contactFormRules, signUpFormRules } from '../src/api/generated.forms';
+import { changePasswordFormRules, contactFormRules, signUpFormRules } from '../src/api/generated.forms';
 
 interface Case {
   values: Record<string, unknown>;
@@ -30,4 +30,16 @@ describe('the generated rules agree with the server’s', () => {
       expect(refused(signUpFormRules, values)).toEqual(invalid);
     },
   );
+  test.each((fixture.change_password as Case[]).map((c) => [JSON.stringify(c.values).slice(0, 80), c] as const))(
+    'change_password %s',
+    (_, { values, invalid }) => {
+      expect(refused(changePasswordFormRules, values)).toEqual(invalid);
+    },
+  );
+  test('a confirmation that does not match says so under its own field, in the server’s words', () => {
+    const checked = changePasswordFormRules.safeParse({ password: 'a new password', confirmation: 'other' });
+    expect(checked.error?.issues.map((issue) => [issue.path, issue.message])).toEqual([
+      [['confirmation'], 'does not match the new password'],
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 // useMizanForm: the browser's rules first (an invalid form makes no request), then the server's
-// answer: its result, or its field errors under their fields; live validation once a field is left.
+// answer: its result, or its field errors under their fields; live validation once a field is left;
+// a form's redirect followed on success, unless the app says otherwise.
 import { act, cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, test, vi } from 'vitest';
@@ -15,6 +16,8 @@ import {
   type FormRules,
   type FormSchema,
   type FormState,
+  type MizanFormDefinition,
+  type MizanFormOptions,
 } from '../src/react/index.js';
 
 afterEach(cleanup);
@@ -48,7 +51,12 @@ const contact = defineForm(defineMutation<Contact, { id: number }>('contact'), s
   email: '',
 });
 
-function setUp(answer: (args: Contact) => object, status: number | (() => number) = 200) {
+function setUp(
+  answer: (args: Contact) => object,
+  status: number | (() => number) = 200,
+  form: MizanFormDefinition<Contact, { id: number }> = contact,
+  options?: MizanFormOptions,
+) {
   const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => {
     const body = JSON.parse(String(init?.body)) as { fn: string; args: Contact };
     return Response.json(answer(body.args), { status: typeof status === 'number' ? status : status() });
@@ -59,7 +67,7 @@ function setUp(answer: (args: Contact) => object, status: number | (() => number
       {children}
     </MizanProvider>
   );
-  const { result } = renderHook(() => useMizanForm(contact), { wrapper });
+  const { result } = renderHook(() => useMizanForm(form, options), { wrapper });
   return { fetch, result };
 }
 
@@ -157,5 +165,56 @@ describe('useMizanForm', () => {
     expect(result.current.errors).toEqual({ email: ['must be an email address'] });
     act(() => result.current.set('email', 'x@example.com'));
     expect(result.current.errors).toEqual({});
+  });
+});
+
+/** The contact form, sending the browser to `/thanks` once it succeeded. */
+const redirecting = defineForm(
+  defineMutation<Contact, { id: number }>('contact'),
+  { ...schema, redirect: '/thanks' },
+  rules,
+  { name: 'Ann', email: 'ann@example.com' },
+);
+
+describe('a form’s redirect', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  test('is loaded as a new page after a success, by default', async () => {
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    const { result } = setUp(() => ({ result: { id: 1 }, invalidate: [] }), 200, redirecting);
+    expect(await act(() => result.current.submit())).toEqual({ success: true, data: { id: 1 } });
+    expect(assign).toHaveBeenCalledWith('/thanks');
+    expect(result.current.result).toEqual({ id: 1 });
+  });
+
+  test('goes through the app’s own navigation when given one, or nowhere with `false`', async () => {
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    const navigate = vi.fn();
+    const routed = setUp(() => ({ result: { id: 2 }, invalidate: [] }), 200, redirecting, { redirect: navigate });
+    await act(() => routed.result.current.submit());
+    expect(navigate).toHaveBeenCalledWith('/thanks');
+
+    const staying = setUp(() => ({ result: { id: 3 }, invalidate: [] }), 200, redirecting, { redirect: false });
+    expect(await act(() => staying.result.current.submit())).toEqual({ success: true, data: { id: 3 } });
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  test('is not followed when the submission fails, nor by a form without one', async () => {
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    const refused = setUp(
+      () => ({ error: { code: 'UNAUTHORIZED', message: 'wrong email or password', details: null } }),
+      401,
+      redirecting,
+    );
+    expect(await act(() => refused.result.current.submit())).toEqual({ success: false });
+    expect(refused.result.current.failure?.message).toBe('wrong email or password');
+    cleanup();
+
+    const plain = setUp(() => ({ result: { id: 4 }, invalidate: [] }));
+    act(() => setEveryField(plain.result.current, (name) => (name === 'email' ? 'a@example.com' : 'A')));
+    expect(await act(() => plain.result.current.submit())).toEqual({ success: true, data: { id: 4 } });
+    expect(assign).not.toHaveBeenCalled();
   });
 });

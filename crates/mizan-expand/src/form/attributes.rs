@@ -24,6 +24,9 @@ pub struct FormOptions {
     pub success_message: Option<LitStr>,
     /// `live_validation`.
     pub live_validation: bool,
+    /// `redirect = "/path"`: where a successful submission sends the browser (checked by
+    /// [`super::checks`] to be a path of the site).
+    pub redirect: Option<LitStr>,
     /// `output = Type`; `()` by default.
     pub output: Option<syn::Type>,
     /// `affects = [context, ...]`.
@@ -53,7 +56,7 @@ pub struct FieldOptions {
 }
 
 /// A `validator` rule the schema carries.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Rule {
     /// `length(min, max, equal)`.
     Length {
@@ -80,6 +83,15 @@ pub enum Rule {
     },
     /// `required` (an `Option` that must be given).
     Required,
+    /// `must_match(other = "field")`: equal to another field (a confirmation).
+    MustMatch {
+        /// The other field's name.
+        other: String,
+        /// Where it was named.
+        other_span: Span,
+        /// The rule's own message.
+        message: Option<String>,
+    },
 }
 
 impl Rule {
@@ -90,6 +102,7 @@ impl Rule {
             Rule::Range { .. } => "range",
             Rule::Email { .. } => "email",
             Rule::Required => "required",
+            Rule::MustMatch { .. } => "must_match",
         }
     }
 }
@@ -102,6 +115,7 @@ pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
         submit_label: None,
         success_message: None,
         live_validation: false,
+        redirect: None,
         output: None,
         affects: Vec::new(),
         auth: Auth::Public,
@@ -118,6 +132,9 @@ pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
                 options.success_message = string(cx, &pair.value);
             }
             (Some("live_validation"), Meta::Path(_)) => options.live_validation = true,
+            (Some("redirect"), Meta::NameValue(pair)) => {
+                options.redirect = string(cx, &pair.value);
+            }
             (Some("output"), Meta::NameValue(pair)) => {
                 match syn::parse2::<syn::Type>(quote::ToTokens::to_token_stream(&pair.value)) {
                     Ok(ty) => options.output = Some(ty),
@@ -139,8 +156,8 @@ pub fn form_options(cx: &Ctxt, attrs: &[Attribute]) -> FormOptions {
             _ => cx.error_at(
                 meta.span(),
                 "unknown form option: expected `name`, `title`, `submit_label`, \
-                 `success_message`, `live_validation`, `output`, `affects`, `auth` or \
-                 `auth = staff`",
+                 `success_message`, `live_validation`, `redirect`, `output`, `affects`, `auth` \
+                 or `auth = staff`",
             ),
         }
     }
@@ -214,6 +231,7 @@ pub fn rules(cx: &Ctxt, attrs: &[Attribute]) -> Vec<(Rule, Span)> {
                     message: message(cx, &args),
                 })
             }
+            (Some("must_match"), Meta::List(_)) => must_match(cx, &meta),
             (Some("range"), Meta::List(_)) => {
                 let args = arguments(cx, &meta);
                 for (name, value) in &args {
@@ -235,8 +253,8 @@ pub fn rules(cx: &Ctxt, attrs: &[Attribute]) -> Vec<(Rule, Span)> {
                     span,
                     format!(
                         "the rule `{}` has no counterpart in the form's schema: a form's fields \
-                         take `length`, `range`, `email` and `required`, which the browser checks \
-                         the same way",
+                         take `length`, `range`, `email`, `required` and `must_match`, which the \
+                         browser checks the same way",
                         key.unwrap_or_else(|| "?".to_owned())
                     ),
                 );
@@ -246,6 +264,42 @@ pub fn rules(cx: &Ctxt, attrs: &[Attribute]) -> Vec<(Rule, Span)> {
         rules.extend(rule.map(|rule| (rule, span)));
     }
     rules
+}
+
+/// `must_match(other = "password")` (`other` a string, as `validator` documents it, or a name).
+fn must_match(cx: &Ctxt, meta: &Meta) -> Option<Rule> {
+    let args = arguments(cx, meta);
+    let other = match find(&args, "other") {
+        Some(Expr::Path(path)) if path.path.get_ident().is_some() => path
+            .path
+            .get_ident()
+            .map(|ident| (ident.to_string(), ident.span())),
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        })) => Some((name.value(), name.span())),
+        Some(other) => {
+            cx.error_at(
+                other.span(),
+                "`other` names a field: `other = \"password\"`",
+            );
+            None
+        }
+        None => {
+            cx.error_at(
+                meta.span(),
+                "`must_match` needs the field it compares to: \
+                 `must_match(other = \"password\")`",
+            );
+            None
+        }
+    };
+    let message = message(cx, &args);
+    other.map(|(other, other_span)| Rule::MustMatch {
+        other,
+        other_span,
+        message,
+    })
 }
 
 /// The metas inside every `#[<name>(...)]` of `attrs`.

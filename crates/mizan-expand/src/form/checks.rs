@@ -1,6 +1,7 @@
 //! What the options and the fields must agree on: each widget edits the type it is given, each
-//! rule applies to its field's type, a select has choices and only a select has them; a form's
-//! `auth` names no check function.
+//! rule applies to its field's type, a select has choices and only a select has them, a
+//! `must_match` names another field of the same type; a form's `auth` names no check function,
+//! its `redirect` is a path of the site.
 
 use syn::spanned::Spanned;
 
@@ -15,7 +16,34 @@ pub fn check(cx: &Ctxt, shape: &Shape) {
     for field in &shape.fields {
         check_widget(cx, field);
         check_rules(cx, field);
+        check_must_match(cx, shape, field);
     }
+}
+
+/// A form's `redirect` is a path of this site (see [`is_site_path`]).
+pub fn check_redirect(cx: &Ctxt, options: &FormOptions) {
+    let Some(redirect) = &options.redirect else {
+        return;
+    };
+    if !is_site_path(&redirect.value()) {
+        cx.error_at(
+            redirect.span(),
+            format!(
+                "`redirect` takes a path of this site, such as \"/\" or \"/account\": one `/` \
+                 first (no scheme, no `//`), and no backslash, space, control or non-ASCII \
+                 character (percent-encode them); {:?} is not one",
+                redirect.value()
+            ),
+        );
+    }
+}
+
+/// Whether `path` can only lead to a page of this site: it starts with one `/` (`//host` and, in
+/// browsers, `/\\host` lead elsewhere) and is a header value as written (visible ASCII).
+pub fn is_site_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
 }
 
 /// The form's name is a Rust name in snake case: it names the form's hook (`use_<name>_form`),
@@ -126,12 +154,15 @@ fn check_rules(cx: &Ctxt, field: &Field) {
             Rule::Length { .. } | Rule::Email { .. } => field.class == TypeClass::Text,
             Rule::Range { .. } => field.class == TypeClass::Number,
             Rule::Required => field.optional,
+            // Any type: what it compares to is checked by `check_must_match`.
+            Rule::MustMatch { .. } => true,
         };
         if !fits {
             let needs = match rule {
                 Rule::Length { .. } | Rule::Email { .. } => "a `String`",
                 Rule::Range { .. } => "a number",
                 Rule::Required => "an `Option`",
+                Rule::MustMatch { .. } => "any field",
             };
             cx.error_at(
                 *span,
@@ -142,4 +173,51 @@ fn check_rules(cx: &Ctxt, field: &Field) {
             );
         }
     }
+}
+
+/// A `must_match` names another field of the form, of the same type (the browser compares the
+/// two values as they are).
+fn check_must_match(cx: &Ctxt, shape: &Shape, field: &Field) {
+    let name = &field.ident;
+    for (rule, _) in &field.rules {
+        let Rule::MustMatch {
+            other, other_span, ..
+        } = rule
+        else {
+            continue;
+        };
+        let Some(target) = shape.fields.iter().find(|f| f.ident == other.as_str()) else {
+            cx.error_at(
+                *other_span,
+                format!(
+                    "`must_match` on `{name}` names `{other}`, which is not a field of the form"
+                ),
+            );
+            continue;
+        };
+        let (mine, theirs) = (type_text(&field.ty), type_text(&target.ty));
+        if target.ident == *name {
+            cx.error_at(
+                *other_span,
+                format!(
+                    "`must_match` on `{name}` names `{name}` itself: name the field it confirms"
+                ),
+            );
+        } else if mine != theirs {
+            cx.error_at(
+                *other_span,
+                format!(
+                    "`must_match` compares two fields of one type: `{name}` is `{mine}` and \
+                     `{other}` is `{theirs}`"
+                ),
+            );
+        }
+    }
+}
+
+/// A type as written, without token spacing (`Option<String>`).
+fn type_text(ty: &syn::Type) -> String {
+    quote::ToTokens::to_token_stream(ty)
+        .to_string()
+        .replace(' ', "")
 }

@@ -54,6 +54,10 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
         |message| quote!(::std::string::String::from(#message)),
     );
     let live = options.live_validation;
+    let redirect = options.redirect.as_ref().map_or_else(
+        || quote!(::core::option::Option::None),
+        |path| quote!(::core::option::Option::Some(::std::string::String::from(#path))),
+    );
     let output: syn::Type = options
         .output
         .clone()
@@ -85,6 +89,7 @@ pub fn generate(options: &FormOptions, shape: &Shape) -> TokenStream {
                     submit_label: #submit_label,
                     success_message: #success_message,
                     live_validation: #live,
+                    redirect: #redirect,
                     initial: ::mizan::__private::serde_json::to_value(
                         <#ident as ::core::default::Default>::default(),
                     )
@@ -208,6 +213,7 @@ fn constraints(field: &Field) -> TokenStream {
         some_f64(None),
         false,
     );
+    let mut must_match = quote!(::core::option::Option::None);
     let mut messages = Vec::new();
     for (rule, _) in &field.rules {
         let message = match rule {
@@ -233,6 +239,11 @@ fn constraints(field: &Field) -> TokenStream {
                 email = true;
                 message
             }
+            Rule::MustMatch { other, message, .. } => {
+                must_match =
+                    quote!(::core::option::Option::Some(::std::string::String::from(#other)));
+                message
+            }
             Rule::Required => &None,
         };
         if let Some(message) = message {
@@ -249,6 +260,7 @@ fn constraints(field: &Field) -> TokenStream {
             min: #min,
             max: #max,
             email: #email,
+            must_match: #must_match,
             messages: ::std::collections::BTreeMap::from([#(#messages),*]),
         }
         .with_default_messages()

@@ -33,6 +33,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let shape = analysis::analyze(&cx, &input);
     checks::check(&cx, &shape);
     checks::check_auth(&cx, &options);
+    checks::check_redirect(&cx, &options);
     checks::check_name(&cx, &options, &generate::form_name(&options, &shape));
     match cx.check() {
         Ok(()) => generate::generate(&options, &shape),

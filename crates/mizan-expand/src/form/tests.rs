@@ -172,3 +172,93 @@ fn a_form_has_no_auth_check_function() {
          for `#[client]` functions"
     );
 }
+
+#[test]
+fn a_form_that_redirects_with_a_confirmation() {
+    let item = quote! {
+        /// Changes the password, then goes home.
+        #[form(auth, redirect = "/account?changed=1")]
+        pub struct ChangePasswordForm {
+            #[validate(length(min = 8))]
+            #[field(widget = password)]
+            pub password: String,
+            #[validate(must_match(other = "password", message = "does not match"))]
+            #[field(widget = password)]
+            pub confirmation: String,
+        }
+    };
+    let mut settings = insta::Settings::clone_current();
+    settings.set_description(item.to_string());
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("change_password_form", pretty(item)));
+}
+
+#[test]
+fn a_redirect_is_a_path_of_the_site() {
+    for path in ["/", "/account", "/a/b?c=d&e=%20f#g", "/login:x"] {
+        assert!(
+            errors(quote! { #[form(redirect = #path)] struct F { name: String } }).is_empty(),
+            "{path}"
+        );
+    }
+    for path in [
+        "",
+        "account",
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/a b",
+        "/a\nb",
+        "/café",
+    ] {
+        assert!(
+            one_error(quote! { #[form(redirect = #path)] struct F { name: String } })
+                .starts_with("`redirect` takes a path of this site"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        one_error(quote! { #[form(redirect = home)] struct F { name: String } }),
+        "expected a string literal"
+    );
+}
+
+#[test]
+fn must_match_names_another_field_of_the_same_type() {
+    let out = expand(quote! {
+        struct F {
+            password: String,
+            #[validate(must_match(other = password))]
+            confirmation: String,
+        }
+    })
+    .to_string();
+    assert!(
+        out.contains("must_match : :: core :: option :: Option :: Some (:: std :: string :: String :: from (\"password\"))"),
+        "{out}"
+    );
+    assert_eq!(
+        one_error(quote! {
+            struct F { password: String, #[validate(must_match(other = "pasword"))] again: String }
+        }),
+        "`must_match` on `again` names `pasword`, which is not a field of the form"
+    );
+    assert_eq!(
+        one_error(quote! {
+            struct F { age: u8, #[validate(must_match(other = "age"))] again: String }
+        }),
+        "`must_match` compares two fields of one type: `again` is `String` and `age` is `u8`"
+    );
+    assert_eq!(
+        one_error(quote! {
+            struct F { #[validate(must_match(other = "again"))] again: String }
+        }),
+        "`must_match` on `again` names `again` itself: name the field it confirms"
+    );
+    assert_eq!(
+        one_error(quote! {
+            struct F { password: String, #[validate(must_match(message = "x"))] again: String }
+        }),
+        "`must_match` needs the field it compares to: `must_match(other = \"password\")`"
+    );
+}

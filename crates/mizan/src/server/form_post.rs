@@ -1,7 +1,8 @@
 //! A form posted without JavaScript (a browser navigation with a plain HTML form body): the
 //! submission runs like any other, then the browser is sent back (`303`) to the page it came from
 //! with the outcome in a short-lived cookie, which that page's `<MizanForm>` reads once: the
-//! values kept and the errors under their fields, or the success.
+//! values kept and the errors under their fields, or the success; or, on success, to the form's
+//! `redirect`.
 
 use axum::{
     extract::Request,
@@ -61,7 +62,14 @@ pub(crate) async fn answer(def: &'static FunctionDef, request: Request) -> Respo
         ..FormFlash::default()
     };
     match outcome.and_then(Outcome::into_envelope) {
-        Ok(envelope) => flash.output = serde_json::from_str(envelope.result.get()).ok(),
+        Ok(envelope) => {
+            // A success with a redirect leaves the form's page: the target has no use for the
+            // flash (it does not show this form), so none is set.
+            if let Some(target) = redirect_of(def) {
+                return see_other(target, None);
+            }
+            flash.output = serde_json::from_str(envelope.result.get()).ok();
+        }
         Err(error) => {
             flash.values = kept;
             match error.fields() {
@@ -70,13 +78,25 @@ pub(crate) async fn answer(def: &'static FunctionDef, request: Request) -> Respo
             }
         }
     }
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    see_other(back, flash_cookie(&mut flash))
+}
+
+/// `303 See Other` to `location`, never cached, setting `cookie` when there is one.
+fn see_other(location: HeaderValue, cookie: Option<HeaderValue>) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(cookie) = flash_cookie(&mut flash) {
+    if let Some(cookie) = cookie {
         headers.append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// Where a successful submission of the form sends the browser (`#[form(redirect = "/")]`). The
+/// derive accepts only a path of this site; one that is not a header value is not followed.
+fn redirect_of(def: &FunctionDef) -> Option<HeaderValue> {
+    let schema = (def.form?)();
+    HeaderValue::from_str(schema.redirect.as_deref()?).ok()
 }
 
 /// The page the form was on: the `Referer`'s path when it is this site's, else `/`.

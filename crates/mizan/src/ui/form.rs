@@ -203,6 +203,7 @@ impl<F: Form> FormHandle<F> {
 
     /// Validates, and when the rules hold sends the form: the server's field errors are shown
     /// under their fields, its answer is [`FormResult::data`]. Invalid values make no request.
+    /// A success of a form with a `redirect` then loads that page.
     pub async fn submit(&self) -> FormResult<F::Output> {
         let fields: BTreeSet<String> = F::schema().fields.iter().map(|f| f.name.clone()).collect();
         self.touched.set(fields);
@@ -220,6 +221,9 @@ impl<F: Form> FormHandle<F> {
         match answer {
             Ok(output) => {
                 self.outcome.set(Some(output.clone()));
+                if let Some(path) = &F::schema().redirect {
+                    go_to(path);
+                }
                 FormResult {
                     success: true,
                     data: Some(output),
@@ -250,6 +254,20 @@ impl<F: Form> FormHandle<F> {
         );
     }
 }
+
+/// Loads `path` as a new page. A full navigation rather than the router's: a form that redirects
+/// typically signs in or out, and a new page starts over as the new visitor (every context read
+/// anew, the socket opened with the new session) instead of keeping what the old one was shown.
+#[cfg(not(feature = "ssr"))]
+fn go_to(path: &str) {
+    if let Err(error) = window().location().assign(path) {
+        leptos::logging::error!("cannot load {path}: {error:?}");
+    }
+}
+
+/// The server never submits a form (submissions run in the browser).
+#[cfg(feature = "ssr")]
+fn go_to(_path: &str) {}
 
 /// `data` with `field` set to `value`, when its type takes it.
 fn with_field<F: Form>(data: &F, field: &str, value: Value) -> Option<F> {

@@ -9,9 +9,70 @@ import {
   isEmailAddress,
   useMizanForm,
   type FormSchema,
+  type MizanFormOptions,
 } from 'mizan-react';
 
-import { mizan, type ContactArgs, type SignUpArgs } from './generated.hooks';
+import { mizan, type ChangePasswordArgs, type ContactArgs, type LogInArgs, type SignUpArgs } from './generated.hooks';
+
+/** The schema of the `change_password` form (Change your password): what user interfaces render it from. */
+export const changePasswordFormSchema = {
+  "fields": [
+    {
+      "constraints": {
+        "max_length": 128,
+        "messages": {
+          "length": "must be 8 to 128 characters"
+        },
+        "min_length": 8
+      },
+      "label": "New password",
+      "name": "password",
+      "required": true,
+      "widget": "password"
+    },
+    {
+      "constraints": {
+        "messages": {
+          "must_match": "does not match the new password"
+        },
+        "must_match": "password"
+      },
+      "label": "New password again",
+      "name": "confirmation",
+      "required": false,
+      "widget": "password"
+    }
+  ],
+  "initial": {
+    "confirmation": "",
+    "password": ""
+  },
+  "live_validation": false,
+  "name": "change_password",
+  "submit_label": "Change password",
+  "success_message": "Your password was changed.",
+  "title": "Change your password"
+} as const satisfies FormSchema<keyof ChangePasswordArgs & string>;
+
+/** What the server's rules accept for `change_password`, as Zod checks it in the browser. */
+export const changePasswordFormRules = z.object({
+  password: z.string().refine((v) => (characterCount(v) >= 8 && characterCount(v) <= 128), { message: "must be 8 to 128 characters" }),
+  confirmation: z.string(),
+})
+  .refine((v) => v.confirmation === v.password, { message: "does not match the new password", path: ["confirmation"] }) satisfies z.ZodType<ChangePasswordArgs>;
+
+/** The `change_password` form: its submission, schema, rules and first values. */
+export const changePasswordForm = defineForm(
+  mizan.change_password,
+  changePasswordFormSchema,
+  changePasswordFormRules,
+  changePasswordFormSchema.initial as ChangePasswordArgs,
+);
+
+/** The `change_password` form's state: values, `set`, errors per field (the browser's rules and the server's), `submit()`; `options.redirect` says what a success does when the form has a `redirect`. */
+export function useChangePasswordForm(options?: MizanFormOptions) {
+  return useMizanForm(changePasswordForm, options);
+}
 
 /** The schema of the `contact` form (Contact us): what user interfaces render it from. */
 export const contactFormSchema = {
@@ -106,9 +167,68 @@ export const contactForm = defineForm(
   contactFormSchema.initial as ContactArgs,
 );
 
-/** The `contact` form's state: values, `set`, errors per field (the browser's rules and the server's), `submit()`. */
-export function useContactForm() {
-  return useMizanForm(contactForm);
+/** The `contact` form's state: values, `set`, errors per field (the browser's rules and the server's), `submit()`; `options.redirect` says what a success does when the form has a `redirect`. */
+export function useContactForm(options?: MizanFormOptions) {
+  return useMizanForm(contactForm, options);
+}
+
+/** The schema of the `log_in` form (Log in): what user interfaces render it from. */
+export const logInFormSchema = {
+  "fields": [
+    {
+      "constraints": {
+        "email": true,
+        "messages": {
+          "email": "must be an email address"
+        }
+      },
+      "label": "Email",
+      "name": "email",
+      "required": true,
+      "widget": "email"
+    },
+    {
+      "constraints": {
+        "messages": {
+          "length": "is required"
+        },
+        "min_length": 1
+      },
+      "label": "Password",
+      "name": "password",
+      "required": true,
+      "widget": "password"
+    }
+  ],
+  "initial": {
+    "email": "",
+    "password": ""
+  },
+  "live_validation": false,
+  "name": "log_in",
+  "redirect": "/",
+  "submit_label": "Log in",
+  "success_message": "Done.",
+  "title": "Log in"
+} as const satisfies FormSchema<keyof LogInArgs & string>;
+
+/** What the server's rules accept for `log_in`, as Zod checks it in the browser. */
+export const logInFormRules = z.object({
+  email: z.string().refine((v) => isEmailAddress(v), { message: "must be an email address" }),
+  password: z.string().refine((v) => (characterCount(v) >= 1), { message: "is required" }),
+}) satisfies z.ZodType<LogInArgs>;
+
+/** The `log_in` form: its submission, schema, rules and first values. */
+export const logInForm = defineForm(
+  mizan.log_in,
+  logInFormSchema,
+  logInFormRules,
+  logInFormSchema.initial as LogInArgs,
+);
+
+/** The `log_in` form's state: values, `set`, errors per field (the browser's rules and the server's), `submit()`; `options.redirect` says what a success does when the form has a `redirect`. */
+export function useLogInForm(options?: MizanFormOptions) {
+  return useMizanForm(logInForm, options);
 }
 
 /** The schema of the `sign_up` form (Create an account): what user interfaces render it from. */
@@ -180,7 +300,7 @@ export const signUpForm = defineForm(
   signUpFormSchema.initial as SignUpArgs,
 );
 
-/** The `sign_up` form's state: values, `set`, errors per field (the browser's rules and the server's), `submit()`. */
-export function useSignUpForm() {
-  return useMizanForm(signUpForm);
+/** The `sign_up` form's state: values, `set`, errors per field (the browser's rules and the server's), `submit()`; `options.redirect` says what a success does when the form has a `redirect`. */
+export function useSignUpForm(options?: MizanFormOptions) {
+  return useMizanForm(signUpForm, options);
 }

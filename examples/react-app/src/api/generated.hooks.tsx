@@ -15,6 +15,11 @@ import {
 
 import type { operations } from './generated.mizan';
 
+/** What `change_password` is called with. */
+export type ChangePasswordArgs = operations['change_password']['args'];
+/** What `change_password` answers. */
+export type ChangePasswordResult = operations['change_password']['result'];
+
 /** What `contact` is called with. */
 export type ContactArgs = operations['contact']['args'];
 /** What `contact` answers. */
@@ -34,6 +39,11 @@ export type CurrentUserResult = operations['current_user']['result'];
 export type EchoArgs = operations['echo']['args'];
 /** What `echo` answers. */
 export type EchoResult = operations['echo']['result'];
+
+/** What `log_in` is called with. */
+export type LogInArgs = operations['log_in']['args'];
+/** What `log_in` answers. */
+export type LogInResult = operations['log_in']['result'];
 
 /** What `login` is called with. */
 export type LoginArgs = operations['login']['args'];
@@ -96,6 +106,8 @@ export type WhoamiResult = operations['whoami']['result'];
  * what the server's invalidations are matched against.
  */
 export const mizan = {
+  /** A new password for the signed-in user, typed twice. */
+  change_password: defineMutation<ChangePasswordArgs, ChangePasswordResult>('change_password'),
   /** A message to the site's team. */
   contact: defineMutation<ContactArgs, ContactResult>('contact'),
   /** Panics on purpose: shows that a panic becomes `INTERNAL_ERROR` and the server keeps serving. */
@@ -104,6 +116,8 @@ export const mizan = {
   current_user: defineContext<CurrentUserArgs, CurrentUserResult>('current_user', { global: true }),
   /** Answers with the text it was given (at most 200 characters). */
   echo: defineQuery<EchoArgs, EchoResult>('echo', { websocket: true }),
+  /** Signs in with email and password, then goes to the home page (with or without JavaScript). */
+  log_in: defineMutation<LogInArgs, LogInResult>('log_in'),
   /** Signs in with email and password. */
   login: defineMutation<LoginArgs, LoginResult>('login'),
   /** Signs out: the session is deleted and its cookie expired. */
@@ -127,6 +141,16 @@ export const mizan = {
   /** The signed-in user; `UNAUTHORIZED` for anonymous callers. */
   whoami: defineQuery<WhoamiArgs, WhoamiResult>('whoami'),
 } as const;
+
+/** `change_password` as a typed async function: A new password for the signed-in user, typed twice. */
+export function useChangePassword() {
+  return useMizanCall(mizan.change_password);
+}
+
+/** `change_password` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
+export function useChangePasswordMutation() {
+  return useMizanMutation(mizan.change_password);
+}
 
 /** `contact` as a typed async function: A message to the site's team. */
 export function useContact() {
@@ -171,6 +195,16 @@ export function useEchoMutation() {
 /** `echo` read as a query: typed data, loading and error states. */
 export function useEchoQuery(args: EchoArgs) {
   return useMizanQuery(mizan.echo, args);
+}
+
+/** `log_in` as a typed async function: Signs in with email and password, then goes to the home page (with or without JavaScript). */
+export function useLogIn() {
+  return useMizanCall(mizan.log_in);
+}
+
+/** `log_in` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
+export function useLogInMutation() {
+  return useMizanMutation(mizan.log_in);
 }
 
 /** `login` as a typed async function: Signs in with email and password. */

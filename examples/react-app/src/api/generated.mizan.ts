@@ -5,6 +5,13 @@
  * arguments and writes results. */
 export interface components {
   schemas: {
+    /** A new password for the signed-in user, typed twice. */
+    ChangePasswordForm: {
+      /** The same again: a typing mistake would lock the user out. */
+      confirmation: string;
+      /** The new password. */
+      password: string;
+    };
     /** What the room hears. */
     ChatLine: {
       /** The text. */
@@ -72,6 +79,17 @@ export interface components {
     EchoOutput: {
       /** The text sent, unchanged. */
       message: string;
+    };
+    /**
+     * Signs in with email and password, then goes to the home page (with or without JavaScript).
+     * Signing in changes who every per-user context answers for: `current_user` and the staff's
+     * `user_directory`.
+     */
+    LogInForm: {
+      /** The account's email address. */
+      email: string;
+      /** Its password. */
+      password: string;
     };
     /** Arguments of [`login`], as sent on the wire. */
     LoginArgs: {
@@ -179,6 +197,11 @@ export interface components {
 
 /** Each function by its name: what it is called with (`args`) and what it answers (`result`). */
 export interface operations {
+  /** A new password for the signed-in user, typed twice. */
+  change_password: {
+    args: components['schemas']['ChangePasswordForm'];
+    result: null;
+  };
   /** A message to the site's team. */
   contact: {
     args: components['schemas']['ContactForm'];
@@ -198,6 +221,11 @@ export interface operations {
   echo: {
     args: components['schemas']['EchoArgs'];
     result: components['schemas']['EchoOutput'];
+  };
+  /** Signs in with email and password, then goes to the home page (with or without JavaScript). */
+  log_in: {
+    args: components['schemas']['LogInForm'];
+    result: null;
   };
   /** Signs in with email and password. */
   login: {

@@ -1,7 +1,7 @@
 /**
  * Forms in React: a `#[derive(Form)]` struct's submission with its schema and its rules, and
  * `useMizanForm`, the state the generated `useContactForm()` answers (values, `set`, errors merged
- * per field from the browser's rules and the server's, `submit`).
+ * per field from the browser's rules and the server's, `submit`, the form's redirect on success).
  */
 
 import { useCallback, useMemo, useState } from 'react';
@@ -35,6 +35,8 @@ export interface FieldSchema<K extends string = string> {
     readonly min?: number;
     readonly max?: number;
     readonly email?: boolean;
+    /** The field it must equal (a confirmation): `must_match(other = "password")`. */
+    readonly must_match?: string;
     readonly messages?: Readonly<Record<string, string>>;
   };
   readonly choices?: readonly { readonly value: string; readonly label: string }[];
@@ -47,6 +49,8 @@ export interface FormSchema<K extends string = string> {
   readonly submit_label: string;
   readonly success_message: string;
   readonly live_validation: boolean;
+  /** The path of this site a successful submission goes to (`#[form(redirect = "/")]`). */
+  readonly redirect?: string;
   /** The values a new form starts with. */
   readonly initial: unknown;
   readonly fields: readonly FieldSchema<K>[];
@@ -83,6 +87,17 @@ export function defineForm<A extends object, R>(
   return { fn, schema, rules, initial };
 }
 
+/** What `useMizanForm` does beyond the form's definition. */
+export interface MizanFormOptions {
+  /**
+   * What a successful submission of a form with a `redirect` (`#[form(redirect = "/")]`) does
+   * after `result` is set: `true` (the default) loads that path as a new page, a full load since
+   * such forms usually sign in or out and every query should start over as the new visitor; a
+   * function is called with the path instead (a router's `navigate`); `false` stays on the page.
+   */
+  readonly redirect?: boolean | ((path: string) => void);
+}
+
 /** Each failing field's messages, by field name (a field without errors is absent). */
 export type FieldErrors = Readonly<Record<string, readonly string[]>>;
 
@@ -108,7 +123,10 @@ export interface FormState<A extends object, R> {
    * `VALIDATION_ERROR`, the server's, which replace them. A field without errors is absent.
    */
   readonly errors: FieldErrors;
-  /** Checks every field, then sends the form; an invalid form makes no request. */
+  /**
+   * Checks every field, then sends the form; an invalid form makes no request. A success of a
+   * form with a `redirect` then goes there (see `MizanFormOptions`).
+   */
   submit(): Promise<FormResult<R>>;
   /** While a submission is on its way. */
   readonly isSubmitting: boolean;
@@ -141,13 +159,25 @@ function serverErrors(error: unknown): FieldErrors | undefined {
   return fields as FieldErrors;
 }
 
+/** Goes to a form's `path` after a success, as `how` says (see `MizanFormOptions.redirect`). */
+function follow(path: string | undefined, how: MizanFormOptions['redirect'] = true): void {
+  if (path === undefined || how === false) return;
+  if (typeof how === 'function') how(path);
+  else window.location.assign(path);
+}
+
 /** Only the errors of `visited` fields. */
 function visitedOnly(errors: FieldErrors, visited: ReadonlySet<string>): FieldErrors {
   return Object.fromEntries(Object.entries(errors).filter(([field]) => visited.has(field)));
 }
 
-/** A form's state: see [`FormState`]. */
-export function useMizanForm<A extends object, R>(form: MizanFormDefinition<A, R>): FormState<A, R> {
+/** A form's state: see [`FormState`]; `options.redirect` says what a success does (see
+ * [`MizanFormOptions`]). */
+export function useMizanForm<A extends object, R>(
+  form: MizanFormDefinition<A, R>,
+  options: MizanFormOptions = {},
+): FormState<A, R> {
+  const redirect = options.redirect;
   const client = useMizanClient();
   const [data, setData] = useState<A>(form.initial);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -183,10 +213,9 @@ export function useMizanForm<A extends object, R>(form: MizanFormDefinition<A, R
     setErrors(local);
     if (Object.keys(local).length > 0) return { success: false };
     setSubmitting(true);
+    let answer: R;
     try {
-      const answer = await client.call<R>(form.fn.name, data);
-      setResult(answer);
-      return { success: true, data: answer };
+      answer = await client.call<R>(form.fn.name, data);
     } catch (error) {
       const fields = serverErrors(error);
       if (fields) setErrors(fields);
@@ -195,7 +224,11 @@ export function useMizanForm<A extends object, R>(form: MizanFormDefinition<A, R
     } finally {
       setSubmitting(false);
     }
-  }, [client, form, data]);
+    setResult(answer);
+    // After the answer is kept: a router's `navigate` may render the next page at once.
+    follow(form.schema.redirect, redirect);
+    return { success: true, data: answer };
+  }, [client, form, data, redirect]);
 
   return useMemo(
     () => ({ schema: form.schema, data, set, touch, errors, submit, isSubmitting, result, failure }),

@@ -30,6 +30,7 @@ export {
   type FormSchema,
   type FormState,
   type MizanFormDefinition,
+  type MizanFormOptions,
   type RuleIssue,
   type Widget,
 } from './form.js';
