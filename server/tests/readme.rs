@@ -117,6 +117,150 @@ fn the_module_tables_name_every_module_and_only_those() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// The modules a Rust file names through `crate::` or `super::` paths (in `use` trees or
+/// inline), outside its unit tests and comments, as module paths from the crate root.
+fn named_paths(source: &str, module: &str) -> BTreeSet<String> {
+    // Unit tests sit at the end of a file and may import anything.
+    let code = source
+        .find("#[cfg(test)]\nmod tests")
+        .map_or(source, |at| &source[..at]);
+    let code: String = code
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let parent: Vec<&str> = {
+        let mut parts: Vec<&str> = module.split("::").collect();
+        parts.pop();
+        parts
+    };
+    let mut out = BTreeSet::new();
+    for (at, _) in code.match_indices("::") {
+        let before = &code[..at];
+        let head = before
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or_default();
+        if head != "crate" && head != "super" {
+            continue;
+        }
+        let base: Vec<String> = if head == "crate" {
+            Vec::new()
+        } else {
+            parent.iter().map(|part| (*part).to_owned()).collect()
+        };
+        paths_of_tree(&code[at + 2..], base, &mut out);
+    }
+    out
+}
+
+/// The paths of a `use` tree (or an inline path) starting at `rest`, each prefixed by `base`.
+fn paths_of_tree(rest: &str, base: Vec<String>, out: &mut BTreeSet<String>) {
+    let mut path = base;
+    let mut rest = rest.trim_start();
+    loop {
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if name.is_empty() {
+            if let Some(inner) = rest.strip_prefix('{') {
+                for item in split_top_level(inner) {
+                    paths_of_tree(item, path.clone(), out);
+                }
+            }
+            break;
+        }
+        path.push(name.clone());
+        rest = rest[name.len()..].trim_start();
+        match rest.strip_prefix("::") {
+            Some(next) => rest = next.trim_start(),
+            None => break,
+        }
+    }
+    out.insert(path.join("::"));
+}
+
+/// The items of a `{ ... }` list whose opening brace is already consumed, up to its closing one.
+fn split_top_level(inner: &str) -> Vec<&str> {
+    let (mut depth, mut start, mut items) = (0_usize, 0, Vec::new());
+    for (at, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(&inner[start..at]);
+                return items;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&inner[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+#[test]
+fn each_module_imports_only_modules_listed_before_it() {
+    let readme = readme();
+    let mut wrong = Vec::new();
+    for (dir, _) in tables(&readme) {
+        let Some(start) = readme.find(&format!("#### `{dir}`")) else {
+            continue;
+        };
+        let table = &readme[start..];
+        let end = [
+            table[5..].find("\n#### ").map(|end| end + 5),
+            table.find("\n## "),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(table.len());
+        let table = &table[..end];
+        let order: Vec<String> = table
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|row| row.split('`').next())
+            .map(str::to_owned)
+            .collect();
+        if !order.iter().all(|module| !module.contains('/')) {
+            continue; // TypeScript: imports are checked by tsc, not here.
+        }
+        for (position, module) in order.iter().enumerate() {
+            let relative = module.replace("::", "/");
+            let file = [format!("{relative}.rs"), format!("{relative}/mod.rs")]
+                .into_iter()
+                .map(|file| root().join(&dir).join(file))
+                .find(|file| file.is_file());
+            let Some(file) = file else { continue };
+            let source = fs::read_to_string(&file).expect("a module's source");
+            for named in named_paths(&source, module) {
+                // The longest listed module the path starts with is what it imports.
+                let target = order
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, listed)| {
+                        named == **listed || named.starts_with(&format!("{listed}::"))
+                    })
+                    .max_by_key(|(_, listed)| listed.len());
+                let Some((at, target)) = target else { continue };
+                let related = module.starts_with(&format!("{target}::"))
+                    || target.starts_with(&format!("{module}::"))
+                    || target == module;
+                if at > position && !related {
+                    wrong.push(format!(
+                        "{dir}: `{module}` imports `{target}`, listed after it"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 #[test]
 fn the_readme_links_every_guide() {
     let readme = readme();

@@ -37,11 +37,6 @@ impl HydrationPayload {
         self.contexts.insert(key, value);
     }
 
-    /// Whether no context is in it.
-    pub fn is_empty(&self) -> bool {
-        self.contexts.is_empty()
-    }
-
     /// The `<script type="application/json">` block. `<`, `>`, `&` and the JavaScript line
     /// separators are written as `\u` escapes, which JSON reads back unchanged: no value can end
     /// the script, open a comment, or break an inline parser.
