@@ -16,6 +16,8 @@ pub fn SiteHeader() -> impl IntoView {
                 <a href="/users/2">"Admin"</a>
                 <a href="/chat/general">"Chat"</a>
                 <a href="/contact">"Contact"</a>
+                <a href="/signup">"Sign up"</a>
+                <a href="/login">"Log in"</a>
             </nav>
             <span data-testid="current-user">
                 <Transition fallback=|| "…">

@@ -201,6 +201,10 @@ pub(crate) struct FormFlash {
     /// A failure not about one field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<crate::error::MizanError>,
+    /// Whether the submission succeeded (its output may be `null`, which alone would read as
+    /// no output at all).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub succeeded: bool,
     /// The output of a successful submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<serde_json::Value>,

@@ -339,9 +339,9 @@ export function App({ path }: { path: string }) {
   else if (/^contact\/?$/.test(path)) page = <Contact />;
   else if (/^signup\/?$/.test(path)) page = <SignUp />;
   return (
-    <main>
+    <>
       <Header />
-      {page}
-    </main>
+      <main>{page}</main>
+    </>
   );
 }

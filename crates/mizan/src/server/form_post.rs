@@ -68,6 +68,7 @@ pub(crate) async fn answer(def: &'static FunctionDef, request: Request) -> Respo
             if let Some(target) = redirect_of(def) {
                 return see_other(target, None);
             }
+            flash.succeeded = true;
             flash.output = serde_json::from_str(envelope.result.get()).ok();
         }
         Err(error) => {
@@ -204,6 +205,27 @@ mod tests {
         );
         assert_eq!(read_flash(&headers, "contact"), Some(flash));
         assert_eq!(read_flash(&headers, "sign_up"), None);
+    }
+
+    #[test]
+    fn a_success_whose_output_is_null_is_still_a_success() {
+        let mut flash = FormFlash {
+            form: "change_password".into(),
+            succeeded: true,
+            output: Some(serde_json::Value::Null),
+            ..FormFlash::default()
+        };
+        let cookie = flash_cookie(&mut flash).expect("a cookie");
+        let pair = cookie
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(pair).expect("value"));
+        let read = read_flash(&headers, "change_password").expect("read back");
+        assert!(read.succeeded, "{read:?}");
     }
 
     #[test]

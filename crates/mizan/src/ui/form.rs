@@ -88,9 +88,11 @@ fn restore<F: Form>(flash: FormFlash) -> (F, FieldErrors, Option<MizanError>, Op
             data = next;
         }
     }
+    // An output of `()` travels as `null`: `succeeded` says it was a success all the same.
     let output = flash
-        .output
-        .and_then(|output| serde_json::from_value(output).ok());
+        .succeeded
+        .then(|| serde_json::from_value(flash.output.unwrap_or_default()).ok())
+        .flatten();
     (data, flash.errors, flash.failure, output)
 }
 
