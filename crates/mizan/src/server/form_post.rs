@@ -183,14 +183,10 @@ mod tests {
 
     use super::{FormFlash, back_to, flash_cookie, read_flash};
 
-    #[test]
-    fn a_flash_goes_back_and_is_read_by_its_form_only() {
-        let mut flash = FormFlash {
-            form: "contact".into(),
-            values: [("name".to_owned(), "Zoë; \"x\"".to_owned())].into(),
-            ..FormFlash::default()
-        };
-        let cookie = flash_cookie(&mut flash).expect("a cookie");
+    /// The request headers of the page the flash's cookie is sent back with (beside another
+    /// cookie).
+    fn sent_back(flash: &mut FormFlash) -> HeaderMap {
+        let cookie = flash_cookie(flash).expect("a cookie");
         let pair = cookie
             .to_str()
             .expect("ascii")
@@ -203,6 +199,17 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_str(&format!("a=b; {pair}")).expect("value"),
         );
+        headers
+    }
+
+    #[test]
+    fn a_flash_goes_back_and_is_read_by_its_form_only() {
+        let mut flash = FormFlash {
+            form: "contact".into(),
+            values: [("name".to_owned(), "Zoë; \"x\"".to_owned())].into(),
+            ..FormFlash::default()
+        };
+        let headers = sent_back(&mut flash);
         assert_eq!(read_flash(&headers, "contact"), Some(flash));
         assert_eq!(read_flash(&headers, "sign_up"), None);
     }
@@ -215,16 +222,7 @@ mod tests {
             output: Some(serde_json::Value::Null),
             ..FormFlash::default()
         };
-        let cookie = flash_cookie(&mut flash).expect("a cookie");
-        let pair = cookie
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair");
-        let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(pair).expect("value"));
-        let read = read_flash(&headers, "change_password").expect("read back");
+        let read = read_flash(&sent_back(&mut flash), "change_password").expect("read back");
         assert!(read.succeeded, "{read:?}");
     }
 
