@@ -35,18 +35,51 @@ struct LiveInstance {
 }
 
 /// What the tab's socket is told by the runtime (it registers itself when it starts): the live
-/// instances changed (one came, went, or refetched with new params), and an answer's keys were
-/// applied. Through this the socket sits above the runtime, which never names it.
+/// instances changed (one came, went, or refetched with new params), an answer's keys were
+/// applied, and no call of this tab is under way any more. Through this the socket sits above
+/// the runtime, which never names it.
 #[derive(Clone, Copy)]
 pub struct Observer {
     /// The live instances changed.
     pub live_changed: fn(),
     /// An answer's keys were just applied.
     pub applied: fn(&[String]),
+    /// The last of this tab's calls under way was answered (or failed).
+    pub settled: fn(),
 }
 
 thread_local! {
     static OBSERVER: Cell<Option<Observer>> = const { Cell::new(None) };
+    static IN_FLIGHT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// One of this tab's HTTP calls, under way until dropped (after its answer's keys were applied).
+/// Meanwhile the socket holds back the keys pushed to it: the answer names them too, and keys it
+/// applied are not refetched twice.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        IN_FLIGHT.set(IN_FLIGHT.get() + 1);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let left = IN_FLIGHT.get().saturating_sub(1);
+        IN_FLIGHT.set(left);
+        if left == 0
+            && let Some(observer) = OBSERVER.get()
+        {
+            (observer.settled)();
+        }
+    }
+}
+
+/// Whether one of this tab's calls is under way.
+pub fn calls_in_flight() -> bool {
+    IN_FLIGHT.get() > 0
 }
 
 /// Registers the runtime's observer (the tab's socket).
@@ -174,7 +207,15 @@ where
     Fut: Future<Output = Result<Envelope, MizanError>>,
 {
     let args = encode(args)?;
-    accept_remote(endpoint(args).await?)
+    remote(endpoint(args)).await
+}
+
+/// Waits for an answer from the server, counted as under way (see [`InFlight`]), and accepts it.
+pub(crate) async fn remote<T: DeserializeOwned>(
+    answer: impl Future<Output = Result<Envelope, MizanError>>,
+) -> Result<T, MizanError> {
+    let _under_way = InFlight::start();
+    accept_remote(answer.await?)
 }
 
 /// Submits a form's fields to its endpoint from the browser (`POST /api/mizan/form/<name>` with
@@ -185,8 +226,7 @@ pub(crate) async fn submit_form<A: Serialize, T: DeserializeOwned>(
 ) -> Result<T, MizanError> {
     let body = serde_json::to_string(&serde_json::json!({ "args": encode(fields)? }))
         .map_err(|error| MizanError::bad_request(format!("cannot encode the form: {error}")))?;
-    let envelope = browser::post_form(&format!("{FORM_PREFIX}{name}"), body).await?;
-    accept_remote(envelope)
+    remote(browser::post_form(&format!("{FORM_PREFIX}{name}"), body)).await
 }
 
 /// Calls the read function `name` with `args` in the next batch: every call made in the same
@@ -412,6 +452,27 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn the_socket_hears_when_the_last_call_under_way_settles() {
+        thread_local! {
+            static SETTLED: Cell<u32> = const { Cell::new(0) };
+        }
+        observe(Observer {
+            live_changed: || {},
+            applied: |_| {},
+            settled: || SETTLED.set(SETTLED.get() + 1),
+        });
+        let first = InFlight::start();
+        let second = InFlight::start();
+        assert!(calls_in_flight());
+        drop(first);
+        assert_eq!(SETTLED.get(), 0, "one call is still under way");
+        drop(second);
+        assert!(!calls_in_flight());
+        assert_eq!(SETTLED.get(), 1);
+        OBSERVER.set(None);
+    }
 
     fn counter() -> (Rc<Cell<u32>>, RefreshFn) {
         let count = Rc::new(Cell::new(0));

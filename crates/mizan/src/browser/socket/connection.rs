@@ -16,7 +16,6 @@ use super::{
     tab,
 };
 use crate::{
-    browser::runtime::apply_invalidations,
     frames::{
         Broadcast, CallResult, ClientFrame, Failure, Keys, ServerFrame, Taken, Watching, pacing,
     },
@@ -98,9 +97,7 @@ impl Connection<'_> {
     fn dispatch(&mut self, frame: ServerFrame) -> ControlFlow<()> {
         match frame {
             ServerFrame::Hello(_) => return self.greet(),
-            ServerFrame::Invalidate(Keys { keys }) => {
-                apply_invalidations(&tab::foreign(keys));
-            }
+            ServerFrame::Invalidate(Keys { keys }) => tab::refresh_foreign(keys),
             ServerFrame::Result(CallResult {
                 id,
                 result,
@@ -153,11 +150,11 @@ impl Connection<'_> {
         for frame in &subscribe {
             tab::send(frame);
         }
-        // Keys this tab's own answer just applied were refetched already: a sign-in or
-        // sign-out reconnects the socket right after its answer, and refetching those again
-        // would be the same work twice.
+        // Keys this tab's own answer applies are refetched once: a sign-in or sign-out
+        // reconnects the socket around its answer, and refetching those again would be the
+        // same work twice.
         if *self.connected_before {
-            apply_invalidations(&tab::foreign(watched));
+            tab::refresh_foreign(watched);
         }
         *self.connected_before = true;
         ControlFlow::Continue(())

@@ -6,8 +6,9 @@
 //! (`/api/mizan/sse/`), and once it worked the tab keeps it ([`carrier`]).
 //!
 //! A tab's own calls are answered with their keys, which it applies at once; the server pushes
-//! the same keys to this socket too (the Leptos client's HTTP calls do not name the socket), so a
-//! pushed key covered by one the tab applied from an answer in the last second is dropped once
+//! the same keys to this socket too (the Leptos client's HTTP calls do not name the socket). So
+//! pushed keys wait while one of the tab's calls is under way (the push may overtake the answer),
+//! and a key covered by one the tab applied from an answer in the last second is dropped
 //! ([`watched`]).
 //!
 //! Layers: `backoff`, `watched` (plain data, tested natively), `clock` ← `carrier`
@@ -98,7 +99,7 @@ where
     }
     #[cfg(not(all(target_arch = "wasm32", not(feature = "ssr"))))]
     let _ = name;
-    runtime::accept_remote(endpoint(args).await?)
+    runtime::remote(endpoint(args)).await
 }
 
 #[cfg(test)]

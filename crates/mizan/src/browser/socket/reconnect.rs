@@ -25,6 +25,7 @@ pub(crate) fn start() {
     runtime::observe(runtime::Observer {
         live_changed: tab::sync_watches,
         applied: tab::note_own_keys,
+        settled: tab::settled,
     });
     tab::sync_watches();
     leptos::task::spawn_local(run());

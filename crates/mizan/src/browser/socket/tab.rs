@@ -3,7 +3,7 @@
 
 use std::{
     cell::{Cell, RefCell},
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     rc::Rc,
 };
 
@@ -39,6 +39,7 @@ struct Subscription {
 thread_local! {
     static WATCHED: RefCell<Watched> = RefCell::default();
     static OWN: RefCell<OwnKeys> = RefCell::default();
+    static HELD: RefCell<BTreeSet<String>> = RefCell::default();
     static OUT: RefCell<Option<mpsc::UnboundedSender<String>>> = const { RefCell::new(None) };
     static STATUS: ArcRwSignal<SocketStatus> = ArcRwSignal::new(SocketStatus::Connecting);
     static SUBSCRIPTIONS: RefCell<BTreeMap<String, Subscription>> = RefCell::default();
@@ -211,9 +212,28 @@ pub fn note_own_keys(keys: &[String]) {
     }
 }
 
-/// `keys` less those this tab's own answers just applied (see [`OwnKeys::foreign`]).
-pub fn foreign(keys: Vec<String>) -> Vec<String> {
-    OWN.with(|own| own.borrow_mut().foreign(keys, now()))
+/// Keys to refetch that this tab did not cause: pushed by the server, or everything live after a
+/// reconnect. While one of this tab's calls is under way they wait for it (its answer may name
+/// them, and may come after a push it caused); then those its own answers applied in the last
+/// second are dropped (see [`OwnKeys::foreign`]) and the rest refetched.
+pub fn refresh_foreign(keys: Vec<String>) {
+    if runtime::calls_in_flight() {
+        HELD.with(|held| held.borrow_mut().extend(keys));
+    } else {
+        let keys = OWN.with(|own| own.borrow_mut().foreign(keys, now()));
+        runtime::apply_invalidations(&keys);
+    }
+}
+
+/// This tab's calls were all answered: the keys held back meanwhile, less the answers' own.
+pub fn settled() {
+    let held: Vec<String> = HELD
+        .with(|held| std::mem::take(&mut *held.borrow_mut()))
+        .into_iter()
+        .collect();
+    if !held.is_empty() {
+        refresh_foreign(held);
+    }
 }
 
 /// A connection said `hello`: frames flow through `out` from now on. Answers what the tab
