@@ -277,6 +277,12 @@ fn flash_of(reply: &common::Reply) -> String {
     maybe_flash_of(reply).expect("the flash cookie")
 }
 
+/// `reply` sends the browser to `location` (`303 See Other`), as a no-JavaScript post is answered.
+fn assert_sent_to(reply: &common::Reply, location: &str) {
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_eq!(reply.headers[http::header::LOCATION], location);
+}
+
 /// The flash cookie's `name=value` pair, if the reply sets one.
 fn maybe_flash_of(reply: &common::Reply) -> Option<String> {
     reply
@@ -298,8 +304,7 @@ async fn without_javascript_errors_come_back_under_their_fields_with_the_values_
         "name=Ann+Lee&email=not-an-email&topic=billing&message=Kept+%3C%2Ftextarea%3E%3Cscript%3Ex%3C%2Fscript%3E",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-    assert_eq!(reply.headers[http::header::LOCATION], "/contact");
+    assert_sent_to(&reply, "/contact");
     let flash = flash_of(&reply);
     assert!(stored_messages(&app).await.is_empty());
 
@@ -339,7 +344,7 @@ async fn without_javascript_a_valid_message_is_stored_and_the_page_says_so() {
         "name=Ann&email=ann%40example.com&topic=general&message=Hi",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    assert_sent_to(&reply, "/contact");
     assert_eq!(stored_messages(&app).await.len(), 1);
     let page = app.get("/contact", &[("cookie", &flash_of(&reply))]).await;
     assert!(page.text.contains("your message was sent"), "{}", page.text);
@@ -438,8 +443,7 @@ async fn without_javascript_a_log_in_goes_to_its_redirect_and_a_wrong_one_comes_
         "email=alice%40example.com&password=alice-password",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-    assert_eq!(reply.headers[http::header::LOCATION], "/");
+    assert_sent_to(&reply, "/");
     assert_eq!(
         maybe_flash_of(&reply),
         None,
@@ -457,8 +461,7 @@ async fn without_javascript_a_log_in_goes_to_its_redirect_and_a_wrong_one_comes_
         "email=alice%40example.com&password=secret-guess",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-    assert_eq!(reply.headers[http::header::LOCATION], "/login");
+    assert_sent_to(&reply, "/login");
     assert!(reply.session_cookie().is_none());
     let flash = flash_of(&reply);
     let page = app.get("/login", &[("cookie", &flash)]).await;
@@ -516,7 +519,7 @@ async fn a_password_change_needs_a_matching_confirmation_and_a_signed_in_user() 
         Some(&cookie),
     )
     .await;
-    assert_eq!(reply.headers[http::header::LOCATION], "/password");
+    assert_sent_to(&reply, "/password");
     let flash = flash_of(&reply);
     assert!(!flash.contains("passw"));
     let page = app
