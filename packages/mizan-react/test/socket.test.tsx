@@ -1,10 +1,13 @@
 // The socket against a fake WebSocket: hello, watches, pushed keys on the bus, reconnection with
 // backoff, re-watching and one refetch of everything live after a reconnect; and the provider
 // watching the contexts its components read.
+import { isDeepStrictEqual } from 'node:util';
+
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 
 import { MizanSocket, createMizanClient } from '../src/core/index.js';
+import { fixture } from './fixture.js';
 import {
   MizanError,
   MizanProvider,
@@ -242,6 +245,75 @@ describe('MizanSocket', () => {
     vi.advanceTimersByTime(0);
     FakeSocket.latest().open('c3');
     expect(refetched.at(-1)).toEqual(['current_user', 'user_profile:{"user_id":1}', 'site_stats']);
+    socket.stop();
+  });
+
+  test('every frame it sends is one of the fixture\'s, as the server reads them', async () => {
+    vi.useFakeTimers();
+    const socket = new MizanSocket(createMizanClient(), options);
+    const unwatch = socket.watch('current_user');
+    socket.watch('user_profile:{"user_id":5}');
+    socket.start();
+    const fake = FakeSocket.latest();
+    fake.open();
+    unwatch();
+    const leave = socket.subscribe('chat', { room: 'general' }, () => undefined);
+    void socket.sendMessage('chat', { room: 'general' }, { text: 'zoë </script>' }).catch(() => undefined);
+    void socket.rpc('echo', { text: 'hi' }).catch(() => undefined);
+    void socket.rpc('site_stats', {}).catch(() => undefined);
+    leave();
+    vi.advanceTimersByTime(25_000);
+    const canonical = fixture.frames.client.map(({ canonical }) => canonical);
+    // A request's id is the socket's own count; everything else is as the fixture writes it.
+    const known = (frame: Record<string, unknown>) =>
+      canonical.some((c) => isDeepStrictEqual('id' in c ? { ...frame, id: c.id } : frame, c));
+    for (const frame of fake.sent) expect(known(frame), JSON.stringify(frame)).toBe(true);
+    const actions = new Set(fake.sent.map((frame) => frame.action));
+    expect([...actions].sort()).toEqual(['ping', 'rpc', 'send', 'subscribe', 'unsubscribe', 'unwatch', 'watch']);
+    socket.stop();
+  });
+
+  test("a reconnect that overtakes a sign-out's answer waits for it, then refetches the rest once", async () => {
+    vi.useFakeTimers();
+    let answer: (response: Response) => void = () => undefined;
+    const fetch = vi.fn(() => new Promise<Response>((resolve) => (answer = resolve)));
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const refetched: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => refetched.push(keys));
+    const socket = new MizanSocket(client, options);
+    for (const key of ['current_user', 'site_stats']) socket.watch(key);
+    socket.start();
+    FakeSocket.latest().open();
+    const signOut = client.call('sign_out');
+    // The session's end closes the socket before the answer arrives; the new one says hello.
+    FakeSocket.latest().drop(4001);
+    vi.advanceTimersByTime(0);
+    FakeSocket.latest().open('c2');
+    expect(refetched, 'nothing yet: the answer is under way').toEqual([]);
+    answer(Response.json({ result: null, invalidate: ['current_user'] }));
+    await signOut;
+    expect(refetched).toEqual([['current_user'], ['site_stats']]);
+    socket.stop();
+  });
+
+  test('keys held for a call that takes long are refetched after a second all the same', () => {
+    vi.useFakeTimers();
+    const fetch = vi.fn(() => new Promise<Response>(() => undefined));
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const refetched: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => refetched.push(keys));
+    const socket = new MizanSocket(client, options);
+    socket.watch('current_user');
+    socket.start();
+    FakeSocket.latest().open();
+    void client.call('slow');
+    FakeSocket.latest().drop(4001);
+    vi.advanceTimersByTime(0);
+    FakeSocket.latest().open('c2');
+    vi.advanceTimersByTime(999);
+    expect(refetched).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(refetched).toEqual([['current_user']]);
     socket.stop();
   });
 

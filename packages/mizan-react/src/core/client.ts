@@ -71,6 +71,8 @@ export class MizanClient {
   #socketRpc: SocketRpc | undefined;
   #pending: PendingRead[] = [];
   #flushScheduled = false;
+  #callsInFlight = 0;
+  readonly #settledListeners = new Set<() => void>();
 
   constructor(options: MizanClientOptions = {}) {
     this.#options = options;
@@ -82,6 +84,34 @@ export class MizanClient {
    * it with `NETWORK_ERROR`: try again).
    */
   async call<R>(fn: string, args: object = {}, options: CallOptions = {}): Promise<R> {
+    this.#callsInFlight += 1;
+    try {
+      return await this.#call<R>(fn, args, options);
+    } finally {
+      this.#callsInFlight -= 1;
+      if (this.#callsInFlight === 0) {
+        for (const listener of [...this.#settledListeners]) listener();
+      }
+    }
+  }
+
+  /** Whether one of this client's calls is under way (its answer's keys not yet applied). */
+  get callsInFlight(): boolean {
+    return this.#callsInFlight > 0;
+  }
+
+  /**
+   * Calls `listener` each time the last call under way settles (answered, its keys applied, or
+   * failed); returns what unsubscribes it.
+   */
+  onSettled(listener: () => void): () => void {
+    this.#settledListeners.add(listener);
+    return () => {
+      this.#settledListeners.delete(listener);
+    };
+  }
+
+  async #call<R>(fn: string, args: object, options: CallOptions): Promise<R> {
     const rpc = this.#socketRpc;
     if (options.websocket && rpc) {
       const envelope = await rpc(fn, args);

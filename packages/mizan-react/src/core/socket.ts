@@ -33,7 +33,7 @@ import {
   readServerFrame,
 } from './frames.js';
 import { canonicalJson, type KeyParams } from './keys.js';
-import { OwnKeys, WatchedKeys } from './watched.js';
+import { OWN_KEY_WINDOW_MS, OwnKeys, WatchedKeys } from './watched.js';
 
 /**
  * A subscription's identity: the channel and its params in the server's canonical form (keys
@@ -98,6 +98,10 @@ export class MizanSocket {
   /** Set while this socket hands pushed keys to the bus: those are not this tab's own. */
   #pushing = false;
   #stopHearingAnswers: (() => void) | undefined;
+  #stopHearingSettled: (() => void) | undefined;
+  /** Keys a reconnect must refresh, waiting for this tab's calls under way (see #refreshForeign). */
+  readonly #held = new Set<string>();
+  #release: ReturnType<typeof setTimeout> | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #stable: ReturnType<typeof setTimeout> | undefined;
@@ -139,6 +143,7 @@ export class MizanSocket {
     this.#stopHearingAnswers = this.#client.invalidations.subscribe((keys) => {
       if (!this.#pushing) this.#own.note(keys, Date.now());
     });
+    this.#stopHearingSettled = this.#client.onSettled(() => this.#releaseHeld());
     this.#connect();
   }
 
@@ -148,7 +153,10 @@ export class MizanSocket {
     globalThis.removeEventListener?.('online', this.#wake);
     globalThis.removeEventListener?.('pageshow', this.#wake);
     this.#stopHearingAnswers?.();
+    this.#stopHearingSettled?.();
     clearTimeout(this.#retry);
+    clearTimeout(this.#release);
+    this.#held.clear();
     this.#teardown();
     const socket = this.#socket;
     this.#socket = undefined;
@@ -339,8 +347,31 @@ export class MizanSocket {
       this.#attempt = 0;
     }, PACING_MS.stableAfter);
     // Pushes made while the socket was down are lost: refetch what is live, once. A sign-in or
-    // sign-out reconnects right after its answer, whose keys were refetched already.
-    if (reconnected) this.#push(this.#own.foreign(keys, Date.now()));
+    // sign-out reconnects around its answer, whose keys are refetched anyway.
+    if (reconnected) this.#refreshForeign(keys);
+  }
+
+  /**
+   * Refreshes `keys` less those this tab's own answers applied in the last second. While one of
+   * its calls is under way they wait for it (its answer may come after this), at most
+   * `OWN_KEY_WINDOW_MS`.
+   */
+  #refreshForeign(keys: readonly string[]): void {
+    if (!this.#client.callsInFlight) {
+      this.#push(this.#own.foreign(keys, Date.now()));
+      return;
+    }
+    const first = this.#held.size === 0;
+    for (const key of keys) this.#held.add(key);
+    if (first) this.#release = setTimeout(() => this.#releaseHeld(), OWN_KEY_WINDOW_MS);
+  }
+
+  #releaseHeld(): void {
+    clearTimeout(this.#release);
+    if (this.#held.size === 0) return;
+    const keys = [...this.#held];
+    this.#held.clear();
+    this.#push(this.#own.foreign(keys, Date.now()));
   }
 
   /** Keys the server pushed (or a reconnect must refresh): to the bus, not as this tab's own. */
@@ -393,11 +424,14 @@ export class MizanSocket {
     clearTimeout(this.#hello);
   }
 
+  /** The next attempt after the backoff's delay, or after `delay` (a session that ended: at
+   * once, the attempts counted from nothing, as the Rust client does). */
   #scheduleReconnect(delay?: number): void {
-    const wait =
-      delay ??
-      reconnectDelay(this.#attempt, Math.random(), this.#options.initialDelay, this.#options.maxDelay);
-    this.#attempt += 1;
+    let wait = delay;
+    if (wait === undefined) {
+      wait = reconnectDelay(this.#attempt, Math.random(), this.#options.initialDelay, this.#options.maxDelay);
+      this.#attempt += 1;
+    }
     this.#retry = setTimeout(() => this.#connect(), wait);
   }
 

@@ -16,8 +16,10 @@ use super::{
     tab,
 };
 use crate::{
+    error::MizanError,
     frames::{
-        Broadcast, CallResult, ClientFrame, Failure, Keys, ServerFrame, Taken, Watching, pacing,
+        Broadcast, CallResult, ClientFrame, Failure, FrameError, Keys, ServerFrame, Taken,
+        Watching, pacing,
     },
     protocol::Envelope,
 };
@@ -77,9 +79,12 @@ pub async fn serve(
             }
             Either::Left((None, _)) | Either::Right(_) => break,
         };
-        // A frame this client cannot read is skipped: the connection goes on.
-        let Ok(frame) = ServerFrame::parse(&text) else {
-            continue;
+        let frame = match ServerFrame::parse(&text) {
+            Ok(frame) => frame,
+            Err(error) => {
+                unreadable(&text, &error);
+                continue;
+            }
         };
         if connection.dispatch(frame).is_break() {
             break;
@@ -89,6 +94,21 @@ pub async fn serve(
     Ended {
         code,
         greeted: connection.greeted,
+    }
+}
+
+/// A frame this client cannot read (another version of the server, say): the connection goes
+/// on, and a request it answers, when its `id` can be read, fails instead of waiting forever.
+fn unreadable(text: &str, error: &FrameError) {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: Option<u64>,
+    }
+    if let Ok(Id { id: Some(id) }) = serde_json::from_str(text) {
+        let error = MizanError::invalid_response(format!(
+            "the server's answer is not a frame this client reads: {error}"
+        ));
+        tab::answer(id, Err(error));
     }
 }
 

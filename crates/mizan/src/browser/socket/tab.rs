@@ -5,6 +5,7 @@ use std::{
     cell::{Cell, RefCell},
     collections::{BTreeMap, BTreeSet, HashMap},
     rc::Rc,
+    time::Duration,
 };
 
 use futures::channel::{mpsc, oneshot};
@@ -15,7 +16,7 @@ use super::{
     SocketStatus,
     clock::now,
     subscription_key,
-    watched::{OwnKeys, Watched},
+    watched::{OWN_KEY_WINDOW_MS, OwnKeys, Watched},
 };
 use crate::{
     browser::runtime,
@@ -214,25 +215,44 @@ pub fn note_own_keys(keys: &[String]) {
 
 /// Keys to refetch that this tab did not cause: pushed by the server, or everything live after a
 /// reconnect. While one of this tab's calls is under way they wait for it (its answer may name
-/// them, and may come after a push it caused); then those its own answers applied in the last
-/// second are dropped (see [`OwnKeys::foreign`]) and the rest refetched.
+/// them, and may come after a push it caused), at most [`OWN_KEY_WINDOW_MS`]: a slow call never
+/// holds other clients' changes back for long. Then those its own answers applied in the last
+/// second are dropped (see [`OwnKeys::foreign`]) and the rest refetched. What waits is a set of
+/// the socket's own watched keys: it never grows past them.
 pub fn refresh_foreign(keys: Vec<String>) {
-    if runtime::calls_in_flight() {
-        HELD.with(|held| held.borrow_mut().extend(keys));
-    } else {
+    if !runtime::calls_in_flight() {
         let keys = OWN.with(|own| own.borrow_mut().foreign(keys, now()));
         runtime::apply_invalidations(&keys);
+        return;
+    }
+    let first = HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        let first = held.is_empty();
+        held.extend(keys);
+        first
+    });
+    if first {
+        leptos::prelude::set_timeout(
+            release_held,
+            Duration::from_millis(OWN_KEY_WINDOW_MS as u64),
+        );
     }
 }
 
 /// This tab's calls were all answered: the keys held back meanwhile, less the answers' own.
 pub fn settled() {
+    release_held();
+}
+
+/// Refetches what was held back (less what this tab's answers applied), if anything was.
+fn release_held() {
     let held: Vec<String> = HELD
         .with(|held| std::mem::take(&mut *held.borrow_mut()))
         .into_iter()
         .collect();
     if !held.is_empty() {
-        refresh_foreign(held);
+        let keys = OWN.with(|own| own.borrow_mut().foreign(held, now()));
+        runtime::apply_invalidations(&keys);
     }
 }
 
