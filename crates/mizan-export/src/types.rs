@@ -293,29 +293,38 @@ fn render(schema: &Value, depth: usize) -> Rendered {
         return with_null(join(values.iter().map(literal).collect(), Binding::Union));
     }
     // One of several shapes (a Rust enum, an `Option` of a named type): the members say more
-    // than a `type` beside them.
-    for combinator in ["oneOf", "anyOf"] {
-        if let Some(members) = schema.get(combinator).and_then(Value::as_array) {
-            let members = members.iter().map(|member| render(member, depth)).collect();
-            return with_null(join(members, Binding::Union));
-        }
-    }
+    // than a scalar `type` beside them; fields beside them (a struct with a flattened enum) and
+    // an `allOf` still hold, so those are intersected with the union.
+    let union = ["oneOf", "anyOf"].into_iter().find_map(|combinator| {
+        let members = schema.get(combinator).and_then(Value::as_array)?;
+        Some(join(
+            members.iter().map(|member| render(member, depth)).collect(),
+            Binding::Union,
+        ))
+    });
     let mut parts = Vec::new();
-    match schema.get("type") {
-        Some(Value::String(name)) => parts.push(of_type(name, schema, depth)),
-        Some(Value::Array(names)) => {
-            let members = names
-                .iter()
-                .filter_map(Value::as_str)
-                .map(|name| of_type(name, schema, depth))
-                .collect();
-            parts.push(join(members, Binding::Union));
+    if let Some(union) = union {
+        parts.push(union);
+        if schema.contains_key("properties") {
+            parts.push(object(schema, depth));
         }
-        _ if schema.contains_key("properties") => parts.push(object(schema, depth)),
-        _ if schema.contains_key("items") || schema.contains_key("prefixItems") => {
-            parts.push(array(schema, depth));
+    } else {
+        match schema.get("type") {
+            Some(Value::String(name)) => parts.push(of_type(name, schema, depth)),
+            Some(Value::Array(names)) => {
+                let members = names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|name| of_type(name, schema, depth))
+                    .collect();
+                parts.push(join(members, Binding::Union));
+            }
+            _ if schema.contains_key("properties") => parts.push(object(schema, depth)),
+            _ if schema.contains_key("items") || schema.contains_key("prefixItems") => {
+                parts.push(array(schema, depth));
+            }
+            _ => {}
         }
-        _ => {}
     }
     if let Some(members) = schema.get("allOf").and_then(Value::as_array) {
         parts.extend(members.iter().map(|member| render(member, depth)));
@@ -438,6 +447,19 @@ mod tests {
             ts(json!({ "allOf": [{ "$ref": "#/components/schemas/A" },
                                  { "anyOf": [{ "type": "string" }, { "type": "number" }] }] })),
             "components['schemas']['A'] & (string | number)"
+        );
+        // A struct with a flattened enum: its own fields and the enum's shapes, together.
+        assert_eq!(
+            ts(json!({
+                "type": "object",
+                "properties": { "id": { "type": "integer" } },
+                "required": ["id"],
+                "oneOf": [
+                    { "type": "object", "properties": { "a": { "type": "string" } }, "required": ["a"] },
+                    { "type": "object", "properties": { "b": { "type": "boolean" } }, "required": ["b"] },
+                ],
+            })),
+            "({\n  a: string;\n} | {\n  b: boolean;\n}) & {\n  id: number;\n}"
         );
     }
 
