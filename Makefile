@@ -5,10 +5,11 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: dev test bootstrap e2e bench
 
-## Serve the example app on http://127.0.0.1:3000 with live reload.
+## Serve the example app on http://127.0.0.1:3000 with live reload, with the demo users
+## (README: "Demo users"; a plain start of the server creates none).
 dev:
 	scripts/bootstrap.sh dev
-	cargo leptos watch --project mizan
+	MIZAN_DEMO_USERS=1 cargo leptos watch --project mizan
 
 ## Run every test: fmt, clippy (ssr and hydrate), Rust tests, release build, browser tests.
 ## (The release build and the browser tests cover examples/todo too, the getting-started app.)

@@ -59,7 +59,9 @@ pub async fn login(
 }
 
 /// The account whose email and password these are (its id, and what the pages see of it), or
-/// `None` for an unknown email or a wrong password alike. What [`login`] and the log-in form
+/// `None` for an unknown email or a wrong password alike; `RATE_LIMITED` (unchecked) after too
+/// many failed sign-ins for this email or from this address (mizan's sign-in guard, which
+/// verifies off the async workers). What [`login`] and the log-in form
 /// (`crate::forms::LogInForm`) sign in with.
 #[cfg(feature = "ssr")]
 pub(crate) async fn check_password(
@@ -68,17 +70,19 @@ pub(crate) async fn check_password(
     password: &str,
 ) -> Result<Option<(i64, Me)>, MizanError> {
     let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let email = email.trim().to_lowercase();
     let row: Option<(i64, String, String, bool)> =
         sqlx::query_as("SELECT id, email, password_hash, is_staff FROM users WHERE email = ?")
-            .bind(email.trim().to_lowercase())
+            .bind(&email)
             .fetch_optional(&pool)
             .await
             .map_err(users::db_error)?;
-    // Verify against a real hash even for unknown emails, so timing does not reveal accounts.
+    // Verify against a real hash even for unknown emails, and count their failures alike, so
+    // neither the timing nor a refusal reveals which emails have accounts.
     let hash = row
         .as_ref()
         .map_or(users::UNKNOWN_USER_HASH, |r| r.2.as_str());
-    let verified = mizan::server::verify_password(password, hash);
+    let verified = ctx.check_password(&email, password, hash).await?;
     Ok(match row {
         Some((id, email, _, is_staff)) if verified => Some((id, Me { email, is_staff })),
         _ => None,

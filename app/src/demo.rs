@@ -1,8 +1,6 @@
 //! Small functions that show the call path itself: echo, and a deliberate panic (off unless the
 //! server turns it on).
 
-#[cfg(feature = "ssr")]
-use mizan::server::RequestContext;
 use mizan::{MizanError, client};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -28,26 +26,17 @@ pub async fn echo(
 }
 
 /// Panics on purpose: shows that a panic becomes `INTERNAL_ERROR` and the server keeps serving.
-/// Answers `NOT_FOUND`, like a function that does not exist, unless the server was started with
-/// the panic demo on ([`DemoOptions`]).
-#[client(auth = panic_demo_enabled)]
+/// The example's server switches it off (it answers `NOT_FOUND`, like a function that does not
+/// exist, and is in neither document) unless started with the panic demo on ([`DemoOptions`]).
+#[client]
 pub async fn crash_test() -> Result<(), MizanError> {
     panic!("crash_test panicked on purpose")
 }
 
-/// What the example's server turns on for demonstrations and tests; a request extension.
+/// What the example's server turns on for demonstrations and tests.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DemoOptions {
     /// Serve [`crash_test`] (`MIZAN_DEMO_PANIC=1`); off by default, so a release build does not
     /// offer a public way to make it log panics.
     pub panic_demo: bool,
-}
-
-/// The check of [`crash_test`]: only when the panic demo is on.
-#[cfg(feature = "ssr")]
-pub async fn panic_demo_enabled(ctx: &RequestContext) -> Result<(), MizanError> {
-    match ctx.extension::<DemoOptions>() {
-        Some(options) if options.panic_demo => Ok(()),
-        _ => Err(MizanError::not_found("no function named `crash_test`")),
-    }
 }

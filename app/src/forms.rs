@@ -124,7 +124,7 @@ impl FormHandler for SignUpForm {
         if taken.is_some() {
             return Err(MizanError::invalid_field("email", "is already registered"));
         }
-        let hash = mizan::server::hash_password(&self.password)?;
+        let hash = mizan::server::hash_password(&self.password).await?;
         let inserted = sqlx::query_scalar(
             "INSERT INTO users (email, name, password_hash) VALUES (?, ?, ?) RETURNING id",
         )
@@ -200,7 +200,7 @@ impl FormHandler for ChangePasswordForm {
     async fn on_submit_success(self, ctx: RequestContext) -> Result<(), MizanError> {
         // `auth`: only a signed-in visitor gets here.
         let user_id = ctx.user_id().ok_or_else(MizanError::internal)?;
-        let hash = mizan::server::hash_password(&self.password)?;
+        let hash = mizan::server::hash_password(&self.password).await?;
         let pool = ctx.require::<sqlx::SqlitePool>()?;
         sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(hash)

@@ -35,15 +35,15 @@ pub struct CurrentUser {
     pub is_staff: bool,
 }
 
-/// A user's public profile.
+/// A user's profile: what anyone may see, and the email address for its owner and staff only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UserProfile {
     /// The user's id.
     pub user_id: i64,
     /// Display name.
     pub name: String,
-    /// Email address.
-    pub email: String,
+    /// Email address: only for the user themselves and for staff, `null` for everyone else.
+    pub email: Option<String>,
 }
 
 /// The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and
@@ -82,8 +82,19 @@ pub async fn site_stats(ctx: RequestContext) -> Result<SiteStats, MizanError> {
 /// One user's profile; `NOT_FOUND` when there is no such user.
 #[client(context = local)]
 pub async fn user_profile(ctx: RequestContext, user_id: i64) -> Result<UserProfile, MizanError> {
+    // The email only for that user and staff: the answer depends on who asks, as a context that
+    // is not `public` may (no shared cache keeps it, and pushes carry keys only, so each tab
+    // refetches it as itself).
     let pool = ctx.require::<sqlx::SqlitePool>()?;
-    load_profile(&pool, user_id).await
+    load_profile(&pool, user_id, is_self_or_staff(&ctx, user_id)).await
+}
+
+/// Whether the caller is the user `user_id` or staff: who may see that user's email and rename
+/// them.
+#[cfg(feature = "ssr")]
+fn is_self_or_staff(ctx: &RequestContext, user_id: i64) -> bool {
+    ctx.user()
+        .is_some_and(|user| user.id() == user_id || user.is_staff())
 }
 
 /// One line of the staff's user directory.
@@ -121,10 +132,7 @@ pub async fn update_name(
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     name: String,
 ) -> Result<UserProfile, MizanError> {
-    let allowed = ctx
-        .user()
-        .is_some_and(|user| user.id() == user_id || user.is_staff());
-    if !allowed {
+    if !is_self_or_staff(&ctx, user_id) {
         return Err(MizanError::forbidden("you may rename only yourself"));
     }
     let pool = ctx.require::<sqlx::SqlitePool>()?;
@@ -138,7 +146,9 @@ pub async fn update_name(
     if changed == 0 {
         return Err(MizanError::not_found(format!("no user with id {user_id}")));
     }
-    load_profile(&pool, user_id).await
+    // Their open sockets act under the old name (chat messages carry it): they reconnect.
+    ctx.user_changed(user_id);
+    load_profile(&pool, user_id, true).await
 }
 
 /// Renames the signed-in user. It has no `user_id` argument, so nothing scopes its `affects`:
@@ -169,8 +179,13 @@ pub async fn rename_form(
     Ok(axum::response::Redirect::to(&format!("/users/{user_id}")).into_response())
 }
 
+/// The profile of `user_id`, with its email when `with_email` (the caller may see it).
 #[cfg(feature = "ssr")]
-async fn load_profile(pool: &sqlx::SqlitePool, user_id: i64) -> Result<UserProfile, MizanError> {
+async fn load_profile(
+    pool: &sqlx::SqlitePool,
+    user_id: i64,
+    with_email: bool,
+) -> Result<UserProfile, MizanError> {
     let row: Option<(i64, String, String)> =
         sqlx::query_as("SELECT id, name, email FROM users WHERE id = ?")
             .bind(user_id)
@@ -180,7 +195,7 @@ async fn load_profile(pool: &sqlx::SqlitePool, user_id: i64) -> Result<UserProfi
     row.map(|(user_id, name, email)| UserProfile {
         user_id,
         name,
-        email,
+        email: with_email.then_some(email),
     })
     .ok_or_else(|| MizanError::not_found(format!("no user with id {user_id}")))
 }

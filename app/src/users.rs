@@ -1,4 +1,5 @@
-//! The example app's users in SQLite: the row type, and the store mizan authenticates against.
+//! The example app's users in SQLite: the row type, the store mizan authenticates against, and
+//! the demo accounts the server creates only on request.
 
 use std::sync::Arc;
 
@@ -7,7 +8,8 @@ use mizan::{
     server::{LoadUser, MizanUser, UserStore},
 };
 
-/// A fixed Argon2id hash checked when an email is unknown, so failures take equal time.
+/// A fixed Argon2id hash checked when an email is unknown, so failures take equal time. (It is
+/// the demo account alice's hash: any valid hash of the same cost does.)
 pub(crate) const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oxRe0b0QQxctiAUXfQmi+Q$67Ml/fhZNLVklhEohyuZ+QoDfOdSApqqmT+D1yHBEvM";
 
 /// A user row.
@@ -63,4 +65,76 @@ impl UserStore for SqliteUserStore {
 pub fn db_error(error: sqlx::Error) -> MizanError {
     tracing::error!(%error, "database error");
     MizanError::internal()
+}
+
+/// One demo account: its password is published (README, "Demo users"), so it exists only when
+/// the server starts with `MIZAN_DEMO_USERS=1`.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoUser {
+    /// Its fixed id (tests and the React app's profile link rely on 1 and 2).
+    pub id: i64,
+    /// Email address (the sign-in name).
+    pub email: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// The published password's Argon2id hash, as the first migration stored it.
+    pub password_hash: &'static str,
+    /// Staff flag.
+    pub is_staff: bool,
+}
+
+/// The demo accounts: `alice@example.com` / `alice-password`, and `admin@example.com` /
+/// `admin-password` (staff). The hashes match `migrations/20261124000002_users.sql` and
+/// `20261201000001_demo_users_on_request.sql`, which removes these rows while they keep them.
+pub const DEMO_USERS: [DemoUser; 2] = [
+    DemoUser {
+        id: 1,
+        email: "alice@example.com",
+        name: "Alice",
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$oxRe0b0QQxctiAUXfQmi+Q$67Ml/fhZNLVklhEohyuZ+QoDfOdSApqqmT+D1yHBEvM",
+        is_staff: false,
+    },
+    DemoUser {
+        id: 2,
+        email: "admin@example.com",
+        name: "Admin",
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$+wxkjhIHKOt66qLP0yfipQ$VmUU03gvQZj26PryfE72q0tk96fScr2kgIYiPKk+RP8",
+        is_staff: true,
+    },
+];
+
+/// Creates the [`DEMO_USERS`] that are missing and answers how many it created. An id or email
+/// already taken is left as it is (`INSERT OR IGNORE`): a real account is never overwritten.
+pub async fn seed_demo_users(pool: &sqlx::SqlitePool) -> Result<u64, sqlx::Error> {
+    let mut created = 0;
+    for user in DEMO_USERS {
+        created += sqlx::query(
+            "INSERT OR IGNORE INTO users (id, email, name, password_hash, is_staff) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user.id)
+        .bind(user.email)
+        .bind(user.name)
+        .bind(user.password_hash)
+        .bind(user.is_staff)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    }
+    Ok(created)
+}
+
+/// Deletes the [`DEMO_USERS`] that still have their published password and answers how many it
+/// deleted; one whose password was changed is someone's account, and is kept.
+pub async fn remove_demo_users(pool: &sqlx::SqlitePool) -> Result<u64, sqlx::Error> {
+    let mut removed = 0;
+    for user in DEMO_USERS {
+        removed += sqlx::query("DELETE FROM users WHERE email = ? AND password_hash = ?")
+            .bind(user.email)
+            .bind(user.password_hash)
+            .execute(pool)
+            .await?
+            .rows_affected();
+    }
+    Ok(removed)
 }

@@ -13,7 +13,10 @@ use leptos::{
     prelude::IntoView,
 };
 use leptos_axum::generate_route_list;
-use mizan::server::{ClientApp, JwtKeys, SessionLayer, Site, SiteError};
+use mizan::server::{
+    ClientApp, JwtKeyError, JwtKeys, Limits, ProxyListError, SessionLayer, Site, SiteError,
+    TrustedProxies, export::Export,
+};
 use mizan_platform::{
     DatabaseError, Settings, SettingsError, TelemetryError, connect_database, init_tracing,
     run_migrations,
@@ -47,6 +50,15 @@ pub enum ServerError {
     /// The session table could not be created.
     #[error("session store")]
     Sessions(#[source] sqlx::Error),
+    /// The demo users could not be created or removed.
+    #[error("demo users")]
+    DemoUsers(#[source] sqlx::Error),
+    /// The bearer-token secret (`auth.jwt_secret`, `MIZAN_JWT_SECRET`) is unfit.
+    #[error("bearer tokens (auth.jwt_secret, MIZAN_JWT_SECRET)")]
+    BearerTokens(#[from] JwtKeyError),
+    /// `security.trusted_proxies` (`MIZAN_TRUSTED_PROXIES`) names something that is no address.
+    #[error("trusted proxies (security.trusted_proxies, MIZAN_TRUSTED_PROXIES)")]
+    TrustedProxies(#[from] ProxyListError),
     /// The site could not be built or served.
     #[error("site")]
     Site(#[from] SiteError),
@@ -54,6 +66,11 @@ pub enum ServerError {
 
 /// Environment variable turning the example's panic demo on (`1`); off otherwise.
 pub const PANIC_DEMO_VAR: &str = "MIZAN_DEMO_PANIC";
+
+/// Environment variable creating the example's demo users at start (`1`): accounts with published
+/// passwords, one of them staff. Without it, a start creates none (and removes those a demo start
+/// left, while they keep their published password).
+pub const DEMO_USERS_VAR: &str = "MIZAN_DEMO_USERS";
 
 /// Environment variable naming the directory of the built React app (Vite's `dist`).
 pub const REACT_APP_VAR: &str = "MIZAN_REACT_APP_DIR";
@@ -72,6 +89,64 @@ pub fn react_app_dir_from_env() -> PathBuf {
 pub fn demo_options_from_env() -> DemoOptions {
     DemoOptions {
         panic_demo: std::env::var(PANIC_DEMO_VAR).is_ok_and(|value| value.trim() == "1"),
+    }
+}
+
+/// Whether [`DEMO_USERS_VAR`] asks for the demo users (`1`; anything else, or unset, is no).
+pub fn demo_users_from_env() -> bool {
+    std::env::var(DEMO_USERS_VAR).is_ok_and(|value| value.trim() == "1")
+}
+
+/// Creates the demo users (`enabled`) or removes those an earlier demo start left behind while
+/// they keep their published password, so a plain start never serves a published password.
+/// Logs one line either way.
+pub async fn apply_demo_users(pool: &SqlitePool, enabled: bool) -> Result<(), ServerError> {
+    if enabled {
+        let created = app::users::seed_demo_users(pool)
+            .await
+            .map_err(ServerError::DemoUsers)?;
+        tracing::warn!(
+            created,
+            "demo users on ({DEMO_USERS_VAR}=1): alice@example.com and admin@example.com (staff) \
+             sign in with their published passwords; never set this in a deployment"
+        );
+    } else {
+        let removed = app::users::remove_demo_users(pool)
+            .await
+            .map_err(ServerError::DemoUsers)?;
+        tracing::info!(
+            removed,
+            "no demo users: set {DEMO_USERS_VAR}=1 to create them"
+        );
+    }
+    Ok(())
+}
+
+/// The functions the example does not serve with these options: `crash_test` unless the panic
+/// demo is on. A switched-off function is in neither document and answers like one that does not
+/// exist.
+pub fn switched_off(demo: DemoOptions) -> &'static [&'static str] {
+    if demo.panic_demo {
+        &[]
+    } else {
+        &["crash_test"]
+    }
+}
+
+/// What `server export ...` writes: the functions a server with the default options serves
+/// (whatever `MIZAN_DEMO_PANIC` says where the export runs, so the generated TypeScript does not
+/// depend on who ran it).
+pub fn export() -> Export {
+    Export::new().switch_off(switched_off(DemoOptions::default()))
+}
+
+/// The session cookie's name: `__Host-` prefixed when cookies are `Secure` (behind HTTPS), so no
+/// sibling subdomain can set or shadow it; browsers refuse that prefix on a cookie that is not.
+pub fn session_cookie_name(secure_cookies: bool) -> &'static str {
+    if secure_cookies {
+        "__Host-mizan_session"
+    } else {
+        "mizan_session"
     }
 }
 
@@ -97,7 +172,7 @@ pub async fn site(
         .await
         .map_err(ServerError::Sessions)?;
     let sessions = SessionLayer::new(session_store)
-        .with_name("mizan_session")
+        .with_name(session_cookie_name(settings.security.secure_cookies))
         .with_same_site(SameSite::Lax)
         .with_secure(settings.security.secure_cookies)
         .with_expiry(Expiry::OnInactivity(CookieDuration::days(
@@ -108,14 +183,37 @@ pub async fn site(
         .users(SqliteUserStore::new(pool.clone()))
         .sessions(sessions)
         .trusted_origins(settings.security.trusted_origins.iter().cloned())
+        .trusted_proxies(TrustedProxies::parse(&settings.security.trusted_proxies)?)
+        .limits(limits(settings))
         .client_app(ClientApp::new(REACT_APP_PATH, react_app))
-        .state(pool)
-        .state(demo);
+        .switch_off(switched_off(demo))
+        .state(pool);
+    let site = if settings.security.site_origin.is_empty() {
+        site
+    } else {
+        site.site_origin(settings.security.site_origin.as_str())
+    };
+    // Empty: a random key of this process (the site logs that once).
+    let site = if settings.security.secret_key.is_empty() {
+        site
+    } else {
+        site.secret_key(settings.security.secret_key.as_bytes())
+    };
     Ok(if settings.auth.jwt_secret.is_empty() {
         site
     } else {
-        site.bearer_tokens(JwtKeys::from_secret(settings.auth.jwt_secret.as_bytes()))
+        site.bearer_tokens(JwtKeys::from_secret(settings.auth.jwt_secret.as_bytes())?)
     })
+}
+
+/// mizan's per-client limits from the `[limits]` settings.
+pub fn limits(settings: &Settings) -> Limits {
+    let limits = &settings.limits;
+    Limits::default()
+        .with_sockets_per_session(limits.sockets_per_session)
+        .with_sockets_per_address(limits.sockets_per_address)
+        .with_header_read_timeout(Duration::from_secs(limits.header_read_timeout_secs))
+        .with_identity_recheck(Duration::from_secs(limits.identity_recheck_secs))
 }
 
 /// [`site`] as a router (what the tests drive).
@@ -143,6 +241,7 @@ pub async fn run() -> Result<(), ServerError> {
     let options = leptos_options()?;
     let pool = connect_database(&settings.database).await?;
     run_migrations(&pool, &app::MIGRATOR).await?;
+    apply_demo_users(&pool, demo_users_from_env()).await?;
     let cleanup = tokio::spawn(
         SqliteStore::new(pool.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );

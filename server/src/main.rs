@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if let Some(exit) = mizan::server::export::from_args() {
+    if let Some(exit) = server::export().from_args() {
         return exit;
     }
     if let Some(other) = std::env::args_os().nth(1) {

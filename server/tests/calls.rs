@@ -86,16 +86,234 @@ async fn malformed_requests_are_bad_requests_and_unknown_functions_not_found() {
     );
 }
 
+/// The names of the functions a served document lists: the manifest's `functions`, and the
+/// OpenAPI document's operations.
+async fn listed(app: &common::TestApp) -> (Vec<String>, Vec<String>) {
+    let manifest = app.get("/api/mizan/manifest", &[]).await.json();
+    let functions = manifest["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .map(|f| f["name"].as_str().expect("name").to_owned())
+        .collect();
+    let document = app.get("/api/mizan/openapi.json", &[]).await.json();
+    let operations = document["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .filter_map(|path| path["post"]["operationId"].as_str())
+        .map(str::to_owned)
+        .collect();
+    (functions, operations)
+}
+
 #[tokio::test]
-async fn the_panic_demo_is_not_served_unless_turned_on() {
+async fn a_switched_off_function_answers_like_one_that_does_not_exist_and_is_not_listed() {
     let app = test_app().await;
-    for reply in [
-        app.call("crash_test", json!({}), &[]).await,
-        app.call_endpoint("crash_test", json!({}), &[]).await,
-    ] {
-        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
-        assert_eq!(reply.error_code(), "NOT_FOUND");
+    let batch = |name: &str| json!({"calls": [{"fn": name, "args": {}}]}).to_string();
+    let pairs = [
+        (
+            app.call("crash_test", json!({}), &[]).await,
+            app.call("no_such_function", json!({}), &[]).await,
+        ),
+        (
+            app.call_endpoint("crash_test", json!({}), &[]).await,
+            app.call_endpoint("no_such_function", json!({}), &[]).await,
+        ),
+        (
+            app.post_json("/api/mizan/batch/", &batch("crash_test"), &[])
+                .await,
+            app.post_json("/api/mizan/batch/", &batch("no_such_function"), &[])
+                .await,
+        ),
+    ];
+    for (off, missing) in pairs {
+        assert_eq!(
+            off.status, missing.status,
+            "{} / {}",
+            off.text, missing.text
+        );
+        assert_eq!(
+            off.headers.get(header::CONTENT_TYPE),
+            missing.headers.get(header::CONTENT_TYPE)
+        );
+        assert_eq!(
+            off.text.replace("crash_test", "no_such_function"),
+            missing.text
+        );
     }
+    let reply = app.call_endpoint("crash_test", json!({}), &[]).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
+    assert_eq!(reply.error_code(), "NOT_FOUND");
+
+    let (functions, operations) = listed(&app).await;
+    assert!(functions.iter().any(|name| name == "echo"), "{functions:?}");
+    assert!(
+        !functions.iter().any(|name| name == "crash_test"),
+        "{functions:?}"
+    );
+    assert!(
+        !operations.iter().any(|name| name == "crash_test"),
+        "{operations:?}"
+    );
+    let document = app.get("/api/mizan/openapi.json", &[]).await;
+    assert!(
+        !document.text.contains("crash_test"),
+        "named nowhere in the document"
+    );
+    let manifest = app.get("/api/mizan/manifest", &[]).await;
+    assert!(
+        !manifest.text.contains("crash_test"),
+        "named nowhere in the manifest"
+    );
+}
+
+#[tokio::test]
+async fn the_panic_demo_lists_and_serves_the_function_it_switches_on() {
+    let app = common::test_app_with_panic_demo().await;
+    let (functions, operations) = listed(&app).await;
+    assert!(
+        functions.iter().any(|name| name == "crash_test"),
+        "{functions:?}"
+    );
+    assert!(
+        operations.iter().any(|name| name == "crash_test"),
+        "{operations:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_example_exports_what_a_default_server_serves_whatever_the_environment() {
+    let app = test_app().await;
+    let served = app.get("/api/mizan/manifest", &[]).await.json();
+    let exported: Value =
+        serde_json::from_str(&server::export().manifest_json().expect("manifest")).expect("json");
+    assert_eq!(served, exported);
+    // The export does not read MIZAN_DEMO_PANIC: it always leaves the demo out.
+    assert!(
+        !server::export()
+            .openapi_json()
+            .expect("openapi")
+            .contains("crash_test")
+    );
+    let everything = mizan::server::export::manifest_json().expect("every linked function");
+    assert!(
+        everything.contains("crash_test"),
+        "the plain export lists every linked function"
+    );
+}
+
+#[tokio::test]
+async fn a_bearer_token_living_longer_than_a_day_is_refused() {
+    let app = test_app().await;
+    let lenient = mizan::server::JwtKeys::from_secret(common::JWT_SECRET.as_bytes())
+        .expect("keys")
+        .max_lifetime(std::time::Duration::from_secs(365 * 24 * 3600));
+    let two_days = lenient
+        .issue(1, std::time::Duration::from_secs(2 * 24 * 3600))
+        .expect("token");
+    let reply = app
+        .call(
+            "whoami",
+            json!({}),
+            &[("authorization", &format!("Bearer {two_days}"))],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+    assert!(reply.text.contains("longer than"), "{}", reply.text);
+    let a_day = lenient
+        .issue(1, std::time::Duration::from_secs(24 * 3600))
+        .expect("token");
+    let reply = app
+        .call(
+            "whoami",
+            json!({}),
+            &[("authorization", &format!("Bearer {a_day}"))],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_bearer_secret_shorter_than_32_bytes_stops_the_server_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = mizan_platform::Settings::default();
+    settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
+    settings.auth.jwt_secret = "too-short-a-secret".into();
+    let pool = mizan_platform::connect_database(&settings.database)
+        .await
+        .expect("database");
+    mizan_platform::run_migrations(&pool, &app::MIGRATOR)
+        .await
+        .expect("migrations");
+    let Err(error) = server::app_router_with(
+        &settings,
+        common::leptos_options(),
+        pool,
+        app::demo::DemoOptions::default(),
+        dir.path().join("react-app"),
+    )
+    .await
+    else {
+        panic!("an 18-byte secret must stop the server");
+    };
+    assert!(
+        matches!(
+            error,
+            server::ServerError::BearerTokens(mizan::server::JwtKeyError::SecretTooShort {
+                length: 18
+            })
+        ),
+        "{error:?}"
+    );
+    let text = mizan::error_chain(&error);
+    assert!(
+        text.contains("MIZAN_JWT_SECRET") && text.contains("at least 32 bytes"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_host_prefixed_secure_and_read_back() {
+    let plain = test_app().await;
+    let login = json!({"email": "alice@example.com", "password": "alice-password"});
+    let reply = plain.call("login", login, &[SAME_ORIGIN]).await;
+    let cookie = reply
+        .session_set_cookie()
+        .expect("over plain HTTP: `mizan_session`");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+
+    let app = test_app_with(|settings| settings.security.secure_cookies = true).await;
+    let reply = app
+        .call(
+            "login",
+            json!({"email": "alice@example.com", "password": "alice-password"}),
+            &[SAME_ORIGIN],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let set_cookie = reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("__Host-mizan_session="))
+        .unwrap_or_else(|| panic!("a __Host- session cookie: {:?}", reply.headers))
+        .to_owned();
+    let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).skip(1).collect();
+    for attribute in ["Secure", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(attributes.contains(&attribute), "{attribute}: {set_cookie}");
+    }
+    assert!(
+        !attributes
+            .iter()
+            .any(|a| a.to_ascii_lowercase().starts_with("domain")),
+        "{set_cookie}"
+    );
+    let pair = set_cookie.split(';').next().expect("pair");
+    let me = app.call("whoami", json!({}), &[("cookie", pair)]).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!(me.json()["result"]["email"], "alice@example.com");
 }
 
 #[tokio::test]
@@ -360,27 +578,6 @@ async fn the_registry_lists_every_function_with_kind_endpoint_and_auth() {
         .expect("describable");
     let schema = &document["components"]["schemas"]["EchoArgs"];
     assert_eq!(schema["properties"]["text"]["maxLength"], 200, "{schema}");
-}
-
-#[tokio::test]
-async fn the_session_cookie_is_secure_only_when_configured() {
-    let set_cookie = |reply: &common::Reply| {
-        reply
-            .session_set_cookie()
-            .expect("login sets the session cookie")
-    };
-    let login = json!({"email": "alice@example.com", "password": "alice-password"});
-    let plain = test_app().await;
-    let reply = plain.call("login", login.clone(), &[SAME_ORIGIN]).await;
-    assert!(!set_cookie(&reply).contains("Secure"));
-
-    let secure = test_app_with(|settings| settings.security.secure_cookies = true).await;
-    let reply = secure.call("login", login, &[SAME_ORIGIN]).await;
-    let cookie = set_cookie(&reply);
-    assert!(
-        cookie.contains("Secure") && cookie.contains("HttpOnly"),
-        "{cookie}"
-    );
 }
 
 #[tokio::test]

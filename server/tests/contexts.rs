@@ -1,5 +1,6 @@
 //! Contexts and the invalidation graph against the real router: scoped keys on both endpoints and
-//! the view path, the batch endpoint, SSR of context data, and the Edge manifest.
+//! the view path, the batch endpoint, SSR of context data, a context answering by who asks, and
+//! the Edge manifest.
 
 mod common;
 
@@ -175,9 +176,10 @@ async fn a_batch_answers_each_read_in_order_and_refuses_mutations() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let results = reply.json()["results"].clone();
+    // Alice is not staff: another user's profile comes without its email.
     assert_eq!(
         results[0]["result"],
-        json!({"user_id": 2, "name": "Admin", "email": "admin@example.com"})
+        json!({"user_id": 2, "name": "Admin", "email": null})
     );
     assert_eq!(results[1]["result"]["email"], "alice@example.com");
     assert_eq!(results[1]["result"]["is_authenticated"], true);
@@ -185,7 +187,7 @@ async fn a_batch_answers_each_read_in_order_and_refuses_mutations() {
     assert_eq!(results[3]["error"]["code"], "BAD_REQUEST");
     assert_eq!(results[4]["error"]["code"], "NOT_FOUND");
     assert_eq!(results[5]["error"]["code"], "VALIDATION_ERROR");
-    assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(reply.headers[header::CACHE_CONTROL], "private, no-store");
 
     let too_many: Vec<Value> = (0..65).map(|_| json!({"fn": "current_user"})).collect();
     let reply = app
@@ -202,13 +204,26 @@ async fn a_batch_answers_each_read_in_order_and_refuses_mutations() {
 async fn user_pages_arrive_with_both_contexts_rendered_and_serialized() {
     let app = test_app().await;
     let cookie = sign_in(&app, "alice@example.com", "alice-password", None).await;
-    let page = app.get("/users/2", &[("cookie", cookie.as_str())]).await;
+    let page = app.get("/users/1", &[("cookie", cookie.as_str())]).await;
     assert_eq!(page.status, StatusCode::OK);
     // The values are in the HTML (rendered) and in the hydration data (so the browser does not
     // fetch them again).
-    assert!(page.text.contains("admin@example.com"), "{}", page.text);
+    assert!(
+        page.text
+            .contains(r#"<p data-testid="profile-email">alice@example.com</p>"#),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("Signed in as Alice"), "{}", page.text);
     assert!(page.text.contains(r#"data-testid="profile-name""#));
+    assert!(page.text.contains("This is you"), "{}", page.text);
+
+    // Another user's page: the name, not the email (neither rendered nor in the hydration data).
+    let other = app.get("/users/2", &[("cookie", cookie.as_str())]).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(other.text.contains(">Admin</h1>"), "{}", other.text);
+    assert!(!other.text.contains("admin@example.com"), "{}", other.text);
+    assert!(!other.text.contains("profile-email"), "{}", other.text);
 
     let anonymous = app.get("/users/404", &[]).await;
     assert!(
@@ -219,6 +234,80 @@ async fn user_pages_arrive_with_both_contexts_rendered_and_serialized() {
     assert!(anonymous.text.contains("NOT_FOUND"), "{}", anonymous.text);
 }
 
+/// The email of `user_id`'s profile as `auth` sees it (`null` when hidden).
+async fn profile_email(app: &TestApp, auth: &[(&str, &str)], user_id: i64) -> Value {
+    let reply = app
+        .call("user_profile", json!({ "user_id": user_id }), auth)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["result"]["user_id"], user_id, "{}", reply.text);
+    reply.json()["result"]["email"].clone()
+}
+
+#[tokio::test]
+async fn a_profile_shows_its_email_only_to_its_owner_and_to_staff() {
+    let app = test_app().await;
+    let alice = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let admin = sign_in(&app, "admin@example.com", "admin-password", None).await;
+    let fields =
+        json!({"name": "Stranger", "email": "stranger@example.org", "password": "long enough"});
+    let signup = app
+        .post_json(
+            "/api/mizan/form/sign_up",
+            &json!({ "args": fields }).to_string(),
+            &[SAME_ORIGIN],
+        )
+        .await;
+    assert_eq!(signup.status, StatusCode::OK, "{}", signup.text);
+    let stranger = signup.session_cookie().expect("sign-up signs in");
+
+    let alice_email = json!("alice@example.com");
+    assert_eq!(profile_email(&app, &[], 1).await, Value::Null, "anonymous");
+    assert_eq!(
+        profile_email(&app, &[("cookie", &stranger)], 1).await,
+        Value::Null,
+        "another user"
+    );
+    assert_eq!(
+        profile_email(&app, &[("cookie", &alice)], 1).await,
+        alice_email,
+        "the owner"
+    );
+    assert_eq!(
+        profile_email(&app, &[("cookie", &admin)], 1).await,
+        alice_email,
+        "staff"
+    );
+    let owner_by_token = bearer(1);
+    assert_eq!(
+        profile_email(&app, &[("authorization", &owner_by_token)], 1).await,
+        alice_email,
+        "the owner, by bearer token"
+    );
+
+    // The server-rendered page follows the same rule.
+    let anonymous_page = app.get("/users/1", &[]).await;
+    assert_eq!(anonymous_page.status, StatusCode::OK);
+    assert!(
+        anonymous_page.text.contains(">Alice</h1>"),
+        "{}",
+        anonymous_page.text
+    );
+    assert!(
+        !anonymous_page.text.contains("alice@example.com"),
+        "{}",
+        anonymous_page.text
+    );
+    let staff_page = app.get("/users/1", &[("cookie", &admin)]).await;
+    assert!(
+        staff_page
+            .text
+            .contains(r#"<p data-testid="profile-email">alice@example.com</p>"#),
+        "{}",
+        staff_page.text
+    );
+}
+
 #[tokio::test]
 async fn the_manifest_lists_functions_contexts_and_scoped_edges() {
     let app = test_app().await;
@@ -227,7 +316,7 @@ async fn the_manifest_lists_functions_contexts_and_scoped_edges() {
     let manifest = reply.json();
     assert_eq!(
         manifest,
-        serde_json::from_str::<Value>(&mizan::server::export::manifest_json().expect("manifest"))
+        serde_json::from_str::<Value>(&server::export().manifest_json().expect("manifest"))
             .expect("json")
     );
     assert_eq!(manifest["version"], 1);
@@ -289,13 +378,19 @@ fn the_export_command_writes_the_manifest_without_a_server() {
         .arg(&out)
         // No database, no settings: the export needs neither.
         .env("DATABASE_URL", "sqlite:///nonexistent/dir/never.db")
+        // The export describes a server with the default options whatever the environment.
+        .env("MIZAN_DEMO_PANIC", "1")
         .status()
         .expect("run the server binary");
     assert!(status.success());
-    let written: Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    let text = std::fs::read_to_string(&out).expect("written");
+    let written: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(written["version"], 1);
     assert!(written["edges"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(
+        !text.contains("crash_test"),
+        "a function switched off by default is not exported"
+    );
 
     let misuse = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["export", "manifest"])

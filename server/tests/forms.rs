@@ -2,11 +2,13 @@
 //! field and stores nothing, a choice outside the list is refused, sign-up's "already registered"
 //! comes from the server, the log-in form redirects (`303` without JavaScript) and refuses a wrong
 //! password under no field, a password change needs its confirmation to match, and the manifest
-//! carries the forms' schemas.
+//! carries the forms' schemas. Without JavaScript: a flash cookie the server did not sign is
+//! removed unread, it is `Secure` when the session cookie is, and a `Referer` that could lead
+//! elsewhere is not gone back to.
 
 mod common;
 
-use common::{SAME_ORIGIN, test_app};
+use common::{SAME_ORIGIN, test_app, test_app_with};
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -571,4 +573,170 @@ async fn the_manifest_carries_a_forms_redirect_and_its_confirmation() {
         json!({"must_match": "password",
                "messages": {"must_match": "does not match the new password"}})
     );
+}
+
+/// A no-JavaScript post of the contact form from the page `referer`.
+async fn post_contact_from(app: &common::TestApp, referer: &str) -> common::Reply {
+    let request = http::Request::post("/api/mizan/form/contact")
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(http::header::ACCEPT, "text/html")
+        .header(http::header::HOST, "127.0.0.1:3000")
+        .header(http::header::REFERER, referer)
+        .header(SAME_ORIGIN.0, SAME_ORIGIN.1)
+        .body(axum::body::Body::from(
+            "name=Ann&email=not-an-email&topic=general&message=Hi",
+        ))
+        .expect("request");
+    app.send(request).await
+}
+
+/// Whether `reply` removes the flash cookie.
+fn clears_flash(reply: &common::Reply) -> bool {
+    reply
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .any(|value| value.to_str().is_ok_and(|v| v.starts_with("mizan_form=;")))
+}
+
+#[tokio::test]
+async fn without_javascript_a_flash_the_server_did_not_sign_is_removed_unread() {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let app = test_app().await;
+    let forged = json!({
+        "form": "contact",
+        "errors": {"name": ["Your account is locked: call +1 555 0100"]},
+    });
+    let payload = URL_SAFE_NO_PAD.encode(forged.to_string());
+    // As the cookie was before it was signed.
+    let page = app
+        .get("/contact", &[("cookie", &format!("mizan_form={payload}"))])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("account is locked"), "{}", page.text);
+    assert!(clears_flash(&page), "the forged flash is removed");
+
+    // A real flash with its payload swapped for the forged one, signature and expiry kept.
+    let reply = post_without_javascript(
+        &app,
+        "contact",
+        "name=Ann&email=not-an-email&topic=general&message=Hi",
+    )
+    .await;
+    let signed = flash_of(&reply);
+    let (_, rest) = signed.split_once('.').expect("a signed flash");
+    let page = app
+        .get(
+            "/contact",
+            &[("cookie", &format!("mizan_form={payload}.{rest}"))],
+        )
+        .await;
+    assert!(!page.text.contains("account is locked"), "{}", page.text);
+    assert!(!page.text.contains("must be an email address"));
+    assert!(clears_flash(&page), "the altered flash is removed");
+
+    // The real one is read.
+    let page = app.get("/contact", &[("cookie", &signed)]).await;
+    assert!(
+        page.text.contains("must be an email address"),
+        "{}",
+        page.text
+    );
+}
+
+#[tokio::test]
+async fn without_javascript_a_flash_is_read_by_every_node_with_the_sites_key() {
+    const KEY: &str = "the-example-sites-key-for-these-tests";
+    let node = test_app_with(|settings| settings.security.secret_key = KEY.into()).await;
+    let other_node = test_app_with(|settings| settings.security.secret_key = KEY.into()).await;
+    let stranger = test_app().await;
+    let reply = post_contact_from(&node, "http://127.0.0.1:3000/contact").await;
+    let flash = flash_of(&reply);
+    let page = other_node.get("/contact", &[("cookie", &flash)]).await;
+    assert!(
+        page.text.contains("must be an email address"),
+        "{}",
+        page.text
+    );
+    let page = stranger.get("/contact", &[("cookie", &flash)]).await;
+    assert!(
+        !page.text.contains("must be an email address"),
+        "{}",
+        page.text
+    );
+}
+
+#[tokio::test]
+async fn a_secret_key_shorter_than_32_bytes_stops_the_site_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = mizan_platform::Settings::default();
+    settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
+    settings.security.secret_key = "x".repeat(31);
+    let pool = mizan_platform::connect_database(&settings.database)
+        .await
+        .expect("database");
+    mizan_platform::run_migrations(&pool, &app::MIGRATOR)
+        .await
+        .expect("migrations");
+    let error = server::app_router_with(
+        &settings,
+        common::leptos_options(),
+        pool,
+        app::demo::DemoOptions::default(),
+        dir.path().join("react-app"),
+    )
+    .await
+    .expect_err("a 31-byte key is refused");
+    assert!(
+        matches!(
+            error,
+            server::ServerError::Site(mizan::server::SiteError::SecretKey(
+                mizan::server::SiteKeyError::TooShort { length: 31 }
+            ))
+        ),
+        "{error:?}"
+    );
+    let text = mizan::error_chain(&error);
+    assert!(text.contains("at least 32 bytes"), "{text}");
+}
+
+#[tokio::test]
+async fn without_javascript_the_flash_is_secure_when_the_session_cookie_is() {
+    let app = test_app_with(|settings| settings.security.secure_cookies = true).await;
+    let reply = post_contact_from(&app, "http://127.0.0.1:3000/contact").await;
+    let set_cookie = reply
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("mizan_form="))
+        .expect("the flash cookie")
+        .to_owned();
+    assert!(set_cookie.ends_with("; Secure"), "{set_cookie}");
+
+    let app = test_app().await;
+    let reply = post_contact_from(&app, "http://127.0.0.1:3000/contact").await;
+    let set_cookie = reply.headers[http::header::SET_COOKIE]
+        .to_str()
+        .expect("ascii");
+    assert!(!set_cookie.contains("Secure"), "{set_cookie}");
+}
+
+#[tokio::test]
+async fn without_javascript_a_referer_that_could_lead_elsewhere_is_not_gone_back_to() {
+    let app = test_app().await;
+    // Browsers drop tabs from a URL and read `\` as `/`: both would be `//evil.example`.
+    for referer in [
+        "http://127.0.0.1:3000/\t/evil.example/x",
+        "http://127.0.0.1:3000/\\evil.example/x",
+        "http://127.0.0.1:3000//evil.example/x",
+    ] {
+        let reply = post_contact_from(&app, referer).await;
+        assert_sent_to(&reply, "/");
+    }
+    let reply = post_contact_from(&app, "http://127.0.0.1:3000/contact?from=home").await;
+    assert_sent_to(&reply, "/contact?from=home");
 }

@@ -24,8 +24,7 @@ async fn the_openapi_document_describes_every_function_as_served_and_exported() 
     assert_eq!(reply.status, StatusCode::OK);
     let document = reply.json();
     let exported: Value =
-        serde_json::from_str(&mizan::server::export::openapi_json().expect("exported"))
-            .expect("json");
+        serde_json::from_str(&server::export().openapi_json().expect("exported")).expect("json");
     assert_eq!(document, exported, "served and exported are one document");
     assert_eq!(document["openapi"], "3.1.0");
 
@@ -99,7 +98,7 @@ async fn the_openapi_document_describes_every_function_as_served_and_exported() 
 async fn export_typescript_writes_the_document_the_manifest_and_the_hooks() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("api");
-    mizan::server::export::export_typescript(&out).expect("exported");
+    server::export().write_typescript(&out).expect("exported");
     let read = |name: &str| {
         std::fs::read_to_string(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
@@ -129,7 +128,7 @@ async fn export_typescript_writes_the_document_the_manifest_and_the_hooks() {
 /// functions shows up in review as a change to what a React team imports.
 #[test]
 fn the_example_exports_are_snapshots() {
-    let files = mizan::server::export::typescript_files().expect("files");
+    let files = server::export().typescript_files().expect("files");
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(
         names,

@@ -20,15 +20,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The test app served on a free loopback port; its address.
 async fn serve(app: &TestApp) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    addr.to_string()
+    app.serve().await
 }
 
 /// Opens a socket with these extra headers (`Origin` is the site's unless given).
@@ -355,8 +347,19 @@ async fn a_context_a_user_may_not_read_is_never_pushed_to_them() {
         keys(next(&mut admin_socket).await),
         ["current_user", "user_directory"]
     );
-    assert_eq!(keys(next(&mut alice_socket).await), ["current_user"]);
-    quiet(&mut alice_socket, Duration::from_millis(300)).await;
+    // Alice's own socket acts under her old name: it closes, and she comes back as who she is
+    // now, still without the directory.
+    assert_eq!(
+        close_code(&mut alice_socket).await,
+        Some(CloseCode::Library(4001))
+    );
+    let (mut again, _) = connected(&addr, &[("cookie", &alice)]).await;
+    send(
+        &mut again,
+        json!({"action": "watch", "keys": ["user_directory", "current_user"]}),
+    )
+    .await;
+    assert_eq!(next(&mut again).await["keys"], json!(["current_user"]));
 }
 
 #[tokio::test]
@@ -364,6 +367,7 @@ async fn a_bearer_tokens_socket_closes_when_the_token_expires() {
     let app = test_app().await;
     let addr = serve(&app).await;
     let token = mizan::server::JwtKeys::from_secret(common::JWT_SECRET.as_bytes())
+        .expect("a long enough secret")
         .issue(1, Duration::from_secs(1))
         .expect("token");
     let authorization = format!("Bearer {token}");
@@ -528,4 +532,233 @@ async fn a_message_over_the_limit_closes_the_socket_and_the_server_goes_on() {
     let (mut again, _) = connected(&addr, &[]).await;
     send(&mut again, json!({"action": "ping"})).await;
     assert_eq!(next(&mut again).await["type"], "pong");
+}
+
+#[tokio::test]
+async fn a_watched_key_names_only_its_contexts_params_with_their_types_within_a_size() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let (mut socket, _) = connected(&addr, &[]).await;
+    let padded = format!(
+        r#"user_profile:{{"current_user":"{}"}}"#,
+        "x".repeat(40_000)
+    );
+    send(
+        &mut socket,
+        json!({"action": "watch", "keys": [
+            r#"user_profile:{"user_id":1}"#,
+            padded,
+            r#"user_profile:{"current_user":1}"#,
+            r#"user_profile:{"user_id":"1"}"#,
+            r#"user_profile:{"user_id":1.5}"#,
+            r#"user_profile:{"user_id":{"a":[1,2]}}"#,
+        ]}),
+    )
+    .await;
+    let answer = next(&mut socket).await;
+    assert_eq!(answer["keys"], json!([r#"user_profile:{"user_id":1}"#]));
+    let refused = answer["refused"].as_array().expect("refused");
+    assert_eq!(refused.len(), 5, "{answer}");
+    for refusal in refused {
+        assert_eq!(refusal["error"]["code"], "BAD_REQUEST", "{refusal}");
+        assert!(
+            refusal["key"].as_str().expect("key").len() < 600,
+            "a refusal does not echo a 40 KB key back"
+        );
+    }
+    let messages: Vec<&str> = refused
+        .iter()
+        .map(|refusal| refusal["error"]["message"].as_str().expect("message"))
+        .collect();
+    assert!(messages[0].contains("at most 512 bytes"), "{messages:?}");
+    assert!(
+        messages[1].contains("no param `current_user`"),
+        "{messages:?}"
+    );
+    assert!(messages[2].contains("an integer"), "{messages:?}");
+
+    // Nothing refused was kept: a change to user 1 reaches the one accepted key only.
+    let alice = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let renamed = app
+        .call(
+            "update_name",
+            json!({"user_id": 1, "name": "Alicia"}),
+            &[("cookie", &alice)],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    let pushed = next(&mut socket).await;
+    assert_eq!(pushed["type"], "invalidate");
+    assert_eq!(pushed["keys"], json!([r#"user_profile:{"user_id":1}"#]));
+}
+
+#[tokio::test]
+async fn one_address_holds_a_bounded_number_of_sockets_and_a_closed_one_frees_its_place() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let limit = mizan::server::Limits::default().sockets_per_address;
+    let mut open_sockets = Vec::new();
+    for _ in 0..limit {
+        open_sockets.push(connected(&addr, &[]).await.0);
+    }
+    let refused = open(&addr, &[]).await.expect_err("one too many");
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
+        panic!("not an HTTP refusal: {refused}");
+    };
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: Value =
+        serde_json::from_slice(response.body().as_deref().unwrap_or_default()).expect("JSON");
+    assert_eq!(body["error"]["code"], "RATE_LIMITED", "{body}");
+
+    let mut first = open_sockets.swap_remove(0);
+    first.close(None).await.expect("closed");
+    drop(first);
+    // The server forgets the socket once its loop has seen the close.
+    let mut reopened = None;
+    for _ in 0..50 {
+        if let Ok(socket) = open(&addr, &[]).await {
+            reopened = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reopened.is_some(), "a closed socket frees its place");
+}
+
+#[tokio::test]
+async fn the_origin_of_a_socket_or_a_post_must_have_the_sites_scheme() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let https = format!("https://{addr}");
+    let refused = open(&addr, &[("origin", &https)])
+        .await
+        .expect_err("https page, http site");
+    assert_eq!(status_of(refused), StatusCode::FORBIDDEN);
+    connected(&addr, &[("origin", &format!("http://{addr}"))]).await;
+
+    for (origin, status) in [(https.as_str(), "403"), (&format!("http://{addr}"), "200")] {
+        let body = r#"{"fn":"echo","args":{"text":"hi"}}"#;
+        let request = format!(
+            "POST /api/mizan/call/ HTTP/1.1\r\nhost: {addr}\r\norigin: {origin}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let answer = raw_exchange(&addr, request.as_bytes()).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{origin}: {answer}"
+        );
+    }
+}
+
+/// Writes `request` on a new connection and reads until the server closes it.
+async fn raw_exchange(addr: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(addr).await.expect("connected");
+    tcp.write_all(request).await.expect("written");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut answer))
+        .await
+        .expect("answered within 5 s")
+        .expect("read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_switched_off_function_answers_over_the_socket_as_one_that_does_not_exist() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let (mut socket, _) = connected(&addr, &[]).await;
+    let mut answers = Vec::new();
+    for name in ["crash_test", "no_such_function"] {
+        send(&mut socket, json!({"action": "rpc", "id": 1, "fn": name})).await;
+        let rpc = next(&mut socket).await;
+        send(&mut socket, json!({"action": "watch", "keys": [name]})).await;
+        let watch = next(&mut socket).await;
+        answers.push((rpc, watch));
+    }
+    let [(off_rpc, off_watch), (missing_rpc, missing_watch)] = answers.as_slice() else {
+        unreachable!("two names");
+    };
+    assert_eq!(missing_rpc["error"]["code"], "NOT_FOUND", "{missing_rpc}");
+    let renamed = |frame: &Value| frame.to_string().replace("crash_test", "no_such_function");
+    assert_eq!(renamed(off_rpc), missing_rpc.to_string());
+    assert_eq!(renamed(off_watch), missing_watch.to_string());
+}
+
+#[tokio::test]
+async fn a_socket_closes_when_its_user_is_demoted_or_its_session_removed_behind_the_apps_back() {
+    let app = common::test_app_with(|settings| settings.limits.identity_recheck_secs = 1).await;
+    let addr = serve(&app).await;
+    let admin = sign_in(&app, "admin@example.com", "admin-password", None).await;
+    let alice = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let (mut admin_socket, _) = connected(&addr, &[("cookie", &admin)]).await;
+    let (mut alice_socket, _) = connected(&addr, &[("cookie", &alice)]).await;
+    let (mut bystander, _) = connected(&addr, &[]).await;
+
+    // Neither change goes through the app: the hub hears of neither.
+    sqlx::query("UPDATE users SET is_staff = 0 WHERE email = 'admin@example.com'")
+        .execute(&app.pool)
+        .await
+        .expect("demoted");
+    sqlx::query("DELETE FROM tower_sessions")
+        .execute(&app.pool)
+        .await
+        .expect("sessions removed");
+    assert_eq!(
+        close_code(&mut admin_socket).await,
+        Some(CloseCode::Library(4001))
+    );
+    assert_eq!(
+        close_code(&mut alice_socket).await,
+        Some(CloseCode::Library(4001))
+    );
+    send(&mut bystander, json!({"action": "ping"})).await;
+    assert_eq!(next(&mut bystander).await["type"], "pong");
+}
+
+#[tokio::test]
+async fn a_rename_closes_the_renamed_users_sockets_so_their_chat_name_is_current() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let alice = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let admin = sign_in(&app, "admin@example.com", "admin-password", None).await;
+    let (mut alice_socket, _) = connected(&addr, &[("cookie", &alice)]).await;
+    let (mut admin_socket, _) = connected(&addr, &[("cookie", &admin)]).await;
+    let renamed = app
+        .call(
+            "update_name",
+            json!({"user_id": 1, "name": "Alicia"}),
+            &[SAME_ORIGIN, ("cookie", &admin)],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(
+        close_code(&mut alice_socket).await,
+        Some(CloseCode::Library(4001))
+    );
+    send(&mut admin_socket, json!({"action": "ping"})).await;
+    assert_eq!(next(&mut admin_socket).await["type"], "pong", "staff's own socket stays");
+
+    // Reconnected, Alice speaks in the chat under her new name.
+    let (mut again, _) = connected(&addr, &[("cookie", &alice)]).await;
+    send(
+        &mut again,
+        json!({"action": "subscribe", "id": 1, "channel": "chat", "params": {"room": "lobby"}}),
+    )
+    .await;
+    assert_eq!(answer(&mut again).await["type"], "subscribed");
+    send(
+        &mut again,
+        json!({"action": "send", "id": 2, "channel": "chat", "params": {"room": "lobby"},
+               "message": {"text": "hello"}}),
+    )
+    .await;
+    let heard = loop {
+        let frame = next(&mut again).await;
+        if frame["type"] == "message" {
+            break frame;
+        }
+    };
+    assert_eq!(heard["message"]["user"], "Alicia", "{heard}");
 }

@@ -34,6 +34,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Cross-site request policy and cookie security.
     pub security: SecuritySettings,
+    /// What one client may hold open or make the server wait for.
+    pub limits: LimitsSettings,
     /// The file these settings were read from; `None` when only defaults and environment applied.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -89,6 +91,46 @@ pub struct SecuritySettings {
     /// Mark cookies (the session's) `Secure`, sent over HTTPS only (`MIZAN_SECURE_COOKIES`,
     /// `true`/`false`). Off by default for `http://127.0.0.1`; turn it on behind HTTPS.
     pub secure_cookies: bool,
+    /// The site's secret key (`MIZAN_SECRET_KEY`), at least 32 bytes: it signs what the browser
+    /// brings back (the outcome of a form posted without JavaScript). Empty: a random key per
+    /// process, so those outcomes do not survive a restart or reach another node. Give every
+    /// node the same one; keep it out of files in real deployments: set the variable.
+    pub secret_key: String,
+    /// The reverse proxies in front of the server, addresses or networks
+    /// (`MIZAN_TRUSTED_PROXIES`, comma-separated), e.g. `127.0.0.1` or `10.0.0.0/8`: their
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` are believed, nobody else's.
+    pub trusted_proxies: Vec<String>,
+    /// The site's origin as visitors reach it (`MIZAN_SITE_ORIGIN`), e.g.
+    /// `https://app.example.com`; empty: the request's `Host` with the scheme the client used.
+    pub site_origin: String,
+}
+
+/// The `[limits]` table: per-client bounds (mizan's defaults unless set).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSettings {
+    /// Sockets and event streams one session may hold open (`MIZAN_SOCKETS_PER_SESSION`).
+    pub sockets_per_session: usize,
+    /// Sockets and event streams one client address may hold open
+    /// (`MIZAN_SOCKETS_PER_ADDRESS`).
+    pub sockets_per_address: usize,
+    /// Seconds a connection may take to send its headers, or sit idle between requests
+    /// (`MIZAN_HEADER_READ_TIMEOUT_SECS`).
+    pub header_read_timeout_secs: u64,
+    /// Seconds between checks of an open socket's identity against the stores
+    /// (`MIZAN_IDENTITY_RECHECK_SECS`).
+    pub identity_recheck_secs: u64,
+}
+
+impl Default for LimitsSettings {
+    fn default() -> Self {
+        Self {
+            sockets_per_session: 32,
+            sockets_per_address: 64,
+            header_read_timeout_secs: 10,
+            identity_recheck_secs: 30,
+        }
+    }
 }
 
 /// How log lines are written.
@@ -242,19 +284,61 @@ impl Settings {
         }
         text(&env, "RUST_LOG", &mut self.log.filter);
         text(&env, "MIZAN_JWT_SECRET", &mut self.auth.jwt_secret);
+        text(&env, "MIZAN_SECRET_KEY", &mut self.security.secret_key);
         parsed(
             &env,
             "MIZAN_SECURE_COOKIES",
             "true or false",
             &mut self.security.secure_cookies,
         )?;
-        if let Some(list) = env("MIZAN_TRUSTED_ORIGINS") {
-            self.security.trusted_origins = list
-                .split(',')
-                .map(str::trim)
-                .filter(|origin| !origin.is_empty())
-                .map(str::to_owned)
-                .collect();
+        let list = |var| {
+            env(var).map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+        };
+        if let Some(origins) = list("MIZAN_TRUSTED_ORIGINS") {
+            self.security.trusted_origins = origins;
+        }
+        if let Some(proxies) = list("MIZAN_TRUSTED_PROXIES") {
+            self.security.trusted_proxies = proxies;
+        }
+        text(&env, "MIZAN_SITE_ORIGIN", &mut self.security.site_origin);
+        let limits = &mut self.limits;
+        for (var, slot) in [
+            ("MIZAN_SOCKETS_PER_SESSION", &mut limits.sockets_per_session),
+            ("MIZAN_SOCKETS_PER_ADDRESS", &mut limits.sockets_per_address),
+        ] {
+            parsed(&env, var, "a positive whole number", slot)?;
+            if *slot == 0 {
+                return Err(SettingsError::Env {
+                    var,
+                    value: "0".into(),
+                    expected: "a positive whole number",
+                });
+            }
+        }
+        for (var, slot) in [
+            (
+                "MIZAN_HEADER_READ_TIMEOUT_SECS",
+                &mut limits.header_read_timeout_secs,
+            ),
+            (
+                "MIZAN_IDENTITY_RECHECK_SECS",
+                &mut limits.identity_recheck_secs,
+            ),
+        ] {
+            parsed(&env, var, "a positive whole number of seconds", slot)?;
+            if *slot == 0 {
+                return Err(SettingsError::Env {
+                    var,
+                    value: "0".into(),
+                    expected: "a positive whole number of seconds",
+                });
+            }
         }
         parsed(
             &env,
@@ -313,8 +397,13 @@ mod tests {
                 ),
                 ("MIZAN_JWT_SECRET", "s3cret"),
                 ("MIZAN_SECURE_COOKIES", "true"),
+                ("MIZAN_SECRET_KEY", "a-site-key-of-at-least-32-bytes-long"),
             ]))
             .expect("valid overrides");
+        assert_eq!(
+            settings.security.secret_key,
+            "a-site-key-of-at-least-32-bytes-long"
+        );
         assert!(settings.security.secure_cookies);
         assert_eq!(settings.database.url, "sqlite://b.db");
         assert_eq!(settings.log.format, LogFormat::Json);

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     NotImplemented,
     /// The request body is larger than the server accepts (413).
     PayloadTooLarge,
+    /// Too many at once or too fast: failed sign-ins, open sockets; try again later (429).
+    RateLimited,
     /// Client side only: the server could not be reached (status 503 where one is needed).
     NetworkError,
     /// Client side only: the server's answer could not be read (status 502 where one is needed).
@@ -49,6 +51,7 @@ impl ErrorCode {
             Self::InternalError => 500,
             Self::NotImplemented => 501,
             Self::PayloadTooLarge => 413,
+            Self::RateLimited => 429,
             Self::NetworkError => 503,
             Self::InvalidResponse => 502,
         }
@@ -65,6 +68,7 @@ impl ErrorCode {
             Self::InternalError => "INTERNAL_ERROR",
             Self::NotImplemented => "NOT_IMPLEMENTED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::RateLimited => "RATE_LIMITED",
             Self::NetworkError => "NETWORK_ERROR",
             Self::InvalidResponse => "INVALID_RESPONSE",
         }
@@ -138,6 +142,11 @@ impl MizanError {
     /// `PAYLOAD_TOO_LARGE`.
     pub fn payload_too_large(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorCode::PayloadTooLarge, message)
+    }
+
+    /// `RATE_LIMITED`: too many at once or too fast; the message says when to try again.
+    pub fn rate_limited(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::RateLimited, message)
     }
 
     /// `NETWORK_ERROR` (client side): no answer arrived.

@@ -31,6 +31,15 @@ pub const MAX_SOCKET_MESSAGE_BYTES: usize = 64 * 1024;
 /// calls are not pushed back to it: the response already carries them.
 pub const CONNECTION_HEADER: &str = "x-mizan-connection";
 
+/// The response header saying the session changed hands during this request (signed in, signed
+/// out, or a session that ended): its value is [`IDENTITY_CHANGED`]. A socket opened before it
+/// acts as who the tab was; the client reopens its socket (and tells the tab's siblings) once
+/// the response, and so its `Set-Cookie`, has arrived.
+pub const IDENTITY_HEADER: &str = "x-mizan-identity";
+
+/// The one value of [`IDENTITY_HEADER`].
+pub const IDENTITY_CHANGED: &str = "changed";
+
 /// The close codes of a connection, as both ends read them.
 pub mod close_code {
     /// The session changed under the connection (sign-in, sign-out, a bearer token's `exp`):

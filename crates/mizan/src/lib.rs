@@ -139,6 +139,7 @@ pub mod __private {
 
     pub use crate::{
         browser::{
+            endpoint_client::EndpointClient,
             runtime::{call_remote, fetch_batched},
             socket::call_socket_or_remote,
         },

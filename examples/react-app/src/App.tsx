@@ -169,7 +169,8 @@ function Profile({ userId }: { userId: number }) {
         {profile.data ? (
           <>
             <h1 data-testid="profile-name">{profile.data.name}</h1>
-            <p data-testid="profile-email">{profile.data.email}</p>
+            {/* The server sends the email only to the user themselves and to staff. */}
+            {profile.data.email === null ? null : <p data-testid="profile-email">{profile.data.email}</p>}
           </>
         ) : (
           <p data-testid="profile-error">{profile.error ? describe(profile.error) : 'Loading the profile…'}</p>

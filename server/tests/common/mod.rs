@@ -8,8 +8,8 @@ use mizan_platform::{Settings, connect_database, run_migrations};
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// The bearer-token secret test servers use.
-pub const JWT_SECRET: &str = "test-secret-for-bearer-tokens";
+/// The bearer-token secret test servers use (at least 32 bytes, as `JwtKeys` requires).
+pub const JWT_SECRET: &str = "test-secret-for-bearer-tokens-32+";
 
 pub struct TestApp {
     pub router: Router,
@@ -61,23 +61,51 @@ pub fn leptos_options() -> leptos::config::LeptosOptions {
         .build()
 }
 
+/// A test server with the demo users (`alice@example.com`, `admin@example.com`), as
+/// `MIZAN_DEMO_USERS=1` starts it.
 pub async fn test_app() -> TestApp {
     test_app_with(|_| {}).await
 }
 
-/// A test server whose settings `adjust` changes first.
+/// A test server whose settings `adjust` changes first (with the demo users).
 pub async fn test_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    test_app_full(adjust, app::demo::DemoOptions::default()).await
+    test_app_full(adjust, app::demo::DemoOptions::default(), true).await
 }
 
-/// A test server with the example's panic demo on.
+/// A test server with the example's panic demo on (and the demo users).
 pub async fn test_app_with_panic_demo() -> TestApp {
-    test_app_full(|_| {}, app::demo::DemoOptions { panic_demo: true }).await
+    test_app_full(|_| {}, app::demo::DemoOptions { panic_demo: true }, true).await
+}
+
+/// A test server started as a plain start does: without `MIZAN_DEMO_USERS`, so no demo users.
+pub async fn test_app_without_demo_users() -> TestApp {
+    test_app_full(|_| {}, app::demo::DemoOptions::default(), false).await
+}
+
+/// A test server (with the demo users) whose failed sign-ins are limited by `limits`.
+pub async fn test_app_with_sign_in_limits(limits: mizan::server::SignInLimits) -> TestApp {
+    let mut app = test_app().await;
+    let mut settings = Settings::default();
+    settings.auth.jwt_secret = JWT_SECRET.into();
+    app.router = server::site(
+        &settings,
+        leptos_options(),
+        app.pool.clone(),
+        app::demo::DemoOptions::default(),
+        app.react_app_dir(),
+    )
+    .await
+    .expect("site")
+    .sign_in_limits(limits)
+    .into_router()
+    .expect("router");
+    app
 }
 
 async fn test_app_full(
     adjust: impl FnOnce(&mut Settings),
     demo: app::demo::DemoOptions,
+    demo_users: bool,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut settings = Settings::default();
@@ -90,6 +118,9 @@ async fn test_app_full(
     run_migrations(&pool, &app::MIGRATOR)
         .await
         .expect("migrations");
+    server::apply_demo_users(&pool, demo_users)
+        .await
+        .expect("demo users");
     // The React app's directory: empty until a test builds a page into it.
     let react_app = dir.path().join("react-app");
     let router =
@@ -100,6 +131,24 @@ async fn test_app_full(
 }
 
 impl TestApp {
+    /// Serves the app on a free loopback port with mizan's own listener (what `Site::serve`
+    /// runs: header timeouts, each request's TCP peer); its address, `127.0.0.1:<port>`.
+    pub async fn serve(&self) -> String {
+        self.serve_with(mizan::server::Limits::default()).await
+    }
+
+    /// [`serve`](Self::serve) with the listener's limits.
+    pub async fn serve_with(&self, limits: mizan::server::Limits) -> String {
+        let bound = mizan::server::BoundListener::bind(([127, 0, 0, 1], 0).into())
+            .await
+            .expect("bind")
+            .with_limits(limits);
+        let addr = bound.local_addr();
+        let router = self.router.clone();
+        tokio::spawn(bound.serve(router, std::future::pending()));
+        addr.to_string()
+    }
+
     /// Where this server looks for the built React app (`/react`).
     pub fn react_app_dir(&self) -> std::path::PathBuf {
         self.dir.path().join("react-app")
@@ -191,6 +240,7 @@ pub async fn sign_in(app: &TestApp, email: &str, password: &str, cookie: Option<
 /// An `Authorization` value with a fresh token for `user_id`.
 pub fn bearer(user_id: i64) -> String {
     let token = mizan::server::JwtKeys::from_secret(JWT_SECRET.as_bytes())
+        .expect("a long enough secret")
         .issue(user_id, std::time::Duration::from_secs(60))
         .expect("token");
     format!("Bearer {token}")

@@ -36,8 +36,8 @@ struct LiveInstance {
 
 /// What the tab's socket is told by the runtime (it registers itself when it starts): the live
 /// instances changed (one came, went, or refetched with new params), an answer's keys were
-/// applied, and no call of this tab is under way any more. Through this the socket sits above
-/// the runtime, which never names it.
+/// applied, no call of this tab is under way any more, and an answer said the session changed
+/// hands. Through this the socket sits above the runtime, which never names it.
 #[derive(Clone, Copy)]
 pub struct Observer {
     /// The live instances changed.
@@ -46,6 +46,9 @@ pub struct Observer {
     pub applied: fn(&[String]),
     /// The last of this tab's calls under way was answered (or failed).
     pub settled: fn(),
+    /// An answer carried [`IDENTITY_HEADER`](crate::frames::IDENTITY_HEADER): the tab signed in
+    /// or out, and its cookie now names another session than its socket acts as.
+    pub identity_changed: fn(),
 }
 
 thread_local! {
@@ -85,6 +88,20 @@ pub fn calls_in_flight() -> bool {
 /// Registers the runtime's observer (the tab's socket).
 pub fn observe(observer: Observer) {
     OBSERVER.set(Some(observer));
+}
+
+/// Whether a response's [`IDENTITY_HEADER`](crate::frames::IDENTITY_HEADER) has the value that
+/// says the session changed hands (`value`: the header's, when it is there).
+pub fn says_identity_changed(value: Option<&str>) -> bool {
+    value.is_some_and(|value| value.trim() == crate::frames::IDENTITY_CHANGED)
+}
+
+/// One of this tab's answers said the session changed hands: the socket reopens as who the tab
+/// now is. Called once the response is in, and so its `Set-Cookie` stored by the browser.
+pub fn identity_changed() {
+    if let Some(observer) = OBSERVER.get() {
+        (observer.identity_changed)();
+    }
 }
 
 fn notify_live_changed() {
@@ -346,6 +363,7 @@ mod browser {
     use super::queue::{self, Queue};
     use crate::{
         error::MizanError,
+        frames::IDENTITY_HEADER,
         protocol::{BATCH_PATH, BatchRequest, BatchResponse, Envelope, MAX_BATCH_CALLS, RawArgs},
     };
 
@@ -411,6 +429,10 @@ mod browser {
             .await
             .map_err(unreachable)?;
         let bytes = response.binary().await.map_err(unreachable)?;
+        // The header follows the cookie, not the outcome: a refused answer may carry it too.
+        if super::says_identity_changed(response.headers().get(IDENTITY_HEADER).as_deref()) {
+            super::identity_changed();
+        }
         if !response.ok() {
             return Err(MizanError::from_body(&bytes));
         }
@@ -462,6 +484,7 @@ mod tests {
             live_changed: || {},
             applied: |_| {},
             settled: || SETTLED.set(SETTLED.get() + 1),
+            identity_changed: || {},
         });
         let first = InFlight::start();
         let second = InFlight::start();

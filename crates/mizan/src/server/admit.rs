@@ -1,21 +1,23 @@
 //! The layer every request of a mizan app passes before routing: the cross-site guard, the body
 //! limit (announced by `Content-Length`, and enforced on every extractor that reads the body),
-//! and what handlers read from the request's extensions.
+//! and what handlers read from the request's extensions; around it, the rules every answer gets
+//! unless it sets its own (no caching, no framing by other sites: see `response_rules`).
 //!
 //! A hand-written tower service rather than `middleware::from_fn`: it runs on every request,
 //! static files and pages included, so it boxes no future and clones no state it does not hand on.
-//! The body limit is folded into it rather than being a layer of its own, because each
-//! `Router::layer` call boxes every route once more and axum clones that chain of boxes on every
-//! request.
+//! The body limit and the answers' rules are folded into it rather than being layers of their own,
+//! because each `Router::layer` call boxes every route once more and axum clones that chain of
+//! boxes on every request.
 
 use std::{
     convert::Infallible,
+    net::SocketAddr,
     sync::Arc,
     task::{Context, Poll},
 };
 
 use axum::{
-    extract::{DefaultBodyLimit, Request},
+    extract::{ConnectInfo, DefaultBodyLimit, Request},
     response::Response,
 };
 use futures::future::{Either, Ready, ready};
@@ -23,7 +25,14 @@ use http::{Method, header};
 use tower::{Layer, Service};
 
 use super::{
-    auth::AuthConfig, csrf::OriginPolicy, endpoint::PageSlot, hub::Hub, response::error_response,
+    auth::AuthConfig,
+    csrf::OriginPolicy,
+    endpoint::PageSlot,
+    hub::Hub,
+    peer::{Peer, TrustedProxies},
+    response::error_response,
+    response_rules::{FrameAncestors, ResponseRules, WithRules},
+    site_key::{SignedCookies, SiteKey},
 };
 use crate::{
     error::MizanError,
@@ -37,23 +46,78 @@ pub struct AdmitLayer {
     origins: Arc<OriginPolicy>,
     auth: Arc<AuthConfig>,
     hub: Hub,
+    proxies: Arc<TrustedProxies>,
+    /// What every answer gets unless it sets its own (see [`ResponseRules`]).
+    rules: Arc<ResponseRules>,
+    /// The key and `Secure` flag of the cookies mizan signs, handed to every request.
+    signed_cookies: SignedCookies,
 }
 
 impl AdmitLayer {
     /// A layer applying `origins` and handing `auth` and the open sockets (`hub`: calls push
     /// their keys to them, sign-outs close them) to every request.
     pub fn new(origins: Arc<OriginPolicy>, auth: Arc<AuthConfig>, hub: Hub) -> Self {
-        Self { origins, auth, hub }
+        Self {
+            origins,
+            auth,
+            hub,
+            proxies: Arc::default(),
+            rules: Arc::default(),
+            // Until the app gives its own: valid in this process only.
+            signed_cookies: SignedCookies {
+                key: SiteKey::random(),
+                secure: false,
+            },
+        }
+    }
+
+    /// The same, letting pages be framed by `ancestors` only.
+    #[must_use]
+    pub fn with_frame_ancestors(mut self, ancestors: &FrameAncestors) -> Self {
+        self.rules = Arc::new(ResponseRules::new(ancestors));
+        self
+    }
+
+    /// The same, signing cookies with `key`.
+    #[must_use]
+    pub fn with_secret_key(mut self, key: SiteKey) -> Self {
+        self.signed_cookies.key = key;
+        self
+    }
+
+    /// The same, marking the cookies it signs `Secure` (as the session cookie is) or not.
+    #[must_use]
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.signed_cookies.secure = secure;
+        self
+    }
+
+    /// The same, handing requests this hub.
+    #[must_use]
+    pub(crate) fn with_hub(mut self, hub: Hub) -> Self {
+        self.hub = hub;
+        self
+    }
+
+    /// The same, believing the forwarded headers of these proxies (see [`Peer`]).
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = Arc::new(proxies);
+        self
     }
 }
 
 impl<S> Layer<S> for AdmitLayer {
-    type Service = Admit<<DefaultBodyLimit as Layer<S>>::Service>;
+    type Service = WithRules<Admit<<DefaultBodyLimit as Layer<S>>::Service>>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Admit {
-            inner: DefaultBodyLimit::max(MAX_BODY_BYTES).layer(inner),
-            layer: self.clone(),
+        // The rules outside the checks: a refusal gets them too.
+        WithRules {
+            inner: Admit {
+                inner: DefaultBodyLimit::max(MAX_BODY_BYTES).layer(inner),
+                layer: self.clone(),
+            },
+            rules: Arc::clone(&self.rules),
         }
     }
 }
@@ -78,12 +142,24 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        if let Err(refusal) = self.layer.refusal(&request) {
+        // Known when the server hands requests their TCP peer (`Site::serve`, `BoundListener`).
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| Peer::resolve(*addr, request.headers(), &self.layer.proxies));
+        if let Err(refusal) = self
+            .layer
+            .refusal(&request, peer.as_ref().map_or("http", Peer::scheme))
+        {
             return Either::Left(ready(Ok(error_response(&refusal))));
         }
         let extensions = request.extensions_mut();
         extensions.insert(Arc::clone(&self.layer.auth));
         extensions.insert(self.layer.hub.clone());
+        extensions.insert(self.layer.signed_cookies.clone());
+        if let Some(peer) = peer {
+            extensions.insert(peer);
+        }
         if request.method() == Method::GET {
             request.extensions_mut().insert(PageSlot::default());
         }
@@ -95,8 +171,11 @@ impl AdmitLayer {
     /// Why `request` is refused before routing, if it is: a cross-site state change (the
     /// [`OriginPolicy`], `403 FORBIDDEN`), or a call announcing a body over [`MAX_BODY_BYTES`]
     /// (`413 PAYLOAD_TOO_LARGE`, before anything is read).
-    fn refusal(&self, request: &Request) -> Result<(), MizanError> {
-        if let Err(reason) = self.origins.check(request.method(), request.headers()) {
+    fn refusal(&self, request: &Request, scheme: &str) -> Result<(), MizanError> {
+        if let Err(reason) = self
+            .origins
+            .check(request.method(), request.headers(), scheme)
+        {
             tracing::warn!(
                 method = %request.method(),
                 path = request.uri().path(),

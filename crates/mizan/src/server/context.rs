@@ -7,6 +7,8 @@ use tower_sessions::{Expiry, Session};
 
 use super::{
     hub::Hub,
+    passwords::SignInGuard,
+    peer::Peer,
     user::{AuthMethod, MizanUser, SESSION_USER_KEY},
 };
 use crate::{error::MizanError, invalidation::ContextKey};
@@ -198,6 +200,35 @@ impl RequestContext {
             .map_or(AuthMethod::Anonymous, |(method, _)| *method)
     }
 
+    /// The client on the network: its address (behind a trusted proxy, the one the proxy
+    /// forwards) and scheme. `None` when the server does not hand requests their TCP peer (a
+    /// router served by plain `axum::serve`, or a test calling it directly).
+    pub fn peer(&self) -> Option<Peer> {
+        self.extension_ref::<Peer>().copied()
+    }
+
+    /// Whether `password` matches `hash` for a sign-in to `account` (the name the visitor typed),
+    /// checked by the site's [`SignInGuard`]: `RATE_LIMITED` without checking when that account,
+    /// or this client's address, has had too many failed sign-ins lately (see
+    /// [`SignInLimits`](super::SignInLimits)); otherwise verified on the password pool, off the
+    /// async workers. A wrong password counts against both; a right one clears the account's.
+    ///
+    /// Call it for an unknown account too, with a real hash (of any password), and answer both
+    /// failures alike: the time taken, the counts and the refusals then never tell which names
+    /// have accounts.
+    pub async fn check_password(
+        &self,
+        account: &str,
+        password: &str,
+        hash: &str,
+    ) -> Result<bool, MizanError> {
+        let guard = self
+            .extension_ref::<SignInGuard>()
+            .unwrap_or_else(|| SignInGuard::process_default());
+        let address = self.peer().map(|peer| peer.addr());
+        guard.check(account, address, password, hash).await
+    }
+
     /// Records the authenticated user; the pipeline calls this once per call.
     pub(crate) fn set_user(&self, method: AuthMethod, user: Option<Arc<dyn MizanUser>>) {
         // A context reused for a nested in-process call keeps its first resolution.
@@ -275,6 +306,25 @@ impl RequestContext {
         if let (Some(old), Some(hub)) = (old, self.extension_ref::<Hub>()) {
             hub.end_session(&old);
         }
+    }
+
+    /// Says that user `user_id`'s account or rights changed (renamed, demoted, deleted, a new
+    /// password, removed from something a channel checks): every socket and event stream acting
+    /// as that user is closed (4001), and each client reconnects, authenticated again, as who
+    /// the user now is. Without it an open socket learns of such a change at its next identity
+    /// check ([`Limits::identity_recheck`](super::Limits::identity_recheck)). Called from a
+    /// socket's own call, that socket closes once the call has answered.
+    pub fn user_changed(&self, user_id: i64) {
+        let Some(hub) = self.extension_ref::<Hub>() else {
+            return;
+        };
+        let answering = self
+            .inner
+            .over_socket
+            .then(|| self.inner.headers.get(crate::frames::CONNECTION_HEADER))
+            .flatten()
+            .and_then(|id| id.to_str().ok());
+        hub.end_user(user_id, answering);
     }
 
     /// Adds a context key for clients to refresh after this call succeeds, on top of the ones

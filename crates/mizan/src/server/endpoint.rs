@@ -4,7 +4,8 @@
 use std::sync::{Arc, OnceLock};
 
 use http::request::Parts;
-use leptos::prelude::{take_context, with_context};
+use leptos::prelude::{take_context, use_context, with_context};
+use leptos_axum::ResponseOptions;
 use serde::Serialize;
 
 use super::{
@@ -12,7 +13,7 @@ use super::{
     outcome::Outcome,
     pipeline::{current_call, execute_typed},
     registry::FunctionDef,
-    response::{set_error_status, set_invalidate_header},
+    response::{public_cache_rule, set_error_status, set_invalidate_header},
 };
 use crate::{
     error::MizanError,
@@ -21,7 +22,8 @@ use crate::{
 };
 
 /// Serves a `#[client]` function's own server_fn endpoint: the pipeline, then the envelope, the
-/// `X-Mizan-Invalidate` header and the error status set through leptos_axum.
+/// `X-Mizan-Invalidate` header, a `public` context's cache rule and the error status set through
+/// leptos_axum.
 /// `run` is the function's pipeline, the same one its registry entry boxes.
 pub async fn serve_endpoint<F, Fut>(
     def: &'static FunctionDef,
@@ -47,6 +49,12 @@ where
     match result.and_then(Outcome::into_envelope) {
         Ok(envelope) => {
             set_invalidate_header(&envelope.invalidate);
+            // As on `/api/mizan/call/`: only a `public` context's answer may be shared.
+            if def.public
+                && let Some(response) = use_context::<ResponseOptions>()
+            {
+                response.insert_header(http::header::CACHE_CONTROL, public_cache_rule());
+            }
             Ok(envelope)
         }
         Err(error) => {

@@ -59,17 +59,147 @@ pub enum ExportError {
     },
 }
 
+/// What an app's binary exports: every `#[client]` function linked into it, less those the app
+/// switches off. An app that serves with [`Site::switch_off`](super::Site::switch_off) exports
+/// with the same names, so the documents and the generated TypeScript describe what it serves.
+/// A function the app turns on only in some environments (a demonstration behind a variable)
+/// is switched off here: the export describes the server as deployed by default, and does not
+/// change with the environment it runs in.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     let export = mizan::server::export::Export::new().switch_off(["crash_test"]);
+///     if let Some(exit) = export.from_args() {
+///         return exit;
+///     }
+///     std::process::ExitCode::SUCCESS // serve
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Export {
+    switched_off: Vec<String>,
+}
+
+impl Export {
+    /// Every linked function.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Leaves these functions out (see [`Registry::switch_off`]); adds to earlier calls. A name
+    /// that is no linked function's fails the export.
+    #[must_use]
+    pub fn switch_off(mut self, names: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.switched_off
+            .extend(names.into_iter().map(|name| name.as_ref().to_owned()));
+        self
+    }
+
+    /// The registry exported.
+    fn registry(&self) -> Result<Registry, ExportError> {
+        Ok(Registry::collect()?.switch_off(&self.switched_off)?)
+    }
+
+    /// The Edge manifest, as JSON: what `GET /api/mizan/manifest` serves.
+    pub fn manifest_json(&self) -> Result<String, ExportError> {
+        manifest_of(&self.registry()?, &Channels::collect()?)
+    }
+
+    /// The OpenAPI 3.1 document, as pretty JSON: what `GET /api/mizan/openapi.json` serves.
+    pub fn openapi_json(&self) -> Result<String, ExportError> {
+        let document = openapi::document(&self.registry()?, &Channels::collect()?)?;
+        pretty(&document, "OpenAPI document")
+    }
+
+    /// Every file `export typescript` writes, by name: `mizan.openapi.json`,
+    /// `mizan.manifest.json` and the generated TypeScript (`generated.mizan.ts`, the types,
+    /// among them).
+    pub fn typescript_files(&self) -> Result<Vec<(String, String)>, ExportError> {
+        let registry = self.registry()?;
+        let channels = Channels::collect()?;
+        let document = openapi::document(&registry, &channels)?;
+        let mut files = vec![
+            (
+                "mizan.openapi.json".to_owned(),
+                pretty(&document, "OpenAPI document")? + "\n",
+            ),
+            (
+                "mizan.manifest.json".to_owned(),
+                manifest_of(&registry, &channels)? + "\n",
+            ),
+        ];
+        for file in mizan_export::typescript(&document)? {
+            files.push((file.name.to_owned(), file.contents));
+        }
+        Ok(files)
+    }
+
+    /// Writes [`manifest_json`](Self::manifest_json) and a newline to `path` (`-`: stdout).
+    pub fn write_manifest(&self, path: &Path) -> Result<(), ExportError> {
+        write_out(path, &self.manifest_json()?)
+    }
+
+    /// Writes [`openapi_json`](Self::openapi_json) and a newline to `path` (`-`: stdout).
+    pub fn write_openapi(&self, path: &Path) -> Result<(), ExportError> {
+        write_out(path, &self.openapi_json()?)
+    }
+
+    /// Writes [`typescript_files`](Self::typescript_files) into the directory `dir` (created if
+    /// needed).
+    pub fn write_typescript(&self, dir: &Path) -> Result<(), ExportError> {
+        let files = self.typescript_files()?;
+        let failed = |path: &Path| {
+            let path = path.to_owned();
+            move |source| ExportError::Write { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(failed(dir))?;
+        for (name, contents) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, contents).map_err(failed(&path))?;
+        }
+        Ok(())
+    }
+
+    /// Runs an `export ...` command line and says how the process should exit, or returns
+    /// `None` when the process' arguments are not an export (serve as usual).
+    pub fn from_args(&self) -> Option<ExitCode> {
+        let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+        let command = match parse_args(&args)? {
+            Ok(command) => command,
+            Err(problem) => {
+                eprintln!("{problem}\n{USAGE}");
+                return Some(ExitCode::from(2));
+            }
+        };
+        let result = match command {
+            ExportCommand::Manifest(path) => self.write_manifest(&path),
+            ExportCommand::OpenApi(path) => self.write_openapi(&path),
+            ExportCommand::TypeScript(dir) => self.write_typescript(&dir),
+            ExportCommand::Help => {
+                println!("{USAGE}");
+                Ok(())
+            }
+        };
+        Some(match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("export failed: {}", error_chain(&error));
+                ExitCode::FAILURE
+            }
+        })
+    }
+}
+
 /// The Edge manifest of every `#[client]` function linked into this binary, as JSON: what
-/// `GET /api/mizan/manifest` serves.
+/// `GET /api/mizan/manifest` serves when no function is switched off ([`Export`] leaves some out).
 pub fn manifest_json() -> Result<String, ExportError> {
-    manifest_of(&Registry::collect()?, &Channels::collect()?)
+    Export::new().manifest_json()
 }
 
 /// The OpenAPI 3.1 document of every `#[client]` function linked into this binary, as pretty
-/// JSON: what `GET /api/mizan/openapi.json` serves.
+/// JSON: what `GET /api/mizan/openapi.json` serves when no function is switched off.
 pub fn openapi_json() -> Result<String, ExportError> {
-    let document = openapi::document(&Registry::collect()?, &Channels::collect()?)?;
-    pretty(&document, "OpenAPI document")
+    Export::new().openapi_json()
 }
 
 fn manifest_of(registry: &Registry, channels: &Channels) -> Result<String, ExportError> {
@@ -86,26 +216,10 @@ fn pretty(value: &serde_json::Value, what: &'static str) -> Result<String, Expor
     serde_json::to_string_pretty(value).map_err(|source| ExportError::Serialize { what, source })
 }
 
-/// Every file `export typescript` writes, by name: `mizan.openapi.json`, `mizan.manifest.json`
-/// and the generated TypeScript (`generated.mizan.ts`, the types, among them).
+/// Every file `export typescript` writes for every linked function (see
+/// [`Export::typescript_files`]).
 pub fn typescript_files() -> Result<Vec<(String, String)>, ExportError> {
-    let registry = Registry::collect()?;
-    let channels = Channels::collect()?;
-    let document = openapi::document(&registry, &channels)?;
-    let mut files = vec![
-        (
-            "mizan.openapi.json".to_owned(),
-            pretty(&document, "OpenAPI document")? + "\n",
-        ),
-        (
-            "mizan.manifest.json".to_owned(),
-            manifest_of(&registry, &channels)? + "\n",
-        ),
-    ];
-    for file in mizan_export::typescript(&document)? {
-        files.push((file.name.to_owned(), file.contents));
-    }
-    Ok(files)
+    Export::new().typescript_files()
 }
 
 /// Writes `text` and a newline to `path` (`-`: stdout).
@@ -124,27 +238,17 @@ fn write_out(path: &Path, text: &str) -> Result<(), ExportError> {
 
 /// Writes [`manifest_json`] and a newline to `path` (`-`: stdout).
 pub fn export_manifest(path: &Path) -> Result<(), ExportError> {
-    write_out(path, &manifest_json()?)
+    Export::new().write_manifest(path)
 }
 
 /// Writes [`openapi_json`] and a newline to `path` (`-`: stdout).
 pub fn export_openapi(path: &Path) -> Result<(), ExportError> {
-    write_out(path, &openapi_json()?)
+    Export::new().write_openapi(path)
 }
 
 /// Writes [`typescript_files`] into the directory `dir` (created if needed).
 pub fn export_typescript(dir: &Path) -> Result<(), ExportError> {
-    let files = typescript_files()?;
-    let failed = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ExportError::Write { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(failed(dir))?;
-    for (name, contents) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, contents).map_err(failed(&path))?;
-    }
-    Ok(())
+    Export::new().write_typescript(dir)
 }
 
 /// An export asked for on the command line.
@@ -195,8 +299,9 @@ pub fn parse_args(args: &[OsString]) -> Option<Result<ExportCommand, String>> {
     })
 }
 
-/// Runs an `export ...` command line and says how the process should exit, or returns `None`
-/// when the process' arguments are not an export (serve as usual). In `main`:
+/// Runs an `export ...` command line of every linked function (see [`Export::from_args`] to leave
+/// switched-off functions out) and says how the process should exit, or returns `None` when the
+/// process' arguments are not an export (serve as usual). In `main`:
 ///
 /// ```no_run
 /// # fn serve() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
@@ -208,30 +313,7 @@ pub fn parse_args(args: &[OsString]) -> Option<Result<ExportCommand, String>> {
 /// }
 /// ```
 pub fn from_args() -> Option<ExitCode> {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let command = match parse_args(&args)? {
-        Ok(command) => command,
-        Err(problem) => {
-            eprintln!("{problem}\n{USAGE}");
-            return Some(ExitCode::from(2));
-        }
-    };
-    let result = match command {
-        ExportCommand::Manifest(path) => export_manifest(&path),
-        ExportCommand::OpenApi(path) => export_openapi(&path),
-        ExportCommand::TypeScript(dir) => export_typescript(&dir),
-        ExportCommand::Help => {
-            println!("{USAGE}");
-            Ok(())
-        }
-    };
-    Some(match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("export failed: {}", error_chain(&error));
-            ExitCode::FAILURE
-        }
-    })
+    Export::new().from_args()
 }
 
 #[cfg(test)]

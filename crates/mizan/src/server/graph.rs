@@ -96,7 +96,8 @@ pub(crate) fn declared_keys(def: &'static FunctionDef, args: Option<&Value>) -> 
 }
 
 /// The Edge manifest: every function, context and edge of a registry (`GET /api/mizan/manifest`,
-/// `server export manifest`).
+/// `server export manifest`). Functions switched off in the registry
+/// ([`Registry::switch_off`]) are not in it, nor edges to them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
     /// [`MANIFEST_VERSION`].
@@ -126,8 +127,8 @@ pub struct FunctionEntry {
     pub flags: Flags,
     /// Wire arguments.
     pub params: &'static [ParamDef],
-    /// Contexts it invalidates.
-    pub affects: &'static [&'static str],
+    /// Contexts it invalidates (those served: a switched-off context is not named).
+    pub affects: Vec<&'static str>,
     /// The form it submits, for a `#[derive(Form)]` struct's submission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub form: Option<&'static crate::form::FormSchema>,
@@ -181,7 +182,7 @@ impl Manifest {
                     websocket: def.websocket,
                 },
                 params: def.params,
-                affects: def.affects,
+                affects: registry.served_affects(def),
                 form: def.form.map(|schema| schema()),
             })
             .collect();
@@ -201,7 +202,11 @@ impl Manifest {
                 })
             })
             .collect();
-        let edges = registry.iter().flat_map(edges_of).collect();
+        let edges = registry
+            .iter()
+            .flat_map(edges_of)
+            .filter(|edge| !registry.is_switched_off(edge.to))
+            .collect();
         Self {
             version: MANIFEST_VERSION,
             functions,

@@ -1,6 +1,7 @@
 //! The open sockets of this server and what each watches: a successful call's keys reach every
-//! other socket watching an instance they cover, coalesced, and a session's end closes its
-//! sockets.
+//! other socket watching an instance they cover, coalesced; a session's end, or a change to a
+//! user, closes their sockets; and no session or client address holds more than its
+//! [`Limits`] allow.
 //!
 //! Coalescing: a socket's pending keys are a set, sent by its writer after a short window, so a
 //! burst of calls is one `invalidate` frame with each watched instance once, however many calls
@@ -9,6 +10,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    net::IpAddr,
     sync::{
         Arc, Mutex, MutexGuard,
         atomic::{AtomicBool, AtomicU8, Ordering},
@@ -19,7 +21,8 @@ use serde_json::Value;
 use tokio::sync::Notify;
 use tower_sessions::session::Id;
 
-use crate::invalidation::ContextKey;
+use super::limits::Limits;
+use crate::{error::MizanError, invalidation::ContextKey};
 
 /// Most context instances one socket may watch; more are refused.
 pub const MAX_WATCHED: usize = 256;
@@ -27,12 +30,44 @@ pub const MAX_WATCHED: usize = 256;
 /// The sockets of this server process.
 #[derive(Clone, Default)]
 pub struct Hub {
-    connections: Arc<Mutex<HashMap<String, Arc<Connection>>>>,
+    open: Arc<Mutex<Open>>,
+    limits: Limits,
     /// Which sockets watch something of each context: a call's keys are compared with those
     /// sockets only, not with every open socket.
     watchers: Arc<Watchers>,
     /// Set by [`Hub::close_all`]: sockets opened later are closed at once.
     shutting_down: Arc<AtomicBool>,
+}
+
+/// The open sockets, by id and by whom they belong to: a session's end or a user's change finds
+/// its sockets without looking at the others, and the caps are counted here.
+#[derive(Default)]
+struct Open {
+    connections: HashMap<String, Arc<Connection>>,
+    by_session: HashMap<Id, HashSet<String>>,
+    by_user: HashMap<i64, HashSet<String>>,
+    by_address: HashMap<IpAddr, usize>,
+}
+
+/// Whom a socket belongs to: what [`Hub::register`] counts and indexes it by.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Owner {
+    /// The session it was opened in, if any.
+    pub session: Option<Id>,
+    /// The signed-in user it acts as, if any.
+    pub user: Option<i64>,
+    /// The client's address, when the server knows it.
+    pub address: Option<IpAddr>,
+}
+
+/// Removes `id` from the set under `key`, and the set when it empties.
+fn forget_in<K: std::hash::Hash + Eq>(index: &mut HashMap<K, HashSet<String>>, key: &K, id: &str) {
+    if let Some(ids) = index.get_mut(key) {
+        ids.remove(id);
+        if ids.is_empty() {
+            index.remove(key);
+        }
+    }
 }
 
 /// Context name → the ids of the sockets watching something of it.
@@ -42,12 +77,7 @@ struct Watchers(Mutex<HashMap<String, HashSet<String>>>);
 impl Watchers {
     /// The socket `id` no longer watches anything of context `name`.
     fn forget(watchers: &mut HashMap<String, HashSet<String>>, name: &str, id: &str) {
-        if let Some(ids) = watchers.get_mut(name) {
-            ids.remove(id);
-            if ids.is_empty() {
-                watchers.remove(name);
-            }
-        }
+        forget_in(watchers, &name.to_owned(), id);
     }
 }
 
@@ -57,21 +87,23 @@ type Instances = BTreeMap<String, BTreeMap<String, Value>>;
 /// One open socket, as the hub sees it.
 pub struct Connection {
     id: String,
-    session: Option<Id>,
+    owner: Owner,
     watchers: Arc<Watchers>,
     /// Watched instances by context name.
     watched: Mutex<BTreeMap<String, Instances>>,
     pending: Mutex<BTreeSet<String>>,
     wake: Notify,
     closed: AtomicU8,
+    /// Set when a call of this socket changed its own user: closed after that call answers.
+    close_after_answer: AtomicBool,
 }
 
 /// Why the hub closes a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Closing {
-    /// Its session ended (sign-out, or sign-in under a new id): the client reconnects at once,
-    /// as who it now is (close code 4001).
+    /// Its session ended (sign-out, or sign-in under a new id), or its user changed: the client
+    /// reconnects at once, as who it now is (close code 4001).
     SessionEnded,
     /// The server is shutting down: the client reconnects with its backoff (close code 1001).
     ShuttingDown,
@@ -89,13 +121,42 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    /// A new socket of `session` (if it has one), with a fresh random id.
-    pub fn register(&self, session: Option<Id>) -> Arc<Connection> {
+    /// A hub whose sockets are bounded by `limits`.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// A new socket of `owner`, with a fresh random id; `RATE_LIMITED` when its session or its
+    /// address already holds as many as the [`Limits`] allow.
+    pub fn register(&self, owner: Owner) -> Result<Arc<Connection>, MizanError> {
+        let mut open = lock(&self.open);
+        if let Some(session) = &owner.session
+            && open.by_session.get(session).map_or(0, HashSet::len)
+                >= self.limits.sockets_per_session
+        {
+            return Err(MizanError::rate_limited(format!(
+                "this session has {} sockets open, the most it may: close a tab, or try again \
+                 later",
+                self.limits.sockets_per_session
+            )));
+        }
+        if let Some(address) = &owner.address
+            && open.by_address.get(address).copied().unwrap_or(0)
+                >= self.limits.sockets_per_address
+        {
+            return Err(MizanError::rate_limited(format!(
+                "this address has {} sockets open, the most it may: try again later",
+                self.limits.sockets_per_address
+            )));
+        }
         let shutting_down = self.shutting_down.load(Ordering::SeqCst);
         let connection = Arc::new(Connection {
             // 128 random bits, like a session id: not guessable by another client.
             id: Id::default().to_string(),
-            session,
+            owner,
             watchers: Arc::clone(&self.watchers),
             watched: Mutex::new(BTreeMap::new()),
             pending: Mutex::new(BTreeSet::new()),
@@ -106,18 +167,49 @@ impl Hub {
             } else {
                 OPEN
             }),
+            close_after_answer: AtomicBool::new(false),
         });
         if shutting_down {
             // The writer may not wait yet: the permit waits for it.
             connection.wake.notify_one();
         }
-        lock(&self.connections).insert(connection.id.clone(), Arc::clone(&connection));
-        connection
+        let id = connection.id.clone();
+        if let Some(session) = owner.session {
+            open.by_session.entry(session).or_default().insert(id.clone());
+        }
+        if let Some(user) = owner.user {
+            open.by_user.entry(user).or_default().insert(id.clone());
+        }
+        if let Some(address) = owner.address {
+            *open.by_address.entry(address).or_default() += 1;
+        }
+        open.connections.insert(id, Arc::clone(&connection));
+        Ok(connection)
     }
 
-    /// Forgets a closed socket.
+    /// Forgets a closed socket (again: nothing).
     pub fn unregister(&self, connection: &Connection) {
-        lock(&self.connections).remove(&connection.id);
+        {
+            let mut open = lock(&self.open);
+            if open.connections.remove(&connection.id).is_none() {
+                return;
+            }
+            let owner = connection.owner;
+            if let Some(session) = &owner.session {
+                forget_in(&mut open.by_session, session, &connection.id);
+            }
+            if let Some(user) = &owner.user {
+                forget_in(&mut open.by_user, user, &connection.id);
+            }
+            if let Some(address) = owner.address
+                && let Some(count) = open.by_address.get_mut(&address)
+            {
+                *count -= 1;
+                if *count == 0 {
+                    open.by_address.remove(&address);
+                }
+            }
+        }
         let names: Vec<String> = lock(&connection.watched).keys().cloned().collect();
         let mut watchers = lock(&self.watchers.0);
         for name in names {
@@ -127,7 +219,7 @@ impl Hub {
 
     /// How many sockets are open.
     pub fn len(&self) -> usize {
-        lock(&self.connections).len()
+        lock(&self.open).connections.len()
     }
 
     /// Whether no socket is open.
@@ -159,8 +251,10 @@ impl Hub {
             return;
         }
         let connections: Vec<Arc<Connection>> = {
-            let all = lock(&self.connections);
-            ids.iter().filter_map(|id| all.get(id).cloned()).collect()
+            let open = lock(&self.open);
+            ids.iter()
+                .filter_map(|id| open.connections.get(id).cloned())
+                .collect()
         };
         for connection in connections {
             connection.notice(&parsed);
@@ -174,7 +268,7 @@ impl Hub {
     /// [`Site::serve`]: super::Site::serve
     pub fn close_all(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
-        let open: Vec<Arc<Connection>> = lock(&self.connections).values().cloned().collect();
+        let open: Vec<Arc<Connection>> = lock(&self.open).connections.values().cloned().collect();
         for connection in open {
             connection.close_for(Closing::ShuttingDown);
         }
@@ -183,14 +277,39 @@ impl Hub {
     /// Closes every socket of `session` (signed out, or signed in under a new id): they were
     /// opened as a user the session no longer is.
     pub fn end_session(&self, session: &Id) {
-        let ended: Vec<Arc<Connection>> = lock(&self.connections)
-            .values()
-            .filter(|connection| connection.session.as_ref() == Some(session))
-            .cloned()
-            .collect();
+        let ended = {
+            let open = lock(&self.open);
+            Self::members(&open, open.by_session.get(session))
+        };
         for connection in ended {
             connection.close();
         }
+    }
+
+    /// Closes every socket acting as user `user_id` (close code 4001): their account or rights
+    /// changed, and each client reconnects as who it now is. `answering` is the socket whose
+    /// call made the change, if one did: it closes once that call's answer is queued, so the
+    /// caller hears how its call went.
+    pub fn end_user(&self, user_id: i64, answering: Option<&str>) {
+        let ended = {
+            let open = lock(&self.open);
+            Self::members(&open, open.by_user.get(&user_id))
+        };
+        for connection in ended {
+            if Some(connection.id()) == answering {
+                connection.close_after_answer.store(true, Ordering::SeqCst);
+            } else {
+                connection.close();
+            }
+        }
+    }
+
+    /// The connections of an index entry.
+    fn members(open: &Open, ids: Option<&HashSet<String>>) -> Vec<Arc<Connection>> {
+        ids.into_iter()
+            .flatten()
+            .filter_map(|id| open.connections.get(id).cloned())
+            .collect()
     }
 }
 
@@ -202,7 +321,7 @@ impl Connection {
 
     /// The session it was opened in, if any.
     pub fn session(&self) -> Option<&Id> {
-        self.session.as_ref()
+        self.owner.session.as_ref()
     }
 
     /// Starts pushing the invalidations of `key`'s instance; `false` when the socket already
@@ -282,6 +401,14 @@ impl Connection {
             .collect()
     }
 
+    /// Closes the socket if a call of its own changed its user (see [`Hub::end_user`]): called
+    /// once the call's answer is queued.
+    pub fn close_if_answered_for_a_change(&self) {
+        if self.close_after_answer.load(Ordering::SeqCst) {
+            self.close();
+        }
+    }
+
     /// Marks the socket closed because its session ended, and wakes its writer, which ends it.
     pub fn close(&self) {
         self.close_for(Closing::SessionEnded);
@@ -325,8 +452,15 @@ fn overlaps(key: &ContextKey, params: &BTreeMap<String, Value>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Hub;
-    use crate::invalidation::ContextKey;
+    use super::{Hub, Owner};
+    use crate::{invalidation::ContextKey, server::limits::Limits};
+
+    fn in_session(session: tower_sessions::session::Id) -> Owner {
+        Owner {
+            session: Some(session),
+            ..Owner::default()
+        }
+    }
 
     fn key(text: &str) -> ContextKey {
         ContextKey::parse(text).expect("a key")
@@ -335,8 +469,8 @@ mod tests {
     #[test]
     fn keys_reach_the_sockets_watching_what_they_cover_each_instance_once() {
         let hub = Hub::default();
-        let one = hub.register(None);
-        let two = hub.register(None);
+        let one = hub.register(Owner::default()).expect("open");
+        let two = hub.register(Owner::default()).expect("open");
         assert!(one.watch(&key(r#"user_profile:{"user_id":1}"#)));
         assert!(one.watch(&key("current_user")));
         assert!(two.watch(&key(r#"user_profile:{"user_id":2}"#)));
@@ -357,7 +491,7 @@ mod tests {
     #[test]
     fn a_socket_hears_only_the_keys_it_watches_never_other_instances_params() {
         let hub = Hub::default();
-        let socket = hub.register(None);
+        let socket = hub.register(Owner::default()).expect("open");
         socket.watch(&key("user_profile"));
         socket.watch(&key(r#"feed:{"user_id":1}"#));
         hub.publish(
@@ -378,8 +512,8 @@ mod tests {
     #[test]
     fn the_callers_own_socket_and_unwatched_instances_get_nothing() {
         let hub = Hub::default();
-        let caller = hub.register(None);
-        let other = hub.register(None);
+        let caller = hub.register(Owner::default()).expect("open");
+        let other = hub.register(Owner::default()).expect("open");
         caller.watch(&key("current_user"));
         other.watch(&key("current_user"));
         other.unwatch(&key("current_user"));
@@ -391,7 +525,7 @@ mod tests {
     #[test]
     fn a_socket_watches_a_bounded_number_of_instances() {
         let hub = Hub::default();
-        let socket = hub.register(None);
+        let socket = hub.register(Owner::default()).expect("open");
         for n in 0..super::MAX_WATCHED {
             assert!(socket.watch(&key(&format!(r#"p:{{"n":{n}}}"#))));
         }
@@ -405,7 +539,7 @@ mod tests {
     #[test]
     fn the_index_of_watchers_follows_watches_and_closed_sockets() {
         let hub = Hub::default();
-        let socket = hub.register(None);
+        let socket = hub.register(Owner::default()).expect("open");
         socket.watch(&key(r#"p:{"n":1}"#));
         socket.watch(&key(r#"p:{"n":2}"#));
         socket.unwatch(&key(r#"p:{"n":1}"#));
@@ -432,9 +566,10 @@ mod tests {
     fn ending_a_session_closes_its_sockets_only() {
         let hub = Hub::default();
         let session = tower_sessions::session::Id::default();
-        let mine = hub.register(Some(session));
-        let other = hub.register(Some(tower_sessions::session::Id::default()));
-        let anonymous = hub.register(None);
+        let mine = hub.register(in_session(session)).expect("open");
+        let other = hub.register(in_session(tower_sessions::session::Id::default()))
+            .expect("open");
+        let anonymous = hub.register(Owner::default()).expect("open");
         hub.end_session(&session);
         assert!(mine.is_closed());
         assert!(!other.is_closed() && !anonymous.is_closed());
@@ -446,16 +581,76 @@ mod tests {
     fn a_shutdown_closes_every_socket_and_keeps_the_first_reason() {
         let hub = Hub::default();
         let session = tower_sessions::session::Id::default();
-        let signed_out = hub.register(Some(session));
-        let open = hub.register(None);
+        let signed_out = hub.register(in_session(session)).expect("open");
+        let open = hub.register(Owner::default()).expect("open");
         hub.end_session(&session);
         hub.close_all();
         assert_eq!(signed_out.closing(), Some(super::Closing::SessionEnded));
         assert_eq!(open.closing(), Some(super::Closing::ShuttingDown));
         assert_eq!(
-            hub.register(None).closing(),
+            hub.register(Owner::default()).expect("open").closing(),
             Some(super::Closing::ShuttingDown),
             "a socket opened during the shutdown cannot hold it up"
         );
+    }
+
+    #[test]
+    fn a_session_and_an_address_hold_at_most_their_limits_and_closing_frees_a_place() {
+        let hub = Hub::with_limits(Limits {
+            sockets_per_session: 2,
+            sockets_per_address: 3,
+            ..Limits::default()
+        });
+        let session = tower_sessions::session::Id::default();
+        let address = Some("203.0.113.9".parse().expect("address"));
+        let in_both = Owner {
+            session: Some(session),
+            address,
+            ..Owner::default()
+        };
+        let first = hub.register(in_both).expect("first");
+        hub.register(in_both).expect("second");
+        let Err(error) = hub.register(in_both) else {
+            panic!("a third of the session is refused")
+        };
+        assert_eq!(error.code.as_str(), "RATE_LIMITED");
+        let anonymous = Owner {
+            address,
+            ..Owner::default()
+        };
+        hub.register(anonymous).expect("the address's third");
+        let Err(error) = hub.register(anonymous) else {
+            panic!("a fourth of the address is refused")
+        };
+        assert_eq!(error.code.as_str(), "RATE_LIMITED");
+        hub.register(Owner::default())
+            .expect("an unknown address is counted by nothing");
+        hub.unregister(&first);
+        hub.unregister(&first);
+        hub.register(anonymous)
+            .expect("a closed socket frees its place, once");
+        assert!(hub.register(anonymous).is_err());
+    }
+
+    #[test]
+    fn a_users_change_closes_that_users_sockets_only() {
+        let hub = Hub::default();
+        let of = |user| Owner {
+            user: Some(user),
+            ..Owner::default()
+        };
+        let (one, again, other) = (
+            hub.register(of(1)).expect("open"),
+            hub.register(of(1)).expect("open"),
+            hub.register(of(2)).expect("open"),
+        );
+        hub.end_user(1, Some(again.id()));
+        assert!(one.is_closed());
+        assert!(!again.is_closed(), "the socket whose call changed it answers first");
+        again.close_if_answered_for_a_change();
+        assert!(again.is_closed());
+        assert!(!other.is_closed());
+        other.close_if_answered_for_a_change();
+        assert!(!other.is_closed());
     }
 }

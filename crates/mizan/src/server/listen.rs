@@ -1,9 +1,18 @@
-//! The HTTP listener: binds, sets `TCP_NODELAY`, serves an axum router, shuts down gracefully.
+//! The HTTP listener: binds, sets `TCP_NODELAY`, bounds how long a connection may take to send
+//! its headers or sit idle, hands each request its TCP peer, shuts down gracefully.
 
-use std::{future::Future, io, net::SocketAddr};
+use std::{future::Future, io, net::SocketAddr, time::Duration};
 
-use axum::{Router, serve::ListenerExt};
+use axum::{Router, extract::ConnectInfo};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::{conn::auto, graceful::GracefulShutdown},
+    service::TowerToHyperService,
+};
 use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use super::limits::Limits;
 
 /// Why the server could not listen or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +35,7 @@ pub enum ListenError {
 pub struct BoundListener {
     listener: TcpListener,
     addr: SocketAddr,
+    limits: Limits,
 }
 
 impl BoundListener {
@@ -37,7 +47,11 @@ impl BoundListener {
         let addr = listener
             .local_addr()
             .map_err(|source| ListenError::Bind { addr, source })?;
-        Ok(Self { listener, addr })
+        Ok(Self {
+            listener,
+            addr,
+            limits: Limits::default(),
+        })
     }
 
     /// The address actually bound.
@@ -45,23 +59,87 @@ impl BoundListener {
         self.addr
     }
 
-    /// Serves `router` until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves with these limits (by default [`Limits::default`]): here, its
+    /// [`header_read_timeout`](Limits::header_read_timeout).
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Serves `router` until `shutdown` resolves, then lets in-flight requests finish. Every
+    /// request carries its TCP peer as [`ConnectInfo<SocketAddr>`](ConnectInfo), which mizan's
+    /// per-address limits count by.
     pub async fn serve(
         self,
         router: Router,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ListenError> {
-        // Without TCP_NODELAY a streamed SSR response waits on delayed ACKs (~40 ms a page).
-        let listener = self.listener.tap_io(|tcp| {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // A connection that sends its headers slowly, or keeps a connection open without a
+        // next request, holds a task and a buffer: both end after the timeout (hyper starts it
+        // again while a keep-alive connection waits for its next request).
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.limits.header_read_timeout);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Some(self.limits.header_read_timeout))
+            .keep_alive_timeout(self.limits.header_read_timeout);
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let (tcp, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        if !is_connection_error(&error) {
+                            // Out of file descriptors and its kind: accepting again at once
+                            // would spin.
+                            tracing::error!(%error, "cannot accept a connection");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            // Without TCP_NODELAY a streamed SSR response waits on delayed ACKs (~40 ms a page).
             if let Err(error) = tcp.set_nodelay(true) {
                 tracing::warn!(%error, "cannot set TCP_NODELAY on an accepted socket");
             }
-        });
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ListenError::Serve)
+            let service = router.clone().map_request(
+                move |mut request: http::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                },
+            );
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service))
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        graceful.shutdown().await;
+        Ok(())
     }
+}
+
+/// Whether an accept error concerns only the connection being accepted (the next one may work).
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Binds `addr` and serves `router` until Ctrl-C or SIGTERM.

@@ -30,12 +30,13 @@ const ERROR_SCHEMA: &str = "MizanError";
 
 /// The error codes a server answers with (the client-side `NETWORK_ERROR` and
 /// `INVALID_RESPONSE` never come from one).
-const SERVER_CODES: [ErrorCode; 8] = [
+const SERVER_CODES: [ErrorCode; 9] = [
     ErrorCode::BadRequest,
     ErrorCode::Unauthorized,
     ErrorCode::Forbidden,
     ErrorCode::NotFound,
     ErrorCode::PayloadTooLarge,
+    ErrorCode::RateLimited,
     ErrorCode::ValidationError,
     ErrorCode::InternalError,
     ErrorCode::NotImplemented,
@@ -83,6 +84,7 @@ pub enum OpenApiError {
 }
 
 /// The OpenAPI 3.1 document of `registry` and `channels` (these under `x-mizan-channels`).
+/// Functions switched off in the registry ([`Registry::switch_off`]) are not in it.
 pub fn document(registry: &Registry, channels: &Channels) -> Result<Value, OpenApiError> {
     let mut reads = SchemaGenerator::new(settings().for_deserialize());
     let mut writes = SchemaGenerator::new(settings().for_serialize());
@@ -135,7 +137,7 @@ pub fn document(registry: &Registry, channels: &Channels) -> Result<Value, OpenA
         rename_refs(&mut args, &renames);
         paths.insert(
             def.endpoint.to_owned(),
-            json!({ "post": operation(def, args, result) }),
+            json!({ "post": operation(def, registry.served_affects(def), args, result) }),
         );
     }
     let names: Vec<&str> = registry.iter().map(|def| def.name).collect();
@@ -301,8 +303,14 @@ fn envelope_schema(result: Value) -> Value {
     })
 }
 
-/// `POST <endpoint>` of one function.
-fn operation(def: &FunctionDef, args: Value, result: Option<Value>) -> Value {
+/// `POST <endpoint>` of one function, which invalidates `affects` (the served contexts among
+/// those it declares).
+fn operation(
+    def: &FunctionDef,
+    affects: Vec<&'static str>,
+    args: Value,
+    result: Option<Value>,
+) -> Value {
     let kind = kind_label(def.kind);
     let mut body = json!({
         "type": "object",
@@ -327,7 +335,7 @@ fn operation(def: &FunctionDef, args: Value, result: Option<Value>) -> Value {
         "kind": kind,
         "auth": def.auth.label(),
         "params": def.params.iter().map(|param| param.name).collect::<Vec<_>>(),
-        "affects": def.affects,
+        "affects": affects,
         "websocket": def.websocket,
     });
     if let Some(form) = def.form {

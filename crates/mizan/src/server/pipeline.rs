@@ -10,7 +10,7 @@ use futures::FutureExt;
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
-    auth::{authenticate, authorize},
+    auth::{authenticate, authorize, refuse_switched_off},
     context::RequestContext,
     graph,
     hub::Hub,
@@ -93,6 +93,8 @@ where
 /// Authenticates and authorizes the caller; a `public` context gets the request without its
 /// identity instead (it must answer the same to everyone).
 async fn admit(def: &FunctionDef, ctx: RequestContext) -> Result<RequestContext, MizanError> {
+    // Its own endpoint and in-process calls reach a function without the registry.
+    refuse_switched_off(def.name, &ctx)?;
     if def.public {
         return Ok(ctx.without_identity());
     }

@@ -206,6 +206,12 @@ pub enum RegistryError {
         /// The param's type in the context, as written.
         context_type: &'static str,
     },
+    /// A function asked to be switched off is not linked (a typo, or a function renamed).
+    #[error("cannot switch off `{name}`: no #[client] function has that name")]
+    UnknownFunction {
+        /// The name asked for.
+        name: String,
+    },
 }
 
 /// Every linked function by name, built once per process: what in-process calls consult to
@@ -223,10 +229,12 @@ pub(crate) fn linked(name: &str) -> Option<&'static FunctionDef> {
         .copied()
 }
 
-/// All registered functions by name.
+/// All registered functions by name: the functions a server serves.
 #[derive(Debug, Clone)]
 pub struct Registry {
     by_name: BTreeMap<&'static str, &'static FunctionDef>,
+    /// Functions taken out by [`Registry::switch_off`], by name.
+    switched_off: BTreeMap<&'static str, &'static FunctionDef>,
 }
 
 impl Registry {
@@ -246,9 +254,58 @@ impl Registry {
                 return Err(RegistryError::DuplicateName { name: def.name });
             }
         }
-        let registry = Self { by_name };
+        let registry = Self {
+            by_name,
+            switched_off: BTreeMap::new(),
+        };
         registry.check_scopes()?;
         Ok(registry)
+    }
+
+    /// The same registry without these functions (a demonstration, a function in the works, an
+    /// admin tool a deployment does not offer): a server over it does not list them in its
+    /// manifest or OpenAPI document, and answers every call of them, on every transport, exactly
+    /// as a call of a function that does not exist (`NOT_FOUND`). Each name must be a linked
+    /// function's ([`RegistryError::UnknownFunction`] otherwise), so a typo does not leave a
+    /// function on; a name already switched off is accepted again.
+    pub fn switch_off(
+        mut self,
+        names: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Self, RegistryError> {
+        for name in names {
+            let name = name.as_ref();
+            if self.switched_off.contains_key(name) {
+                continue;
+            }
+            let def = self
+                .by_name
+                .remove(name)
+                .ok_or_else(|| RegistryError::UnknownFunction {
+                    name: name.to_owned(),
+                })?;
+            self.switched_off.insert(def.name, def);
+        }
+        Ok(self)
+    }
+
+    /// The names of the functions switched off, ordered.
+    pub fn switched_off(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.switched_off.keys().copied()
+    }
+
+    /// Whether `name` is a function switched off here.
+    pub fn is_switched_off(&self, name: &str) -> bool {
+        self.switched_off.contains_key(name)
+    }
+
+    /// The contexts a served function affects that are served too: what the documents list (a
+    /// switched-off context is not named anywhere in them).
+    pub fn served_affects(&self, def: &FunctionDef) -> Vec<&'static str> {
+        def.affects
+            .iter()
+            .copied()
+            .filter(|name| !self.is_switched_off(name))
+            .collect()
     }
 
     fn check_scopes(&self) -> Result<(), RegistryError> {
@@ -358,6 +415,41 @@ mod tests {
             text.contains("give the argument the context's type"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_switched_off_function_is_gone_from_the_registry_and_a_typo_is_refused() {
+        let registry = Registry::from_defs([&PROFILE, &BY_ALIAS])
+            .expect("registry")
+            .switch_off(["registry_test_profile"])
+            .expect("linked");
+        assert!(registry.get("registry_test_profile").is_none());
+        assert!(registry.is_switched_off("registry_test_profile"));
+        assert_eq!(
+            registry.iter().map(|def| def.name).collect::<Vec<_>>(),
+            ["registry_test_by_alias"]
+        );
+        assert_eq!(
+            registry.switched_off().collect::<Vec<_>>(),
+            ["registry_test_profile"]
+        );
+        assert!(
+            registry.served_affects(&BY_ALIAS).is_empty(),
+            "a switched-off context is not named as affected"
+        );
+        let again = registry
+            .clone()
+            .switch_off(["registry_test_profile"])
+            .expect("twice is fine");
+        assert!(again.is_switched_off("registry_test_profile"));
+        let error = registry
+            .switch_off(["registry_test_profil"])
+            .expect_err("typo");
+        assert!(matches!(
+            &error,
+            RegistryError::UnknownFunction { name } if name == "registry_test_profil"
+        ));
+        assert!(error.to_string().contains("`registry_test_profil`"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! How pipeline results become HTTP answers: the envelope or error body, the error's status, the
-//! `X-Mizan-Invalidate` header and `Cache-Control` for views.
+//! `X-Mizan-Invalidate` header, and `Cache-Control` for views and `public` contexts (every other
+//! answer gets `private, no-store` from the admit layer's rules).
 
 use axum::{
     Json,
@@ -10,7 +11,10 @@ use http::{HeaderName, HeaderValue, StatusCode, header};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
-use super::outcome::{Outcome, Output};
+use super::{
+    outcome::{Outcome, Output},
+    registry::FunctionDef,
+};
 use crate::{
     error::MizanError,
     protocol::{INVALIDATE_HEADER, invalidate_header_value},
@@ -76,6 +80,27 @@ pub fn outcome_response(result: Result<Outcome, MizanError>) -> Response {
         response.headers_mut().insert(INVALIDATE, value);
     }
     response
+}
+
+/// [`outcome_response`] for a call of `def`: a `public` context's answer may be shared by edge
+/// caches (`Cache-Control: public`); every other keeps the default rule, `private, no-store`.
+pub(crate) fn function_response(
+    def: &FunctionDef,
+    result: Result<Outcome, MizanError>,
+) -> Response {
+    let mut response = outcome_response(result);
+    if def.public && response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, public_cache_rule());
+    }
+    response
+}
+
+/// The cache rule of a `public` context's answer: the same for every caller (it runs without the
+/// caller's identity), so a shared cache may keep it; the manifest's `cache` says the same.
+pub(crate) const fn public_cache_rule() -> HeaderValue {
+    HeaderValue::from_static("public")
 }
 
 /// `{"error": {...}}` with the code's status.

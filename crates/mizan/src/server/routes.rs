@@ -8,23 +8,25 @@ use axum::{
     body::{Body, Bytes, to_bytes},
     extract::{Request, State},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{any, get, post},
 };
 use http::{HeaderValue, header, request::Parts};
 
 use super::{
     admit::{AdmitLayer, too_large},
-    auth::{AuthConfig, authenticate},
+    auth::{AuthConfig, AuthRule, authenticate, authorize, no_such_function},
     channel::{ChannelHub, Channels, LocalChannels},
     context::RequestContext,
     csrf::OriginPolicy,
     form_body, form_post,
     graph::Manifest,
     hub::Hub,
+    limits::Limits,
     openapi,
     outcome::Outcome,
+    peer::TrustedProxies,
     registry::{FunctionDef, FunctionKind, Registry},
-    response::{error_response, outcome_response},
+    response::{error_response, function_response},
     socket::{self, Sockets},
     sse::{self, Inlets},
 };
@@ -37,17 +39,42 @@ use crate::{
     },
 };
 
+/// Where the functions' own endpoints are, `/api/mizan/fn/<name>`.
+const FUNCTION_PREFIX: &str = "/api/mizan/fn/";
+
+/// Every path under [`FUNCTION_PREFIX`].
+const FUNCTION_ENDPOINTS: &str = "/api/mizan/fn/{*name}";
+
+/// Who may read the documents describing the served functions, `GET /api/mizan/manifest` and
+/// `GET /api/mizan/openapi.json`: every function's name, kind, parameters and their types, auth
+/// rule, the contexts it invalidates, and the channels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiDocs {
+    /// Anyone (the default): what an edge cache or a client generator reads.
+    #[default]
+    Public,
+    /// Signed-in staff only (by session or bearer token): others get `UNAUTHORIZED` (anonymous)
+    /// or `FORBIDDEN`, and the answer is never stored by a shared cache.
+    Staff,
+    /// Nobody: both paths answer `NOT_FOUND`. The export commands still write them.
+    Off,
+}
+
 /// mizan's server half: the registry, auth configuration, cross-site policy and open sockets.
 #[derive(Clone)]
 pub struct Mizan {
     registry: Arc<Registry>,
     admit: AdmitLayer,
     sockets: Arc<Sockets>,
+    api_docs: ApiDocs,
 }
 
 impl Mizan {
-    /// mizan over these functions, users and origins.
-    pub fn new(registry: Registry, auth: AuthConfig, origins: OriginPolicy) -> Self {
+    /// mizan over these functions, users and origins. Functions switched off in `registry`
+    /// ([`Registry::switch_off`]) are refused on every path as functions that do not exist.
+    pub fn new(registry: Registry, mut auth: AuthConfig, origins: OriginPolicy) -> Self {
+        auth.switched_off = registry.switched_off().collect();
         let registry = Arc::new(registry);
         let origins = Arc::new(origins);
         let hub = Hub::default();
@@ -58,9 +85,62 @@ impl Mizan {
                 hub,
                 origins,
                 channels: ChannelHub::new(Channels::default(), LocalChannels::default()),
+                limits: Limits::default(),
+                param_kinds: Arc::default(),
             }),
             registry,
+            api_docs: ApiDocs::default(),
         }
+    }
+
+    /// The same, serving the manifest and the OpenAPI document to `access` (by default
+    /// [`ApiDocs::Public`]).
+    #[must_use]
+    pub fn with_api_docs(mut self, access: ApiDocs) -> Self {
+        self.api_docs = access;
+        self
+    }
+
+    /// The same with these per-client limits (by default [`Limits::default`]). Call it before
+    /// serving: it starts a new hub.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        let hub = Hub::with_limits(limits);
+        self.admit = self.admit.with_hub(hub.clone());
+        self.sockets = Arc::new(Sockets {
+            registry: Arc::clone(&self.sockets.registry),
+            hub,
+            origins: Arc::clone(&self.sockets.origins),
+            channels: self.sockets.channels.clone(),
+            limits,
+            param_kinds: Arc::clone(&self.sockets.param_kinds),
+        });
+        self
+    }
+
+    /// The same, believing the `X-Forwarded-For` and `X-Forwarded-Proto` headers of these
+    /// proxies (by default none): see [`Peer`](super::Peer).
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.admit = self.admit.with_trusted_proxies(proxies);
+        self
+    }
+
+    /// The same, letting pages be framed by `ancestors` only (by default
+    /// [`FrameAncestors::same_origin`](super::FrameAncestors::same_origin)).
+    #[must_use]
+    pub fn with_frame_ancestors(mut self, ancestors: &super::FrameAncestors) -> Self {
+        self.admit = self.admit.with_frame_ancestors(ancestors);
+        self
+    }
+
+    /// The same, signing the cookies it hands the browser (the no-JavaScript form's outcome)
+    /// with `key`, and marking them `Secure` when `secure` (pass the session cookie's setting).
+    /// By default: a random key of this process, and not `Secure`.
+    #[must_use]
+    pub fn with_signed_cookies(mut self, key: super::SiteKey, secure: bool) -> Self {
+        self.admit = self.admit.with_secret_key(key).with_secure_cookies(secure);
+        self
     }
 
     /// The same with these channels (by default none): their groups carried by the hub's layer.
@@ -70,6 +150,8 @@ impl Mizan {
             hub: self.sockets.hub.clone(),
             origins: Arc::clone(&self.sockets.origins),
             channels,
+            limits: self.sockets.limits,
+            param_kinds: Arc::clone(&self.sockets.param_kinds),
         });
         self
     }
@@ -90,19 +172,28 @@ impl Mizan {
     }
 
     /// `POST /api/mizan/call/`, `POST /api/mizan/batch/`, `GET /api/mizan/manifest`,
-    /// `GET /api/mizan/openapi.json`, the socket `GET /api/mizan/ws/`, its fallback
-    /// `GET`/`POST /api/mizan/sse/`, and each view function's
-    /// `POST /api/mizan/fn/<name>`. (Data
-    /// functions' own endpoints are server_fn routes, registered by `leptos_routes`.)
+    /// `GET /api/mizan/openapi.json` (both as [`ApiDocs`] allows), the socket
+    /// `GET /api/mizan/ws/`, its fallback `GET`/`POST /api/mizan/sse/`, and each view
+    /// function's `POST /api/mizan/fn/<name>`. (Data functions' own endpoints are server_fn
+    /// routes, registered by `leptos_routes`.)
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let access = self.api_docs;
         let mut router = Router::new()
             .route(CALL_PATH, post(call))
             .route(BATCH_PATH, post(batch))
             .route(MANIFEST_PATH, {
                 let sockets = Arc::clone(&self.sockets);
-                get(move |State(registry): State<Arc<Registry>>| {
-                    manifest(registry, Arc::clone(&sockets.channels.channels))
-                })
+                get(
+                    move |State(registry): State<Arc<Registry>>, request: Request| async move {
+                        if let Err(refusal) = api_docs_refusal(access, request).await {
+                            return error_response(&refusal);
+                        }
+                        private_if_staff(
+                            access,
+                            manifest(registry, Arc::clone(&sockets.channels.channels)),
+                        )
+                    },
+                )
             })
             .route(SOCKET_PATH, {
                 let sockets = Arc::clone(&self.sockets);
@@ -117,10 +208,29 @@ impl Mizan {
             .route(OPENAPI_PATH, {
                 let document = Arc::new(OnceLock::new());
                 let channels = Arc::clone(&self.sockets.channels.channels);
-                get(move |State(registry): State<Arc<Registry>>| {
-                    openapi_document(registry, Arc::clone(&channels), Arc::clone(&document))
-                })
+                get(
+                    move |State(registry): State<Arc<Registry>>, request: Request| {
+                        let (channels, document) = (Arc::clone(&channels), Arc::clone(&document));
+                        async move {
+                            if let Err(refusal) = api_docs_refusal(access, request).await {
+                                return error_response(&refusal);
+                            }
+                            private_if_staff(access, openapi_document(registry, channels, document))
+                        }
+                    },
+                )
             });
+        // An endpoint no function serves (none has the name, or it is switched off) answers as
+        // `/api/mizan/call/` does for that name, not with the app's HTML fallback. Every
+        // function's own route is more specific, so it wins over this one.
+        router = router.route(
+            FUNCTION_ENDPOINTS,
+            any(|request: Request| async move {
+                let path = request.uri().path();
+                let name = path.strip_prefix(FUNCTION_PREFIX).unwrap_or(path);
+                error_response(&no_such_function(name))
+            }),
+        );
         for def in self
             .registry
             .iter()
@@ -178,10 +288,7 @@ async fn call(State(registry): State<Arc<Registry>>, request: Request) -> Respon
         Err(error) => return error_response(&error),
     };
     let Some(def) = registry.get(&call.function) else {
-        return error_response(&MizanError::not_found(format!(
-            "no function named `{}`",
-            call.function
-        )));
+        return error_response(&no_such_function(&call.function));
     };
     run(def, parts, call.args).await
 }
@@ -218,12 +325,7 @@ async fn batch(State(registry): State<Arc<Registry>>, request: Request) -> Respo
                         call.function
                     )));
                 }
-                None => {
-                    return Err(MizanError::not_found(format!(
-                        "no function named `{}`",
-                        call.function
-                    )));
-                }
+                None => return Err(no_such_function(&call.function)),
             };
             (def.invoke)(ctx, call.args).await
         }
@@ -237,20 +339,48 @@ async fn batch(State(registry): State<Arc<Registry>>, request: Request) -> Respo
         })
         .collect();
     let mut response = Json(BatchResponse { results }).into_response();
+    // The calls ran as the caller: no cache may keep their answers.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// Why `request` may not read the documents under `access`, if it may not.
+async fn api_docs_refusal(access: ApiDocs, request: Request) -> Result<(), MizanError> {
+    match access {
+        ApiDocs::Public => Ok(()),
+        ApiDocs::Off => Err(MizanError::not_found(
+            "this server does not publish its functions' descriptions",
+        )),
+        ApiDocs::Staff => {
+            let ctx = RequestContext::from_parts(request.into_parts().0);
+            authenticate(&ctx).await?;
+            authorize(&AuthRule::Staff, &ctx).await
+        }
+    }
+}
+
+/// A document served to staff only must not be stored by a cache shared with others.
+fn private_if_staff(access: ApiDocs, mut response: Response) -> Response {
+    if access == ApiDocs::Staff {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
     response
 }
 
 /// The Edge manifest of the functions this server serves.
-async fn manifest(registry: Arc<Registry>, channels: Arc<Channels>) -> Response {
+fn manifest(registry: Arc<Registry>, channels: Arc<Channels>) -> Response {
     Json(Manifest::of(&registry).with_channels(channels.iter().map(|def| def.name))).into_response()
 }
 
 /// The OpenAPI document of the functions this server serves, made on the first request: the
 /// functions never change while the server runs.
-async fn openapi_document(
+fn openapi_document(
     registry: Arc<Registry>,
     channels: Arc<Channels>,
     document: Arc<OnceLock<Option<Bytes>>>,
@@ -289,7 +419,7 @@ async fn view(def: &'static FunctionDef, request: Request) -> Response {
 
 async fn run(def: &'static FunctionDef, parts: Parts, args: RawArgs) -> Response {
     let result = (def.invoke)(RequestContext::from_parts(parts), args).await;
-    outcome_response(result)
+    function_response(def, result)
 }
 
 async fn read_bytes(body: Body) -> Result<Bytes, MizanError> {
@@ -337,4 +467,105 @@ async fn read_view_args(
     serde_json::from_slice::<ViewBody>(&bytes)
         .map(|body| body.args)
         .map_err(|error| MizanError::bad_request(format!("the request body is not valid: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{sync::Arc, time::Duration};
+
+    use axum::body::Body;
+    use http::{Request as HttpRequest, StatusCode, header};
+    use tower::ServiceExt;
+
+    use super::{ApiDocs, Mizan};
+    use crate::{
+        protocol::{MANIFEST_PATH, OPENAPI_PATH},
+        server::{AuthConfig, JwtKeys, LoadUser, MizanUser, OriginPolicy, Registry, UserStore},
+    };
+
+    const SECRET: &[u8] = b"a test secret of thirty-two bytes";
+
+    /// User 1 is staff, user 2 is not.
+    struct Staffed;
+
+    struct User(i64);
+
+    impl MizanUser for User {
+        fn id(&self) -> i64 {
+            self.0
+        }
+
+        fn is_staff(&self) -> bool {
+            self.0 == 1
+        }
+    }
+
+    impl UserStore for Staffed {
+        fn load_user(&self, id: i64) -> LoadUser<'_> {
+            Box::pin(async move { Ok(Some(Arc::new(User(id)) as Arc<dyn MizanUser>)) })
+        }
+    }
+
+    fn router(access: ApiDocs) -> axum::Router {
+        let keys = JwtKeys::from_secret(SECRET).expect("keys");
+        let mizan = Mizan::new(
+            Registry::from_defs([]).expect("empty"),
+            AuthConfig::new(Some(Arc::new(Staffed)), Some(keys)),
+            OriginPolicy::new(Vec::<String>::new()),
+        )
+        .with_api_docs(access);
+        mizan.wrap(mizan.routes())
+    }
+
+    /// Status and `Cache-Control` of `GET path`, as user `as_user` (by bearer token) or anonymous.
+    async fn get(router: &axum::Router, path: &str, as_user: Option<i64>) -> (StatusCode, String) {
+        let mut request = HttpRequest::get(path);
+        if let Some(id) = as_user {
+            let keys = JwtKeys::from_secret(SECRET).expect("keys");
+            let token = keys.issue(id, Duration::from_secs(60)).expect("token");
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let response = router
+            .clone()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        let cache = response
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (response.status(), cache)
+    }
+
+    #[tokio::test]
+    async fn the_documents_are_public_by_default() {
+        let router = router(ApiDocs::default());
+        for path in [MANIFEST_PATH, OPENAPI_PATH] {
+            assert_eq!(get(&router, path, None).await.0, StatusCode::OK, "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn staff_only_documents_refuse_others_and_are_never_shared_by_a_cache() {
+        let router = router(ApiDocs::Staff);
+        for path in [MANIFEST_PATH, OPENAPI_PATH] {
+            assert_eq!(get(&router, path, None).await.0, StatusCode::UNAUTHORIZED);
+            assert_eq!(get(&router, path, Some(2)).await.0, StatusCode::FORBIDDEN);
+            assert_eq!(
+                get(&router, path, Some(1)).await,
+                (StatusCode::OK, "private, no-store".to_owned()),
+                "{path}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn documents_switched_off_are_not_found_even_for_staff() {
+        let router = router(ApiDocs::Off);
+        for path in [MANIFEST_PATH, OPENAPI_PATH] {
+            assert_eq!(get(&router, path, Some(1)).await.0, StatusCode::NOT_FOUND);
+        }
+    }
 }

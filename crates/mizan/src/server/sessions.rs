@@ -33,7 +33,10 @@ use tower_sessions::{
 };
 
 use super::{context::SESSION_EXPIRY_KEY, response::error_response};
-use crate::error::MizanError;
+use crate::{
+    error::MizanError,
+    frames::{IDENTITY_CHANGED, IDENTITY_HEADER},
+};
 
 // tower-sessions' types that the layer and `RequestContext` take or hand out, so an app names
 // them without a tower-sessions dependency of its own (`Duration` is the `time` crate's).
@@ -41,6 +44,42 @@ pub use tower_sessions::{
     Expiry, MemoryStore, Session, SessionStore,
     cookie::{SameSite, time::Duration},
 };
+
+/// The cookie-name prefix browsers accept only on a `Secure`, `Path=/` cookie without `Domain`.
+const HOST_PREFIX: &str = "__Host-";
+
+/// The cookie-name prefix browsers accept only on a `Secure` cookie.
+const SECURE_PREFIX: &str = "__Secure-";
+
+/// A session layer whose cookie browsers would refuse (see [`SessionLayer::check`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionCookieError {
+    /// The name's prefix asks for attributes the cookie does not have.
+    #[error(
+        "the session cookie `{name}` starts with `{prefix}`, which browsers accept only on a \
+         `Secure` cookie{host}, but {attribute}: browsers would drop it and nobody would stay \
+         signed in",
+        host = host_rule(.prefix)
+    )]
+    PrefixRule {
+        /// The cookie's name.
+        name: String,
+        /// `__Host-` or `__Secure-`.
+        prefix: &'static str,
+        /// What breaks the prefix's rule.
+        attribute: &'static str,
+    },
+}
+
+/// What the `__Host-` prefix asks beyond `Secure`, for the error's text.
+fn host_rule(prefix: &str) -> &'static str {
+    if prefix == HOST_PREFIX {
+        " with `Path=/` and no `Domain`"
+    } else {
+        ""
+    }
+}
 
 /// The session cookie's attributes and the sessions' expiry.
 #[derive(Debug, Clone)]
@@ -90,6 +129,21 @@ impl SessionStore for AnyStore {
 /// `http://localhost` too: a site served over plain HTTP on any other address (a LAN address, a
 /// staging host) needs [`with_secure(false)`](Self::with_secure), or its visitors never stay
 /// signed in.
+///
+/// Over HTTPS, name the cookie with the `__Host-` prefix (`with_name("__Host-session")`):
+/// browsers then accept it only with `Secure`, `Path=/` and no `Domain`, so no sibling subdomain
+/// can set or shadow it. The defaults already are those attributes; [`check`](Self::check) (which
+/// [`Site`](super::Site) runs at start) refuses a prefixed name with attributes a browser would
+/// drop the cookie for.
+///
+/// ```
+/// use mizan::server::sessions::{Duration, Expiry, MemoryStore};
+/// let sessions = mizan::server::SessionLayer::new(MemoryStore::default())
+///     .with_name("__Host-session")
+///     .with_expiry(Expiry::OnInactivity(Duration::days(14)));
+/// assert!(sessions.check().is_ok());
+/// assert!(sessions.with_secure(false).check().is_err(), "a __Host- cookie needs Secure");
+/// ```
 #[derive(Clone)]
 pub struct SessionLayer {
     store: Arc<AnyStore>,
@@ -140,6 +194,11 @@ impl SessionLayer {
         self.config(|config| config.secure = secure)
     }
 
+    /// Whether the cookie is `Secure`: the other cookies the site sets (the form flash) follow it.
+    pub fn is_secure(&self) -> bool {
+        self.config.secure
+    }
+
     /// The cookie's path.
     pub fn with_path(self, path: impl Into<Cow<'static, str>>) -> Self {
         let path = path.into();
@@ -150,6 +209,43 @@ impl SessionLayer {
     pub fn with_domain(self, domain: impl Into<Cow<'static, str>>) -> Self {
         let domain = domain.into();
         self.config(|config| config.domain = Some(domain))
+    }
+
+    /// Whether browsers will keep the cookie as configured: a name with the `__Host-` prefix
+    /// needs `Secure`, `Path=/` and no `Domain`, one with `__Secure-` needs `Secure` (browsers
+    /// match the prefixes in any case, and silently drop a cookie that breaks their rule: every
+    /// sign-in would be lost). [`Site`](super::Site) checks at start; an app that assembles its
+    /// own router calls this before serving.
+    pub fn check(&self) -> Result<(), SessionCookieError> {
+        let config = &self.config;
+        let prefix = |prefix: &str| {
+            config
+                .name
+                .get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+        };
+        let rule = if prefix(HOST_PREFIX) {
+            HOST_PREFIX
+        } else if prefix(SECURE_PREFIX) {
+            SECURE_PREFIX
+        } else {
+            return Ok(());
+        };
+        let refused = |attribute| SessionCookieError::PrefixRule {
+            name: config.name.to_string(),
+            prefix: rule,
+            attribute,
+        };
+        if !config.secure {
+            return Err(refused("it is not `Secure` (`with_secure(false)`)"));
+        }
+        if rule == HOST_PREFIX && config.path != "/" {
+            return Err(refused("its path is not `/` (`with_path`)"));
+        }
+        if rule == HOST_PREFIX && config.domain.is_some() {
+            return Err(refused("it has a `Domain` (`with_domain`)"));
+        }
+        Ok(())
     }
 
     /// When sessions expire, unless a session chose otherwise
@@ -224,7 +320,7 @@ where
                     let session = Session::new(id, store, config.expiry);
                     request.extensions_mut().insert(session.clone());
                     let Ok(response) = inner.oneshot(request).await;
-                    finish(session, had_cookie, config, response).await
+                    finish(session, id, had_cookie, config, response).await
                 };
                 return SessionFuture {
                     state: State::Finishing {
@@ -242,6 +338,7 @@ where
             state: State::Serving {
                 inner: self.inner.call(request),
                 session: Some(session),
+                id,
                 had_cookie,
                 config,
             },
@@ -356,6 +453,7 @@ pin_project! {
             #[pin]
             inner: F,
             session: Option<Session>,
+            id: Option<Id>,
             had_cookie: bool,
             config: Arc<CookieConfig>,
         },
@@ -380,6 +478,7 @@ where
                 StateProj::Serving {
                     inner,
                     session,
+                    id,
                     had_cookie,
                     config,
                 } => {
@@ -392,7 +491,7 @@ where
                     if !*had_cookie && !session.is_modified() {
                         return Poll::Ready(Ok(response));
                     }
-                    let finish = finish(session, *had_cookie, Arc::clone(config), response);
+                    let finish = finish(session, *id, *had_cookie, Arc::clone(config), response);
                     state.set(State::Finishing {
                         finish: Box::pin(finish),
                     });
@@ -407,8 +506,12 @@ where
 
 /// Saves a modified session and sets its cookie, or removes the cookie of an emptied one
 /// (tower-sessions' rules: nothing is saved for a response that is a server error).
+///
+/// A response that removes the session, or gives it another id than the request's (`came`), is
+/// marked with [`IDENTITY_HEADER`]: the client's socket, opened as the old session, reopens.
 async fn finish(
     session: Session,
+    came: Option<Id>,
     had_cookie: bool,
     config: Arc<CookieConfig>,
     mut response: Response,
@@ -446,9 +549,16 @@ async fn finish(
     } else {
         return response;
     };
+    let changed_hands = cookie.value().is_empty() || session.id() != came;
     match HeaderValue::try_from(cookie.encoded().to_string()) {
         Ok(value) => {
             response.headers_mut().append(header::SET_COOKIE, value);
+            if changed_hands {
+                response.headers_mut().insert(
+                    IDENTITY_HEADER,
+                    HeaderValue::from_static(IDENTITY_CHANGED),
+                );
+            }
             response
         }
         Err(error) => {
@@ -622,6 +732,68 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_host_prefixed_cookie_is_set_secure_on_the_root_without_domain_and_read_back() {
+        let layer = SessionLayer::new(MemoryStore::default()).with_name("__Host-sid");
+        layer.check().expect("the defaults meet the prefix's rule");
+        let app = app(layer);
+        let (_, cookies, _) = get_with(&app, "/write", None).await;
+        let [set_cookie] = cookies.as_slice() else {
+            panic!("one cookie, not {cookies:?}");
+        };
+        assert!(set_cookie.starts_with("__Host-sid="), "{set_cookie}");
+        let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).skip(1).collect();
+        assert!(attributes.contains(&"Secure"), "{set_cookie}");
+        assert!(attributes.contains(&"Path=/"), "{set_cookie}");
+        assert!(
+            !attributes.iter().any(|a| a.starts_with("Domain")),
+            "{set_cookie}"
+        );
+        let (_, _, body) = get_with(&app, "/read", Some(&pair(set_cookie))).await;
+        assert_eq!(body, "true:Some(7)", "the session is read back");
+    }
+
+    #[test]
+    fn a_prefixed_name_with_attributes_browsers_refuse_is_a_typed_error() {
+        let host = || SessionLayer::new(MemoryStore::default()).with_name("__Host-sid");
+        for (layer, attribute) in [
+            (host().with_secure(false), "Secure"),
+            (host().with_path("/app"), "path"),
+            (host().with_domain("example.com"), "Domain"),
+            // Browsers match the prefixes in any case.
+            (
+                SessionLayer::new(MemoryStore::default())
+                    .with_name("__host-sid")
+                    .with_secure(false),
+                "Secure",
+            ),
+            (
+                SessionLayer::new(MemoryStore::default())
+                    .with_name("__Secure-sid")
+                    .with_secure(false),
+                "Secure",
+            ),
+        ] {
+            let error = layer.check().expect_err("refused");
+            let text = error.to_string();
+            assert!(text.contains(attribute), "{attribute}: {text}");
+            assert!(text.contains("sid"), "{text}");
+        }
+        let secure_prefixed = SessionLayer::new(MemoryStore::default())
+            .with_name("__Secure-sid")
+            .with_domain("example.com")
+            .with_path("/app");
+        assert!(
+            secure_prefixed.check().is_ok(),
+            "__Secure- asks only Secure"
+        );
+        let plain = SessionLayer::new(MemoryStore::default())
+            .with_name("sid")
+            .with_secure(false)
+            .with_domain("example.com");
+        assert!(plain.check().is_ok(), "no prefix, no rule");
+    }
+
     /// The `Max-Age` of a Set-Cookie header, if it has one.
     fn max_age(set_cookie: &str) -> Option<&str> {
         set_cookie
@@ -786,6 +958,43 @@ mod tests {
             removal.len() == 1 && removal[0].contains("Max-Age=0"),
             "{removal:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_session_that_changes_hands_says_so_and_one_that_is_only_written_does_not() {
+        let app = app(SessionLayer::new(MemoryStore::default()));
+        let identity = |path: &'static str, cookie: Option<String>| {
+            let app = app.clone();
+            async move {
+                let mut request = HttpRequest::get(path);
+                if let Some(cookie) = &cookie {
+                    request = request.header(header::COOKIE, cookie);
+                }
+                let response = app
+                    .oneshot(request.body(Body::empty()).expect("request"))
+                    .await
+                    .expect("infallible");
+                let cookie = response
+                    .headers()
+                    .get(header::SET_COOKIE)
+                    .map(|value| pair(value.to_str().expect("ascii")));
+                let said = response
+                    .headers()
+                    .get(crate::frames::IDENTITY_HEADER)
+                    .map(|value| value.to_str().expect("ascii").to_owned());
+                (cookie, said)
+            }
+        };
+        let (cookie, said) = identity("/write", None).await;
+        assert_eq!(said.as_deref(), Some("changed"), "a first session");
+        let (_, said) = identity("/write", cookie.clone()).await;
+        assert_eq!(said, None, "the same session, written");
+        let (_, said) = identity("/read", cookie.clone()).await;
+        assert_eq!(said, None, "read");
+        let (cycled, said) = identity("/cycle", cookie).await;
+        assert_eq!(said.as_deref(), Some("changed"), "a new id: signed in");
+        let (_, said) = identity("/flush", cycled).await;
+        assert_eq!(said.as_deref(), Some("changed"), "removed: signed out");
     }
 
     #[tokio::test]

@@ -30,10 +30,15 @@ use super::{
     client_app::{ClientApp, ClientAppError},
     csrf::OriginPolicy,
     hub::Hub,
+    limits::Limits,
     listen::{BoundListener, ListenError, shutdown_signal},
+    passwords::{SignInGuard, SignInLimits},
+    peer::TrustedProxies,
     registry::{Registry, RegistryError},
-    routes::Mizan,
-    sessions::SessionLayer,
+    response_rules::FrameAncestors,
+    routes::{ApiDocs, Mizan},
+    sessions::{SessionCookieError, SessionLayer},
+    site_key::{SiteKey, SiteKeyError},
     user::UserStore,
 };
 
@@ -53,6 +58,12 @@ pub enum SiteError {
     /// The server could not bind its address or failed while serving.
     #[error("the server could not serve")]
     Listen(#[from] ListenError),
+    /// The session cookie is configured in a way browsers refuse.
+    #[error("the session layer is misconfigured")]
+    Sessions(#[from] SessionCookieError),
+    /// The secret given to [`Site::secret_key`] cannot be the site's key (too short).
+    #[error("the site's secret key is unusable")]
+    SecretKey(#[from] SiteKeyError),
 }
 
 /// Puts Leptos context into every page render and server function.
@@ -83,10 +94,18 @@ pub struct Site<IV> {
     users: Option<Arc<dyn UserStore>>,
     jwt: Option<JwtKeys>,
     trusted_origins: Vec<String>,
+    site_origin: Option<String>,
+    proxies: TrustedProxies,
+    limits: Limits,
+    sign_in_limits: SignInLimits,
     sessions: Option<SessionLayer>,
     routes: Option<Router<LeptosOptions>>,
     client_apps: Vec<ClientApp>,
     trace: Option<bool>,
+    switched_off: Vec<String>,
+    api_docs: ApiDocs,
+    secret_key: Option<Vec<u8>>,
+    frame_ancestors: FrameAncestors,
 }
 
 impl<IV: IntoView + 'static> Site<IV> {
@@ -106,10 +125,18 @@ impl<IV: IntoView + 'static> Site<IV> {
             users: None,
             jwt: None,
             trusted_origins: Vec::new(),
+            site_origin: None,
+            proxies: TrustedProxies::default(),
+            limits: Limits::default(),
+            sign_in_limits: SignInLimits::default(),
             sessions: None,
             routes: None,
             client_apps: Vec::new(),
             trace: None,
+            switched_off: Vec::new(),
+            api_docs: ApiDocs::default(),
+            secret_key: None,
+            frame_ancestors: FrameAncestors::default(),
         }
     }
 
@@ -136,9 +163,77 @@ impl<IV: IntoView + 'static> Site<IV> {
         self
     }
 
+    /// Does not serve these `#[client]` functions (see [`Registry::switch_off`]): they are not
+    /// in the manifest or the OpenAPI document, and every call of them answers as a call of a
+    /// function that does not exist. A name that is no linked function's stops the site at
+    /// start. Adds to the names of earlier calls.
+    pub fn switch_off(mut self, names: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.switched_off
+            .extend(names.into_iter().map(|name| name.as_ref().to_owned()));
+        self
+    }
+
+    /// Who may read `GET /api/mizan/manifest` and `GET /api/mizan/openapi.json` (by default
+    /// anyone: [`ApiDocs::Public`]).
+    pub fn api_docs(mut self, access: ApiDocs) -> Self {
+        self.api_docs = access;
+        self
+    }
+
     /// Origins besides the site's own allowed to send state-changing requests.
     pub fn trusted_origins(mut self, origins: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The site's origin as visitors reach it (`https://app.example.com`): state-changing
+    /// requests and sockets must come from it (or a trusted origin), scheme, host and port
+    /// alike. Without it, the origin is the request's `Host` with the scheme the client used
+    /// (`http`, or what a trusted proxy forwards).
+    pub fn site_origin(mut self, origin: impl Into<String>) -> Self {
+        self.site_origin = Some(origin.into());
+        self
+    }
+
+    /// The reverse proxies in front of the server (addresses or networks): their
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` say the client's address (what per-address
+    /// limits count) and scheme. Nobody else's are believed.
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
+    /// Per-client limits in place of [`Limits::default`]: open sockets per session and per
+    /// address, the header-read timeout, how often a socket's identity is checked again.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How many failed sign-ins [`RequestContext::check_password`](super::RequestContext::check_password)
+    /// allows per account and per client address, and for how long, in place of
+    /// [`SignInLimits::default`] (5 per account and 50 per address in 15 minutes).
+    pub fn sign_in_limits(mut self, limits: SignInLimits) -> Self {
+        self.sign_in_limits = limits;
+        self
+    }
+
+    /// The site's secret key, at least [`MIN_SITE_KEY_BYTES`](super::MIN_SITE_KEY_BYTES) long (a
+    /// shorter one stops the site at start with [`SiteError::SecretKey`]): it signs the outcome a
+    /// form posted without JavaScript carries back to its page in a cookie, so a forged one is
+    /// never shown. Give every node the same key and keep it across restarts. Without one, a
+    /// random key of the process is used (and logged once): an outcome does not survive a
+    /// restart or reach another node.
+    pub fn secret_key(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.secret_key = Some(secret.as_ref().to_vec());
+        self
+    }
+
+    /// Who may show the site's pages in a frame (by default only the site itself:
+    /// [`FrameAncestors::same_origin`]). A response that sets its own `Content-Security-Policy`
+    /// or `X-Frame-Options` keeps it.
+    pub fn frame_ancestors(mut self, ancestors: FrameAncestors) -> Self {
+        self.frame_ancestors = ancestors;
         self
     }
 
@@ -183,15 +278,44 @@ impl<IV: IntoView + 'static> Site<IV> {
 
     /// The router, and the hub of its open sockets (closed at shutdown).
     fn into_parts(self) -> Result<(Router, Hub), SiteError> {
+        if let Some(sessions) = &self.sessions {
+            sessions.check()?;
+        }
+        let key = match &self.secret_key {
+            Some(secret) => SiteKey::new(secret)?,
+            None => {
+                tracing::warn!(
+                    "no secret key set (Site::secret_key): a random one signs the outcomes of \
+                     forms posted without JavaScript, so they do not survive a restart or reach \
+                     another node"
+                );
+                SiteKey::random()
+            }
+        };
+        // The flash cookie is `Secure` whenever the session cookie is.
+        let secure_cookies = self
+            .sessions
+            .as_ref()
+            .is_some_and(SessionLayer::is_secure);
+        let origins = OriginPolicy::new(self.trusted_origins);
+        let origins = match self.site_origin {
+            Some(site) => origins.with_site_origin(site),
+            None => origins,
+        };
         let mizan = Mizan::new(
-            Registry::collect()?,
+            Registry::collect()?.switch_off(&self.switched_off)?,
             AuthConfig::new(self.users, self.jwt),
-            OriginPolicy::new(self.trusted_origins),
+            origins,
         )
+        .with_limits(self.limits)
+        .with_trusted_proxies(self.proxies)
         .with_channels(ChannelHub::new(
             Channels::collect()?,
             LocalChannels::default(),
-        ));
+        ))
+        .with_api_docs(self.api_docs)
+        .with_signed_cookies(key, secure_cookies)
+        .with_frame_ancestors(&self.frame_ancestors);
         let providers: Arc<[Provider]> = self.providers.into();
         let context = move || {
             for provide in providers.iter() {
@@ -221,10 +345,13 @@ impl<IV: IntoView + 'static> Site<IV> {
             .fallback(file_and_error_handler_with_context(context, shell));
         // One `layer` call for the whole stack: axum boxes every route once per call and clones
         // the chain of boxes on every request.
+        // The site's sign-ins share one count of failures, handed to every request with the state.
+        let mut extensions = self.extensions;
+        extensions.insert(SignInGuard::new(self.sign_in_limits));
         let router = router.layer(
             ServiceBuilder::new()
                 .option_layer(self.sessions)
-                .layer(StateLayer(Arc::new(self.extensions)))
+                .layer(StateLayer(Arc::new(extensions)))
                 .layer(mizan.layer()),
         );
         let trace = self.trace.unwrap_or_else(
@@ -245,8 +372,9 @@ impl<IV: IntoView + 'static> Site<IV> {
     pub async fn serve(self) -> Result<(), SiteError> {
         let addr: SocketAddr = self.options.site_addr;
         warn_if_unbuilt(&self.options);
+        let limits = self.limits;
         let (router, hub) = self.into_parts()?;
-        let bound = BoundListener::bind(addr).await?;
+        let bound = BoundListener::bind(addr).await?.with_limits(limits);
         tracing::info!(addr = %bound.local_addr(), "listening on http://{}", bound.local_addr());
         // An app that set up no logging still learns where it listens (port 0 included).
         if !tracing::dispatcher::has_been_set() {

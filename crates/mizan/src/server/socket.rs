@@ -34,20 +34,23 @@ use tokio::sync::{Semaphore, mpsc};
 use serde_json::value::RawValue;
 
 use super::{
-    auth::{authenticate, authorize, bearer_expiry},
+    auth::{authenticate, bearer_expiry, still_current},
     channel::{ChannelDef, ChannelHub, Member},
     context::RequestContext,
     csrf::OriginPolicy,
-    hub::{Closing, Connection, Hub},
+    hub::{Closing, Connection, Hub, Owner},
+    limits::Limits,
+    peer::Peer,
     registry::{FunctionKind, Registry},
     response::error_response,
+    watch::{ParamKinds, watch},
 };
 use crate::{
     error::MizanError,
     frames::{
         Broadcast, CONNECTION_HEADER, Call, CallResult, ChannelSend, ClientFrame, Failure, Hello,
-        Keys, MAX_SOCKET_MESSAGE_BYTES, RefusedKey, ServerFrame, Subscribe, Taken, Unsubscribe,
-        Watching, close_code, pacing,
+        Keys, MAX_SOCKET_MESSAGE_BYTES, ServerFrame, Subscribe, Taken, Unsubscribe, close_code,
+        pacing,
     },
     invalidation::ContextKey,
     protocol::RawArgs,
@@ -84,6 +87,9 @@ pub(crate) struct Sockets {
     pub(crate) hub: Hub,
     pub(crate) origins: Arc<OriginPolicy>,
     pub(crate) channels: ChannelHub,
+    pub(crate) limits: Limits,
+    /// What each context's params may be, for checking watched keys.
+    pub(crate) param_kinds: Arc<ParamKinds>,
 }
 
 /// `GET /api/mizan/ws/`: checks the origin and the caller, then upgrades.
@@ -93,7 +99,9 @@ pub(crate) async fn upgrade(
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    if let Err(reason) = sockets.origins.check_upgrade(&parts.headers) {
+    if let Err(reason) = sockets
+        .origins
+        .check_upgrade(&parts.headers, Peer::scheme_of(&parts.extensions)) {
         tracing::warn!(origin = ?parts.headers.get(http::header::ORIGIN), reason, "refused a WebSocket");
         return error_response(&MizanError::forbidden(reason));
     }
@@ -116,6 +124,11 @@ pub(crate) async fn upgrade(
             "the bearer token has expired: get a new one",
         ));
     }
+    // Counted before the upgrade, so a client past its caps hears why (429), not a closed socket.
+    let registered = match Registered::open(&sockets.hub, &ctx) {
+        Ok(registered) => registered,
+        Err(error) => return error_response(&error),
+    };
     upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -123,11 +136,45 @@ pub(crate) async fn upgrade(
         .max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
         .on_upgrade(move |socket| {
-            let session = ctx.session().and_then(|session| session.id());
-            let connection = sockets.hub.register(session);
+            let connection = Arc::clone(&registered.connection);
             let (sink, stream) = socket.split();
-            serve(sockets, ctx, connection, stream.map(inbound), sink)
+            async move {
+                let _registered = registered;
+                serve(sockets, ctx, connection, stream.map(inbound), sink).await;
+            }
         })
+}
+
+/// A socket or stream registered in the hub, forgotten again however its request ends (an
+/// upgrade that never completes included).
+pub(crate) struct Registered {
+    hub: Hub,
+    pub(crate) connection: Arc<Connection>,
+}
+
+impl Registered {
+    /// Registers the client of `ctx` (authenticated): its session, user and address, within the
+    /// hub's limits.
+    pub(crate) fn open(hub: &Hub, ctx: &RequestContext) -> Result<Self, MizanError> {
+        let owner = Owner {
+            session: ctx.session().and_then(|session| session.id()),
+            user: ctx.user_id(),
+            address: ctx.extension_ref::<Peer>().map(Peer::addr),
+        };
+        let connection = hub.register(owner).inspect_err(|error| {
+            tracing::warn!(?owner, %error, "refused a socket over its limits");
+        })?;
+        Ok(Self {
+            hub: hub.clone(),
+            connection,
+        })
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.hub.unregister(&self.connection);
+    }
 }
 
 /// What a client's transport delivers to [`serve`].
@@ -216,10 +263,25 @@ pub(crate) async fn serve(
     };
     tokio::pin!(expiry);
     let mut expired = false;
+    let mut recheck = tokio::time::interval(client.sockets.limits.identity_recheck);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    recheck.tick().await;
     loop {
         let message = tokio::select! {
             // The writer ended: the hub closed the socket, or the client stopped reading.
             _ = &mut writer => break,
+            // Changes made where the hub does not hear of them (another node, the database by
+            // hand, a session that expired): the writer says goodbye (4001) and ends.
+            _ = recheck.tick(), if !client.connection.is_closed() => {
+                if !still_current(&client.ctx).await {
+                    tracing::debug!(
+                        connection = client.connection.id(),
+                        "the socket's user changed: closed"
+                    );
+                    client.connection.close();
+                }
+                continue;
+            }
             // The writer says goodbye (4001) and ends.
             () = &mut expiry, if !expired => {
                 expired = true;
@@ -339,6 +401,7 @@ impl Client {
                 // and an idle socket costs only that.
                 let watching = Box::pin(watch(
                     &self.sockets.registry,
+                    &self.sockets.param_kinds,
                     &self.ctx,
                     &self.connection,
                     keys,
@@ -405,10 +468,11 @@ impl Client {
         let Ok(permit) = Arc::clone(&self.in_flight).acquire_owned().await else {
             return ControlFlow::Break(());
         };
-        let (registry, out, ctx) = (
+        let (registry, out, ctx, connection) = (
             Arc::clone(&self.sockets.registry),
             self.out.clone(),
             self.ctx.clone(),
+            Arc::clone(&self.connection),
         );
         tokio::spawn(async move {
             let frame = rpc(&registry, &ctx, id, &function, args).await;
@@ -416,6 +480,7 @@ impl Client {
                 // Waits for room: the calls in flight are bounded, so is the wait.
                 let _ = out.send(Utf8Bytes::from(text)).await;
             }
+            connection.close_if_answered_for_a_change();
             drop(permit);
         });
         ControlFlow::Continue(())
@@ -513,60 +578,6 @@ async fn rpc(
     }
 }
 
-/// Takes a `watch`: each key must be a canonical key of a context the socket's user may read.
-async fn watch(
-    registry: &Registry,
-    ctx: &RequestContext,
-    connection: &Connection,
-    keys: Vec<String>,
-) -> Watching {
-    let mut accepted = Vec::new();
-    let mut refused = Vec::new();
-    let mut keys = keys.into_iter();
-    // At most what a socket may watch is looked at: the rest is refused unchecked.
-    for key in keys.by_ref().take(super::hub::MAX_WATCHED) {
-        match watchable(registry, ctx, &key).await {
-            Ok(parsed) if connection.watch(&parsed) => accepted.push(key),
-            Ok(_) => refused.push(RefusedKey {
-                key,
-                error: MizanError::bad_request(format!(
-                    "a socket watches at most {} instances",
-                    super::hub::MAX_WATCHED
-                )),
-            }),
-            Err(error) => refused.push(RefusedKey { key, error }),
-        }
-    }
-    refused.extend(keys.map(|key| RefusedKey {
-        key,
-        error: MizanError::bad_request(format!(
-            "a watch takes at most {} keys",
-            super::hub::MAX_WATCHED
-        )),
-    }));
-    Watching {
-        keys: accepted,
-        refused,
-    }
-}
-
-/// `key` parsed, when it names a context the caller may read: a client never receives the keys
-/// of a context it could not call.
-async fn watchable(
-    registry: &Registry,
-    ctx: &RequestContext,
-    key: &str,
-) -> Result<ContextKey, MizanError> {
-    let parsed =
-        ContextKey::parse(key).map_err(|error| MizanError::bad_request(error.to_string()))?;
-    let def = registry
-        .get(parsed.name())
-        .filter(|def| def.kind == FunctionKind::Context)
-        .ok_or_else(|| MizanError::not_found(format!("no context named `{}`", parsed.name())))?;
-    authorize(&def.auth, ctx).await?;
-    Ok(parsed)
-}
-
 /// How long one write may wait for a client that does not read; then the client is dropped.
 pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -590,6 +601,12 @@ async fn write(
                     tokio::time::sleep(COALESCE).await;
                 }
                 if let Some(why) = connection.closing() {
+                    // What was queued before the close still goes out: a call's answer, say.
+                    while let Ok(text) = frames.try_recv() {
+                        if outlet.deliver(Outgoing::Text(text)).await.is_err() {
+                            break;
+                        }
+                    }
                     let (code, reason) = match why {
                         Closing::ShuttingDown => (close_code::GOING_AWAY, "server shutting down"),
                         _ => (close_code::SESSION_ENDED, "session ended"),
@@ -750,18 +767,8 @@ impl Rate {
 
 #[cfg(test)]
 mod tests {
-    use super::{Admission, RATE_BURST, Rate, watchable};
-    use crate::server::{
-        auth::AuthRule,
-        context::RequestContext,
-        registry::{FunctionDef, FunctionKind, Registry},
-    };
-
-    static SECRET: FunctionDef =
-        FunctionDef::for_test("socket_test_secret", FunctionKind::Context, &[], &[])
-            .with_auth(AuthRule::SignedIn);
-    static QUERY: FunctionDef =
-        FunctionDef::for_test("socket_test_query", FunctionKind::Query, &[], &[]);
+    use super::{Admission, RATE_BURST, Rate};
+    use crate::server::context::RequestContext;
 
     #[tokio::test]
     async fn a_socket_call_cannot_change_the_session() {
@@ -774,20 +781,6 @@ mod tests {
             let error = error.expect_err("refused over a socket");
             assert_eq!(error.code.as_str(), "NOT_IMPLEMENTED");
         }
-    }
-
-    #[tokio::test]
-    async fn a_context_the_caller_may_not_read_cannot_be_watched() {
-        let registry = Registry::from_defs([&SECRET, &QUERY]).expect("registry");
-        let anonymous = RequestContext::detached();
-        let error = watchable(&registry, &anonymous, "socket_test_secret")
-            .await
-            .expect_err("refused");
-        assert_eq!(error.code.as_str(), "UNAUTHORIZED");
-        let error = watchable(&registry, &anonymous, "socket_test_query")
-            .await
-            .expect_err("not a context");
-        assert_eq!(error.code.as_str(), "NOT_FOUND");
     }
 
     #[test]

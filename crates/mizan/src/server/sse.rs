@@ -29,8 +29,9 @@ use super::{
     auth::authenticate,
     context::RequestContext,
     hub::Connection,
+    peer::Peer,
     response::error_response,
-    socket::{Inbound, Outgoing, Outlet, Sockets, WRITE_TIMEOUT, serve},
+    socket::{Inbound, Outgoing, Outlet, Registered, Sockets, WRITE_TIMEOUT, serve},
 };
 use crate::{
     error::MizanError,
@@ -118,7 +119,9 @@ fn inbound_stream(
 /// starting with the stream's secret (an `inlet` event) and `hello`.
 pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    if let Err(reason) = sockets.origins.check_stream(&parts.headers) {
+    if let Err(reason) = sockets
+        .origins
+        .check_stream(&parts.headers, Peer::scheme_of(&parts.extensions)) {
         tracing::warn!(origin = ?parts.headers.get(header::ORIGIN), reason, "refused an event stream");
         return error_response(&MizanError::forbidden(reason));
     }
@@ -132,8 +135,11 @@ pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Re
     if let Err(error) = authenticate(&ctx).await {
         return error_response(&error);
     }
-    let session = ctx.session().and_then(|session| session.id());
-    let connection = sockets.hub.register(session);
+    let registered = match Registered::open(&sockets.hub, &ctx) {
+        Ok(registered) => registered,
+        Err(error) => return error_response(&error),
+    };
+    let connection = Arc::clone(&registered.connection);
     let secret = tower_sessions::session::Id::default().to_string();
     let (frames, inbound) = bounded::channel::<Inbound>(INLET_FRAMES);
     let (mut chunks, body) = mpsc::channel::<Result<Bytes, Infallible>>(OUTLET_CHUNKS);
@@ -151,7 +157,7 @@ pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Re
         },
     );
     tokio::spawn(async move {
-        let _forget = forget;
+        let (_forget, _registered) = (forget, registered);
         // Without a sender the loop would read the end of the stream at once: the inlet holds
         // one, and `Forget` drops it with the inlet.
         let inbound = inbound_stream(inbound);

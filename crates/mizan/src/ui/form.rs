@@ -58,17 +58,18 @@ pub fn use_form<F: Form>() -> FormHandle<F> {
     }
 }
 
-/// The flash of this form in the page's request (server side), removed once read.
+/// The flash of this form in the page's request (server side), removed once read; a flash the
+/// server did not sign is removed unread.
 #[cfg(feature = "ssr")]
 fn take_flash(form: &str) -> Option<FormFlash> {
     use crate::server::form_post;
-    let flash = with_context::<http::request::Parts, _>(|parts| {
-        form_post::read_flash(&parts.headers, form)
-    })??;
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.append_header(http::header::SET_COOKIE, form_post::clear_flash());
+    let taken = with_context::<http::request::Parts, _>(|parts| form_post::take_flash(parts, form))?;
+    if let Some(clear) = taken.clear
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.append_header(http::header::SET_COOKIE, clear);
     }
-    Some(flash)
+    taken.flash
 }
 
 /// In the browser the flash arrives with the page (see [`use_form`]), never from a cookie.

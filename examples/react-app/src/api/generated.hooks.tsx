@@ -25,11 +25,6 @@ export type ContactArgs = operations['contact']['args'];
 /** What `contact` answers. */
 export type ContactResult = operations['contact']['result'];
 
-/** What `crash_test` is called with. */
-export type CrashTestArgs = operations['crash_test']['args'];
-/** What `crash_test` answers. */
-export type CrashTestResult = operations['crash_test']['result'];
-
 /** What `current_user` is called with. */
 export type CurrentUserArgs = operations['current_user']['args'];
 /** What `current_user` answers. */
@@ -110,8 +105,6 @@ export const mizan = {
   change_password: defineMutation<ChangePasswordArgs, ChangePasswordResult>('change_password'),
   /** A message to the site's team. */
   contact: defineMutation<ContactArgs, ContactResult>('contact'),
-  /** Panics on purpose: shows that a panic becomes `INTERNAL_ERROR` and the server keeps serving. */
-  crash_test: defineQuery<CrashTestArgs, CrashTestResult>('crash_test'),
   /** The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and renames of oneself. */
   current_user: defineContext<CurrentUserArgs, CurrentUserResult>('current_user', { global: true }),
   /** Answers with the text it was given (at most 200 characters). */
@@ -160,21 +153,6 @@ export function useContact() {
 /** `contact` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
 export function useContactMutation() {
   return useMizanMutation(mizan.contact);
-}
-
-/** `crash_test` as a typed async function: Panics on purpose: shows that a panic becomes `INTERNAL_ERROR` and the server keeps serving. */
-export function useCrashTest() {
-  return useMizanCall(mizan.crash_test);
-}
-
-/** `crash_test` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
-export function useCrashTestMutation() {
-  return useMizanMutation(mizan.crash_test);
-}
-
-/** `crash_test` read as a query: typed data, loading and error states. */
-export function useCrashTestQuery(args: CrashTestArgs = {}) {
-  return useMizanQuery(mizan.crash_test, args);
 }
 
 /** The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and renames of oneself. Kept live: refreshed when a call invalidates it. Rendered into the page by the server: the first render needs no request. */

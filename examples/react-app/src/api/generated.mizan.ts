@@ -48,8 +48,6 @@ export interface components {
       /** The message's id. */
       id: number;
     };
-    /** Arguments of [`crash_test`], as sent on the wire. */
-    CrashTestArgs: Record<string, never>;
     /** Who is looking at the page (anonymous visitors too). */
     CurrentUser: {
       /** Their email address, when signed in. */
@@ -177,10 +175,10 @@ export interface components {
     };
     /** Arguments of [`user_directory`], as sent on the wire. */
     UserDirectoryArgs: Record<string, never>;
-    /** A user's public profile. */
+    /** A user's profile: what anyone may see, and the email address for its owner and staff only. */
     UserProfile: {
-      /** Email address. */
-      email: string;
+      /** Email address: only for the user themselves and for staff, `null` for everyone else. */
+      email: string | null;
       /** Display name. */
       name: string;
       /** The user's id. */
@@ -206,11 +204,6 @@ export interface operations {
   contact: {
     args: components['schemas']['ContactForm'];
     result: components['schemas']['ContactSent'];
-  };
-  /** Panics on purpose: shows that a panic becomes `INTERNAL_ERROR` and the server keeps serving. */
-  crash_test: {
-    args: components['schemas']['CrashTestArgs'];
-    result: null;
   };
   /** The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and renames of oneself. */
   current_user: {

@@ -7,7 +7,8 @@ use crate::{client::client_fn::ClientFn, internals::paths::FUNCTION_PREFIX};
 
 impl ClientFn {
     /// `mizan_endpoint_x`: the server_fn endpoint at `POST /api/mizan/fn/x`, which runs the
-    /// pipeline directly (not through the registry's boxed entry).
+    /// pipeline directly (not through the registry's boxed entry). Its client is mizan's, which
+    /// reads the answer's identity header (a sign-in reopens the tab's socket).
     pub fn endpoint(&self) -> TokenStream {
         let names = &self.names;
         let (endpoint_fn, text, def, run_fn) =
@@ -22,7 +23,8 @@ impl ClientFn {
                 prefix = #FUNCTION_PREFIX,
                 endpoint = #text,
                 input = ::leptos::server_fn::codec::Json,
-                output = ::leptos::server_fn::codec::Json
+                output = ::leptos::server_fn::codec::Json,
+                client = ::mizan::__private::EndpointClient
             )]
             #[doc(hidden)]
             pub async fn #endpoint_fn(

@@ -30,6 +30,8 @@ pub struct Ended {
     pub code: Option<u16>,
     /// Whether its `hello` arrived.
     pub greeted: bool,
+    /// Whether the tab closed it to reopen as another identity (see [`serve`]).
+    pub reopened: bool,
 }
 
 /// A connection's own state.
@@ -45,12 +47,15 @@ struct Connection<'a> {
 }
 
 /// Serves one connection until it ends: no `hello` within [`pacing::HELLO_WITHIN_MS`], or
-/// silence for [`pacing::SILENT_FOR_MS`] after it, ends it too.
+/// silence for [`pacing::SILENT_FOR_MS`] after it, ends it too, and so does a signal on `reopen`
+/// (the session changed hands: this connection acts as who the tab was). Ending drops the
+/// transport, which closes it.
 pub async fn serve(
     mut received: LocalBoxStream<'static, Received>,
     writer: Writer,
     transport: Transport,
     connected_before: &mut bool,
+    reopen: &mut mpsc::UnboundedReceiver<()>,
 ) -> Ended {
     let mut connection = Connection {
         writer: Some(writer),
@@ -60,6 +65,7 @@ pub async fn serve(
         connected_before,
     };
     let mut code = None;
+    let mut reopened = false;
     loop {
         let patience = if connection.greeted {
             pacing::SILENT_FOR_MS
@@ -67,7 +73,8 @@ pub async fn serve(
             pacing::HELLO_WITHIN_MS
         };
         let quiet = Box::pin(sleep(Duration::from_millis(patience)));
-        let text = match future::select(received.next(), quiet).await {
+        let interrupted = future::select(reopen.next(), quiet);
+        let text = match future::select(received.next(), interrupted).await {
             Either::Left((Some(Received::Text(text)), _)) => text,
             Either::Left((Some(Received::Inlet(secret)), _)) => {
                 connection.secret = secret;
@@ -75,6 +82,10 @@ pub async fn serve(
             }
             Either::Left((Some(Received::Ended(ended)), _)) => {
                 code = ended;
+                break;
+            }
+            Either::Right((Either::Left((Some(()), _)), _)) => {
+                reopened = true;
                 break;
             }
             Either::Left((None, _)) | Either::Right(_) => break,
@@ -94,6 +105,7 @@ pub async fn serve(
     Ended {
         code,
         greeted: connection.greeted,
+        reopened,
     }
 }
 

@@ -11,9 +11,15 @@
 //! and a key covered by one the tab applied from an answer in the last second is dropped
 //! ([`watched`]).
 //!
+//! A socket acts as who the tab was when it opened. So when one of the tab's answers says the
+//! session changed hands (signed in or out: [`IDENTITY_HEADER`](crate::frames::IDENTITY_HEADER)),
+//! the socket is closed and reopened at once, under the cookie that answer set, and like any
+//! reconnect it watches and subscribes again and refetches what is live; the tab's siblings of
+//! the same origin are told over a `BroadcastChannel` ([`IDENTITY_CHANNEL`]) and do the same.
+//!
 //! Layers: `backoff`, `watched` (plain data, tested natively), `clock` ← `carrier`
-//! (transports), `tab` (the tab's socket as state) ← `connection` (one connection's frames) ←
-//! `reconnect` (the loop keeping the tab connected) ← this module.
+//! (transports), `siblings` (the other tabs), `tab` (the tab's socket as state) ← `connection`
+//! (one connection's frames) ← `reconnect` (the loop keeping the tab connected) ← this module.
 
 mod backoff;
 mod watched;
@@ -26,6 +32,8 @@ mod clock;
 mod connection;
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 mod reconnect;
+#[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
+mod siblings;
 #[cfg(all(target_arch = "wasm32", not(feature = "ssr")))]
 mod tab;
 
@@ -45,6 +53,11 @@ use crate::{
     error::MizanError,
     protocol::{Envelope, RawArgs},
 };
+
+/// The `BroadcastChannel` on which a tab tells the other tabs of its origin that the session
+/// changed hands (the message: [`IDENTITY_CHANGED`](crate::frames::IDENTITY_CHANGED)); the
+/// React runtime uses the same, so Leptos and React tabs of one site tell each other.
+pub(crate) const IDENTITY_CHANNEL: &str = "mizan-identity";
 
 /// Where the tab's socket stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +117,28 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_identity_header_and_channel_are_the_fixtures() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../../fixtures/protocol.json"))
+                .expect("json");
+        let identity = &fixture["identity"];
+        assert_eq!(identity["header"], crate::frames::IDENTITY_HEADER);
+        assert_eq!(identity["changed"], crate::frames::IDENTITY_CHANGED);
+        assert_eq!(identity["broadcast_channel"], super::IDENTITY_CHANNEL);
+        assert_eq!(identity["message"], crate::frames::IDENTITY_CHANGED);
+    }
+
+    #[test]
+    fn only_the_header_s_one_value_says_the_session_changed_hands() {
+        use crate::browser::runtime::says_identity_changed;
+        assert!(says_identity_changed(Some("changed")));
+        assert!(says_identity_changed(Some(" changed ")));
+        assert!(!says_identity_changed(None));
+        assert!(!says_identity_changed(Some("")));
+        assert!(!says_identity_changed(Some("unchanged")));
+    }
+
     #[test]
     fn a_subscription_is_known_by_its_params_in_any_order() {
         let a = serde_json::json!({"room": "general", "lang": "en"});

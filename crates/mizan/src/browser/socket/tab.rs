@@ -239,6 +239,12 @@ pub fn refresh_foreign(keys: Vec<String>) {
     }
 }
 
+/// The socket reopens as another identity, and its `hello` refetches everything live: what was
+/// held back for the old connection would be fetched twice.
+pub fn forget_held() {
+    HELD.with(|held| held.borrow_mut().clear());
+}
+
 /// This tab's calls were all answered: the keys held back meanwhile, less the answers' own.
 pub fn settled() {
     release_held();

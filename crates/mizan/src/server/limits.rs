@@ -1,0 +1,77 @@
+//! The bounds on what one client may hold open or make the server wait for, with their
+//! defaults: the settings of [`Site::limits`](super::Site::limits).
+
+use std::time::Duration;
+
+/// Per-client bounds the server enforces. Every field has a default suited to a public site;
+/// change the ones an app needs:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let limits = mizan::server::Limits::default()
+///     .with_sockets_per_address(500) // an office behind one NAT address
+///     .with_header_read_timeout(Duration::from_secs(5));
+/// assert_eq!(limits.sockets_per_address, 500);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Sockets and event streams one session may hold open at once (a browser opens one per
+    /// tab). Past it, a new one is refused with `429 RATE_LIMITED`. Default 32.
+    pub sockets_per_session: usize,
+    /// Sockets and event streams one client address may hold open at once, signed in or not
+    /// (behind a trusted proxy, the address it forwards). Past it, `429 RATE_LIMITED`.
+    /// Default 64.
+    pub sockets_per_address: usize,
+    /// How long a connection may take to send a request's headers, and how long an idle
+    /// keep-alive connection stays open waiting for its next request. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How often an open socket's identity is checked again against the session store and the
+    /// user store (a session removed or expired elsewhere, a user deleted or whose rights
+    /// changed): when it changed, the socket is closed (4001) and its client reconnects as who
+    /// it now is. Changes an app makes itself close the sockets at once
+    /// ([`RequestContext::user_changed`](super::RequestContext::user_changed)). Default 30 s.
+    pub identity_recheck: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            sockets_per_session: 32,
+            sockets_per_address: 64,
+            header_read_timeout: Duration::from_secs(10),
+            identity_recheck: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Limits {
+    /// With [`sockets_per_session`](Self::sockets_per_session) set.
+    #[must_use]
+    pub const fn with_sockets_per_session(mut self, count: usize) -> Self {
+        self.sockets_per_session = count;
+        self
+    }
+
+    /// With [`sockets_per_address`](Self::sockets_per_address) set.
+    #[must_use]
+    pub const fn with_sockets_per_address(mut self, count: usize) -> Self {
+        self.sockets_per_address = count;
+        self
+    }
+
+    /// With [`header_read_timeout`](Self::header_read_timeout) set.
+    #[must_use]
+    pub const fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// With [`identity_recheck`](Self::identity_recheck) set.
+    #[must_use]
+    pub const fn with_identity_recheck(mut self, every: Duration) -> Self {
+        self.identity_recheck = every;
+        self
+    }
+}
