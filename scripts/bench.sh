@@ -4,7 +4,8 @@
 # function, a mizan #[client] function through its own endpoint and through /api/mizan/call/;
 # a profile page rendered from mizan contexts beside the same page on #[server] + Resource (the
 # bare server: mizan's layer only); and /api/mizan/call/ through the example server's whole stack
-# (sessions, request trace, logging at info) beside a raw axum route of that same server; and the
+# (sessions, request trace, logging at info) beside a raw axum route of that same server; echo
+# latency beside a storm of wrong-password sign-ins (bench/src/bin/sign_in_storm.rs); and the
 # sizes of the React app's JavaScript (examples/react-app/scripts/bundle-size.mjs).
 # Writes the figures and ratios to docs/benchmarks.md.
 # Usage: scripts/bench.sh [seconds per path] [connections] [rounds]
@@ -196,6 +197,16 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   for _ in $(seq 50); do [[ -s $socket_addr_file ]] && break; sleep 0.1; done
   "${load_cpu[@]}" target/release/sockets "$(head -1 "$socket_addr_file")" "$socket_pid" 5000 1000 20 30 1000
   kill "$socket_pid" 2>/dev/null && wait "$socket_pid" 2>/dev/null || true
+  echo
+  # Sign-ins: echo latency quiet, beside a storm checked on the password pool, and beside the
+  # same storm verified on the async worker (the baseline); a fresh bare server.
+  storm_addr_file="$work/addr.storm"
+  "${server_cpu[@]}" target/release/bench 127.0.0.1:0 bare >"$storm_addr_file" 2>"$work/server.storm.log" &
+  storm_pid=$!
+  server_pid="$server_pid $storm_pid"
+  for _ in $(seq 50); do [[ -s $storm_addr_file ]] && break; sleep 0.1; done
+  "${load_cpu[@]}" target/release/sign_in_storm "$(head -1 "$storm_addr_file")" 12 5 3
+  kill "$storm_pid" 2>/dev/null && wait "$storm_pid" 2>/dev/null || true
   echo
   # The React app's bundle: sizes, not load; built first when missing.
   if [[ ! -f examples/react-app/dist/index.html ]]; then

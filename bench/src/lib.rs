@@ -2,10 +2,12 @@
 //! handler, a raw Leptos `#[server]` function, a mizan `#[client]` function through its own
 //! endpoint and through `/api/mizan/call/`; and a profile page rendered with mizan contexts beside
 //! the same page built on raw `#[server]` functions and resources ([`pages`]); sockets, channels
-//! and pushed invalidation beside a raw axum WebSocket fan-out ([`realtime`]).
+//! and pushed invalidation beside a raw axum WebSocket fan-out ([`realtime`]); sign-ins checked on
+//! the password pool beside the same check on the async worker ([`sign_in`]).
 
 pub mod pages;
 pub mod realtime;
+pub mod sign_in;
 
 use axum::{Json, Router, routing::post};
 use leptos::prelude::*;
@@ -103,6 +105,7 @@ pub enum Stack {
 
 /// One router serving the four echo paths and the two profile pages (which read `pool`).
 pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, BenchError> {
+    sign_in::prepare().await.map_err(BenchError::Hash)?;
     let mizan = mizan::server::Mizan::new(
         mizan::server::Registry::collect()?,
         mizan::server::AuthConfig::default(),
@@ -154,7 +157,12 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
             tower::ServiceBuilder::new().option_layer(sessions)
         }
     };
-    let router = router.layer(layers.layer(axum::Extension(pool)).layer(mizan.layer()));
+    let router = router.layer(
+        layers
+            .layer(axum::Extension(pool))
+            .layer(axum::Extension(sign_in::unlimited_guard()))
+            .layer(mizan.layer()),
+    );
     let router = match trace {
         Some(trace) => router.layer(trace),
         None => router,
@@ -179,4 +187,7 @@ pub enum BenchError {
     /// The session table could not be created.
     #[error("session store")]
     Sessions(#[source] sqlx::Error),
+    /// The sign-ins' password could not be hashed.
+    #[error("password hash")]
+    Hash(#[source] MizanError),
 }
