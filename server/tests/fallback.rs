@@ -336,3 +336,19 @@ async fn signing_out_ends_the_stream_with_the_session_code() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn one_session_holds_a_bounded_number_of_streams() {
+    let app = test_app().await;
+    let cookie = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let limit = mizan::server::Limits::default().sockets_per_session;
+    let mut open = Vec::new();
+    for _ in 0..limit {
+        open.push(Stream::open(&app, &[("cookie", &cookie)]).await);
+    }
+    let refused = app.send(stream_request(&[("cookie", &cookie)])).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text);
+    assert_eq!(refused.error_code(), "RATE_LIMITED");
+    // Another visitor is not counted with this session.
+    Stream::open(&app, &[]).await;
+}

@@ -415,45 +415,36 @@ pub(crate) fn bearer_expiry(ctx: &RequestContext) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(claims.exp))
 }
 
-/// Whether the caller `ctx` was authenticated as is still who its credentials name now, read
-/// again from the stores: the session (removed or expired elsewhere, or holding another user),
-/// and the user (deleted, or with other rights). A socket asks this now and then, and closes
-/// when the answer is no. A store that cannot answer is not a change: the socket stays, and
-/// asks again next time.
-pub(crate) async fn still_current(ctx: &RequestContext) -> bool {
-    let Some(users) = ctx
+/// Who the credentials of `ctx` name now, read again from the stores: the session (removed or
+/// expired elsewhere, or holding another user) and the user (deleted, renamed, with other
+/// rights). A socket asks this now and then. `None` when there is nothing to read again (no
+/// user store, a visitor without a session) or a store cannot answer: that is no change, and
+/// the socket asks again next time.
+pub(crate) async fn current_user(ctx: &RequestContext) -> Option<Option<Arc<dyn MizanUser>>> {
+    let users = ctx
         .extension_ref::<Arc<AuthConfig>>()
-        .and_then(|config| config.users.as_ref())
-    else {
-        return true;
-    };
-    let was = ctx.user().map(|user| (user.id(), user.is_staff()));
-    let now = match (ctx.auth_method(), was) {
-        (AuthMethod::Bearer, Some((id, _))) => users.load_user(id).await,
-        (AuthMethod::Bearer, None) => return true,
+        .and_then(|config| config.users.as_ref())?;
+    let loaded = match (ctx.auth_method(), ctx.user_id()) {
+        (AuthMethod::Bearer, Some(id)) => users.load_user(id).await,
+        (AuthMethod::Bearer, None) => return None,
         _ => {
             // A visitor without a session stays who they are until a request gives them one.
-            let Some(session) = ctx.session().filter(|session| session.id().is_some()) else {
-                return true;
-            };
+            let session = ctx.session().filter(|session| session.id().is_some())?;
             if let Err(error) = session.load().await {
-                tracing::warn!(%error, "cannot reload a socket's session");
-                return true;
+                tracing::warn!(%error, "cannot read a socket's session again");
+                return None;
             }
             match session.get::<i64>(SESSION_USER_KEY).await {
                 Ok(Some(id)) => users.load_user(id).await,
                 Ok(None) => Ok(None),
                 Err(error) => {
-                    tracing::warn!(%error, "cannot read a socket's session");
-                    return true;
+                    tracing::warn!(%error, "cannot read a socket's session again");
+                    return None;
                 }
             }
         }
     };
-    match now {
-        Ok(user) => user.map(|user| (user.id(), user.is_staff())) == was,
-        Err(_) => true,
-    }
+    loaded.ok()
 }
 
 fn bearer_token(ctx: &RequestContext) -> Result<Option<&str>, MizanError> {

@@ -310,21 +310,33 @@ impl RequestContext {
 
     /// Says that user `user_id`'s account or rights changed (renamed, demoted, deleted, a new
     /// password, removed from something a channel checks): every socket and event stream acting
-    /// as that user is closed (4001), and each client reconnects, authenticated again, as who
-    /// the user now is. Without it an open socket learns of such a change at its next identity
-    /// check ([`Limits::identity_recheck`](super::Limits::identity_recheck)). Called from a
-    /// socket's own call, that socket closes once the call has answered.
+    /// as that user reads the user again at once. One that would now act as someone else or with
+    /// other rights, or whose channel subscriptions the user may no longer join, closes (4001)
+    /// and its client reconnects as who the user now is; the others go on with the user as now
+    /// loaded (a renamed user's chat lines carry the new name). Without it an open socket learns
+    /// of such a change at its next identity check
+    /// ([`Limits::identity_recheck`](super::Limits::identity_recheck)).
     pub fn user_changed(&self, user_id: i64) {
-        let Some(hub) = self.extension_ref::<Hub>() else {
-            return;
-        };
-        let answering = self
-            .inner
-            .over_socket
-            .then(|| self.inner.headers.get(crate::frames::CONNECTION_HEADER))
-            .flatten()
-            .and_then(|id| id.to_str().ok());
-        hub.end_user(user_id, answering);
+        if let Some(hub) = self.extension_ref::<Hub>() {
+            hub.user_changed(user_id);
+        }
+    }
+
+    /// The same request as another user (a socket's, loaded again): its calls from now on run
+    /// as `user`.
+    pub(crate) fn with_user(&self, method: AuthMethod, user: Option<Arc<dyn MizanUser>>) -> Self {
+        let user_cell = OnceLock::new();
+        let _ = user_cell.set((method, user));
+        Self {
+            inner: Arc::new(Inner {
+                headers: self.inner.headers.clone(),
+                extensions: self.inner.extensions.clone(),
+                session: self.inner.session.clone(),
+                user: user_cell,
+                invalidations: Mutex::default(),
+                over_socket: self.inner.over_socket,
+            }),
+        }
     }
 
     /// Adds a context key for clients to refresh after this call succeeds, on top of the ones

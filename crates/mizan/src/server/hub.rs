@@ -1,7 +1,7 @@
 //! The open sockets of this server and what each watches: a successful call's keys reach every
-//! other socket watching an instance they cover, coalesced; a session's end, or a change to a
-//! user, closes their sockets; and no session or client address holds more than its
-//! [`Limits`] allow.
+//! other socket watching an instance they cover, coalesced; a session's end closes its sockets,
+//! a change to a user has theirs check who they act as; and no session or client address holds
+//! more than its [`Limits`] allow.
 //!
 //! Coalescing: a socket's pending keys are a set, sent by its writer after a short window, so a
 //! burst of calls is one `invalidate` frame with each watched instance once, however many calls
@@ -94,8 +94,8 @@ pub struct Connection {
     pending: Mutex<BTreeSet<String>>,
     wake: Notify,
     closed: AtomicU8,
-    /// Set when a call of this socket changed its own user: closed after that call answers.
-    close_after_answer: AtomicBool,
+    /// Woken when the socket's user changed: its loop checks who it acts as.
+    identity: Notify,
 }
 
 /// Why the hub closes a socket.
@@ -167,7 +167,7 @@ impl Hub {
             } else {
                 OPEN
             }),
-            close_after_answer: AtomicBool::new(false),
+            identity: Notify::new(),
         });
         if shutting_down {
             // The writer may not wait yet: the permit waits for it.
@@ -286,21 +286,16 @@ impl Hub {
         }
     }
 
-    /// Closes every socket acting as user `user_id` (close code 4001): their account or rights
-    /// changed, and each client reconnects as who it now is. `answering` is the socket whose
-    /// call made the change, if one did: it closes once that call's answer is queued, so the
-    /// caller hears how its call went.
-    pub fn end_user(&self, user_id: i64, answering: Option<&str>) {
-        let ended = {
+    /// Has every socket acting as user `user_id` read its session and user again (their
+    /// account, name or rights changed): each goes on as the user now is, or closes (4001) when
+    /// it would act as someone else or with other rights.
+    pub fn user_changed(&self, user_id: i64) {
+        let changed = {
             let open = lock(&self.open);
             Self::members(&open, open.by_user.get(&user_id))
         };
-        for connection in ended {
-            if Some(connection.id()) == answering {
-                connection.close_after_answer.store(true, Ordering::SeqCst);
-            } else {
-                connection.close();
-            }
+        for connection in changed {
+            connection.identity.notify_one();
         }
     }
 
@@ -401,12 +396,9 @@ impl Connection {
             .collect()
     }
 
-    /// Closes the socket if a call of its own changed its user (see [`Hub::end_user`]): called
-    /// once the call's answer is queued.
-    pub fn close_if_answered_for_a_change(&self) {
-        if self.close_after_answer.load(Ordering::SeqCst) {
-            self.close();
-        }
+    /// Waits until the socket's user changed ([`Hub::user_changed`]).
+    pub async fn user_changed(&self) {
+        self.identity.notified().await;
     }
 
     /// Marks the socket closed because its session ended, and wakes its writer, which ends it.
@@ -633,7 +625,7 @@ mod tests {
     }
 
     #[test]
-    fn a_users_change_closes_that_users_sockets_only() {
+    fn a_users_change_reaches_that_users_sockets_only() {
         let hub = Hub::default();
         let of = |user| Owner {
             user: Some(user),
@@ -644,13 +636,12 @@ mod tests {
             hub.register(of(1)).expect("open"),
             hub.register(of(2)).expect("open"),
         );
-        hub.end_user(1, Some(again.id()));
-        assert!(one.is_closed());
-        assert!(!again.is_closed(), "the socket whose call changed it answers first");
-        again.close_if_answered_for_a_change();
-        assert!(again.is_closed());
-        assert!(!other.is_closed());
-        other.close_if_answered_for_a_change();
-        assert!(!other.is_closed());
+        hub.user_changed(1);
+        let told = |connection: &super::Connection| {
+            futures::FutureExt::now_or_never(connection.user_changed()).is_some()
+        };
+        assert!(told(&one) && told(&again), "both of the user's sockets check");
+        assert!(!told(&other), "another user's does not");
+        assert!(!told(&one), "told once"); 
     }
 }

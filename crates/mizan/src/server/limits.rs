@@ -27,11 +27,12 @@ pub struct Limits {
     /// How long a connection may take to send a request's headers, and how long an idle
     /// keep-alive connection stays open waiting for its next request. Default 10 s.
     pub header_read_timeout: Duration,
-    /// How often an open socket's identity is checked again against the session store and the
-    /// user store (a session removed or expired elsewhere, a user deleted or whose rights
-    /// changed): when it changed, the socket is closed (4001) and its client reconnects as who
-    /// it now is. Changes an app makes itself close the sockets at once
-    /// ([`RequestContext::user_changed`](super::RequestContext::user_changed)). Default 30 s.
+    /// How often an open socket reads its session and user again from the stores (a session
+    /// removed or expired elsewhere, a user deleted, renamed or with other rights): one that
+    /// would now act as someone else or with other rights is closed (4001) and its client
+    /// reconnects as who it now is; the others go on as the user now is. Changes an app makes
+    /// itself are read at once ([`RequestContext::user_changed`](super::RequestContext::user_changed)).
+    /// Default 30 s.
     pub identity_recheck: Duration,
 }
 

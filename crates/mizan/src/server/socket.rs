@@ -34,7 +34,7 @@ use tokio::sync::{Semaphore, mpsc};
 use serde_json::value::RawValue;
 
 use super::{
-    auth::{authenticate, bearer_expiry, still_current},
+    auth::{authenticate, bearer_expiry, current_user},
     channel::{ChannelDef, ChannelHub, Member},
     context::RequestContext,
     csrf::OriginPolicy,
@@ -270,16 +270,14 @@ pub(crate) async fn serve(
         let message = tokio::select! {
             // The writer ended: the hub closed the socket, or the client stopped reading.
             _ = &mut writer => break,
-            // Changes made where the hub does not hear of them (another node, the database by
-            // hand, a session that expired): the writer says goodbye (4001) and ends.
-            _ = recheck.tick(), if !client.connection.is_closed() => {
-                if !still_current(&client.ctx).await {
-                    tracing::debug!(
-                        connection = client.connection.id(),
-                        "the socket's user changed: closed"
-                    );
-                    client.connection.close();
-                }
+            // The app says the user changed; or, now and then, changes made where the hub does
+            // not hear of them (another node, the database by hand, a session that expired).
+            () = client.connection.user_changed() => {
+                Box::pin(client.check_identity()).await;
+                continue;
+            }
+            _ = recheck.tick() => {
+                Box::pin(client.check_identity()).await;
                 continue;
             }
             // The writer says goodbye (4001) and ends.
@@ -392,6 +390,42 @@ impl Client {
         }
     }
 
+    /// Reads the socket's user again: goes on as the user now is, or closes the socket (the
+    /// writer says 4001) when it would act as someone else or with other rights, or when one of
+    /// its channel subscriptions would no longer be joined.
+    async fn check_identity(&mut self) {
+        if self.connection.is_closed() {
+            return;
+        }
+        let Some(now) = current_user(&self.ctx).await else {
+            return;
+        };
+        let rights = |user: Option<&Arc<dyn crate::server::MizanUser>>| {
+            user.map(|user| (user.id(), user.is_staff()))
+        };
+        if rights(now.as_ref()) != rights(self.ctx.user()) {
+            tracing::debug!(connection = self.connection.id(), "the socket's user changed: closed");
+            self.connection.close();
+            return;
+        }
+        if now.is_some() {
+            self.ctx = self.ctx.with_user(self.ctx.auth_method(), now);
+        }
+        if let Err(error) = self
+            .cleanup
+            .subscriptions
+            .still_joined(&self.sockets.channels, &self.ctx)
+            .await
+        {
+            tracing::debug!(
+                connection = self.connection.id(),
+                %error,
+                "the socket's user may no longer join a channel it is in: closed"
+            );
+            self.connection.close();
+        }
+    }
+
     /// Acts on one frame; `Break` when the connection must end.
     async fn dispatch(&mut self, frame: ClientFrame) -> ControlFlow<()> {
         match frame {
@@ -468,11 +502,10 @@ impl Client {
         let Ok(permit) = Arc::clone(&self.in_flight).acquire_owned().await else {
             return ControlFlow::Break(());
         };
-        let (registry, out, ctx, connection) = (
+        let (registry, out, ctx) = (
             Arc::clone(&self.sockets.registry),
             self.out.clone(),
             self.ctx.clone(),
-            Arc::clone(&self.connection),
         );
         tokio::spawn(async move {
             let frame = rpc(&registry, &ctx, id, &function, args).await;
@@ -480,7 +513,6 @@ impl Client {
                 // Waits for room: the calls in flight are bounded, so is the wait.
                 let _ = out.send(Utf8Bytes::from(text)).await;
             }
-            connection.close_if_answered_for_a_change();
             drop(permit);
         });
         ControlFlow::Continue(())
@@ -667,6 +699,18 @@ impl Subscriptions {
         let group = (def.join)(ctx.for_nested_call(), params).await?;
         hub.layer.join(&group, member);
         self.by_key.insert(key, group);
+        Ok(())
+    }
+
+    /// Whether the socket's user may still join every channel it is subscribed to: the first
+    /// refusal, if any.
+    async fn still_joined(&self, hub: &ChannelHub, ctx: &RequestContext) -> Result<(), MizanError> {
+        for (channel, params) in self.by_key.keys() {
+            let def = channel_named(hub, channel)?;
+            let params: RawArgs =
+                serde_json::from_str(params).map_err(|_| MizanError::internal())?;
+            (def.join)(ctx.for_nested_call(), params).await?;
+        }
         Ok(())
     }
 
