@@ -70,6 +70,8 @@ pub mod guides {
     pub mod realtime {}
     #[doc = include_str!("../../../docs/forms.md")]
     pub mod forms {}
+    #[doc = include_str!("../../../docs/security.md")]
+    pub mod security {}
 }
 
 /// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.
