@@ -347,7 +347,12 @@ async fn one_session_holds_a_bounded_number_of_streams() {
         open.push(Stream::open(&app, &[("cookie", &cookie)]).await);
     }
     let refused = app.send(stream_request(&[("cookie", &cookie)])).await;
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text
+    );
     assert_eq!(refused.error_code(), "RATE_LIMITED");
     // Another visitor is not counted with this session.
     Stream::open(&app, &[]).await;

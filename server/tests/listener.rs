@@ -29,7 +29,10 @@ async fn until_closed(tcp: &mut TcpStream) -> (String, Duration) {
             ),
         }
     }
-    (String::from_utf8_lossy(&received).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
 }
 
 #[tokio::test]

@@ -751,5 +751,8 @@ async fn a_renamed_users_open_socket_speaks_under_the_new_name_without_reconnect
         assert_eq!(line["message"]["user"], "Alice", "{line}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert!(heard.is_some(), "the new name within a second, on the same socket");
+    assert!(
+        heard.is_some(),
+        "the new name within a second, on the same socket"
+    );
 }

@@ -415,6 +415,39 @@ mod tests {
     }
 
     #[test]
+    fn proxies_origin_and_limits_come_from_the_file_and_the_environment() {
+        let mut settings = Settings::parse(
+            "[security]\ntrusted_proxies = [\"127.0.0.1\"]\n[limits]\nsockets_per_address = 500\n",
+            Path::new("t.toml"),
+        )
+        .expect("valid");
+        assert_eq!(settings.security.trusted_proxies, ["127.0.0.1"]);
+        assert_eq!(settings.limits.sockets_per_address, 500);
+        assert_eq!(settings.limits.sockets_per_session, 32, "the default stays");
+        settings
+            .apply_env(env_of(&[
+                ("MIZAN_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+                ("MIZAN_SITE_ORIGIN", "https://app.example"),
+                ("MIZAN_SOCKETS_PER_SESSION", "8"),
+                ("MIZAN_IDENTITY_RECHECK_SECS", "5"),
+            ]))
+            .expect("valid overrides");
+        assert_eq!(settings.security.trusted_proxies, ["10.0.0.0/8", "::1"]);
+        assert_eq!(settings.security.site_origin, "https://app.example");
+        assert_eq!(settings.limits.sockets_per_session, 8);
+        assert_eq!(settings.limits.identity_recheck_secs, 5);
+        for var in [
+            "MIZAN_SOCKETS_PER_ADDRESS",
+            "MIZAN_HEADER_READ_TIMEOUT_SECS",
+        ] {
+            let error = Settings::default()
+                .apply_env(env_of(&[(var, "0")]))
+                .expect_err("zero is refused");
+            assert!(error.to_string().contains(var), "{error}");
+        }
+    }
+
+    #[test]
     fn unknown_key_is_an_error_naming_the_file_and_key() {
         let error = Settings::parse("[database]\nulr = \"x\"\n", Path::new("Settings.toml"))
             .expect_err("typo must not pass");

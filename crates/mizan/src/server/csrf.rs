@@ -134,7 +134,8 @@ mod tests {
     #[test]
     fn upgrades_need_the_sites_origin_or_a_trusted_one() {
         let policy = OriginPolicy::new(["https://admin.example.com"]);
-        let ok = |pairs: &[(&'static str, &str)]| policy.check_upgrade(&headers(pairs), "https").is_ok();
+        let ok =
+            |pairs: &[(&'static str, &str)]| policy.check_upgrade(&headers(pairs), "https").is_ok();
         assert!(ok(&[
             ("host", "app.example.com"),
             ("origin", "https://app.example.com")
@@ -162,12 +163,20 @@ mod tests {
         let host = ("host", "127.0.0.1:3000");
         assert!(
             policy
-                .check(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")]), "http")
+                .check(
+                    &Method::GET,
+                    &headers(&[("sec-fetch-site", "cross-site")]),
+                    "http"
+                )
                 .is_ok()
         );
         assert!(
             policy
-                .check(&post, &headers(&[("sec-fetch-site", "same-origin")]), "http")
+                .check(
+                    &post,
+                    &headers(&[("sec-fetch-site", "same-origin")]),
+                    "http"
+                )
                 .is_ok()
         );
         assert!(policy.check(&post, &headers(&[]), "http").is_ok(), "curl");
@@ -175,7 +184,8 @@ mod tests {
             policy
                 .check(
                     &post,
-                    &headers(&[host, ("origin", "http://127.0.0.1:3000")]), "http"
+                    &headers(&[host, ("origin", "http://127.0.0.1:3000")]),
+                    "http"
                 )
                 .is_ok()
         );
@@ -183,13 +193,18 @@ mod tests {
             policy
                 .check(
                     &post,
-                    &headers(&[host, ("origin", "https://partner.example/")]), "http"
+                    &headers(&[host, ("origin", "https://partner.example/")]),
+                    "http"
                 )
                 .is_ok()
         );
         assert!(
             policy
-                .check(&post, &headers(&[host, ("origin", "https://evil.example")]), "http")
+                .check(
+                    &post,
+                    &headers(&[host, ("origin", "https://evil.example")]),
+                    "http"
+                )
                 .is_err()
         );
         assert!(
@@ -200,7 +215,8 @@ mod tests {
                         host,
                         ("sec-fetch-site", "cross-site"),
                         ("origin", "https://evil.example")
-                    ]), "http"
+                    ]),
+                    "http"
                 )
                 .is_err()
         );
@@ -222,18 +238,28 @@ mod tests {
         let post = Method::POST;
         let on = |origin: &str, scheme: &str| {
             policy
-                .check(&post, &headers(&[("host", "app.example"), ("origin", origin)]), scheme)
+                .check(
+                    &post,
+                    &headers(&[("host", "app.example"), ("origin", origin)]),
+                    scheme,
+                )
                 .is_ok()
         };
         assert!(on("http://app.example", "http"));
         assert!(!on("https://app.example", "http"), "https page, http site");
         assert!(!on("http://app.example", "https"), "http page, https site");
         assert!(on("https://app.example", "https"));
-        assert!(on("http://app.example:80", "http"), "the default port is no other origin");
+        assert!(
+            on("http://app.example:80", "http"),
+            "the default port is no other origin"
+        );
         assert!(!on("http://app.example:8080", "http"));
         let upgrade = |origin: &str, scheme: &str| {
             policy
-                .check_upgrade(&headers(&[("host", "app.example"), ("origin", origin)]), scheme)
+                .check_upgrade(
+                    &headers(&[("host", "app.example"), ("origin", origin)]),
+                    scheme,
+                )
                 .is_ok()
         };
         assert!(!upgrade("https://app.example", "http"));
@@ -246,11 +272,21 @@ mod tests {
         let post = Method::POST;
         let check = |host: &str, origin: &str| {
             policy
-                .check(&post, &headers(&[("host", host), ("origin", origin)]), "http")
+                .check(
+                    &post,
+                    &headers(&[("host", host), ("origin", origin)]),
+                    "http",
+                )
                 .is_ok()
         };
-        assert!(check("10.0.0.5:3000", "https://app.example"), "behind a proxy");
+        assert!(
+            check("10.0.0.5:3000", "https://app.example"),
+            "behind a proxy"
+        );
         assert!(!check("app.example", "http://app.example"));
-        assert!(!check("evil.example", "https://evil.example"), "Host no longer counts");
+        assert!(
+            !check("evil.example", "https://evil.example"),
+            "Host no longer counts"
+        );
     }
 }

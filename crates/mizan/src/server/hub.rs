@@ -144,8 +144,7 @@ impl Hub {
             )));
         }
         if let Some(address) = &owner.address
-            && open.by_address.get(address).copied().unwrap_or(0)
-                >= self.limits.sockets_per_address
+            && open.by_address.get(address).copied().unwrap_or(0) >= self.limits.sockets_per_address
         {
             return Err(MizanError::rate_limited(format!(
                 "this address has {} sockets open, the most it may: try again later",
@@ -175,7 +174,10 @@ impl Hub {
         }
         let id = connection.id.clone();
         if let Some(session) = owner.session {
-            open.by_session.entry(session).or_default().insert(id.clone());
+            open.by_session
+                .entry(session)
+                .or_default()
+                .insert(id.clone());
         }
         if let Some(user) = owner.user {
             open.by_user.entry(user).or_default().insert(id.clone());
@@ -559,7 +561,8 @@ mod tests {
         let hub = Hub::default();
         let session = tower_sessions::session::Id::default();
         let mine = hub.register(in_session(session)).expect("open");
-        let other = hub.register(in_session(tower_sessions::session::Id::default()))
+        let other = hub
+            .register(in_session(tower_sessions::session::Id::default()))
             .expect("open");
         let anonymous = hub.register(Owner::default()).expect("open");
         hub.end_session(&session);
@@ -640,8 +643,11 @@ mod tests {
         let told = |connection: &super::Connection| {
             futures::FutureExt::now_or_never(connection.user_changed()).is_some()
         };
-        assert!(told(&one) && told(&again), "both of the user's sockets check");
+        assert!(
+            told(&one) && told(&again),
+            "both of the user's sockets check"
+        );
         assert!(!told(&other), "another user's does not");
-        assert!(!told(&one), "told once"); 
+        assert!(!told(&one), "told once");
     }
 }

@@ -117,7 +117,10 @@ impl BoundListener {
                 },
             );
             let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service))
+                .serve_connection_with_upgrades(
+                    TokioIo::new(tcp),
+                    TowerToHyperService::new(service),
+                )
                 .into_owned();
             let connection = graceful.watch(connection);
             tokio::spawn(async move {

@@ -60,9 +60,7 @@ impl TrustedProxies {
 /// An IPv4 address mapped into IPv6 (a dual-stack listener's peers) as the IPv4 address it is.
 fn canonical(addr: IpAddr) -> IpAddr {
     match addr {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -205,9 +203,21 @@ mod tests {
             &[("x-forwarded-for", "1.2.3.4, unknown")],
             &proxies,
         );
-        assert_eq!(garbage.addr().to_string(), "127.0.0.1", "nothing past garbage");
-        let mapped = peer("[::ffff:127.0.0.1]:5000", &[("x-forwarded-for", "5.6.7.8")], &proxies);
-        assert_eq!(mapped.addr().to_string(), "5.6.7.8", "an IPv4-mapped proxy is trusted");
+        assert_eq!(
+            garbage.addr().to_string(),
+            "127.0.0.1",
+            "nothing past garbage"
+        );
+        let mapped = peer(
+            "[::ffff:127.0.0.1]:5000",
+            &[("x-forwarded-for", "5.6.7.8")],
+            &proxies,
+        );
+        assert_eq!(
+            mapped.addr().to_string(),
+            "5.6.7.8",
+            "an IPv4-mapped proxy is trusted"
+        );
     }
 
     #[test]

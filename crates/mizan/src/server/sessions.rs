@@ -554,10 +554,9 @@ async fn finish(
         Ok(value) => {
             response.headers_mut().append(header::SET_COOKIE, value);
             if changed_hands {
-                response.headers_mut().insert(
-                    IDENTITY_HEADER,
-                    HeaderValue::from_static(IDENTITY_CHANGED),
-                );
+                response
+                    .headers_mut()
+                    .insert(IDENTITY_HEADER, HeaderValue::from_static(IDENTITY_CHANGED));
             }
             response
         }

@@ -293,10 +293,7 @@ impl<IV: IntoView + 'static> Site<IV> {
             }
         };
         // The flash cookie is `Secure` whenever the session cookie is.
-        let secure_cookies = self
-            .sessions
-            .as_ref()
-            .is_some_and(SessionLayer::is_secure);
+        let secure_cookies = self.sessions.as_ref().is_some_and(SessionLayer::is_secure);
         let origins = OriginPolicy::new(self.trusted_origins);
         let origins = match self.site_origin {
             Some(site) => origins.with_site_origin(site),

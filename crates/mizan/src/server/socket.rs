@@ -101,7 +101,8 @@ pub(crate) async fn upgrade(
     let (parts, _) = request.into_parts();
     if let Err(reason) = sockets
         .origins
-        .check_upgrade(&parts.headers, Peer::scheme_of(&parts.extensions)) {
+        .check_upgrade(&parts.headers, Peer::scheme_of(&parts.extensions))
+    {
         tracing::warn!(origin = ?parts.headers.get(http::header::ORIGIN), reason, "refused a WebSocket");
         return error_response(&MizanError::forbidden(reason));
     }
@@ -404,7 +405,10 @@ impl Client {
             user.map(|user| (user.id(), user.is_staff()))
         };
         if rights(now.as_ref()) != rights(self.ctx.user()) {
-            tracing::debug!(connection = self.connection.id(), "the socket's user changed: closed");
+            tracing::debug!(
+                connection = self.connection.id(),
+                "the socket's user changed: closed"
+            );
             self.connection.close();
             return;
         }

@@ -121,7 +121,8 @@ pub(crate) async fn open(sockets: Arc<Sockets>, inlets: Arc<Inlets>, request: Re
     let (parts, _) = request.into_parts();
     if let Err(reason) = sockets
         .origins
-        .check_stream(&parts.headers, Peer::scheme_of(&parts.extensions)) {
+        .check_stream(&parts.headers, Peer::scheme_of(&parts.extensions))
+    {
         tracing::warn!(origin = ?parts.headers.get(header::ORIGIN), reason, "refused an event stream");
         return error_response(&MizanError::forbidden(reason));
     }

@@ -64,7 +64,11 @@ impl Kinds {
                     schema
                         .get(keyword)
                         .and_then(Value::as_array)
-                        .is_some_and(|cases| cases.iter().any(|case| case.get("type") == Some(&Value::from("null"))))
+                        .is_some_and(|cases| {
+                            cases
+                                .iter()
+                                .any(|case| case.get("type") == Some(&Value::from("null")))
+                        })
                 });
                 return Self {
                     null: nullable,
@@ -131,7 +135,10 @@ pub(crate) struct ParamKinds {
 
 impl ParamKinds {
     fn of(&self, def: &'static FunctionDef) -> Arc<HashMap<&'static str, Kinds>> {
-        let mut known = self.by_context.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut known = self
+            .by_context
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(known.entry(def.name).or_insert_with(|| {
             let mut generator = schemars::SchemaGenerator::default();
             let schema = (def.args_schema)(&mut generator).to_value();
@@ -280,16 +287,31 @@ mod tests {
 
     async fn check(key: &str) -> Result<(), String> {
         let registry = Registry::from_defs([&SECRET, &QUERY, &PROFILE]).expect("registry");
-        watchable(&registry, &ParamKinds::default(), &RequestContext::detached(), key)
-            .await
-            .map(|_| ())
-            .map_err(|error| format!("{}: {}", error.code.as_str(), error.message))
+        watchable(
+            &registry,
+            &ParamKinds::default(),
+            &RequestContext::detached(),
+            key,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|error| format!("{}: {}", error.code.as_str(), error.message))
     }
 
     #[tokio::test]
     async fn a_context_the_caller_may_not_read_cannot_be_watched() {
-        assert!(check("watch_test_secret").await.expect_err("refused").starts_with("UNAUTHORIZED"));
-        assert!(check("watch_test_query").await.expect_err("not a context").starts_with("NOT_FOUND"));
+        assert!(
+            check("watch_test_secret")
+                .await
+                .expect_err("refused")
+                .starts_with("UNAUTHORIZED")
+        );
+        assert!(
+            check("watch_test_query")
+                .await
+                .expect_err("not a context")
+                .starts_with("NOT_FOUND")
+        );
     }
 
     #[tokio::test]
@@ -297,10 +319,19 @@ mod tests {
         assert_eq!(check("watch_test_profile").await, Ok(()));
         assert_eq!(check("watch_test_profile:{\"user_id\":5}").await, Ok(()));
         let stranger = check("watch_test_profile:{\"current_user\":1}").await;
-        assert!(stranger.expect_err("not a param").contains("no param `current_user`"));
+        assert!(
+            stranger
+                .expect_err("not a param")
+                .contains("no param `current_user`")
+        );
         let padded = format!("watch_test_profile:{{\"user_id\":\"{}\"}}", "x".repeat(600));
         assert!(padded.len() > super::MAX_WATCH_KEY_BYTES);
-        assert!(check(&padded).await.expect_err("too long").contains("at most 512 bytes"));
+        assert!(
+            check(&padded)
+                .await
+                .expect_err("too long")
+                .contains("at most 512 bytes")
+        );
     }
 
     #[test]
@@ -309,7 +340,10 @@ mod tests {
         assert!(integer.admit(&json!(5)));
         assert!(!integer.admit(&json!("5")), "5 is not \"5\"");
         assert!(!integer.admit(&json!(1.5)), "floats are not params");
-        assert!(!integer.admit(&json!(1_i64 << 54)), "beyond JavaScript's exact integers");
+        assert!(
+            !integer.admit(&json!(1_i64 << 54)),
+            "beyond JavaScript's exact integers"
+        );
         assert!(!integer.admit(&json!({"a": 1})));
         let optional = Kinds::of(&json!({"type": ["string", "null"]}));
         assert!(optional.admit(&json!(null)) && optional.admit(&json!("a")));
