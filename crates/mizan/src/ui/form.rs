@@ -63,7 +63,8 @@ pub fn use_form<F: Form>() -> FormHandle<F> {
 #[cfg(feature = "ssr")]
 fn take_flash(form: &str) -> Option<FormFlash> {
     use crate::server::form_post;
-    let taken = with_context::<http::request::Parts, _>(|parts| form_post::take_flash(parts, form))?;
+    let taken =
+        with_context::<http::request::Parts, _>(|parts| form_post::take_flash(parts, form))?;
     if let Some(clear) = taken.clear
         && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
     {
