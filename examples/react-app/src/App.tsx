@@ -203,6 +203,7 @@ function Profile({ userId }: { userId: number }) {
 
 function Chat({ room }: { room: string }) {
   const chat = useChatChannel({ room });
+  const user = useCurrentUser();
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const submit = async (event: FormEvent) => {
@@ -238,6 +239,8 @@ function Chat({ room }: { room: string }) {
       <p className="error" data-testid="error-message" role="alert">
         {error}
       </p>
+      {/* Only members may chat: a visitor signs in here, and the room opens to them at once. */}
+      {user.data?.is_authenticated === false ? <SignIn /> : null}
     </section>
   );
 }

@@ -130,3 +130,58 @@ describe('batched reads', () => {
     expect(requests[0]?.headers.cookie).toBe('mizan_session=abc');
   });
 });
+
+describe('identity changes', () => {
+  /** A fetch answering `body` with `status`, and the identity header when `changed`. */
+  function answering(body: unknown, { status = 200, changed = false, value = 'changed' } = {}) {
+    return vi.fn(async () =>
+      Response.json(body, { status, headers: changed ? { 'x-mizan-identity': value } : {} }),
+    ) as unknown as typeof globalThis.fetch;
+  }
+
+  test('a response that says the session changed hands tells the listeners once, after its body is in', async () => {
+    const client = createMizanClient({ fetch: answering({ result: null, invalidate: ['current_user'] }, { changed: true }) });
+    const heard: string[] = [];
+    client.invalidations.subscribe(() => heard.push('keys'));
+    const stop = client.onIdentityChanged(() => heard.push('identity'));
+    await client.call('login', { email: 'a@example.com', password: 'p' });
+    expect(heard).toEqual(['identity', 'keys']);
+
+    stop();
+    await client.call('login');
+    expect(heard, 'unsubscribed').toEqual(['identity', 'keys', 'keys']);
+  });
+
+  test('a refused answer carrying the header tells them too; batches are read the same', async () => {
+    const refused = createMizanClient({
+      fetch: answering(
+        { error: { code: 'UNAUTHORIZED', message: 'the session ended', details: null } },
+        { status: 401, changed: true },
+      ),
+    });
+    let told = 0;
+    refused.onIdentityChanged(() => (told += 1));
+    await expect(refused.call('whoami')).rejects.toBeInstanceOf(MizanError);
+    expect(told).toBe(1);
+
+    const batch = createMizanClient({
+      fetch: answering({ results: [{ result: 1, invalidate: [] }, { result: 2, invalidate: [] }] }, { changed: true }),
+    });
+    batch.onIdentityChanged(() => (told += 1));
+    await Promise.all([batch.read('one'), batch.read('two')]);
+    expect(told).toBe(2);
+  });
+
+  test('no header, or another value, is no change', async () => {
+    for (const fetch of [
+      answering({ result: 1, invalidate: [] }),
+      answering({ result: 1, invalidate: [] }, { changed: true, value: 'unchanged' }),
+    ]) {
+      const client = createMizanClient({ fetch });
+      let told = 0;
+      client.onIdentityChanged(() => (told += 1));
+      await client.call('echo');
+      expect(told).toBe(0);
+    }
+  });
+});

@@ -31,6 +31,7 @@ export interface ProtocolFixture {
     close_codes: Record<'session_ended' | 'going_away' | 'unanswered', number>;
     backoff: { attempt: number; random: number; delay_ms: number }[];
   };
+  identity: { header: string; changed: string; broadcast_channel: string; message: string };
 }
 
 export const fixture = protocol as unknown as ProtocolFixture;

@@ -4,6 +4,9 @@ import { describe, expect, test } from 'vitest';
 
 import {
   CLOSE_CODES,
+  IDENTITY_CHANGED,
+  IDENTITY_CHANNEL,
+  IDENTITY_HEADER,
   PACING_MS,
   readServerFrame,
   reconnectDelay,
@@ -33,6 +36,16 @@ describe('socket frames', () => {
 
   test.each(fixture.frames.bad_server)('refuses %j', ({ text: frame }) => {
     expect(readServerFrame(text(frame))).toBeUndefined();
+  });
+});
+
+describe('identity changes', () => {
+  test('the header, its value, the siblings\' channel and its message are the fixture\'s', () => {
+    const { identity } = fixture;
+    expect(IDENTITY_HEADER).toBe(identity.header);
+    expect(IDENTITY_CHANGED).toBe(identity.changed);
+    expect(IDENTITY_CHANNEL).toBe(identity.broadcast_channel);
+    expect(IDENTITY_CHANGED).toBe(identity.message);
   });
 });
 

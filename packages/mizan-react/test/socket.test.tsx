@@ -333,6 +333,138 @@ describe('MizanSocket', () => {
   });
 });
 
+/** A BroadcastChannel whose messages reach the test's other open channels of the same name. */
+class FakeChannel {
+  static all: FakeChannel[] = [];
+  posted: unknown[] = [];
+  closed = false;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  constructor(readonly name: string) {
+    FakeChannel.all.push(this);
+  }
+  postMessage(data: unknown) {
+    this.posted.push(data);
+    for (const other of FakeChannel.all) {
+      if (other !== this && !other.closed && other.name === this.name) {
+        other.onmessage?.(new MessageEvent('message', { data }));
+      }
+    }
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+describe('identity changes', () => {
+  const withSiblings = {
+    ...options,
+    BroadcastChannel: FakeChannel as unknown as typeof BroadcastChannel,
+  };
+  beforeEach(() => {
+    FakeChannel.all = [];
+  });
+
+  /** A client whose every call answers `invalidate` keys and says the session changed hands. */
+  function signingIn(invalidate: string[]) {
+    const fetch = vi.fn(async () =>
+      Response.json({ result: null, invalidate }, { headers: { 'x-mizan-identity': 'changed' } }),
+    );
+    return createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+  }
+
+  test('a sign-in reopens the socket at once as the new session: re-watched, re-subscribed, the rest refetched once; siblings too', async () => {
+    vi.useFakeTimers();
+    const client = signingIn(['current_user']);
+    const refetched: (readonly string[])[] = [];
+    client.invalidations.subscribe((keys) => refetched.push(keys));
+    const tab = new MizanSocket(client, withSiblings);
+    for (const key of ['current_user', 'user_profile:{"user_id":1}']) tab.watch(key);
+    tab.subscribe('chat', { room: 'general' }, () => undefined);
+    tab.start();
+    const first = FakeSocket.latest();
+    first.open('c1');
+
+    const siblingClient = createMizanClient();
+    const siblingRefetched: (readonly string[])[] = [];
+    siblingClient.invalidations.subscribe((keys) => siblingRefetched.push(keys));
+    const sibling = new MizanSocket(siblingClient, withSiblings);
+    sibling.watch('site_stats');
+    sibling.start();
+    const siblingFirst = FakeSocket.latest();
+    siblingFirst.open('s1');
+
+    const statuses: string[] = [];
+    tab.onStatus((status) => statuses.push(status));
+    const onTheOldSocket = tab.rpc('echo', { text: 'x' });
+    await client.call('login', { email: 'alice@example.com', password: 'alice-password' });
+
+    expect(first.readyState, 'the connection of who the tab was is closed').toBe(3);
+    expect(siblingFirst.readyState, 'and the sibling’s').toBe(3);
+    expect(FakeSocket.all, 'both reopened at once, no backoff').toHaveLength(4);
+    await expect(onTheOldSocket).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(statuses).toEqual(['connecting']);
+
+    const [, , reopened, siblingReopened] = FakeSocket.all;
+    reopened?.open('c2');
+    expect(statuses).toEqual(['connecting', 'connected']);
+    expect(reopened?.sent).toEqual([
+      { v: 1, action: 'watch', keys: ['current_user', 'user_profile:{"user_id":1}'] },
+      { v: 1, action: 'subscribe', id: expect.any(Number), channel: 'chat', params: { room: 'general' } },
+    ]);
+    expect(refetched, 'the answer’s keys, then the rest once').toEqual([
+      ['current_user'],
+      ['user_profile:{"user_id":1}'],
+    ]);
+
+    siblingReopened?.open('s2');
+    expect(siblingRefetched, 'the sibling refetches everything it shows').toEqual([['site_stats']]);
+    const [tabChannel, siblingChannel] = FakeChannel.all;
+    expect(tabChannel?.name).toBe('mizan-identity');
+    expect(tabChannel?.posted).toEqual(['changed']);
+    expect(siblingChannel?.posted, 'a sibling does not pass it on').toEqual([]);
+
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all, 'nothing else opened').toHaveLength(4);
+    tab.stop();
+    sibling.stop();
+    expect(FakeChannel.all.every((channel) => channel.closed)).toBe(true);
+  });
+
+  test('a sibling’s word ends the wait for a reconnect; other messages and a stopped socket are left alone', () => {
+    vi.useFakeTimers();
+    const socket = new MizanSocket(createMizanClient(), withSiblings);
+    socket.start();
+    FakeSocket.latest().open();
+    FakeSocket.latest().drop(1006);
+    expect(socket.status).toBe('disconnected');
+    const elsewhere = new FakeChannel('mizan-identity');
+
+    elsewhere.postMessage({ something: 'else' });
+    expect(FakeSocket.all).toHaveLength(1);
+    elsewhere.postMessage('changed');
+    expect(FakeSocket.all, 'at once').toHaveLength(2);
+    // Less than a `hello`'s patience, more than the first retry's delay.
+    vi.advanceTimersByTime(5_000);
+    expect(FakeSocket.all, 'the backoff’s retry was called off').toHaveLength(2);
+
+    socket.stop();
+    elsewhere.postMessage('changed');
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(socket.status).toBe('disconnected');
+  });
+
+  test('without a BroadcastChannel the tab still reopens on its own answers', async () => {
+    const client = signingIn([]);
+    const socket = new MizanSocket(client, { ...options, BroadcastChannel: null });
+    socket.start();
+    FakeSocket.latest().open();
+    await client.call('logout');
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(FakeChannel.all).toEqual([]);
+    socket.stop();
+  });
+});
+
 describe('the fallback', () => {
   function fallbackOptions() {
     const fetch = vi.fn(async () => new Response(null, { status: 204 }));

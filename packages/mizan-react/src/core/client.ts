@@ -1,6 +1,7 @@
 /**
  * The client: calls over `POST /api/mizan/call/`, reads of the same tick batched into one
- * `POST /api/mizan/batch/`, each response's invalidations handed to the bus.
+ * `POST /api/mizan/batch/`, each response's invalidations handed to the bus, and each response
+ * that says the session changed hands to the identity listeners (the tab's socket).
  */
 
 import { InvalidationBus } from './bus.js';
@@ -14,6 +15,13 @@ export const CALL_PATH = '/api/mizan/call/';
 export const BATCH_PATH = '/api/mizan/batch/';
 /** Most calls one batch may carry (the server refuses more). */
 export const MAX_BATCH_CALLS = 64;
+/**
+ * The response header saying the session changed hands during the request (signed in, signed
+ * out, or a session that ended); its value is {@link IDENTITY_CHANGED}.
+ */
+export const IDENTITY_HEADER = 'x-mizan-identity';
+/** The one value of {@link IDENTITY_HEADER}. */
+export const IDENTITY_CHANGED = 'changed';
 
 /** How a client reaches its server. */
 export interface MizanClientOptions {
@@ -73,6 +81,7 @@ export class MizanClient {
   #flushScheduled = false;
   #callsInFlight = 0;
   readonly #settledListeners = new Set<() => void>();
+  readonly #identityListeners = new Set<() => void>();
 
   constructor(options: MizanClientOptions = {}) {
     this.#options = options;
@@ -108,6 +117,18 @@ export class MizanClient {
     this.#settledListeners.add(listener);
     return () => {
       this.#settledListeners.delete(listener);
+    };
+  }
+
+  /**
+   * Calls `listener` each time a response says the session changed hands (its
+   * {@link IDENTITY_HEADER}), once the response is in and so its cookie stored; returns what
+   * unsubscribes it. The tab's socket reopens on it, as who the visitor now is.
+   */
+  onIdentityChanged(listener: () => void): () => void {
+    this.#identityListeners.add(listener);
+    return () => {
+      this.#identityListeners.delete(listener);
     };
   }
 
@@ -225,9 +246,22 @@ export class MizanClient {
         'INVALID_RESPONSE',
         `the server answered ${response.status} with something other than JSON`,
       );
+    } finally {
+      // The header follows the cookie, not the outcome: a refused answer may carry it too.
+      if (response.headers?.get(IDENTITY_HEADER)?.trim() === IDENTITY_CHANGED) this.#identityChanged();
     }
     if (!response.ok) throw MizanError.fromBody(body, response.status);
     return body;
+  }
+
+  #identityChanged(): void {
+    for (const listener of [...this.#identityListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        console.error('mizan: an identity listener failed', error);
+      }
+    }
   }
 }
 

@@ -8,6 +8,8 @@ export { InvalidationBus, type InvalidationListener } from './bus.js';
 export {
   BATCH_PATH,
   CALL_PATH,
+  IDENTITY_CHANGED,
+  IDENTITY_HEADER,
   MAX_BATCH_CALLS,
   MizanClient,
   createMizanClient,
@@ -38,6 +40,7 @@ export {
 export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from './keys.js';
 export { characterCount, isEmailAddress } from './rules.js';
 export {
+  IDENTITY_CHANNEL,
   MizanSocket,
   SOCKET_PATH,
   SSE_PATH,

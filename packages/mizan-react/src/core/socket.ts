@@ -9,6 +9,12 @@
  * frames flow over the fallback (`carrier.ts`): tried at once after such a failure, and, once it
  * worked, used for the rest of the tab's life (remembered in `sessionStorage`).
  *
+ * A connection acts as who the tab was when it opened. When one of the client's responses says
+ * the session changed hands (`IDENTITY_HEADER`: signed in or out), the socket closes it and
+ * opens another at once, under the cookie that response set, then re-watches, re-subscribes and
+ * refetches what is live as after any reconnect; and it tells the tab's siblings of the same
+ * origin (Leptos or React) on the `BroadcastChannel` `IDENTITY_CHANNEL`, which do the same.
+ *
  * Layers: `frames`, `backoff`, `watched`, `carrier` ← this module.
  */
 
@@ -22,7 +28,7 @@ import {
   rememberStream,
   rememberedTransport,
 } from './carrier.js';
-import type { Envelope, MizanClient } from './client.js';
+import { IDENTITY_CHANGED, type Envelope, type MizanClient } from './client.js';
 import { MizanError } from './errors.js';
 import {
   CLOSE_CODES,
@@ -45,6 +51,12 @@ export function channelKey(channel: string, params: KeyParams): string {
 
 export { SOCKET_PATH, SSE_PATH, TRANSPORT_STORAGE_KEY, type Transport } from './carrier.js';
 
+/**
+ * The `BroadcastChannel` on which a tab tells the other tabs of its origin that the session
+ * changed hands (the message: `IDENTITY_CHANGED`); the Leptos runtime uses the same.
+ */
+export const IDENTITY_CHANNEL = 'mizan-identity';
+
 /** Where the socket stands. */
 export type SocketStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -54,6 +66,11 @@ export interface MizanSocketOptions extends CarrierOptions {
   readonly initialDelay?: number;
   /** Longest reconnect delay, in ms (default 10 000). */
   readonly maxDelay?: number;
+  /**
+   * The BroadcastChannel class the tab tells its siblings with (tests; default: the global one;
+   * `null`: no siblings are told or heard).
+   */
+  readonly BroadcastChannel?: typeof BroadcastChannel | null;
 }
 
 /** Hears a channel's messages. */
@@ -99,6 +116,9 @@ export class MizanSocket {
   #pushing = false;
   #stopHearingAnswers: (() => void) | undefined;
   #stopHearingSettled: (() => void) | undefined;
+  #stopHearingIdentity: (() => void) | undefined;
+  /** The tab's end of `IDENTITY_CHANNEL`, while running. */
+  #siblings: BroadcastChannel | undefined;
   /** Keys a reconnect must refresh, waiting for this tab's calls under way (see #refreshForeign). */
   readonly #held = new Set<string>();
   #release: ReturnType<typeof setTimeout> | undefined;
@@ -144,6 +164,11 @@ export class MizanSocket {
       if (!this.#pushing) this.#own.note(keys, Date.now());
     });
     this.#stopHearingSettled = this.#client.onSettled(() => this.#releaseHeld());
+    this.#stopHearingIdentity = this.#client.onIdentityChanged(() => {
+      this.#reopen();
+      this.#tellSiblings();
+    });
+    this.#hearSiblings();
     this.#connect();
   }
 
@@ -154,6 +179,9 @@ export class MizanSocket {
     globalThis.removeEventListener?.('pageshow', this.#wake);
     this.#stopHearingAnswers?.();
     this.#stopHearingSettled?.();
+    this.#stopHearingIdentity?.();
+    this.#siblings?.close();
+    this.#siblings = undefined;
     clearTimeout(this.#retry);
     clearTimeout(this.#release);
     this.#held.clear();
@@ -230,6 +258,59 @@ export class MizanSocket {
       }
       this.#pending.set(id, { resolve, reject });
     });
+  }
+
+  /** Listens on `IDENTITY_CHANNEL` where the browser has one: a sibling's sign-in reopens too. */
+  #hearSiblings(): void {
+    const Channel = this.#options.BroadcastChannel === undefined
+      ? globalThis.BroadcastChannel
+      : this.#options.BroadcastChannel;
+    if (!Channel) return;
+    try {
+      this.#siblings = new Channel(IDENTITY_CHANNEL);
+    } catch {
+      // A channel refused (an opaque origin): this tab learns only from its own answers.
+      return;
+    }
+    this.#siblings.onmessage = (event: MessageEvent) => {
+      // Anything else on the channel (another version's message) is not ours to act on.
+      if (event.data === IDENTITY_CHANGED) this.#reopen();
+    };
+  }
+
+  /** Tells the siblings the session changed hands (a tab does not hear its own message). */
+  #tellSiblings(): void {
+    try {
+      this.#siblings?.postMessage(IDENTITY_CHANGED);
+    } catch {
+      // The channel closed as the page unloads: nobody is left to tell.
+    }
+  }
+
+  /**
+   * The session changed hands: the connection (or the wait for the next) acts as who the tab
+   * was, so it ends, and another opens at once. Requests on it fail with `NETWORK_ERROR` (try
+   * again). What the page shows was fetched as the old identity, and its pushes were the old
+   * identity's: the next `hello` refetches everything live, as after any reconnect.
+   */
+  #reopen(): void {
+    if (!this.#running) return;
+    clearTimeout(this.#retry);
+    clearTimeout(this.#release);
+    // Held keys are live ones, which the next `hello` refetches anyway.
+    this.#held.clear();
+    this.#teardown();
+    const socket = this.#socket;
+    // Cleared first: the old carrier's close is no longer this socket's business.
+    this.#socket = undefined;
+    socket?.close(1000, 'the session changed');
+    this.#client.setConnection(undefined);
+    this.#client.setSocketRpc(undefined);
+    this.#failPending('the socket reopened for the new session: try again');
+    this.#everConnected = true;
+    this.#attempt = 0;
+    this.#next = undefined;
+    this.#connect();
   }
 
   #connect(): void {

@@ -122,7 +122,7 @@ fn reopening(
     connected_before: &mut bool,
     backoff: &mut Backoff,
 ) {
-    while let Ok(Some(())) = reopen.try_next() {}
+    while reopen.try_recv().is_ok() {}
     *connected_before = true;
     *backoff = Backoff::default();
 }

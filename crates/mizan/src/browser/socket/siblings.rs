@@ -26,14 +26,13 @@ pub fn listen(changed: fn()) {
     let Ok(channel) = web_sys::BroadcastChannel::new(IDENTITY_CHANNEL) else {
         return;
     };
-    let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| {
+    let listener =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             // Anything else on the channel (another version's message) is not ours to act on.
             if event.data().as_string().as_deref() == Some(IDENTITY_CHANGED) {
                 changed();
             }
-        },
-    );
+        });
     channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
     SIBLINGS.with(|siblings| {
         *siblings.borrow_mut() = Some(Siblings {
