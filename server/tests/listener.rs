@@ -63,3 +63,41 @@ async fn an_idle_keep_alive_connection_is_closed_after_its_answer() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(after < Duration::from_secs(3), "closed after {after:?}");
 }
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_or_half_an_http2_preface_is_closed() {
+    let app = test_app().await;
+    let addr = app
+        .serve_with(Limits::default().with_header_read_timeout(TIMEOUT))
+        .await;
+    let mut silent = TcpStream::connect(&addr).await.expect("connected");
+    let (_, after) = until_closed(&mut silent).await;
+    assert!(after < Duration::from_secs(3), "closed after {after:?}");
+    let mut preface = TcpStream::connect(&addr).await.expect("connected");
+    preface
+        .write_all(b"PRI * HTTP/2.0\r\n")
+        .await
+        .expect("written");
+    let (_, after) = until_closed(&mut preface).await;
+    assert!(after < Duration::from_secs(3), "closed after {after:?}");
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_ends_its_request() {
+    let app = test_app().await;
+    let addr = app
+        .serve_with(Limits::default().with_header_read_timeout(TIMEOUT))
+        .await;
+    let mut tcp = TcpStream::connect(&addr).await.expect("connected");
+    tcp.write_all(
+        b"POST /api/mizan/call/ HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+          content-length: 100\r\n\r\n{\"fn\":",
+    )
+    .await
+    .expect("written");
+    let (answer, after) = until_closed(&mut tcp).await;
+    assert!(
+        after < Duration::from_secs(3),
+        "closed after {after:?}: {answer}"
+    );
+}

@@ -685,19 +685,27 @@ async fn a_socket_closes_when_its_user_is_demoted_or_its_session_removed_behind_
     let (mut alice_socket, _) = connected(&addr, &[("cookie", &alice)]).await;
     let (mut bystander, _) = connected(&addr, &[]).await;
 
-    // Neither change goes through the app: the hub hears of neither.
+    // Neither change goes through the app: the hub hears of neither. First the rights alone:
+    // the admin's session is untouched.
     sqlx::query("UPDATE users SET is_staff = 0 WHERE email = 'admin@example.com'")
         .execute(&app.pool)
         .await
         .expect("demoted");
-    sqlx::query("DELETE FROM tower_sessions")
-        .execute(&app.pool)
-        .await
-        .expect("sessions removed");
     assert_eq!(
         close_code(&mut admin_socket).await,
         Some(CloseCode::Library(4001))
     );
+    send(&mut alice_socket, json!({"action": "ping"})).await;
+    assert_eq!(
+        next(&mut alice_socket).await["type"],
+        "pong",
+        "Alice is still Alice"
+    );
+    // Then Alice's session, removed elsewhere.
+    sqlx::query("DELETE FROM tower_sessions")
+        .execute(&app.pool)
+        .await
+        .expect("sessions removed");
     assert_eq!(
         close_code(&mut alice_socket).await,
         Some(CloseCode::Library(4001))

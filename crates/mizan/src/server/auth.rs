@@ -412,7 +412,8 @@ pub(crate) fn bearer_expiry(ctx: &RequestContext) -> Option<SystemTime> {
     let token = bearer_token(ctx).ok().flatten()?;
     let keys = ctx.extension_ref::<Arc<AuthConfig>>()?.jwt.as_ref()?;
     let claims = keys.claims(token).ok()?;
-    Some(UNIX_EPOCH + Duration::from_secs(claims.exp))
+    // A far-off `exp` (a long `max_lifetime`) must not overflow the clock.
+    UNIX_EPOCH.checked_add(Duration::from_secs(claims.exp))
 }
 
 /// Who the credentials of `ctx` name now, read again from the stores: the session (removed or

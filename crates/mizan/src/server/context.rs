@@ -213,9 +213,9 @@ impl RequestContext {
     /// [`SignInLimits`](super::SignInLimits)); otherwise verified on the password pool, off the
     /// async workers. A wrong password counts against both; a right one clears the account's.
     ///
-    /// Call it for an unknown account too, with a real hash (of any password), and answer both
-    /// failures alike: the time taken, the counts and the refusals then never tell which names
-    /// have accounts.
+    /// Call it for an unknown account too, with [`unknown_account_hash`](super::unknown_account_hash)
+    /// (never a hash of a password someone could know), and answer both failures alike: the time
+    /// taken, the counts and the refusals then never tell which names have accounts.
     pub async fn check_password(
         &self,
         account: &str,
@@ -308,8 +308,8 @@ impl RequestContext {
         }
     }
 
-    /// Says that user `user_id`'s account or rights changed (renamed, demoted, deleted, a new
-    /// password, removed from something a channel checks): every socket and event stream acting
+    /// Says that user `user_id`'s account or rights changed (renamed, demoted, deleted, removed
+    /// from something a channel checks): every socket and event stream acting
     /// as that user reads the user again at once. One that would now act as someone else or with
     /// other rights, or whose channel subscriptions the user may no longer join, closes (4001)
     /// and its client reconnects as who the user now is; the others go on with the user as now

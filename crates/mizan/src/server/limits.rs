@@ -36,6 +36,10 @@ pub struct Limits {
     pub identity_recheck: Duration,
 }
 
+/// The shortest timeout or period a [`Limits`] takes: a zero one would close every connection
+/// at once, or check identities without pause.
+pub(crate) const SHORTEST: Duration = Duration::from_millis(100);
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -62,17 +66,33 @@ impl Limits {
         self
     }
 
-    /// With [`header_read_timeout`](Self::header_read_timeout) set.
+    /// With [`header_read_timeout`](Self::header_read_timeout) set (at least 100 ms).
     #[must_use]
-    pub const fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.header_read_timeout = timeout;
+    pub fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout.max(SHORTEST);
         self
     }
 
-    /// With [`identity_recheck`](Self::identity_recheck) set.
+    /// With [`identity_recheck`](Self::identity_recheck) set (at least 100 ms).
     #[must_use]
-    pub const fn with_identity_recheck(mut self, every: Duration) -> Self {
-        self.identity_recheck = every;
+    pub fn with_identity_recheck(mut self, every: Duration) -> Self {
+        self.identity_recheck = every.max(SHORTEST);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Limits, SHORTEST};
+
+    #[test]
+    fn a_zero_timeout_or_period_is_the_shortest_one() {
+        let limits = Limits::default()
+            .with_header_read_timeout(Duration::ZERO)
+            .with_identity_recheck(Duration::ZERO);
+        assert_eq!(limits.header_read_timeout, SHORTEST);
+        assert_eq!(limits.identity_recheck, SHORTEST);
     }
 }

@@ -1,16 +1,20 @@
 //! The HTTP listener: binds, sets `TCP_NODELAY`, bounds how long a connection may take to send
-//! its headers or sit idle, hands each request its TCP peer, shuts down gracefully.
+//! its headers or body or sit idle, hands each request its TCP peer, shuts down gracefully.
 
 use std::{future::Future, io, net::SocketAddr, time::Duration};
 
 use axum::{Router, extract::ConnectInfo};
+use hyper::server::conn::http1;
 use hyper_util::{
-    rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::{conn::auto, graceful::GracefulShutdown},
+    rt::{TokioIo, TokioTimer},
     service::TowerToHyperService,
 };
-use tokio::net::TcpListener;
+use tokio::{
+    net::TcpListener,
+    sync::{mpsc, watch},
+};
 use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
 
 use super::limits::Limits;
 
@@ -70,25 +74,26 @@ impl BoundListener {
     /// Serves `router` until `shutdown` resolves, then lets in-flight requests finish. Every
     /// request carries its TCP peer as [`ConnectInfo<SocketAddr>`](ConnectInfo), which mizan's
     /// per-address limits count by.
+    ///
+    /// HTTP/1.1 only (with upgrades, for the socket): browsers speak HTTP/2 only over TLS, which
+    /// a proxy in front terminates; serving only HTTP/1 leaves no protocol-detection read that a
+    /// silent connection could hang on before the header timeout starts.
     pub async fn serve(
         self,
         router: Router,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ListenError> {
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        // A connection that sends its headers slowly, or keeps a connection open without a
-        // next request, holds a task and a buffer: both end after the timeout (hyper starts it
-        // again while a keep-alive connection waits for its next request).
+        let timeout = self.limits.header_read_timeout;
+        let mut builder = http1::Builder::new();
+        // A connection that sends its headers slowly, sends nothing, or stays open without a
+        // next request holds a task and a buffer: the timeout ends it (hyper starts it at the
+        // connection's first read and again while a keep-alive connection waits).
         builder
-            .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(self.limits.header_read_timeout);
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .keep_alive_interval(Some(self.limits.header_read_timeout))
-            .keep_alive_timeout(self.limits.header_read_timeout);
-        let graceful = GracefulShutdown::new();
+            .header_read_timeout(timeout);
+        // Each open connection holds a sender; the shutdown waits until all are dropped.
+        let (open, mut all_closed) = mpsc::channel::<()>(1);
+        let (stopping, stop) = watch::channel(());
         tokio::pin!(shutdown);
         loop {
             let (tcp, peer) = tokio::select! {
@@ -110,27 +115,38 @@ impl BoundListener {
             if let Err(error) = tcp.set_nodelay(true) {
                 tracing::warn!(%error, "cannot set TCP_NODELAY on an accepted socket");
             }
-            let service = router.clone().map_request(
-                move |mut request: http::Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    request
-                },
-            );
+            let service =
+                router
+                    .clone()
+                    .map_request(move |request: http::Request<hyper::body::Incoming>| {
+                        // A body that stops arriving ends like headers that do.
+                        let mut request = request.map(|body| TimeoutBody::new(timeout, body));
+                        request.extensions_mut().insert(ConnectInfo(peer));
+                        request
+                    });
             let connection = builder
-                .serve_connection_with_upgrades(
-                    TokioIo::new(tcp),
-                    TowerToHyperService::new(service),
-                )
-                .into_owned();
-            let connection = graceful.watch(connection);
+                .serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service))
+                .with_upgrades();
+            let (open, mut stop) = (open.clone(), stop.clone());
             tokio::spawn(async move {
-                if let Err(error) = connection.await {
+                tokio::pin!(connection);
+                let ended = tokio::select! {
+                    ended = connection.as_mut() => ended,
+                    _ = stop.changed() => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                };
+                if let Err(error) = ended {
                     tracing::debug!(%error, %peer, "connection ended with an error");
                 }
+                drop(open);
             });
         }
         drop(self.listener);
-        graceful.shutdown().await;
+        let _ = stopping.send(());
+        drop(open);
+        let _ = all_closed.recv().await;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 //! `X-Forwarded-For`, so from anyone else they are ignored, and a client cannot pick the address
 //! its limits are counted under.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use http::HeaderMap;
 use ipnet::IpNet;
@@ -81,6 +81,16 @@ impl Peer {
         self.addr
     }
 
+    /// The address the client's limits count under: its IPv4 address, or its IPv6 address's
+    /// `/64` network (one client usually holds a whole `/64`, and could otherwise open a new
+    /// address for every socket).
+    pub fn counted_as(&self) -> IpAddr {
+        match self.addr {
+            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+            v4 => v4,
+        }
+    }
+
     /// Whether the client reached the site over HTTPS (only a trusted proxy can say so: mizan
     /// itself serves plain HTTP).
     pub fn is_https(&self) -> bool {
@@ -116,7 +126,11 @@ impl Peer {
         // the left of it, and never read.
         let mut addr = direct;
         for entry in forwarded_values(headers, "x-forwarded-for").rev() {
-            match entry.parse::<IpAddr>().map(canonical) {
+            // Some proxies write the client's port too (`1.2.3.4:5678`, `[::1]:5678`).
+            let hop = entry
+                .parse::<IpAddr>()
+                .or_else(|_| entry.parse::<SocketAddr>().map(|with_port| with_port.ip()));
+            match hop.map(canonical) {
                 Ok(hop) if proxies.trusts(hop) => addr = hop,
                 Ok(hop) => {
                     addr = hop;
@@ -217,6 +231,29 @@ mod tests {
             mapped.addr().to_string(),
             "5.6.7.8",
             "an IPv4-mapped proxy is trusted"
+        );
+    }
+
+    #[test]
+    fn forwarded_addresses_with_ports_are_read_and_ipv6_clients_count_by_their_64() {
+        let proxies = ["127.0.0.1"];
+        let with_port = peer(
+            "127.0.0.1:5000",
+            &[(
+                "x-forwarded-for",
+                "[2001:db8:1:2:3:4:5:6]:443, 203.0.113.9:5678",
+            )],
+            &proxies,
+        );
+        assert_eq!(with_port.addr().to_string(), "203.0.113.9");
+        assert_eq!(with_port.counted_as().to_string(), "203.0.113.9");
+        let v6 = peer("[2001:db8:1:2:3:4:5:6]:5000", &[], &[]);
+        let neighbour = peer("[2001:db8:1:2:ffff::1]:5000", &[], &[]);
+        assert_eq!(v6.counted_as(), neighbour.counted_as());
+        assert_eq!(v6.counted_as().to_string(), "2001:db8:1:2::");
+        assert_ne!(
+            v6.counted_as(),
+            peer("[2001:db8:1:3::1]:5000", &[], &[]).counted_as()
         );
     }
 

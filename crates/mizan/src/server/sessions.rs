@@ -553,6 +553,12 @@ async fn finish(
     match HeaderValue::try_from(cookie.encoded().to_string()) {
         Ok(value) => {
             response.headers_mut().append(header::SET_COOKIE, value);
+            // An answer setting a visitor's cookie is that visitor's alone, whatever cache rule
+            // it had (a `public` context's answer removing a stale cookie, say).
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
             if changed_hands {
                 response
                     .headers_mut()
@@ -994,6 +1000,35 @@ mod tests {
         assert_eq!(said.as_deref(), Some("changed"), "a new id: signed in");
         let (_, said) = identity("/flush", cycled).await;
         assert_eq!(said.as_deref(), Some("changed"), "removed: signed out");
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_sets_a_cookie_is_never_shared_by_caches() {
+        let app = Router::new()
+            .route(
+                "/shared",
+                get(|session: axum::Extension<Session>| async move {
+                    session.insert("seen", 7_u32).await.ok();
+                    (
+                        [(header::CACHE_CONTROL, "public, max-age=60")],
+                        "for everyone?",
+                    )
+                }),
+            )
+            .layer(SessionLayer::new(MemoryStore::default()));
+        let response = app
+            .oneshot(
+                HttpRequest::get("/shared")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert!(response.headers().contains_key(header::SET_COOKIE));
+        assert_eq!(
+            response.headers()[header::CACHE_CONTROL],
+            "private, no-store"
+        );
     }
 
     #[tokio::test]

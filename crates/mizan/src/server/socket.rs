@@ -46,7 +46,7 @@ use super::{
     watch::{ParamKinds, watch},
 };
 use crate::{
-    error::MizanError,
+    error::{ErrorCode, MizanError},
     frames::{
         Broadcast, CONNECTION_HEADER, Call, CallResult, ChannelSend, ClientFrame, Failure, Hello,
         Keys, MAX_SOCKET_MESSAGE_BYTES, ServerFrame, Subscribe, Taken, Unsubscribe, close_code,
@@ -160,10 +160,11 @@ impl Registered {
         let owner = Owner {
             session: ctx.session().and_then(|session| session.id()),
             user: ctx.user_id(),
-            address: ctx.extension_ref::<Peer>().map(Peer::addr),
+            address: ctx.extension_ref::<Peer>().map(Peer::counted_as),
         };
+        // Debug, not warn: one client past its caps would otherwise write a line per attempt.
         let connection = hub.register(owner).inspect_err(|error| {
-            tracing::warn!(?owner, %error, "refused a socket over its limits");
+            tracing::debug!(?owner, %error, "refused a socket over its limits");
         })?;
         Ok(Self {
             hub: hub.clone(),
@@ -244,11 +245,11 @@ pub(crate) async fn serve(
     outlet: impl Outlet,
 ) {
     // A bearer token's socket lives no longer than the token: it closes as a session's would.
-    let expires = bearer_expiry(&ctx).map(|at| {
+    let expires = bearer_expiry(&ctx).and_then(|at| {
         let left = at
             .duration_since(std::time::SystemTime::now())
             .unwrap_or_default();
-        tokio::time::Instant::now() + left
+        tokio::time::Instant::now().checked_add(left)
     });
     let (out, out_rx) = mpsc::channel::<Utf8Bytes>(OUTBOUND_FRAMES);
     let mut writer = tokio::spawn(write(outlet, out_rx, Arc::clone(&connection)));
@@ -264,9 +265,14 @@ pub(crate) async fn serve(
     };
     tokio::pin!(expiry);
     let mut expired = false;
+    // The first check runs at once: a sign-out between the upgrade's authentication and the
+    // socket's registration in the hub found no socket to close.
     let mut recheck = tokio::time::interval(client.sockets.limits.identity_recheck);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    recheck.tick().await;
+    // One deadline for the whole loop, moved on by what the client sends only: the other
+    // branches (checks, expiry) must not keep a silent client alive.
+    let silence = tokio::time::sleep(IDLE_TIMEOUT);
+    tokio::pin!(silence);
     loop {
         let message = tokio::select! {
             // The writer ended: the hub closed the socket, or the client stopped reading.
@@ -287,27 +293,30 @@ pub(crate) async fn serve(
                 client.connection.close();
                 continue;
             }
-            message = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => message,
-        };
-        // Closed by the hub (sign-out): nothing more runs as this socket's user.
-        if client.connection.is_closed() {
-            break;
-        }
-        let text = match message {
-            Err(_) => {
+            () = &mut silence => {
                 tracing::debug!(
                     connection = client.connection.id(),
                     "socket silent too long: closed"
                 );
                 break;
             }
-            Ok(None | Some(Inbound::Closed)) => break,
-            Ok(Some(Inbound::Text(text))) => text,
-            Ok(Some(Inbound::Binary)) => {
+            message = stream.next() => {
+                silence.as_mut().reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
+                message
+            }
+        };
+        // Closed by the hub (sign-out): nothing more runs as this socket's user.
+        if client.connection.is_closed() {
+            break;
+        }
+        let text = match message {
+            None | Some(Inbound::Closed) => break,
+            Some(Inbound::Text(text)) => text,
+            Some(Inbound::Binary) => {
                 client.refuse(None, "mizan frames are JSON text messages");
                 continue;
             }
-            Ok(Some(Inbound::Alive)) => continue,
+            Some(Inbound::Alive) => continue,
         };
         if client.take(&text).await.is_break() {
             break;
@@ -415,11 +424,19 @@ impl Client {
         if now.is_some() {
             self.ctx = self.ctx.with_user(self.ctx.auth_method(), now);
         }
+        // Only a refusal closes the socket: a store that cannot answer now is no change.
         if let Err(error) = self
             .cleanup
             .subscriptions
             .still_joined(&self.sockets.channels, &self.ctx)
             .await
+            && matches!(
+                error.code,
+                ErrorCode::Unauthorized
+                    | ErrorCode::Forbidden
+                    | ErrorCode::NotFound
+                    | ErrorCode::ValidationError
+            )
         {
             tracing::debug!(
                 connection = self.connection.id(),
@@ -815,8 +832,52 @@ impl Rate {
 
 #[cfg(test)]
 mod tests {
-    use super::{Admission, RATE_BURST, Rate};
-    use crate::server::context::RequestContext;
+    use std::{sync::Arc, time::Duration};
+
+    use super::{Admission, IDLE_TIMEOUT, Outgoing, Outlet, RATE_BURST, Rate, Sockets, serve};
+    use crate::server::{
+        channel::{ChannelHub, Channels, LocalChannels},
+        context::RequestContext,
+        hub::{Hub, Owner},
+        limits::Limits,
+        registry::Registry,
+    };
+
+    /// A client that reads everything and never says anything.
+    struct Reading;
+
+    impl Outlet for Reading {
+        async fn deliver(&mut self, _: Outgoing) -> Result<(), ()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_dropped_however_often_the_socket_checks_its_user() {
+        let limits = Limits::default().with_identity_recheck(Duration::from_secs(1));
+        let hub = Hub::with_limits(limits);
+        let sockets = Arc::new(Sockets {
+            registry: Arc::new(Registry::from_defs([]).expect("registry")),
+            hub: hub.clone(),
+            origins: Arc::default(),
+            channels: ChannelHub::new(Channels::default(), LocalChannels::default()),
+            limits,
+            param_kinds: Arc::default(),
+        });
+        let connection = hub.register(Owner::default()).expect("open");
+        let started = tokio::time::Instant::now();
+        let served = serve(
+            sockets,
+            RequestContext::detached(),
+            connection,
+            futures::stream::pending(),
+            Reading,
+        );
+        tokio::time::timeout(IDLE_TIMEOUT * 3, served)
+            .await
+            .expect("the silent client is dropped");
+        assert!(started.elapsed() >= IDLE_TIMEOUT, "not before its time");
+    }
 
     #[tokio::test]
     async fn a_socket_call_cannot_change_the_session() {
