@@ -267,7 +267,16 @@ pub(crate) async fn serve(
     let mut expired = false;
     // The first check runs at once: a sign-out between the upgrade's authentication and the
     // socket's registration in the hub found no socket to close.
-    let mut recheck = tokio::time::interval(client.sockets.limits.identity_recheck);
+    Box::pin(client.check_identity()).await;
+    // Then every period, from a point of its own in the first: sockets that opened together (a
+    // restart's reconnections) do not all read the stores in the same instant.
+    let period = client.sockets.limits.identity_recheck;
+    let spread = std::hash::BuildHasher::hash_one(
+        &std::collections::hash_map::RandomState::new(),
+        client.connection.id(),
+    ) % 1024;
+    let first = period / 2 + period.mul_f64(spread as f64 / 2048.0);
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + first, period);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // One deadline for the whole loop, moved on by what the client sends only: the other
     // branches (checks, expiry) must not keep a silent client alive.
