@@ -45,8 +45,8 @@ pub async fn login(
     /// The account's email address.
     #[validate(email(message = "must be an email address"))]
     email: String,
-    /// The password.
-    #[validate(length(min = 1, message = "is required"))]
+    /// The password (at most 128 characters, as sign-up allows).
+    #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
     password: String,
 ) -> Result<Me, MizanError> {
     match check_password(&ctx, &email, &password).await? {
@@ -77,11 +77,13 @@ pub(crate) async fn check_password(
             .fetch_optional(&pool)
             .await
             .map_err(users::db_error)?;
-    // Verify against a real hash even for unknown emails, and count their failures alike, so
-    // neither the timing nor a refusal reveals which emails have accounts.
-    let hash = row
-        .as_ref()
-        .map_or(users::UNKNOWN_USER_HASH, |r| r.2.as_str());
+    // Verify unknown emails too, against a hash whose password nobody knows, and count their
+    // failures alike: neither the timing, nor a refusal, nor a password that is right for some
+    // account (a demo account's is published) reveals which emails have accounts.
+    let hash = match &row {
+        Some((_, _, hash, _)) => hash.as_str(),
+        None => mizan::server::unknown_account_hash().await?,
+    };
     let verified = ctx.check_password(&email, password, hash).await?;
     Ok(match row {
         Some((id, email, _, is_staff)) if verified => Some((id, Me { email, is_staff })),

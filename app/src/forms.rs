@@ -7,7 +7,7 @@ use mizan::Form;
 #[cfg(feature = "ssr")]
 use mizan::{
     MizanError,
-    server::{FormHandler, RequestContext},
+    server::{FormHandler, RequestContext, SignInGuard},
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -124,7 +124,11 @@ impl FormHandler for SignUpForm {
         if taken.is_some() {
             return Err(MizanError::invalid_field("email", "is already registered"));
         }
-        let hash = mizan::server::hash_password(&self.password).await?;
+        // Anyone may sign up and each costs a hash: at most so many per client address.
+        let hash = ctx
+            .require::<SignInGuard>()?
+            .hash_for_sign_up(ctx.peer().map(|peer| peer.addr()), &self.password)
+            .await?;
         let inserted = sqlx::query_scalar(
             "INSERT INTO users (email, name, password_hash) VALUES (?, ?, ?) RETURNING id",
         )
@@ -160,8 +164,8 @@ pub struct LogInForm {
     /// The account's email address.
     #[validate(email(message = "must be an email address"))]
     pub email: String,
-    /// Its password.
-    #[validate(length(min = 1, message = "is required"))]
+    /// Its password (at most 128 characters, as sign-up allows).
+    #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
     #[field(widget = password)]
     pub password: String,
 }

@@ -8,10 +8,6 @@ use mizan::{
     server::{LoadUser, MizanUser, UserStore},
 };
 
-/// A fixed Argon2id hash checked when an email is unknown, so failures take equal time. (It is
-/// the demo account alice's hash: any valid hash of the same cost does.)
-pub(crate) const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oxRe0b0QQxctiAUXfQmi+Q$67Ml/fhZNLVklhEohyuZ+QoDfOdSApqqmT+D1yHBEvM";
-
 /// A user row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AppUser {

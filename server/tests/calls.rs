@@ -168,6 +168,69 @@ async fn a_switched_off_function_answers_like_one_that_does_not_exist_and_is_not
     );
 }
 
+/// One request over real TCP: the status line, the headers (names lowercased, in order, without
+/// `date`) and the body, as a client sees them.
+async fn exchange(addr: &str, head: &str, body: &str) -> (String, Vec<(String, String)>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!(
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    tcp.read_to_end(&mut response).await.expect("read");
+    let response = String::from_utf8(response).expect("utf-8");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a response");
+    let mut lines = head.lines();
+    let status = lines.next().expect("a status line").to_owned();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .filter(|(name, _)| name != "date")
+        .collect();
+    (status, headers, body.to_owned())
+}
+
+#[tokio::test]
+async fn a_switched_off_functions_endpoint_answers_every_method_and_body_as_a_missing_one() {
+    let app = test_app().await;
+    let addr = app.serve().await;
+    // A missing name as long as `crash_test`, so that even the lengths agree.
+    let missing = "not_a_func";
+    let json = "Content-Type: application/json\r\nSec-Fetch-Site: same-origin";
+    let navigation = "Content-Type: application/x-www-form-urlencoded\r\nAccept: text/html\r\n\
+                      Sec-Fetch-Site: same-origin";
+    let requests = [
+        ("GET", "", ""),
+        ("HEAD", "", ""),
+        ("POST", json, "{not json"),
+        ("POST", json, r#"{"args": {"unexpected": 1}}"#),
+        ("POST", json, r#"{"args": {}}"#),
+        ("POST", navigation, "a=1"),
+        ("PUT", json, r#"{"args": {}}"#),
+        ("DELETE", "", ""),
+    ];
+    for (method, headers, body) in requests {
+        let head = |name: &str| {
+            let line = format!("{method} /api/mizan/fn/{name} HTTP/1.1");
+            if headers.is_empty() {
+                line
+            } else {
+                format!("{line}\r\n{headers}")
+            }
+        };
+        let off = exchange(&addr, &head("crash_test"), body).await;
+        let gone = exchange(&addr, &head(missing), body).await;
+        assert_eq!(
+            (off.0.as_str(), &off.1, off.2.replace("crash_test", missing)),
+            (gone.0.as_str(), &gone.1, gone.2.clone()),
+            "{method} {body}"
+        );
+        assert!(gone.0.contains(" 404 "), "{method}: {}", gone.0);
+    }
+}
+
 #[tokio::test]
 async fn the_panic_demo_lists_and_serves_the_function_it_switches_on() {
     let app = common::test_app_with_panic_demo().await;
@@ -535,7 +598,8 @@ async fn the_view_path_passes_the_response_through_with_mizan_headers() {
     ] {
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
         assert_eq!(reply.headers[header::LOCATION], "/");
-        assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
+        // It expires the session cookie: never stored, by a shared cache least of all.
+        assert_eq!(reply.headers[header::CACHE_CONTROL], "private, no-store");
         assert_eq!(reply.headers["x-mizan-invalidate"], r#"["current_user"]"#);
     }
     let after = app

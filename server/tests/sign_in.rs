@@ -1,6 +1,7 @@
 //! Failed sign-ins are limited per account and per client address: past a limit, a sign-in is
 //! refused with `429 RATE_LIMITED` (a right password too) until its window ends, alike for emails
-//! with and without an account, on `login`, the log-in form and its no-JavaScript post.
+//! with and without an account, on `login`, the log-in form and its no-JavaScript post; sign-ups
+//! are limited per client address, and a password longer than sign-up allows is refused unhashed.
 
 mod common;
 
@@ -31,8 +32,14 @@ async fn login(app: &common::TestApp, email: &str, password: &str) -> common::Re
 async fn login_over_tcp(addr: &str, email: &str, password: &str) -> (StatusCode, Value) {
     let body =
         json!({ "fn": "login", "args": { "email": email, "password": password } }).to_string();
+    post_over_tcp(addr, "/api/mizan/call/", &body).await
+}
+
+/// A JSON `POST` of `body` to `path` over real TCP to `addr` (the server sees the client's
+/// address, 127.0.0.1): the status and the JSON body.
+async fn post_over_tcp(addr: &str, path: &str, body: &str) -> (StatusCode, Value) {
     let request = format!(
-        "POST /api/mizan/call/ HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Sec-Fetch-Site: same-origin\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
@@ -126,6 +133,99 @@ async fn an_email_without_an_account_is_refused_exactly_as_one_with_an_account()
         refusals.push((refused.error_code(), reason(&refused)));
     }
     assert_eq!(refusals[0], refusals[1]);
+}
+
+#[tokio::test]
+async fn an_unknown_email_with_a_published_password_is_a_wrong_password_like_any_other() {
+    let app = test_app_with_sign_in_limits(SignInLimits::default()).await;
+    let mut answers = Vec::new();
+    // A real account with a wrong password, and an email without an account with the password
+    // the README publishes for alice: nothing may tell them apart.
+    for (email, password) in [
+        ("alice@example.com", "wrong-password"),
+        ("nobody@example.com", "alice-password"),
+    ] {
+        let mut codes = Vec::new();
+        for _ in 0..6 {
+            let reply = login(&app, email, password).await;
+            assert!(reply.session_cookie().is_none(), "{}", reply.text);
+            codes.push((reply.status, reply.error_code(), reason(&reply)));
+        }
+        answers.push(codes);
+    }
+    assert_eq!(answers[0], answers[1]);
+    let statuses: Vec<StatusCode> = answers[1].iter().map(|(status, ..)| *status).collect();
+    assert_eq!(
+        statuses,
+        [
+            [StatusCode::UNAUTHORIZED; 5].as_slice(),
+            &[StatusCode::TOO_MANY_REQUESTS]
+        ]
+        .concat()
+    );
+}
+
+#[tokio::test]
+async fn an_address_past_its_sign_ups_is_refused_with_the_default_limit() {
+    let app = test_app_with_sign_in_limits(SignInLimits::default()).await;
+    let addr = app.serve().await;
+    let sign_up = |n: usize| {
+        json!({ "args": {
+            "name": format!("User {n}"),
+            "email": format!("user-{n}@example.com"),
+            "password": "long enough",
+        } })
+        .to_string()
+    };
+    for n in 1..=20 {
+        let (status, body) = post_over_tcp(&addr, "/api/mizan/form/sign_up", &sign_up(n)).await;
+        assert_eq!(status, StatusCode::OK, "sign-up {n}: {body}");
+    }
+    let (status, body) = post_over_tcp(&addr, "/api/mizan/form/sign_up", &sign_up(21)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "RATE_LIMITED");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("too many sign-ups from your network address: ")),
+        "{body}"
+    );
+    let created: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = ?")
+        .bind("user-21@example.com")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(created, 0);
+    // Sign-ups are not failed sign-ins: from the same address, alice still signs in.
+    let (status, body) = login_over_tcp(&addr, "alice@example.com", "alice-password").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_password_longer_than_sign_up_allows_is_refused_unchecked() {
+    let app =
+        test_app_with_sign_in_limits(SignInLimits::default().with_failures_per_account(1)).await;
+    let long = "x".repeat(129);
+    let form = json!({ "args": { "email": "alice@example.com", "password": long } });
+    for reply in [
+        login(&app, "alice@example.com", &long).await,
+        app.post_json("/api/mizan/form/log_in", &form.to_string(), &[SAME_ORIGIN])
+            .await,
+    ] {
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.text
+        );
+        assert_eq!(
+            reply.json()["error"]["details"]["fields"]["password"],
+            json!(["must be 1 to 128 characters"])
+        );
+    }
+    // Refused before the guard: no failure was counted.
+    let reply = login(&app, "alice@example.com", "alice-password").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 }
 
 #[tokio::test]

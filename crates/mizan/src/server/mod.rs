@@ -63,8 +63,8 @@ pub use limits::Limits;
 pub use listen::{BoundListener, ListenError, serve, shutdown_signal};
 pub use outcome::{Data, Outcome, Output, View};
 pub use passwords::{
-    PasswordPoolStarted, SignInGuard, SignInLimits, hash_password, password_threads,
-    set_password_threads, verify_password,
+    PASSWORD_WAITERS_PER_THREAD, PasswordPoolStarted, SignInGuard, SignInLimits, hash_password,
+    password_threads, set_password_threads, unknown_account_hash, verify_password,
 };
 pub use peer::{Peer, ProxyListError, TrustedProxies};
 pub use registry::{

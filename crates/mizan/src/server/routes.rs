@@ -166,6 +166,19 @@ impl Mizan {
         &self.registry
     }
 
+    /// The own endpoints of the functions switched off ([`Registry::switch_off`]), to leave out
+    /// of the server function routes leptos_axum registers: pass them to
+    /// `leptos_axum::generate_route_list_with_exclusions` when assembling a router by hand
+    /// ([`Site`](super::Site) does). Left in, their routes would answer a wrong method with
+    /// `405` and an `Allow` header, and a body that does not decode with their own error, where a
+    /// function that does not exist answers `404 NOT_FOUND` to everything.
+    pub fn switched_off_endpoints(&self) -> Vec<String> {
+        self.registry
+            .switched_off()
+            .map(|name| format!("{FUNCTION_PREFIX}{name}"))
+            .collect()
+    }
+
     /// The registry, shared (for routes of the app's own that run functions).
     pub fn shared_registry(&self) -> Arc<Registry> {
         Arc::clone(&self.registry)
@@ -222,7 +235,8 @@ impl Mizan {
             });
         // An endpoint no function serves (none has the name, or it is switched off) answers as
         // `/api/mizan/call/` does for that name, not with the app's HTML fallback. Every
-        // function's own route is more specific, so it wins over this one.
+        // function's own route is more specific, so it wins over this one: a switched-off
+        // function's route must not be registered at all (see `switched_off_endpoints`).
         router = router.route(
             FUNCTION_ENDPOINTS,
             any(|request: Request| async move {

@@ -20,6 +20,7 @@ use leptos::{
 };
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+    generate_route_list_with_exclusions,
 };
 use tower::{Layer, Service, ServiceBuilder};
 use tower_http::trace::TraceLayer;
@@ -334,8 +335,12 @@ impl<IV: IntoView + 'static> Site<IV> {
             }
             router = router.merge(app.routes(mizan.shared_registry())?);
         }
+        // A switched-off function's server_fn route is left out, so that its endpoint reaches
+        // the catch-all and answers every method and body exactly as a missing function's.
+        let mut route_list = (self.route_list)();
+        route_list.extend(exclusions(mizan.switched_off_endpoints()));
         let router = router
-            .leptos_routes_with_context(&options, (self.route_list)(), context.clone(), {
+            .leptos_routes_with_context(&options, route_list, context.clone(), {
                 let options = options.clone();
                 move || shell(options.clone())
             })
@@ -401,6 +406,19 @@ fn warn_if_unbuilt(options: &LeptosOptions) {
              and LEPTOS_OUTPUT_NAME to where it is"
         );
     }
+}
+
+/// Listings that keep `leptos_routes` from registering the server function routes at `paths`.
+/// leptos_axum makes them only in `generate_route_list_with_exclusions`: listed for an app with
+/// no routes, that is one stand-in page (with a method) and the exclusions (with none), kept.
+fn exclusions(paths: Vec<String>) -> Vec<AxumRouteListing> {
+    if paths.is_empty() {
+        return Vec::new();
+    }
+    generate_route_list_with_exclusions(|| (), Some(paths))
+        .into_iter()
+        .filter(|listing| listing.methods().next().is_none())
+        .collect()
 }
 
 /// Adds the app's state to every request, all at once.

@@ -189,8 +189,9 @@ export const logInFormSchema = {
     },
     {
       "constraints": {
+        "max_length": 128,
         "messages": {
-          "length": "is required"
+          "length": "must be 1 to 128 characters"
         },
         "min_length": 1
       },
@@ -215,7 +216,7 @@ export const logInFormSchema = {
 /** What the server's rules accept for `log_in`, as Zod checks it in the browser. */
 export const logInFormRules = z.object({
   email: z.string().refine((v) => isEmailAddress(v), { message: "must be an email address" }),
-  password: z.string().refine((v) => (characterCount(v) >= 1), { message: "is required" }),
+  password: z.string().refine((v) => (characterCount(v) >= 1 && characterCount(v) <= 128), { message: "must be 1 to 128 characters" }),
 }) satisfies z.ZodType<LogInArgs>;
 
 /** The `log_in` form: its submission, schema, rules and first values. */

@@ -86,14 +86,14 @@ export interface components {
     LogInForm: {
       /** The account's email address. */
       email: string;
-      /** Its password. */
+      /** Its password (at most 128 characters, as sign-up allows). */
       password: string;
     };
     /** Arguments of [`login`], as sent on the wire. */
     LoginArgs: {
       /** The account's email address. */
       email: string;
-      /** The password. */
+      /** The password (at most 128 characters, as sign-up allows). */
       password: string;
     };
     /** Arguments of [`logout`], as sent on the wire. */
