@@ -15,7 +15,7 @@
 use std::{
     collections::HashMap,
     hash::{BuildHasher, RandomState},
-    net::{IpAddr, Ipv6Addr},
+    net::IpAddr,
     num::NonZeroUsize,
     sync::{
         Arc, Mutex, OnceLock, PoisonError,
@@ -30,6 +30,7 @@ use argon2::{
 };
 use tokio::sync::{Semaphore, TryAcquireError};
 
+use super::peer::counted_as;
 use crate::error::MizanError;
 
 /// How many hashes and verifications run at once, once chosen (by [`set_password_threads`] or
@@ -539,7 +540,7 @@ impl SignInGuard {
         now: Instant,
     ) -> Result<Attempt, MizanError> {
         let account = self.account_key(account);
-        let address = address.map(address_key);
+        let address = address.map(counted_as);
         let SignInLimits {
             window, tracked, ..
         } = self.state.limits;
@@ -606,7 +607,7 @@ impl SignInGuard {
         address: Option<IpAddr>,
         now: Instant,
     ) -> Result<Option<(IpAddr, Instant)>, MizanError> {
-        let Some(address) = address.map(address_key) else {
+        let Some(address) = address.map(counted_as) else {
             return Ok(None);
         };
         let SignInLimits {
@@ -629,17 +630,6 @@ impl SignInGuard {
         if let Some((address, opened)) = attempt.address {
             failures.addresses.refund(&address, opened);
         }
-    }
-}
-
-/// The address an address's failures are counted under: an IPv6 address's `/64` network.
-fn address_key(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
-        },
-        v4 => v4,
     }
 }
 

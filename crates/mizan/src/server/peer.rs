@@ -57,6 +57,15 @@ impl TrustedProxies {
     }
 }
 
+/// The address `addr`'s limits count under: an IPv4 address (mapped into IPv6 or not), or an
+/// IPv6 address's `/64` network.
+pub(crate) fn counted_as(addr: IpAddr) -> IpAddr {
+    match canonical(addr) {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        v4 => v4,
+    }
+}
+
 /// An IPv4 address mapped into IPv6 (a dual-stack listener's peers) as the IPv4 address it is.
 fn canonical(addr: IpAddr) -> IpAddr {
     match addr {
@@ -85,10 +94,7 @@ impl Peer {
     /// `/64` network (one client usually holds a whole `/64`, and could otherwise open a new
     /// address for every socket).
     pub fn counted_as(&self) -> IpAddr {
-        match self.addr {
-            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
-            v4 => v4,
-        }
+        counted_as(self.addr)
     }
 
     /// Whether the client reached the site over HTTPS (only a trusted proxy can say so: mizan
