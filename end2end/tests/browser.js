@@ -171,12 +171,35 @@ export function useBrowser() {
   return () => browser;
 }
 
-/** Opens a page that collects problems into `problems` (strings) and responses into `responses`. */
+/**
+ * Opens a page that collects problems into `problems` (strings) and responses into `responses`;
+ * `settled()` waits until the page has had no request of its own in flight for a moment (before
+ * a test navigates away, so the navigation cuts no refetch short).
+ */
 export async function newWatchedPage(browser) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
   const responses = [];
+  let inFlight = 0;
+  page.on('request', () => {
+    inFlight += 1;
+  });
+  const finished = () => {
+    inFlight -= 1;
+  };
+  page.on('requestfinished', finished);
+  page.on('requestfailed', finished);
+  const settled = async (quiet = 300, timeout = 10_000) => {
+    const until = Date.now() + timeout;
+    let quietSince = Date.now();
+    while (Date.now() < until) {
+      if (inFlight > 0) quietSince = Date.now();
+      else if (Date.now() - quietSince >= quiet) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`requests still in flight after ${timeout} ms`);
+  };
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
@@ -188,7 +211,7 @@ export async function newWatchedPage(browser) {
     responses.push(response);
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
-  return { context, page, problems, responses };
+  return { context, page, problems, responses, settled };
 }
 
 /**

@@ -95,7 +95,7 @@ test('a dead connection is a NETWORK_ERROR, not a server INTERNAL_ERROR', async 
 });
 
 test('signing in sets a session the next calls use; the view path signs out', async () => {
-  await onHydratedPage(browser(), '/', async ({ context, page, problems }) => {
+  await onHydratedPage(browser(), '/', async ({ context, page, problems, settled }) => {
     await page.getByTestId('login-email').fill('alice@example.com');
     await page.getByTestId('login-password').fill('alice-password');
     await page.getByTestId('login-submit').click();
@@ -107,7 +107,9 @@ test('signing in sets a session the next calls use; the view path signs out', as
     assert.ok(session, 'the session cookie is set');
     assert.equal(session.httpOnly, true);
 
-    // After a reload both read the same context, rendered on the server: they agree.
+    // After a reload both read the same context, rendered on the server: they agree. (The sign-in
+    // reopened the tab's socket, which refetches what is live: let that finish first.)
+    await settled();
     await page.reload();
     await waitForHydration(page);
     assert.equal(await page.getByTestId('whoami').textContent(), 'Signed in as alice@example.com');
