@@ -92,6 +92,10 @@ pub async fn bench_echo(
     Ok(Echoed { message: text })
 }
 
+/// Most sockets the bench's load client opens from its one address (the idle-memory run's
+/// 5,000, with room).
+pub const LOAD_SOCKETS: usize = 100_000;
+
 /// How much of a real deployment's stack wraps the routes under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stack {
@@ -114,7 +118,10 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
     .with_channels(mizan::server::ChannelHub::new(
         mizan::server::Channels::collect()?,
         mizan::server::LocalChannels::default(),
-    ));
+    ))
+    // The load client opens thousands of sockets from one address: the per-address cap, which
+    // a public site keeps, would refuse all but the first 64.
+    .with_limits(mizan::server::Limits::default().with_sockets_per_address(LOAD_SOCKETS));
     let options = LeptosOptions::builder().output_name("bench").build();
     let router = Router::new()
         .merge(mizan.routes())

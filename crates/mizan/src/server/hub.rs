@@ -3,10 +3,10 @@
 //! a change to a user has theirs check who they act as; and no session or client address holds
 //! more than its [`Limits`] allow.
 //!
-//! Coalescing: a socket's pending keys are a set, sent by its writer after a short window, so a
-//! burst of calls is one `invalidate` frame with each watched instance once, however many calls
-//! changed it. The set is bounded by what the socket watches: a slow client never makes the
-//! server queue more.
+//! Coalescing: a socket's pending keys are a set, which its writer sends at once after a quiet
+//! window and otherwise at the end of the window, so a burst of calls is at most one more
+//! `invalidate` frame with each watched instance once, however many calls changed it. The set is
+//! bounded by what the socket watches: a slow client never makes the server queue more.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},

@@ -68,7 +68,8 @@ const MAX_WRITE_BUFFER: usize = 256 * 1024;
 const OUTBOUND_FRAMES: usize = 64;
 /// Calls of one socket running at once; more wait, and so does reading.
 const MAX_IN_FLIGHT: usize = 16;
-/// How long pushed keys gather before they are sent: a burst of calls is one frame.
+/// How long pushed keys gather after a push before the next is sent: the first change after a
+/// quiet window goes at once, and a burst of calls behind it is one more frame.
 const COALESCE: Duration = Duration::from_millis(20);
 /// How often the server pings; browsers answer without any script.
 const PING_EVERY: Duration = Duration::from_millis(pacing::PING_EVERY_MS);
@@ -652,6 +653,9 @@ async fn write(
 ) {
     let mut heartbeat = tokio::time::interval(PING_EVERY);
     heartbeat.tick().await;
+    // When the last pushed keys went out: the first change after a quiet window goes at once,
+    // and what follows within the window gathers into one frame at its end.
+    let mut last_push: Option<tokio::time::Instant> = None;
     loop {
         let sent = tokio::select! {
             frame = frames.recv() => match frame {
@@ -659,8 +663,11 @@ async fn write(
                 None => break,
             },
             () = connection.woken() => {
-                if !connection.is_closed() {
-                    tokio::time::sleep(COALESCE).await;
+                let window_ends = last_push.map(|at| at + COALESCE);
+                if let Some(end) = window_ends.filter(|end| *end > tokio::time::Instant::now())
+                    && !connection.is_closed()
+                {
+                    tokio::time::sleep_until(end).await;
                 }
                 if let Some(why) = connection.closing() {
                     // What was queued before the close still goes out: a call's answer, say.
@@ -680,6 +687,7 @@ async fn write(
                 if keys.is_empty() {
                     continue;
                 }
+                last_push = Some(tokio::time::Instant::now());
                 match ServerFrame::Invalidate(Keys { keys }).to_text() {
                     Ok(text) => outlet.deliver(Outgoing::Text(Utf8Bytes::from(text))).await,
                     Err(_) => continue,
@@ -843,7 +851,11 @@ impl Rate {
 mod tests {
     use std::{sync::Arc, time::Duration};
 
-    use super::{Admission, IDLE_TIMEOUT, Outgoing, Outlet, RATE_BURST, Rate, Sockets, serve};
+    use super::{
+        Admission, COALESCE, IDLE_TIMEOUT, Outgoing, Outlet, RATE_BURST, Rate, Sockets, serve,
+        write,
+    };
+    use crate::invalidation::ContextKey;
     use crate::server::{
         channel::{ChannelHub, Channels, LocalChannels},
         context::RequestContext,
@@ -859,6 +871,55 @@ mod tests {
         async fn deliver(&mut self, _: Outgoing) -> Result<(), ()> {
             Ok(())
         }
+    }
+
+    /// A client that notes when each frame reached it.
+    struct Timed(tokio::sync::mpsc::UnboundedSender<(tokio::time::Instant, String)>);
+
+    impl Outlet for Timed {
+        async fn deliver(&mut self, outgoing: Outgoing) -> Result<(), ()> {
+            if let Outgoing::Text(text) = outgoing {
+                let _ = self.0.send((tokio::time::Instant::now(), text.to_string()));
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_push_after_a_quiet_window_goes_at_once_and_a_burst_behind_it_gathers() {
+        let hub = Hub::default();
+        let connection = hub.register(Owner::default()).expect("open");
+        for key in ["a", "b"] {
+            assert!(connection.watch(&ContextKey::parse(key).expect("a key")));
+        }
+        let (timed, mut received) = tokio::sync::mpsc::unbounded_channel();
+        // Held: the writer ends when its queue's senders are gone.
+        let (_queue, frames) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(write(Timed(timed), frames, Arc::clone(&connection)));
+        let start = tokio::time::Instant::now();
+
+        hub.publish(&["a".into()], None);
+        let (at, frame) = received.recv().await.expect("pushed");
+        assert_eq!(at, start, "at once: {frame}");
+        assert!(frame.contains(r#"["a"]"#), "{frame}");
+
+        tokio::time::advance(Duration::from_millis(5)).await;
+        hub.publish(&["b".into()], None);
+        tokio::time::advance(Duration::from_millis(5)).await;
+        hub.publish(&["a".into()], None);
+        let (at, frame) = received.recv().await.expect("pushed");
+        assert_eq!(
+            at - start,
+            COALESCE,
+            "gathered to the window's end: {frame}"
+        );
+        assert!(frame.contains(r#"["a","b"]"#), "{frame}");
+
+        tokio::time::advance(COALESCE * 5).await;
+        let quiet = tokio::time::Instant::now();
+        hub.publish(&["b".into()], None);
+        let (at, _) = received.recv().await.expect("pushed");
+        assert_eq!(at, quiet, "after a quiet window, at once again");
     }
 
     #[tokio::test(start_paused = true)]
