@@ -382,17 +382,7 @@ pub(crate) async fn authenticate(ctx: &RequestContext) -> Result<(), MizanError>
         // A request without a session cookie has no session record to read: anonymous, without
         // touching the store (most public calls and page loads).
         (Some(users), Some(session)) if session.id().is_some() => {
-            let id = session
-                .get::<i64>(SESSION_USER_KEY)
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "cannot read the session");
-                    MizanError::internal()
-                })?;
-            match id {
-                Some(id) => users.load_user(id).await?,
-                None => None,
-            }
+            session_user(users.as_ref(), session).await?
         }
         _ => None,
     };
@@ -435,17 +425,28 @@ pub(crate) async fn current_user(ctx: &RequestContext) -> Option<Option<Arc<dyn 
                 tracing::warn!(%error, "cannot read a socket's session again");
                 return None;
             }
-            match session.get::<i64>(SESSION_USER_KEY).await {
-                Ok(Some(id)) => users.load_user(id).await,
-                Ok(None) => Ok(None),
-                Err(error) => {
-                    tracing::warn!(%error, "cannot read a socket's session again");
-                    return None;
-                }
-            }
+            session_user(users.as_ref(), session).await
         }
     };
     loaded.ok()
+}
+
+/// The user `session` holds, loaded from `users`; `None` for a session without one.
+async fn session_user(
+    users: &dyn UserStore,
+    session: &tower_sessions::Session,
+) -> Result<Option<Arc<dyn MizanUser>>, MizanError> {
+    let id = session
+        .get::<i64>(SESSION_USER_KEY)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cannot read the session");
+            MizanError::internal()
+        })?;
+    match id {
+        Some(id) => users.load_user(id).await,
+        None => Ok(None),
+    }
 }
 
 fn bearer_token(ctx: &RequestContext) -> Result<Option<&str>, MizanError> {
