@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::{ExportError, HEADER, RUNTIME_PACKAGE, names::pascal, types::type_of};
+use crate::{ExportError, HEADER, REALTIME_ENTRY, names::pascal, types::type_of};
 
 /// One channel of the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub fn emit(channels: &[ChannelTypes]) -> String {
     if !channels.is_empty() {
         let _ = writeln!(
             out,
-            "\nimport {{ defineChannel, useMizanChannel, type ChannelState }} from '{RUNTIME_PACKAGE}';"
+            "\nimport {{ defineChannel, useMizanChannel, type ChannelState }} from '{REALTIME_ENTRY}';"
         );
     }
     let named = channels

@@ -2,13 +2,15 @@
 //! schema, a Zod schema that accepts what the server's rules accept (lengths and emails through
 //! the runtime's `characterCount` and `isEmailAddress`, which follow Rust's `validator`; a
 //! confirmation as a check of the whole object), checked against the argument type with
-//! `satisfies`, and a `useXxxForm()` hook.
+//! `satisfies`, and a `useXxxForm()` hook. The schemas are written with `zod/mini`, Zod 4's
+//! tree-shakable form (functions instead of methods), whose checks are the same as full Zod's:
+//! the app carries only the few schema kinds forms use.
 
 use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::{ExportError, HEADER, RUNTIME_PACKAGE, names::pascal};
+use crate::{ExportError, FORMS_ENTRY, HEADER, names::pascal};
 
 /// One form of the document.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +68,8 @@ fn message(field: &Value, rule: &str) -> String {
     string(text)
 }
 
-/// The Zod schema of one field: its type, then each rule the server checks, with its message.
+/// The Zod schema of one field: its type, then each rule the server checks, with its message,
+/// as `zod/mini` writes them (`z.optional(...)`, `.check(z.refine(...))`).
 fn zod_field(field: &Value) -> String {
     let constraints = &field["constraints"];
     let number = |name: &str| constraints.get(name).and_then(Value::as_f64);
@@ -94,10 +97,11 @@ fn zod_field(field: &Value) -> String {
         _ => "z.string()".to_owned(),
     };
     if optional {
-        zod.push_str(".nullable().optional()");
+        zod = format!("z.optional(z.nullable({zod}))");
     }
     // A rule holds for a missing optional value, as on the server.
     let present = if optional { "v == null || " } else { "" };
+    let mut refinements = Vec::new();
     let (min_length, max_length) = (number("min_length"), number("max_length"));
     if min_length.is_some() || max_length.is_some() {
         let mut checks = Vec::new();
@@ -107,19 +111,17 @@ fn zod_field(field: &Value) -> String {
         if let Some(max) = max_length {
             checks.push(format!("characterCount(v) <= {max}"));
         }
-        let _ = write!(
-            zod,
-            ".refine((v) => {present}({}), {{ message: {} }})",
+        refinements.push(format!(
+            "z.refine((v) => {present}({}), {{ message: {} }})",
             checks.join(" && "),
             message(field, "length")
-        );
+        ));
     }
     if constraints["email"].as_bool().unwrap_or(false) {
-        let _ = write!(
-            zod,
-            ".refine((v) => {present}isEmailAddress(v), {{ message: {} }})",
+        refinements.push(format!(
+            "z.refine((v) => {present}isEmailAddress(v), {{ message: {} }})",
             message(field, "email")
-        );
+        ));
     }
     let (min, max) = (number("min"), number("max"));
     if min.is_some() || max.is_some() {
@@ -130,12 +132,15 @@ fn zod_field(field: &Value) -> String {
         if let Some(max) = max {
             checks.push(format!("v <= {max}"));
         }
-        let _ = write!(
-            zod,
-            ".refine((v) => {present}({}), {{ message: {} }})",
+        refinements.push(format!(
+            "z.refine((v) => {present}({}), {{ message: {} }})",
             checks.join(" && "),
             message(field, "range")
-        );
+        ));
+    }
+    // Checks run in order, each whatever the ones before it found, as chained refines do.
+    if !refinements.is_empty() {
+        let _ = write!(zod, ".check({})", refinements.join(", "));
     }
     zod
 }
@@ -150,7 +155,7 @@ fn zod_must_match(fields: &[Value]) -> String {
             .and_then(|field| field["optional"].as_bool())
             .unwrap_or(false)
     };
-    let mut checks = String::new();
+    let mut checks = Vec::new();
     for field in fields {
         let (Some(name), Some(other)) = (
             field["name"].as_str(),
@@ -169,14 +174,17 @@ fn zod_must_match(fields: &[Value]) -> String {
         } else {
             (format!("v.{name}"), format!("v.{other}"))
         };
-        let _ = write!(
-            checks,
-            "\n  .refine((v) => {mine} === {theirs}, {{ message: {}, path: [{}] }})",
+        checks.push(format!(
+            "\n  z.refine((v) => {mine} === {theirs}, {{ message: {}, path: [{}] }}),",
             message(field, "must_match"),
             string(name)
-        );
+        ));
     }
-    checks
+    if checks.is_empty() {
+        String::new()
+    } else {
+        format!(".check({}\n)", checks.concat())
+    }
 }
 
 /// Whether the constraints of any field of `forms` pass `test`.
@@ -218,7 +226,7 @@ pub fn emit(forms: &[FormTypes]) -> String {
     .collect();
     let _ = writeln!(
         out,
-        "\nimport {{ z }} from 'zod';\n\nimport {{\n  {},\n}} from '{RUNTIME_PACKAGE}';\n",
+        "\nimport {{ z }} from 'zod/mini';\n\nimport {{\n  {},\n}} from '{FORMS_ENTRY}';\n",
         runtime.join(",\n  ")
     );
     let types: Vec<String> = forms
@@ -254,7 +262,7 @@ pub fn emit(forms: &[FormTypes]) -> String {
             "\n/** The schema of the `{name}` form ({title}): what user interfaces render it from. */\n\
              export const {var}FormSchema = {schema} as const satisfies FormSchema<keyof {base}Args & string>;\n\n\
              /** What the server's rules accept for `{name}`, as Zod checks it in the browser. */\n\
-             export const {var}FormRules = z.object({{\n{}\n}}){object_checks} satisfies z.ZodType<{base}Args>;\n\n\
+             export const {var}FormRules = z.object({{\n{}\n}}){object_checks} satisfies z.ZodMiniType<{base}Args>;\n\n\
              /** The `{name}` form: its submission, schema, rules and first values. */\n\
              export const {var}Form = defineForm(\n  mizan.{name},\n  {var}FormSchema,\n  \
              {var}FormRules,\n  {var}FormSchema.initial as {base}Args,\n);\n\n\

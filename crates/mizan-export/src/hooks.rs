@@ -1,10 +1,12 @@
 //! `generated.hooks.tsx`: per function its types, its entry in the `mizan` object (TanStack
-//! Query options and keys) and its hooks; then `<MizanContext>`, the one provider.
+//! Query options and keys) and its hooks; then `<MizanContext>`, the one provider, which opens
+//! the tab's socket when the app has something for it (a context to watch, a channel, a
+//! websocket function).
 
 use std::fmt::Write;
 
 use crate::{
-    HEADER, RUNTIME_PACKAGE,
+    HEADER, REALTIME_ENTRY, RUNTIME_PACKAGE,
     functions::{Function, FunctionKind},
     names,
 };
@@ -31,18 +33,32 @@ fn runtime_imports(callable: &[&Function]) -> Vec<&'static str> {
     .collect()
 }
 
-/// The file's contents.
-pub fn emit(functions: &[Function]) -> String {
+/// Whether the app needs the socket: a context to keep live, a websocket function to call over
+/// it, or a channel (`has_channels`). Without any the provider opens none, and the app does not
+/// carry the realtime entry.
+fn needs_socket(callable: &[&Function], has_channels: bool) -> bool {
+    has_channels
+        || callable.iter().any(|function| {
+            function.websocket || matches!(function.kind, FunctionKind::Context { .. })
+        })
+}
+
+/// The file's contents; `has_channels`: whether the app has channels (they need the socket).
+pub fn emit(functions: &[Function], has_channels: bool) -> String {
     let callable: Vec<&Function> = functions
         .iter()
         .filter(|function| function.kind != FunctionKind::View)
         .collect();
+    let socket = needs_socket(&callable, has_channels);
     let mut out = String::from(HEADER);
     let _ = write!(
         out,
         "\nimport type {{ ReactNode }} from 'react';\nimport {{\n  {},\n}} from '{RUNTIME_PACKAGE}';\n",
         runtime_imports(&callable).join(",\n  ")
     );
+    if socket {
+        let _ = writeln!(out, "import {{ openSocket }} from '{REALTIME_ENTRY}';");
+    }
     if !callable.is_empty() {
         out.push_str("\nimport type { operations } from './generated.mizan';\n");
     }
@@ -102,9 +118,13 @@ pub fn emit(functions: &[Function]) -> String {
          install it with --install-links': never };\n\
          \n/** mizan's one provider: the client, TanStack Query, the hydrated contexts and the\n \
          * invalidations the server sends. Put it once around the app. */\n\
-         export function MizanContext(props: MizanProviderProps & ReactTypesSeen): ReactNode {\n  \
-         return <MizanProvider {...props} />;\n}\n",
+         export function MizanContext(props: MizanProviderProps & ReactTypesSeen): ReactNode {\n",
     );
+    out.push_str(if socket {
+        "  return <MizanProvider socket={openSocket} {...props} />;\n}\n"
+    } else {
+        "  return <MizanProvider {...props} />;\n}\n"
+    });
     out
 }
 

@@ -235,6 +235,60 @@ fn a_file_imports_only_what_it_uses() {
     assert!(!file("generated.forms.ts").contains("import"));
 }
 
+/// The hooks file of `document`: whether its provider opens the socket (and so imports the
+/// realtime entry).
+fn opens_socket(document: &Value) -> bool {
+    let files = typescript(document).expect("generated");
+    let hooks = files
+        .iter()
+        .find(|file| file.name == "generated.hooks.tsx")
+        .map(|file| file.contents.as_str())
+        .expect("the hooks file");
+    let imports = hooks.contains("import { openSocket } from 'mizan-react/realtime';");
+    assert_eq!(imports, hooks.contains("socket={openSocket}"), "{hooks}");
+    imports
+}
+
+#[test]
+fn only_an_app_with_something_to_watch_subscribe_or_call_over_it_opens_the_socket() {
+    assert!(!opens_socket(&one_mutation()), "a mutation alone");
+    assert!(
+        opens_socket(&document()),
+        "contexts, channels, a websocket query"
+    );
+
+    let mut over_socket = one_mutation();
+    over_socket["paths"]["/api/mizan/fn/ping"]["post"]["x-mizan"]["websocket"] = json!(true);
+    assert!(opens_socket(&over_socket), "a websocket mutation");
+
+    let mut context = one_mutation();
+    context["paths"]["/api/mizan/fn/ping"]["post"]["x-mizan"]["kind"] = json!("context");
+    context["paths"]["/api/mizan/fn/ping"]["post"]["x-mizan"]["context"] =
+        json!({ "scope": "global", "cache": "private" });
+    assert!(opens_socket(&context), "a context");
+
+    let mut channel = one_mutation();
+    channel["x-mizan-channels"] = json!([{ "name": "chat", "params": { "type": "object" },
+        "client": { "type": "string" }, "server": { "type": "string" } }]);
+    assert!(opens_socket(&channel), "a channel");
+}
+
+#[test]
+fn forms_are_written_with_zod_mini_and_the_forms_entry() {
+    let files = typescript(&document()).expect("generated");
+    let forms = files
+        .iter()
+        .find(|file| file.name == "generated.forms.ts")
+        .map(|file| file.contents.as_str())
+        .expect("the forms file");
+    assert!(forms.contains("import { z } from 'zod/mini';"), "{forms}");
+    assert!(forms.contains("} from 'mizan-react/forms';"), "{forms}");
+    // Full Zod's methods are not in zod/mini: none may be written.
+    for method in [").refine(", ".nullable()", ".optional()", "z.ZodType<"] {
+        assert!(!forms.contains(method), "{method} in {forms}");
+    }
+}
+
 #[test]
 fn output_does_not_depend_on_the_documents_order() {
     let mut reversed = document();

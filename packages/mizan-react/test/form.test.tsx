@@ -5,11 +5,9 @@ import { act, cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 
+import { MizanProvider, createMizanClient, defineMutation } from '../src/react/index.js';
 import {
-  MizanProvider,
-  createMizanClient,
   defineForm,
-  defineMutation,
   isEmailAddress,
   useMizanForm,
   type FieldName,
@@ -18,7 +16,7 @@ import {
   type FormState,
   type MizanFormDefinition,
   type MizanFormOptions,
-} from '../src/react/index.js';
+} from '../src/react/form.js';
 
 afterEach(cleanup);
 

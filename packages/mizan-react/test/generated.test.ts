@@ -42,6 +42,8 @@ const STRICTEST: ts.CompilerOptions = {
   // TanStack Query from this workspace (see ../tsconfig.json).
   paths: {
     'mizan-react': [join(SOURCES, 'react/index.ts')],
+    'mizan-react/realtime': [join(SOURCES, 'react/realtime.ts')],
+    'mizan-react/forms': [join(SOURCES, 'react/form.ts')],
     'mizan-react/core': [join(SOURCES, 'core/index.ts')],
     react: [join(MODULES, '@types/react/index.d.ts')],
     'react/jsx-runtime': [join(MODULES, '@types/react/jsx-runtime.d.ts')],

@@ -11,13 +11,12 @@ import { fixture } from './fixture.js';
 import {
   MizanError,
   MizanProvider,
-  defineChannel,
   defineContext,
   defineQuery,
-  useMizanChannel,
   useMizanQuery,
   useMizanSocketStatus,
 } from '../src/react/index.js';
+import { defineChannel, openSocket, useMizanChannel } from '../src/react/realtime.js';
 
 /** A WebSocket the test drives: `open()`, `message(frame)`, `drop(code)`; records what is sent. */
 class FakeSocket {
@@ -694,7 +693,7 @@ describe('channels', () => {
       );
     }
     render(
-      <MizanProvider client={createMizanClient()} realtime={options}>
+      <MizanProvider client={createMizanClient()} socket={openSocket} realtime={options}>
         <Room />
       </MizanProvider>,
     );
@@ -727,6 +726,24 @@ describe('MizanProvider with the socket', () => {
     );
   }
 
+  test('opens no socket without `socket={openSocket}`: the provider does not carry one', async () => {
+    const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => {
+      const body = JSON.parse(String(init?.body)) as { fn?: string; calls?: { fn: string }[] };
+      const answer = (fn: string) => ({ result: fn === 'echo' ? 'e' : { name: 'Alice' }, invalidate: [] });
+      return Response.json(body.calls ? { results: body.calls.map((c) => answer(c.fn)) } : answer(body.fn ?? ''));
+    });
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const before = FakeSocket.all.length;
+    render(
+      <MizanProvider client={client} realtime={options}>
+        <Page />
+      </MizanProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId('page').textContent).toContain('Alice'));
+    expect(FakeSocket.all.length).toBe(before);
+    expect(screen.getByTestId('page').textContent).toContain('disconnected');
+  });
+
   test('watches the contexts on the page (not queries), and a push refetches them', async () => {
     let name = 'Alice';
     const fetch = vi.fn(async (_url: string | URL | Request, init?: RequestInit) => {
@@ -736,7 +753,7 @@ describe('MizanProvider with the socket', () => {
     });
     const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
     render(
-      <MizanProvider client={client} realtime={options}>
+      <MizanProvider client={client} socket={openSocket} realtime={options}>
         <Page />
       </MizanProvider>,
     );

@@ -12,6 +12,7 @@ import {
   useMizanQuery,
   type MizanProviderProps,
 } from 'mizan-react';
+import { openSocket } from 'mizan-react/realtime';
 
 import type { operations } from './generated.mizan';
 
@@ -308,5 +309,5 @@ type ReactTypesSeen = [keyof MizanProviderProps['children']] extends [never]
 /** mizan's one provider: the client, TanStack Query, the hydrated contexts and the
  * invalidations the server sends. Put it once around the app. */
 export function MizanContext(props: MizanProviderProps & ReactTypesSeen): ReactNode {
-  return <MizanProvider {...props} />;
+  return <MizanProvider socket={openSocket} {...props} />;
 }

@@ -1,11 +1,33 @@
 /**
  * The invalidation bus: every response's `invalidate` keys (and, with realtime, the server's
  * pushes) reach each listener once per response, so a listener can refresh what they cover in
- * one pass.
+ * one pass; and the two helpers every listener set of the runtime uses (adding one, telling each).
  */
 
 /** Gets the keys of one response. */
 export type InvalidationListener = (keys: readonly string[]) => void;
+
+/** Adds `listener` to `listeners`; returns what removes it (the runtime's `on...` methods). */
+export function listen<L>(listeners: Set<L>, listener: L): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+/**
+ * Calls each of `listeners` (as they are when it starts) with `call`; one that throws is
+ * reported as `what` failing and skipped, so the others still hear.
+ */
+export function tellEach<L>(listeners: Set<L>, call: (listener: L) => void, what: string): void {
+  for (const listener of [...listeners]) {
+    try {
+      call(listener);
+    } catch (error) {
+      console.error(`mizan: ${what} failed`, error);
+    }
+  }
+}
 
 /** Listeners of invalidations. */
 export class InvalidationBus {
@@ -13,10 +35,7 @@ export class InvalidationBus {
 
   /** Calls `listener` with each non-empty set of keys; returns what unsubscribes it. */
   subscribe(listener: InvalidationListener): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return listen(this.#listeners, listener);
   }
 
   /**
@@ -26,12 +45,6 @@ export class InvalidationBus {
   emit(keys: readonly string[]): void {
     const unique = [...new Set(keys)];
     if (unique.length === 0) return;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(unique);
-      } catch (error) {
-        console.error('mizan: an invalidation listener failed', error);
-      }
-    }
+    tellEach(this.#listeners, (listener) => listener(unique), 'an invalidation listener');
   }
 }

@@ -152,24 +152,29 @@ export interface CarrierOptions {
   readonly storage?: Pick<Storage, 'getItem' | 'setItem'>;
 }
 
-/** The default socket URL, from the page's location. */
-function defaultUrl(): string | undefined {
+/**
+ * `path` on this page's host (`undefined` without one): `ws:` or `wss:` for a WebSocket (`socket`),
+ * else the page's own scheme.
+ */
+function pageUrl(path: string, socket: boolean): string | undefined {
   const location = globalThis.location;
   if (!location?.host) return undefined;
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SOCKET_PATH}`;
+  const secure = location.protocol === 'https:';
+  const scheme = socket ? (secure ? 'wss:' : 'ws:') : location.protocol;
+  return `${scheme}//${location.host}${path}`;
 }
 
-/** The default fallback URL, from the page's location. */
-function defaultStreamUrl(): string | undefined {
-  const location = globalThis.location;
-  if (!location?.host) return undefined;
-  return `${location.protocol}//${location.host}${SSE_PATH}`;
-}
-
-/** `sessionStorage`, where there is one and it may be used. */
-function defaultStorage(): Pick<Storage, 'getItem' | 'setItem'> | undefined {
+/**
+ * Does `use` with the tab's storage (the option, else `sessionStorage`); `undefined` where there
+ * is none or it refuses (privacy mode: the tab tries a WebSocket first on each reconnect).
+ */
+function withStorage<T>(
+  options: CarrierOptions,
+  use: (storage: Pick<Storage, 'getItem' | 'setItem'>) => T,
+): T | undefined {
   try {
-    return globalThis.sessionStorage;
+    const storage = options.storage ?? globalThis.sessionStorage;
+    return storage ? use(storage) : undefined;
   } catch {
     return undefined;
   }
@@ -184,22 +189,13 @@ export function choosesCarrier(options: CarrierOptions): boolean {
 export function rememberedTransport(options: CarrierOptions): Transport {
   const chosen = options.transport ?? 'auto';
   if (chosen !== 'auto') return chosen;
-  let remembered: string | null | undefined;
-  try {
-    remembered = (options.storage ?? defaultStorage())?.getItem(TRANSPORT_STORAGE_KEY);
-  } catch {
-    remembered = undefined;
-  }
+  const remembered = withStorage(options, (storage) => storage.getItem(TRANSPORT_STORAGE_KEY));
   return remembered === 'sse' ? 'sse' : 'websocket';
 }
 
 /** The fallback worked where the WebSocket did not: the tab keeps it. */
 export function rememberStream(options: CarrierOptions): void {
-  try {
-    (options.storage ?? defaultStorage())?.setItem(TRANSPORT_STORAGE_KEY, 'sse');
-  } catch {
-    // Storage refused (privacy mode): the tab tries a WebSocket first on each reconnect.
-  }
+  withStorage(options, (storage) => storage.setItem(TRANSPORT_STORAGE_KEY, 'sse'));
 }
 
 /**
@@ -212,7 +208,7 @@ export function openCarrier(
   events: CarrierEvents,
 ): Carrier | undefined {
   if (transport === 'sse') {
-    const url = options.streamUrl ?? defaultStreamUrl();
+    const url = options.streamUrl ?? pageUrl(SSE_PATH, false);
     const EventSourceClass = options.EventSource ?? globalThis.EventSource;
     const fetchFn = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!url || !EventSourceClass || !fetchFn) return undefined;
@@ -226,7 +222,7 @@ export function openCarrier(
       events,
     );
   }
-  const url = options.url ?? defaultUrl();
+  const url = options.url ?? pageUrl(SOCKET_PATH, true);
   const Socket = options.WebSocket ?? globalThis.WebSocket;
   if (!url || !Socket) return undefined;
   return webSocketCarrier(url, Socket, events);

@@ -4,7 +4,7 @@
  * that says the session changed hands to the identity listeners (the tab's socket).
  */
 
-import { InvalidationBus } from './bus.js';
+import { InvalidationBus, listen, tellEach } from './bus.js';
 import { MizanError } from './errors.js';
 import { canonicalKey } from './keys.js';
 import type { MizanHydration } from './hydration.js';
@@ -99,7 +99,7 @@ export class MizanClient {
     } finally {
       this.#callsInFlight -= 1;
       if (this.#callsInFlight === 0) {
-        for (const listener of [...this.#settledListeners]) listener();
+        tellEach(this.#settledListeners, (listener) => listener(), 'a settled listener');
       }
     }
   }
@@ -114,10 +114,7 @@ export class MizanClient {
    * failed); returns what unsubscribes it.
    */
   onSettled(listener: () => void): () => void {
-    this.#settledListeners.add(listener);
-    return () => {
-      this.#settledListeners.delete(listener);
-    };
+    return listen(this.#settledListeners, listener);
   }
 
   /**
@@ -126,10 +123,7 @@ export class MizanClient {
    * unsubscribes it. The tab's socket reopens on it, as who the visitor now is.
    */
   onIdentityChanged(listener: () => void): () => void {
-    this.#identityListeners.add(listener);
-    return () => {
-      this.#identityListeners.delete(listener);
-    };
+    return listen(this.#identityListeners, listener);
   }
 
   async #call<R>(fn: string, args: object, options: CallOptions): Promise<R> {
@@ -248,20 +242,12 @@ export class MizanClient {
       );
     } finally {
       // The header follows the cookie, not the outcome: a refused answer may carry it too.
-      if (response.headers?.get(IDENTITY_HEADER)?.trim() === IDENTITY_CHANGED) this.#identityChanged();
+      if (response.headers?.get(IDENTITY_HEADER)?.trim() === IDENTITY_CHANGED) {
+        tellEach(this.#identityListeners, (listener) => listener(), 'an identity listener');
+      }
     }
     if (!response.ok) throw MizanError.fromBody(body, response.status);
     return body;
-  }
-
-  #identityChanged(): void {
-    for (const listener of [...this.#identityListeners]) {
-      try {
-        listener();
-      } catch (error) {
-        console.error('mizan: an identity listener failed', error);
-      }
-    }
   }
 }
 

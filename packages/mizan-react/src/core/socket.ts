@@ -29,6 +29,7 @@ import {
   rememberedTransport,
 } from './carrier.js';
 import { IDENTITY_CHANGED, type Envelope, type MizanClient } from './client.js';
+import { listen, tellEach } from './bus.js';
 import { MizanError } from './errors.js';
 import {
   CLOSE_CODES,
@@ -148,10 +149,7 @@ export class MizanSocket {
 
   /** Calls `listener` on every status change; returns what unsubscribes it. */
   onStatus(listener: (status: SocketStatus) => void): () => void {
-    this.#statusListeners.add(listener);
-    return () => {
-      this.#statusListeners.delete(listener);
-    };
+    return listen(this.#statusListeners, listener);
   }
 
   /** Connects, and keeps reconnecting until `stop()`. */
@@ -182,16 +180,7 @@ export class MizanSocket {
     this.#stopHearingIdentity?.();
     this.#siblings?.close();
     this.#siblings = undefined;
-    clearTimeout(this.#retry);
-    clearTimeout(this.#release);
-    this.#held.clear();
-    this.#teardown();
-    const socket = this.#socket;
-    this.#socket = undefined;
-    socket?.close(1000, 'stopped');
-    this.#failPending('the socket was stopped');
-    this.#client.setConnection(undefined);
-    this.#client.setSocketRpc(undefined);
+    this.#drop('stopped', 'the socket was stopped');
     this.#setStatus('disconnected');
   }
 
@@ -295,18 +284,8 @@ export class MizanSocket {
    */
   #reopen(): void {
     if (!this.#running) return;
-    clearTimeout(this.#retry);
-    clearTimeout(this.#release);
     // Held keys are live ones, which the next `hello` refetches anyway.
-    this.#held.clear();
-    this.#teardown();
-    const socket = this.#socket;
-    // Cleared first: the old carrier's close is no longer this socket's business.
-    this.#socket = undefined;
-    socket?.close(1000, 'the session changed');
-    this.#client.setConnection(undefined);
-    this.#client.setSocketRpc(undefined);
-    this.#failPending('the socket reopened for the new session: try again');
+    this.#drop('the session changed', 'the socket reopened for the new session: try again');
     this.#everConnected = true;
     this.#attempt = 0;
     this.#next = undefined;
@@ -356,11 +335,7 @@ export class MizanSocket {
   }
 
   #closed(transport: Transport, code: number | undefined, opened: boolean): void {
-    this.#socket = undefined;
-    this.#teardown();
-    this.#client.setConnection(undefined);
-    this.#client.setSocketRpc(undefined);
-    this.#failPending('the socket closed: try again');
+    this.#drop(undefined, 'the socket closed: try again');
     if (!this.#running) {
       this.#setStatus('disconnected');
       return;
@@ -472,7 +447,24 @@ export class MizanSocket {
     return waiting;
   }
 
-  #failPending(why: string): void {
+  /**
+   * Lets the connection go: closed with `reason` (by this end: stopping or reopening, which also
+   * drop the pending retry and held keys), or already closed (`undefined`). The carrier is
+   * cleared first, so its close is no longer this socket's business; the client stops naming
+   * it, and requests waiting on it fail with `NETWORK_ERROR` saying `why`.
+   */
+  #drop(reason: string | undefined, why: string): void {
+    this.#teardown();
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (reason !== undefined) {
+      clearTimeout(this.#retry);
+      clearTimeout(this.#release);
+      this.#held.clear();
+      socket?.close(1000, reason);
+    }
+    this.#client.setConnection(undefined);
+    this.#client.setSocketRpc(undefined);
     for (const { reject } of this.#pending.values()) reject(new MizanError('NETWORK_ERROR', why));
     this.#pending.clear();
   }
@@ -519,6 +511,6 @@ export class MizanSocket {
   #setStatus(status: SocketStatus): void {
     if (status === this.#status) return;
     this.#status = status;
-    for (const listener of [...this.#statusListeners]) listener(status);
+    tellEach(this.#statusListeners, (listener) => listener(status), 'a status listener');
   }
 }

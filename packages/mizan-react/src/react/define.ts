@@ -124,23 +124,6 @@ export function defineContext<A extends object, R>(
   return define(name, 'context', options.global);
 }
 
-/** A channel: `P` its params, `C` what a client sends, `S` what the group hears. */
-export interface MizanChannel<P extends object, C, S> {
-  /** Its wire name. */
-  readonly name: string;
-  /** Type only: the params. */
-  readonly __params?: P;
-  /** Type only: a client's message. */
-  readonly __client?: C;
-  /** Type only: what the group hears. */
-  readonly __server?: S;
-}
-
-/** A channel, for `useMizanChannel` (the generated `useXxxChannel` hooks). */
-export function defineChannel<P extends object, C, S>(name: string): MizanChannel<P, C, S> {
-  return { name };
-}
-
 /** Never retry a call the server refused (4xx): the same call would be refused again. */
 export function retryUnlessRefused(failureCount: number, error: unknown): boolean {
   const refused = (error as MizanError | null)?.isClientError?.() === true;

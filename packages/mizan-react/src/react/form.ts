@@ -1,7 +1,9 @@
 /**
- * Forms in React: a `#[derive(Form)]` struct's submission with its schema and its rules, and
+ * `mizan-react/forms`: a `#[derive(Form)]` struct's submission with its schema and its rules, and
  * `useMizanForm`, the state the generated `useContactForm()` answers (values, `set`, errors merged
- * per field from the browser's rules and the server's, `submit`, the form's redirect on success).
+ * per field from the browser's rules and the server's, `submit`, the form's redirect on success);
+ * with the server's rules the generated Zod schemas call. A separate entry: an app without forms
+ * does not carry it.
  */
 
 import { useCallback, useMemo, useState } from 'react';
@@ -9,6 +11,8 @@ import { useCallback, useMemo, useState } from 'react';
 import { MizanError } from '../core/errors.js';
 import type { MizanFunction } from './define.js';
 import { useMizanClient } from './provider.js';
+
+export { characterCount, isEmailAddress } from '../core/rules.js';
 
 /** How a field is edited. */
 export type Widget = 'text' | 'email' | 'textarea' | 'number' | 'checkbox' | 'select' | 'password';

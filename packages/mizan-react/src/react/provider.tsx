@@ -1,14 +1,11 @@
 /**
  * `<MizanProvider>`: the client and TanStack Query's client for the tree, the hydrated context
- * values put in the cache before the first render, and one invalidation pass per response.
+ * values put in the cache before the first render, and one invalidation pass per response. The
+ * socket is not imported here: the provider opens it through its `socket` prop (`openSocket` from
+ * `mizan-react/realtime`), so an app without contexts or channels does not carry it.
  */
 
-import {
-  QueryClient,
-  QueryClientProvider,
-  type Query,
-  type QueryMeta,
-} from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import {
   createContext,
   useContext,
@@ -20,12 +17,29 @@ import {
 
 import { MizanClient, createMizanClient } from '../core/client.js';
 import { getMizanHydration, type MizanHydration } from '../core/hydration.js';
-import { canonicalKey, covers, parseKey, type ParsedKey } from '../core/keys.js';
-import { MizanSocket, type MizanSocketOptions, type SocketStatus } from '../core/socket.js';
+import { covers, parseKey, type ParsedKey } from '../core/keys.js';
+import type { MizanSocket, MizanSocketOptions, SocketStatus } from '../core/socket.js';
 import { isMizanQueryKey, retryUnlessRefused } from './define.js';
 
 const ClientContext = createContext<MizanClient | null>(null);
 const SocketContext = createContext<MizanSocket | null>(null);
+
+/** A socket opened for a provider, not yet started. */
+export interface OpenedSocket {
+  readonly socket: MizanSocket;
+  /** Connects it, watching the contexts in the provider's cache; returns what stops both. */
+  start(): () => void;
+}
+
+/**
+ * How `<MizanProvider>` opens the tab's socket: `openSocket` from `mizan-react/realtime`; `null`
+ * where the browser has nothing to connect with.
+ */
+export type OpenSocket = (
+  client: MizanClient,
+  queryClient: QueryClient,
+  options: MizanSocketOptions,
+) => OpenedSocket | null;
 
 /** What `<MizanProvider>` takes; every prop has a default. */
 export interface MizanProviderProps {
@@ -38,8 +52,13 @@ export interface MizanProviderProps {
   /** Context values to start from (default: the payload the server put in the page, if any). */
   readonly hydration?: MizanHydration;
   /**
-   * The socket that brings other clients' invalidations (default: on wherever the browser has
-   * WebSockets); `false` turns it off, an object sets its options.
+   * What opens the socket that brings other clients' invalidations and the channels:
+   * `openSocket` from `mizan-react/realtime`, which the generated `<MizanContext>` passes when
+   * the app has contexts or channels. Without it there is no socket.
+   */
+  readonly socket?: OpenSocket;
+  /**
+   * The socket's options (default: on wherever the browser has WebSockets); `false` turns it off.
    */
   readonly realtime?: boolean | MizanSocketOptions;
 }
@@ -86,38 +105,6 @@ export function invalidateCovered(queryClient: QueryClient, keys: readonly strin
   });
 }
 
-/**
- * Keeps `socket` watching every mizan context in `queryClient`'s cache (from the first observer
- * that reads it as a context until the query leaves the cache); returns what stops it.
- */
-export function watchContexts(queryClient: QueryClient, socket: MizanSocket): () => void {
-  const releases = new Map<string, () => void>();
-  const track = (query: Query, meta: QueryMeta | undefined) => {
-    if (meta?.['mizan'] === 'context' && !releases.has(query.queryHash) && isMizanQueryKey(query.queryKey)) {
-      releases.set(query.queryHash, socket.watch(canonicalKey(query.queryKey[1], query.queryKey[2])));
-    }
-  };
-  const cache = queryClient.getQueryCache();
-  // Components subscribe before their provider's effects run: take the ones already reading.
-  for (const query of cache.getAll()) {
-    for (const observer of query.observers) track(query, observer.options.meta);
-  }
-  const unsubscribe = cache.subscribe((event) => {
-    const { query } = event;
-    if (event.type === 'observerAdded') {
-      track(query, event.observer.options.meta);
-    } else if (event.type === 'removed') {
-      releases.get(query.queryHash)?.();
-      releases.delete(query.queryHash);
-    }
-  });
-  return () => {
-    unsubscribe();
-    for (const release of releases.values()) release();
-    releases.clear();
-  };
-}
-
 /** mizan for the tree below. */
 export function MizanProvider(props: MizanProviderProps): ReactNode {
   const [client] = useState(() => props.client ?? createMizanClient());
@@ -127,30 +114,19 @@ export function MizanProvider(props: MizanProviderProps): ReactNode {
     if (hydration) seedHydration(queryClient, hydration);
     return queryClient;
   });
-  const [socket] = useState(() => {
+  const [opened] = useState(() => {
     const realtime = props.realtime ?? true;
-    if (realtime === false) return null;
-    const options = realtime === true ? {} : realtime;
-    return options.WebSocket || typeof globalThis.WebSocket === 'function'
-      ? new MizanSocket(client, options)
-      : null;
+    if (realtime === false || !props.socket) return null;
+    return props.socket(client, queryClient, realtime === true ? {} : realtime);
   });
   useEffect(
     () => client.invalidations.subscribe((keys) => void invalidateCovered(queryClient, keys)),
     [client, queryClient],
   );
-  useEffect(() => {
-    if (!socket) return undefined;
-    const stopWatching = watchContexts(queryClient, socket);
-    socket.start();
-    return () => {
-      stopWatching();
-      socket.stop();
-    };
-  }, [socket, queryClient]);
+  useEffect(() => opened?.start(), [opened]);
   return (
     <ClientContext.Provider value={client}>
-      <SocketContext.Provider value={socket}>
+      <SocketContext.Provider value={opened?.socket ?? null}>
         <QueryClientProvider client={queryClient}>{props.children}</QueryClientProvider>
       </SocketContext.Provider>
     </ClientContext.Provider>
@@ -178,7 +154,7 @@ export function useMizanSocket(): MizanSocket | null {
 export function useMizanClient(): MizanClient {
   const client = useContext(ClientContext);
   if (!client) {
-    throw new Error('mizan hooks need a <MizanContext> (or <MizanProvider>) around the app');
+    throw new Error('mizan hooks need a <MizanContext> around the app');
   }
   return client;
 }
