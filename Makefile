@@ -9,7 +9,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 ## (README: "Demo users"; a plain start of the server creates none).
 dev:
 	scripts/bootstrap.sh dev
-	MIZAN_DEMO_USERS=1 cargo leptos watch --project mizan
+	MIZAN_DEMO_USERS=1 cargo leptos watch --split --project mizan
 
 ## Run every test: fmt, clippy (ssr and hydrate), Rust tests, release build, browser tests.
 ## (The release build and the browser tests cover examples/todo too, the getting-started app.)
@@ -21,7 +21,7 @@ test:
 bootstrap:
 	scripts/bootstrap.sh test
 
-## Only the browser tests, against an already built release (cargo leptos build --release).
+## Only the browser tests, against an already built release (cargo leptos build --release --split).
 e2e:
 	scripts/e2e.sh
 

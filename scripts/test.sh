@@ -51,7 +51,8 @@ stage "lints, server feature set (ssr)"
 cargo clippy --workspace --exclude frontend --all-targets --features todo/ssr -- -D warnings
 
 stage "lints, browser feature set (hydrate, wasm32)"
-cargo clippy --target wasm32-unknown-unknown -p frontend -p app -p mizan -p todo --features todo/hydrate \
+cargo clippy --target wasm32-unknown-unknown -p frontend -p app -p mizan -p todo -p plain-todo \
+  --features todo/hydrate,plain-todo/hydrate \
   --all-targets -- -D warnings
 
 stage "rust tests"
@@ -63,8 +64,11 @@ scripts/check-forgot-ssr.sh
 stage "TypeScript runtime (packages/mizan-react, from its test/ workspace: tsc --strict, vitest, build)"
 (cd packages/mizan-react/test && npm run check --silent && npx vitest run && npm run build --silent)
 
-stage "release build (cargo leptos build --release: the example and examples/todo)"
-cargo leptos build --release
+stage "release build (cargo leptos build --release --split: the example and examples/todo)"
+cargo leptos build --release --split
+
+stage "wasm budget (the gzipped bundles of the example's first page and of examples/todo)"
+scripts/wasm-budget.sh
 
 stage "React app (generated code up to date, tsc --strict, the forms fixture, vite build)"
 (cd examples/react-app &&

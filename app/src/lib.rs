@@ -15,7 +15,7 @@ pub mod users;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 use mizan::MizanContext;
@@ -65,17 +65,17 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=pages::NotFound>
                         <Route path=StaticSegment("") view=pages::HomePage/>
                         // Rendered whole before answering, so an unknown user is a 404.
-                        <Route path=StaticSegment("contact") view=pages::ContactPage/>
-                        <Route path=StaticSegment("signup") view=pages::SignUpPage/>
-                        <Route path=StaticSegment("login") view=pages::LogInPage/>
-                        <Route path=StaticSegment("password") view=pages::ChangePasswordPage/>
+                        <Route path=StaticSegment("contact") view={Lazy::<pages::ContactRoute>::new()}/>
+                        <Route path=StaticSegment("signup") view={Lazy::<pages::SignUpRoute>::new()}/>
+                        <Route path=StaticSegment("login") view={Lazy::<pages::LogInRoute>::new()}/>
+                        <Route path=StaticSegment("password") view={Lazy::<pages::ChangePasswordRoute>::new()}/>
                         <Route
                             path=(StaticSegment("chat"), ParamSegment("room"))
-                            view=pages::ChatPage
+                            view={Lazy::<pages::ChatRoute>::new()}
                         />
                         <Route
                             path=(StaticSegment("users"), ParamSegment("id"))
-                            view=pages::UserPage
+                            view={Lazy::<pages::UserRoute>::new()}
                             ssr=SsrMode::Async
                         />
                     </Routes>

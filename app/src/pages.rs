@@ -12,6 +12,43 @@ pub use forms::{ChangePasswordPage, ContactPage, LogInPage, SignUpPage};
 pub use header::SiteHeader;
 pub use users::UserPage;
 
+/// Routes whose page is its own piece of the wasm bundle (`cargo leptos --split`): the browser
+/// loads a page's code the first time it shows that page, so the home page does not carry the
+/// chat's or the forms' code. Each is `Lazy::<Route>::new()` in the router.
+macro_rules! lazy_pages {
+    ($($(#[$doc:meta])* $route:ident => $page:ident;)*) => {$(
+        $(#[$doc])*
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> AnyView {
+                let _ = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    /// `/chat/:room`, loaded with its page.
+    ChatRoute => ChatPage;
+    /// `/contact`, loaded with its page.
+    ContactRoute => ContactPage;
+    /// `/signup`, loaded with its page.
+    SignUpRoute => SignUpPage;
+    /// `/login`, loaded with its page.
+    LogInRoute => LogInPage;
+    /// `/password`, loaded with its page.
+    ChangePasswordRoute => ChangePasswordPage;
+    /// `/users/:id`, loaded with its page.
+    UserRoute => UserPage;
+}
+
 use mizan::MizanError;
 
 use crate::{

@@ -403,6 +403,39 @@ fn the_forms_fixture_holds_for_the_rust_rules() {
     }
 }
 
+/// The browser's rules (read from the form's schema, no `validator` in the wasm bundle) answer
+/// each case of the shared fixture with the server's very messages, in the server's order.
+#[test]
+fn the_browsers_rules_answer_the_forms_fixture_as_the_server_does() {
+    fn same<F: mizan::Form>(values: &Value) {
+        let Ok(form) = serde_json::from_value::<F>(values.clone()) else {
+            return;
+        };
+        let to_ascii = |domain: &str| {
+            let url = format!("http://{domain}/");
+            url::Url::parse(&url).ok()?.host_str().map(str::to_owned)
+        };
+        let as_sent = serde_json::to_value(&form).expect("a form serializes");
+        assert_eq!(
+            mizan::form_rules::form_errors(F::schema(), &as_sent, &to_ascii),
+            form.rule_errors(),
+            "{}: {values}",
+            F::NAME
+        );
+    }
+    let fixture: Value =
+        serde_json::from_str(include_str!("../../fixtures/forms.json")).expect("json");
+    for (form, check) in [
+        ("contact", same::<app::forms::ContactForm> as fn(&Value)),
+        ("sign_up", same::<app::forms::SignUpForm>),
+        ("change_password", same::<app::forms::ChangePasswordForm>),
+    ] {
+        for case in fixture[form].as_array().expect("cases") {
+            check(&case["values"]);
+        }
+    }
+}
+
 /// Who a session cookie signs in, through `whoami` (`None`: nobody).
 async fn whoami(app: &common::TestApp, cookie: &str) -> Option<String> {
     let me = app

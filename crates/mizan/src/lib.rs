@@ -22,6 +22,7 @@ mod browser;
 mod channel_spec;
 mod error;
 mod form;
+pub mod form_rules;
 pub mod frames;
 pub mod invalidation;
 pub mod protocol;
@@ -146,9 +147,10 @@ pub mod __private {
             socket::call_socket_or_remote,
         },
         form::label_of,
+        form_rules::form_rule_errors,
         protocol::{Envelope, RawArgs},
         ui::contexts::{use_global_context, use_local_context},
-        validation::{ValidateArgs, check as check_rules, form_rule_errors, refuse_invalid},
+        validation::{ValidateArgs, check as check_rules, refuse_invalid},
     };
 
     #[cfg(feature = "ssr")]

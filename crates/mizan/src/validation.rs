@@ -19,31 +19,6 @@ pub fn check(value: &impl validator::Validate) -> Result<(), MizanError> {
         .map_err(|errors| MizanError::validation(field_errors(&errors)))
 }
 
-/// What a select answers when its value is not one of its choices (checked by the server and,
-/// with the same words, by the browser).
-pub const NOT_A_CHOICE: &str = "is not one of the choices";
-
-/// A form's rules and its text selects' choices, as each failing field's messages. `selects` are
-/// (field, value, choices) of the selects whose type is a text (an enum's own type already
-/// refuses other values).
-pub fn form_rule_errors(
-    value: &impl validator::Validate,
-    selects: &[(&'static str, Option<&str>, &[&str])],
-) -> FieldErrors {
-    let mut fields = rule_errors(value);
-    for (field, chosen, choices) in selects {
-        if let Some(chosen) = chosen
-            && !choices.contains(chosen)
-        {
-            fields
-                .entry((*field).to_owned())
-                .or_default()
-                .push(NOT_A_CHOICE.to_owned());
-        }
-    }
-    fields
-}
-
 /// `validator`'s rules on `value`, as each failing field's messages.
 pub fn rule_errors(value: &impl validator::Validate) -> FieldErrors {
     match value.validate() {
