@@ -7,6 +7,8 @@
 # (sessions, request trace, logging at info) beside a raw axum route of that same server; echo
 # latency beside a storm of wrong-password sign-ins (bench/src/bin/sign_in_storm.rs); and the
 # sizes of the React app's JavaScript (examples/react-app/scripts/bundle-size.mjs).
+# Beside each path's req/s, its instructions per request counted by callgrind (scripts/callgrind.sh):
+# the figure that holds from run to run on a busy machine; wrk stays for throughput and latency.
 # Writes the figures and ratios to docs/benchmarks.md.
 # Usage: scripts/bench.sh [seconds per path] [connections] [rounds]
 # The server is pinned to CPU 0 and wrk to CPU 1 (when there are two), so they do not trade places.
@@ -55,25 +57,11 @@ start_server full full
 start_server logging full none
 server_pid="${server_pids[*]}"
 
-names=(raw_axum raw_call raw_server client_endpoint client_call page_plain page_mizan)
-declare -A path body server addr_of
-for name in "${names[@]}"; do server[$name]=bare; done
-for stack in full logging; do
-  names+=("${stack}_raw_axum" "${stack}_raw_call" "${stack}_call")
-  server[${stack}_raw_axum]=$stack; path[${stack}_raw_axum]=/raw/echo; body[${stack}_raw_axum]='{"text":"hello"}'
-  server[${stack}_raw_call]=$stack; path[${stack}_raw_call]=/raw/call
-  body[${stack}_raw_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
-  server[${stack}_call]=$stack; path[${stack}_call]=/api/mizan/call/
-  body[${stack}_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
-done
+# The paths (names, servers, paths, bodies), shared with scripts/callgrind.sh.
+# shellcheck source=bench-paths.sh
+source scripts/bench-paths.sh
+declare -A addr_of
 for stack in bare full logging; do addr_of[$stack]=$(head -1 "$work/addr.$stack"); done
-path[page_plain]=/plain/users/1;          body[page_plain]=
-path[page_mizan]=/users/1;                body[page_mizan]=
-path[raw_axum]=/raw/echo;                 body[raw_axum]='{"text":"hello"}'
-path[raw_call]=/raw/call;                 body[raw_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
-path[raw_server]=/bench/raw_server;       body[raw_server]='{"text":"hello"}'
-path[client_endpoint]=/api/mizan/fn/bench_echo; body[client_endpoint]='{"args":{"text":"hello"}}'
-path[client_call]=/api/mizan/call/;       body[client_call]='{"fn":"bench_echo","args":{"text":"hello"}}'
 
 for name in "${names[@]}"; do
   addr=${addr_of[${server[$name]}]}
@@ -110,6 +98,20 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+# The same paths counted in instructions per request (each server again, under callgrind; the wrk
+# servers sit idle meanwhile): $work/callgrind/<name>.ir. Counted twice, to show in the docs how
+# far apart two runs are.
+scripts/callgrind.sh "$work/callgrind" >&2
+scripts/callgrind.sh "$work/callgrind.again" >&2
+ir() { cat "$work/callgrind/$1.ir"; }
+# A path's instructions against a baseline's, as a speed ratio (baseline ÷ path: above 1 is fewer).
+ir_ratio() { awk -v path="$(ir "$1")" -v base="$(ir "$2")" 'BEGIN { printf "%.2f", base / path }'; }
+# The largest difference between the two counts of a path, over every path, in percent.
+ir_spread=$(for name in "${names[@]}"; do
+  awk -v a="$(cat "$work/callgrind/$name.ir")" -v b="$(cat "$work/callgrind.again/$name.ir")" \
+    'BEGIN { d = (a - b) / a * 100; if (d < 0) d = -d; printf "%.2f\n", d }'
+done | sort -g | tail -1)
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # wrk prints latencies as 512.00us / 1.20ms / 1.00s; compare them in microseconds.
 to_us() { awk '{ v = $1 + 0; if ($1 ~ /ms$/) v *= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /us$/) v *= 1000000; print v }'; }
@@ -133,10 +135,22 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo "req/s and p99 are medians. Bodies are tiny JSON echoes, so this measures per-call overhead,"
   echo "the worst case for a framework layer."
   echo
-  echo "| path | req/s | p99 | vs raw #[server] | vs raw axum | vs raw axum, envelope |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  echo "Instructions per request are counted by callgrind (\`scripts/callgrind.sh\`, same paths, same"
+  echo "bodies): the server runs again under valgrind with one tokio worker, as the pinned server has;"
+  echo "curl, a separate process and so not counted, sends the requests one after another on one"
+  echo "keep-alive connection; after a warm-up of 50 the counters are zeroed, N requests are sent and"
+  echo "counted, then again 2N, and the figure is (count of 2N − count of N) ÷ N, so what a measurement"
+  echo "costs besides its requests cancels (N = 1,000 per echo path, 100 per page). The count does not"
+  echo "depend on the machine's load: the script counts every path twice, and the two counts of a path"
+  echo "differ by at most ${ir_spread}% in this run (what is left differs with where glibc's allocator"
+  echo "finds its blocks), where wrk's ratios range over tens of percent from round to round. Each"
+  echo "ratio cell gives the req/s ratio (median, range) and after the semicolon the same ratio in"
+  echo "instructions (the baseline's count ÷ the path's: above 1 is less work)."
+  echo
+  echo "| path | req/s | instructions/request | p99 | vs raw #[server]: req/s; instructions | vs raw axum | vs raw axum, envelope |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   for name in raw_axum raw_call raw_server client_endpoint client_call; do
-    echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(p99_median "$name") | $(ratio_median "$name" raw_server)× ($(ratio_range "$name" raw_server)) | $(ratio_median "$name" raw_axum)× ($(ratio_range "$name" raw_axum)) | $(ratio_median "$name" raw_call)× ($(ratio_range "$name" raw_call)) |"
+    echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(ir "$name") | $(p99_median "$name") | $(ratio_median "$name" raw_server)× ($(ratio_range "$name" raw_server)); $(ir_ratio "$name" raw_server)× | $(ratio_median "$name" raw_axum)× ($(ratio_range "$name" raw_axum)); $(ir_ratio "$name" raw_axum)× | $(ratio_median "$name" raw_call)× ($(ratio_range "$name" raw_call)); $(ir_ratio "$name" raw_call)× |"
   done
   echo
   echo "Targets (issue 3): \`#[client]\` ≥ 0.95× raw \`#[server]\` and ≥ 0.90× raw axum. The own endpoint"
@@ -155,10 +169,10 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo "from two raw \`#[server]\` functions read through \`Resource\`s, the same query. Both stream with"
   echo "Leptos' default out-of-order mode (\`bench/src/pages.rs\`)."
   echo
-  echo "| page | req/s | p99 | vs plain Leptos |"
-  echo "| --- | ---: | ---: | ---: |"
+  echo "| page | req/s | instructions/request | p99 | vs plain Leptos: req/s; instructions |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
   for name in page_plain page_mizan; do
-    echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(p99_median "$name") | $(ratio_median "$name" page_plain)× ($(ratio_range "$name" page_plain)) |"
+    echo "| \`$name\` (\`${path[$name]}\`) | $(rps_median "$name") | $(ir "$name") | $(p99_median "$name") | $(ratio_median "$name" page_plain)× ($(ratio_range "$name" page_plain)); $(ir_ratio "$name" page_plain)× |"
   done
   echo
   echo "Target (issue 4): ≥ 0.9× the plain page, p99 under 5 ms at 32 connections."
@@ -183,10 +197,56 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
     echo "| $label | $(rps_median "${stack}_raw_axum") | $(rps_median "${stack}_raw_call") | $(rps_median "${stack}_call") | $(ratio_median "${stack}_call" "${stack}_raw_call")× ($(ratio_range "${stack}_call" "${stack}_raw_call")) | $(ratio_median "${stack}_call" "${stack}_raw_axum")× ($(ratio_range "${stack}_call" "${stack}_raw_axum")) |"
   done
   echo
+  echo "The same in instructions per request (callgrind, as above):"
+  echo
+  echo "| server | \`/raw/echo\` | \`/raw/call\` | \`/api/mizan/call/\` | call vs raw envelope | call vs raw echo |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  for stack in full logging; do
+    case $stack in
+      full) label="as shipped: sessions + mizan's layer" ;;
+      logging) label="mizan's layer only" ;;
+    esac
+    echo "| $label | $(ir "${stack}_raw_axum") | $(ir "${stack}_raw_call") | $(ir "${stack}_call") | $(ir_ratio "${stack}_call" "${stack}_raw_call")× | $(ir_ratio "${stack}_call" "${stack}_raw_axum")× |"
+  done
+  echo
   echo "Target (issue 8): ≥ 0.90× a raw axum handler doing the same envelope work (\`/raw/call\`) on"
   echo "\`/api/mizan/call/\`, with the default configuration. The step between the two rows is the"
   echo "session layer's cost for an anonymous request; the rest is mizan's layer, routing and the"
   echo "pipeline (authentication, decoding, validation, keys, the envelope)."
+  echo
+  echo "### Where the instructions go"
+  echo
+  echo "From \`callgrind_annotate --inclusive=yes --tree=calling\` of the dumps \`scripts/callgrind.sh\`"
+  echo "keeps (\`OUT_DIR/<name>.callgrind\`), per request, on the bare server; written by hand from the"
+  echo "run of 2026-12-06 (before the trims of issue 20, item 2), not by this script."
+  echo
+  echo "The own endpoint against raw \`#[server]\` (59,300 against 53,500 instructions: 0.90×). Both go"
+  echo "through Leptos' server_fn handler and mizan's layer; the difference, about 5,800, is spread thin:"
+  echo
+  echo "- the pipeline (\`__mizan_run_bench_echo\`): 5,750, of which 2,800 is dropping the call's"
+  echo "  \`RequestContext\` (the request's headers and extensions; raw \`#[server]\` drops the same parts"
+  echo "  elsewhere, 2,500 less there), so about 3,000 of its own: serializing the result to a"
+  echo "  \`RawValue\` (\`into_output\`) 790, \`decode\` 710, authentication's look-ups (\`bearer_token\`,"
+  echo "  \`set_user\`, \`refuse_switched_off\`) 340, the task-local scope and panic guard 170, its own"
+  echo "  code 540;"
+  echo "- the envelope around it: reading \`args\` as a \`RawValue\` (\`deserialize_raw_value\`) 680;"
+  echo "  writing \`{\"result\", \"invalidate\"}\` (\`JsonEncoding::encode\`) 830 against raw's 345;"
+  echo "- \`X-Mizan-Invalidate\` through Leptos' \`ResponseOptions\` (\`set_invalidate_header\`) 660, and"
+  echo "  copying it into the response (\`extend_response\`) 500 more;"
+  echo "- taking the request parts out of the reactive context (\`take_context\`) 370,"
+  echo "  \`RequestContext::from_parts\` 200; hyper writing the longer answer about 500."
+  echo
+  echo "\`/api/mizan/call/\` against raw axum's envelope (39,900 against 32,900: 0.82×). The handlers are"
+  echo "on par (mizan's \`call\` 12,900 with the pipeline in it, raw's 12,650); the 7,000 are around them:"
+  echo
+  echo "- mizan's layer, \`Admit::call\`: 3,130, of which 1,770 for five request extensions (the auth"
+  echo "  configuration, the hub, the signed-cookie key, the peer, the body limit: each a boxed entry of"
+  echo "  a hash map, allocated, and later cloned or dropped) and 850 for the cross-site check"
+  echo "  (\`OriginPolicy::check\` 580, 400 of it finding \`sec-fetch-site\` by a \`&str\` name);"
+  echo "- the answers' rules (\`ResponseRules::apply\`): 1,070 (three header look-ups, two inserts);"
+  echo "- dropping the request's extensions with the call's context: most of the pipeline's 2,560 drop;"
+  echo "- the bench's own two \`Extension\` layers (pool, sign-in guard) 500, routing through the routes'"
+  echo "  layers about 1,000, and hyper writing the rules' headers."
   echo
   # Sockets, channels, pushed invalidation: a fresh bare server (its memory measured from its
   # start), the load client pinned beside it.
