@@ -6,7 +6,8 @@
 # bare server: mizan's layer only); and /api/mizan/call/ through the example server's whole stack
 # (sessions, request trace, logging at info) beside a raw axum route of that same server; echo
 # latency beside a storm of wrong-password sign-ins (bench/src/bin/sign_in_storm.rs); and the
-# sizes of the React app's JavaScript (examples/react-app/scripts/bundle-size.mjs).
+# sizes of the React app's JavaScript (examples/react-app/scripts/bundle-size.mjs), and of the wasm
+# bundles beside plain Leptos (scripts/wasm-budget.sh --table).
 # Beside each path's req/s, its instructions per request counted by callgrind (scripts/callgrind.sh):
 # the figure that holds from run to run on a busy machine; wrk stays for throughput and latency.
 # Writes the figures and ratios to docs/benchmarks.md.
@@ -30,6 +31,9 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 cargo build --release -p bench --quiet
+# The wasm sizes are those of the last release build of the sites; built here when missing.
+[[ -f target/site/pkg/mizan.wasm && -f target/todo-site/pkg/todo.wasm ]] ||
+  PATH="$root/tools/node_modules/.bin:$PATH" cargo leptos build --release --split
 work=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -273,5 +277,8 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
     (cd examples/react-app && npx vite build --logLevel warn) >&2
   fi
   (cd examples/react-app && node scripts/bundle-size.mjs)
+  echo
+  # The wasm bundles of the last `cargo leptos build --release --split`, beside plain Leptos.
+  scripts/wasm-budget.sh --table
 } >docs/benchmarks.md
 cat docs/benchmarks.md
