@@ -36,7 +36,7 @@ use super::{
 };
 use crate::{
     error::MizanError,
-    protocol::{API_PREFIX, MAX_BODY_BYTES},
+    protocol::{API_PREFIX, FORM_PREFIX, MAX_BODY_BYTES},
 };
 
 /// mizan's layer: see the module docs. Built by [`Mizan::layer`](super::Mizan::layer); compose it
@@ -153,15 +153,24 @@ where
         {
             return Either::Left(ready(Ok(error_response(&refusal))));
         }
+        // Only the requests that read the signed cookies (form flashes) get their key: pages,
+        // and form posts. Each extension is a boxed entry of the request's map, inserted,
+        // cloned with the request's parts and dropped: a call has no use for this one.
+        let get = request.method() == Method::GET;
+        let signs_cookies = get
+            || request.method() == Method::HEAD
+            || request.uri().path().starts_with(FORM_PREFIX);
         let extensions = request.extensions_mut();
         extensions.insert(Arc::clone(&self.layer.auth));
         extensions.insert(self.layer.hub.clone());
-        extensions.insert(self.layer.signed_cookies.clone());
+        if signs_cookies {
+            extensions.insert(self.layer.signed_cookies.clone());
+        }
         if let Some(peer) = peer {
             extensions.insert(peer);
         }
-        if request.method() == Method::GET {
-            request.extensions_mut().insert(PageSlot::default());
+        if get {
+            extensions.insert(PageSlot::default());
         }
         Either::Right(self.inner.call(request))
     }
@@ -208,4 +217,55 @@ pub(crate) fn too_large() -> MizanError {
     MizanError::payload_too_large(format!(
         "the request body is larger than {MAX_BODY_BYTES} bytes"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// Which of the requests sent through mizan's layer carried the signed cookies' key.
+    async fn carries_cookie_key(method: Method, path: &str) -> bool {
+        let seen = Arc::new(Mutex::new(None));
+        let inner = {
+            let seen = Arc::clone(&seen);
+            tower::service_fn(move |request: Request| {
+                let carried = request.extensions().get::<SignedCookies>().is_some();
+                *seen.lock().expect("not poisoned") = Some(carried);
+                async { Ok::<_, Infallible>(Response::new(Body::empty())) }
+            })
+        };
+        let layer = AdmitLayer::new(
+            Arc::new(OriginPolicy::default()),
+            Arc::new(AuthConfig::default()),
+            Hub::default(),
+        );
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .expect("a request");
+        layer
+            .layer(inner)
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        seen.lock()
+            .expect("not poisoned")
+            .expect("the request reached the app")
+    }
+
+    #[tokio::test]
+    async fn only_pages_and_form_posts_get_the_signed_cookies_key() {
+        assert!(carries_cookie_key(Method::GET, "/contact").await);
+        assert!(carries_cookie_key(Method::HEAD, "/contact").await);
+        assert!(carries_cookie_key(Method::POST, "/api/mizan/form/contact").await);
+        // A call neither reads nor writes a flash: its request is spared the extension.
+        assert!(!carries_cookie_key(Method::POST, "/api/mizan/call/").await);
+        assert!(!carries_cookie_key(Method::POST, "/api/mizan/fn/echo").await);
+    }
 }

@@ -10,7 +10,10 @@
 //! [`site origin`](OriginPolicy::with_site_origin) when the app set one, else the scheme the
 //! client used (plain `http`, or what a trusted proxy forwards) with the request's `Host`.
 
-use http::{HeaderMap, Method, header};
+use http::{HeaderMap, HeaderName, Method, header};
+
+/// `Sec-Fetch-Site`, named once: looking a header up by a `&str` parses the name on every request.
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// Which origins besides the site itself may send state-changing requests.
 #[derive(Debug, Clone, Default)]
@@ -51,11 +54,10 @@ impl OriginPolicy {
         if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
             return Ok(());
         }
-        let fetch_site = headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_ascii_lowercase);
-        if matches!(fetch_site.as_deref(), Some("same-origin" | "none")) {
+        let fetch_site = headers.get(SEC_FETCH_SITE).and_then(|v| v.to_str().ok());
+        if fetch_site.is_some_and(|site| {
+            site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none")
+        }) {
             return Ok(());
         }
         match headers.get(header::ORIGIN).map(|v| v.to_str()) {
@@ -229,6 +231,24 @@ mod tests {
             policy
                 .check(&post, &headers(&[("sec-fetch-site", "same-site")]), "http")
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn sec_fetch_site_is_read_whatever_its_case() {
+        let policy = OriginPolicy::default();
+        let post = Method::POST;
+        for exempt in ["Same-Origin", "NONE", "same-origin"] {
+            let headers = headers(&[
+                ("sec-fetch-site", exempt),
+                ("origin", "https://evil.example"),
+            ]);
+            assert!(policy.check(&post, &headers, "http").is_ok(), "{exempt}");
+        }
+        let cross = headers(&[("sec-fetch-site", "Cross-Site")]);
+        assert_eq!(
+            policy.check(&post, &cross, "http"),
+            Err("cross-site request refused")
         );
     }
 

@@ -142,8 +142,11 @@ impl ResponseRules {
     pub(crate) fn apply(&self, response: &mut Response) {
         let status = response.status();
         let headers = response.headers_mut();
-        if !headers.contains_key(header::CACHE_CONTROL) && !is_file(status, headers) {
-            headers.insert(header::CACHE_CONTROL, PRIVATE_NO_STORE);
+        // Through `entry`: one look-up per rule rather than a test and then an insert.
+        if !is_file(status, headers) {
+            headers
+                .entry(header::CACHE_CONTROL)
+                .or_insert(PRIVATE_NO_STORE);
         }
         set_unless_present(
             headers,
@@ -169,10 +172,8 @@ fn is_file(status: StatusCode, headers: &HeaderMap) -> bool {
 }
 
 fn set_unless_present(headers: &mut HeaderMap, name: HeaderName, value: Option<&HeaderValue>) {
-    if let Some(value) = value
-        && !headers.contains_key(&name)
-    {
-        headers.insert(name, value.clone());
+    if let Some(value) = value {
+        headers.entry(name).or_insert_with(|| value.clone());
     }
 }
 

@@ -92,8 +92,9 @@ impl SiteKey {
     }
 }
 
-/// What the cookies mizan signs need, handed to every request: the key, and whether they are
-/// `Secure` (whenever the session cookie is).
+/// What the cookies mizan signs need, handed by the admit layer to the requests that read or
+/// write them (pages and form posts: `GET`, `HEAD`, and `/api/mizan/form/`): the key, and whether
+/// they are `Secure` (whenever the session cookie is).
 #[derive(Debug, Clone)]
 pub(crate) struct SignedCookies {
     /// The site's key.
