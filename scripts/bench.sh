@@ -13,6 +13,9 @@
 # Writes the figures and ratios to docs/benchmarks.md.
 # Usage: scripts/bench.sh [seconds per path] [connections] [rounds]
 # The server is pinned to CPU 0 and wrk to CPU 1 (when there are two), so they do not trade places.
+# The realtime section adds a saturating fan-out (bench/src/bin/sockets/saturate.rs): mizan's
+# channel, raw axum + tokio broadcast and Django Channels (bench/django_channels/, under daphne in
+# the virtualenv target/bench-venv, made here from PyPI once) at 1,000 members, about 10 minutes.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +45,23 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The saturating fan-out's Django Channels baseline runs in a virtualenv made once, its packages
+# pinned (bench/django_channels/requirements.txt); remade when the pins change. Without Python or
+# PyPI, only that row is skipped, and the docs say it was not measured.
+venv=target/bench-venv
+django_skipped=
+if ! cmp -s bench/django_channels/requirements.txt "$venv/installed-requirements.txt"; then
+  echo "bench: making the virtualenv $venv (Django Channels, daphne) from PyPI" >&2
+  if python3 -m venv "$venv" >"$work/venv.log" 2>&1 &&
+    "$venv/bin/pip" install --disable-pip-version-check --quiet \
+      -r bench/django_channels/requirements.txt >>"$work/venv.log" 2>&1; then
+    cp bench/django_channels/requirements.txt "$venv/installed-requirements.txt"
+  else
+    django_skipped="the virtualenv could not be made ($(tail -1 "$work/venv.log"))"
+    echo "bench: SKIPPING the Django Channels baseline: $django_skipped" >&2
+  fi
+fi
 
 server_cpu=(); load_cpu=()
 if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null 2>&1; then
@@ -287,6 +307,38 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   for _ in $(seq 50); do [[ -s $socket_addr_file ]] && break; sleep 0.1; done
   "${load_cpu[@]}" target/release/sockets "$(head -1 "$socket_addr_file")" "$socket_pid" 5000 1000 20 30 1000
   kill "$socket_pid" 2>/dev/null && wait "$socket_pid" 2>/dev/null || true
+  echo
+  # The saturating fan-out: a fresh bare server (mizan's channel and the raw route) and Django
+  # Channels under daphne, both pinned where the servers are; 1,000 members, steps of 5 s, 3 rounds.
+  saturate_addr_file="$work/addr.saturate"
+  "${server_cpu[@]}" target/release/bench 127.0.0.1:0 bare >"$saturate_addr_file" 2>"$work/server.saturate.log" &
+  saturate_pid=$!
+  server_pid="$server_pid $saturate_pid"
+  for _ in $(seq 50); do [[ -s $saturate_addr_file ]] && break; sleep 0.1; done
+  django=()
+  if [[ -z $django_skipped ]]; then
+    django_addr_file="$work/addr.django"
+    "${server_cpu[@]}" "$venv/bin/python" bench/django_channels/serve.py >"$django_addr_file" 2>"$work/server.django.log" &
+    django_pid=$!
+    server_pid="$server_pid $django_pid"
+    # serve.py prints the address before daphne has started: one request (Django answers 404)
+    # shows the whole stack is up, or a broken install would show only as a failed run later.
+    for _ in $(seq 100); do [[ -s $django_addr_file ]] && break; sleep 0.1; done
+    django_versions=$("$venv/bin/python" -c 'import sys, django, channels, daphne; print(f"Django {django.__version__}, Channels {channels.__version__}, daphne {daphne.__version__}, Python {sys.version.split()[0]}")' 2>>"$work/server.django.log") || true
+    if [[ -s $django_addr_file ]] && kill -0 "$django_pid" 2>/dev/null && [[ -n $django_versions ]] &&
+      [[ $(curl -s --max-time 30 -o /dev/null -w '%{http_code}' "http://$(head -1 "$django_addr_file")/") == 404 ]]; then
+      django=("$(head -1 "$django_addr_file")" "$django_pid" "Django Channels, \`InMemoryChannelLayer\`, daphne ($django_versions; \`/raw/ws\`)")
+    else
+      django_skipped="daphne did not start ($(tail -1 "$work/server.django.log"))"
+      echo "bench: SKIPPING the Django Channels baseline: $django_skipped" >&2
+    fi
+  fi
+  "${load_cpu[@]}" target/release/sockets saturate 1000 5 3 "$(head -1 "$saturate_addr_file")" "$saturate_pid" "${django[@]}"
+  if [[ -n $django_skipped ]]; then
+    echo
+    echo "Django Channels was **not measured** in this run: $django_skipped."
+  fi
+  for pid in $saturate_pid ${django_pid:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
   echo
   # Sign-ins: echo latency quiet, beside a storm checked on the password pool, and beside the
   # same storm verified on the async worker (the baseline); a fresh bare server.

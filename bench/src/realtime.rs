@@ -32,6 +32,10 @@ pub struct Stamp {
     pub sent_us: u64,
     /// Padding, to a realistic chat-line size.
     pub text: String,
+    /// Which step of a saturating run sent it, so late deliveries count for their own step (0 in
+    /// the fixed-rate run).
+    #[serde(default)]
+    pub step: u64,
 }
 
 /// The benchmark's channel: anyone may join; a message is broadcast as sent.

@@ -2,10 +2,15 @@
 //! bench server. Measures the server's memory per idle socket, a channel's fan-out (latency,
 //! losses, deliveries per second) beside a raw axum + `tokio::sync::broadcast` fan-out doing the
 //! same work, and how fast a mutation's invalidation reaches watching sockets. Prints a Markdown
-//! section for `docs/benchmarks.md`. (One sender at a fixed rate: mizan limits each socket to 50
-//! messages a second, so a saturation run would measure the limit, not the fan-out.)
+//! section for `docs/benchmarks.md`. That fan-out is one sender at a fixed rate (mizan limits each
+//! socket to 50 messages a second): both sides deliver everything, so it shows latency, not
+//! capacity. The `saturate` mode ([`saturate`]) finds each side's highest rate with several
+//! senders, and can drive Django Channels speaking the raw route's protocol.
 //!
 //! `sockets ADDR SERVER_PID IDLE FANOUT RATE SECONDS PUSH`
+//! `sockets saturate MEMBERS SECONDS ROUNDS ADDR SERVER_PID [DJANGO_ADDR DJANGO_PID DJANGO_LABEL]`
+
+mod saturate;
 
 use std::{
     sync::{
@@ -19,8 +24,8 @@ use futures::{SinkExt, StreamExt, stream::SplitSink};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, client::IntoClientRequest},
+    MaybeTlsStream, WebSocketStream, connect_async_with_config,
+    tungstenite::{Message, client::IntoClientRequest, protocol::WebSocketConfig},
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -68,7 +73,14 @@ async fn open(addr: &str, path: &str) -> Result<Socket, String> {
         .map_err(|e| e.to_string())?;
     let origin = format!("http://{addr}").parse().map_err(|_| "origin")?;
     request.headers_mut().insert("origin", origin);
-    let (socket, _) = connect_async(request).await.map_err(|e| e.to_string())?;
+    // A small read buffer: tungstenite zeroes the whole buffer (128 KiB by default) before each
+    // read, which made the client, not the server, the bound of a fan-out.
+    let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+    // Without TCP_NODELAY (browsers set it), a sender's small frames wait on the server's
+    // delayed ACK, up to 200 ms on loopback: a latency of the client, not of the fan-out.
+    let (socket, _) = connect_async_with_config(request, Some(config), true)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(socket)
 }
 
@@ -318,7 +330,7 @@ async fn run(args: Args) -> Result<String, String> {
          | server memory per idle socket, {idle} sockets (RSS growth / N) | {per_socket:.1} KiB ({grown} KiB in all) | | ≤ 16 KiB: {memory_verdict} |\n\
          | fan-out to {n} sockets, {rate}/s for {secs} s: delivered / lost | {md} / {ml} | {rd} / {rl} | 0 lost |\n\
          | fan-out latency p50 / p99 | {mp50:.1} / {mp99:.1} ms | {rp50:.1} / {rp99:.1} ms | p99 ≤ 50 ms |\n\
-         | fan-out deliveries/s | {mps:.0} | {rps:.0} | ≥ 0.9× raw: {ratio:.2}× |\n\
+         | fan-out deliveries/s | {mps:.0} | {rps:.0} | {ratio:.2}× raw: equal by construction (one sender at a fixed rate); capacity is the saturating run's |\n\
          | a mutation's invalidation reaching {push} watching sockets, p50 / p99 over 20 calls | {push_p50:.1} / {push_p99:.1} ms | | p99 ≤ 50 ms |\n",
         idle = args.idle,
         memory_verdict = memory_verdict,
@@ -339,11 +351,80 @@ async fn run(args: Args) -> Result<String, String> {
     ))
 }
 
+/// `saturate MEMBERS SECONDS ROUNDS ADDR SERVER_PID [DJANGO_ADDR DJANGO_PID DJANGO_LABEL]`: the
+/// sides to load (mizan's channel and the raw route on the bench server; Django Channels when
+/// given) and how.
+async fn saturate_from(all: &[String]) -> Result<String, String> {
+    const USAGE: &str = "usage: sockets saturate MEMBERS SECONDS ROUNDS ADDR SERVER_PID [DJANGO_ADDR DJANGO_PID DJANGO_LABEL]";
+    let number = |text: &str, what: &str| {
+        text.parse::<u64>()
+            .map_err(|error| format!("{what} `{text}`: {error}"))
+    };
+    let (members, seconds, rounds, addr, pid, django) = match all {
+        [members, seconds, rounds, addr, pid] => (members, seconds, rounds, addr, pid, None),
+        [
+            members,
+            seconds,
+            rounds,
+            addr,
+            pid,
+            django_addr,
+            django_pid,
+            django_label,
+        ] => (
+            members,
+            seconds,
+            rounds,
+            addr,
+            pid,
+            Some((django_addr, django_pid, django_label)),
+        ),
+        _ => return Err(USAGE.into()),
+    };
+    let pid = u32::try_from(number(pid, "SERVER_PID")?).map_err(|e| e.to_string())?;
+    let mut targets = vec![
+        saturate::Target {
+            label: "mizan (`bench` channel, `/api/mizan/ws/`)".into(),
+            protocol: saturate::Protocol::Mizan,
+            addr: addr.clone(),
+            path: "/api/mizan/ws/".into(),
+            pid,
+        },
+        saturate::Target {
+            label: "raw axum + `tokio::sync::broadcast` (`/raw/ws`)".into(),
+            protocol: saturate::Protocol::Raw,
+            addr: addr.clone(),
+            path: "/raw/ws".into(),
+            pid,
+        },
+    ];
+    if let Some((django_addr, django_pid, label)) = django {
+        targets.push(saturate::Target {
+            label: label.clone(),
+            protocol: saturate::Protocol::Raw,
+            addr: django_addr.clone(),
+            path: "/raw/ws".into(),
+            pid: u32::try_from(number(django_pid, "DJANGO_PID")?).map_err(|e| e.to_string())?,
+        });
+    }
+    saturate::run(
+        &targets,
+        usize::try_from(number(members, "MEMBERS")?).map_err(|e| e.to_string())?,
+        number(seconds, "SECONDS")?,
+        usize::try_from(number(rounds, "ROUNDS")?).map_err(|e| e.to_string())?,
+    )
+    .await
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let outcome = match args() {
-        Ok(args) => run(args).await,
-        Err(usage) => Err(usage),
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match all.split_first() {
+        Some((mode, rest)) if mode == "saturate" => saturate_from(rest).await,
+        _ => match args() {
+            Ok(args) => run(args).await,
+            Err(usage) => Err(usage),
+        },
     };
     match outcome {
         Ok(section) => {
