@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the end-to-end suite against the release build of `cargo leptos build --release`. Each test
+# Runs the end-to-end suite against the release build of `cargo leptos build --release --split`. Each test
 # starts its own server (end2end/tests/browser.js): a fresh SQLite file, port 0, stopped after the
 # test; the servers' logs are kept in target/e2e-logs/.
 set -euo pipefail
@@ -9,12 +9,12 @@ cd "$root"
 
 binary=${MIZAN_SERVER_BIN:-target/release/server}
 [[ -x $binary ]] || {
-  echo "e2e: $binary is missing; build it with 'cargo leptos build --release'" >&2
+  echo "e2e: $binary is missing; build it with 'cargo leptos build --release --split'" >&2
   exit 1
 }
 for built in target/site/pkg target/todo-site/pkg target/release/todo; do
   [[ -e $built ]] || {
-    echo "e2e: $built is missing; build it with 'cargo leptos build --release'" >&2
+    echo "e2e: $built is missing; build it with 'cargo leptos build --release --split'" >&2
     exit 1
   }
 done

@@ -416,9 +416,15 @@ fn the_browsers_rules_answer_the_forms_fixture_as_the_server_does() {
             url::Url::parse(&url).ok()?.host_str().map(str::to_owned)
         };
         let as_sent = serde_json::to_value(&form).expect("a form serializes");
+        // A select's choices are one function on both sides: the rules are what differ.
+        let mut server = form.rule_errors();
+        for messages in server.values_mut() {
+            messages.retain(|message| message != mizan::form_rules::NOT_A_CHOICE);
+        }
+        server.retain(|_, messages| !messages.is_empty());
         assert_eq!(
             mizan::form_rules::form_errors(F::schema(), &as_sent, &to_ascii),
-            form.rule_errors(),
+            server,
             "{}: {values}",
             F::NAME
         );

@@ -12,7 +12,7 @@
 use std::net::IpAddr;
 
 use crate::error::FieldErrors;
-use crate::form::{Constraints, FieldSchema, Form, FormSchema, Widget};
+use crate::form::{Constraints, FieldSchema, Form, FormSchema};
 
 /// What a select answers when its value is not one of its choices (checked by the server and,
 /// with the same words, by the browser).
@@ -27,30 +27,26 @@ pub fn form_rule_errors<F: Form>(
     selects: &[(&'static str, Option<&str>, &[&str])],
 ) -> FieldErrors {
     #[cfg(target_arch = "wasm32")]
-    {
-        // The schema lists every select's choices: `selects` says nothing it does not.
-        let _ = selects;
-        match serde_json::to_value(form) {
-            Ok(values) => form_errors(F::schema(), &values, &browser_to_ascii),
-            // A form whose values do not serialize cannot be sent either; the server says why.
-            Err(_) => FieldErrors::new(),
-        }
-    }
+    let mut fields = match serde_json::to_value(form) {
+        Ok(values) => form_errors(F::schema(), &values, &browser_to_ascii),
+        // A form whose values do not serialize cannot be sent either; the server says why.
+        Err(_) => FieldErrors::new(),
+    };
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let mut fields = crate::validation::rule_errors(form);
-        for (field, chosen, choices) in selects {
-            if let Some(chosen) = chosen
-                && !choices.contains(chosen)
-            {
-                fields
-                    .entry((*field).to_owned())
-                    .or_default()
-                    .push(NOT_A_CHOICE.to_owned());
-            }
+    let mut fields = crate::validation::rule_errors(form);
+    // After the rules, as on the server. Only text selects: an enum's own type refuses other
+    // values, and its serialized names need not be its listed choices.
+    for (field, chosen, choices) in selects {
+        if let Some(chosen) = chosen
+            && !choices.contains(chosen)
+        {
+            fields
+                .entry((*field).to_owned())
+                .or_default()
+                .push(NOT_A_CHOICE.to_owned());
         }
-        fields
     }
+    fields
 }
 
 /// A text's length as `validator` counts it: Unicode scalar values (an emoji is one, not two).
@@ -72,10 +68,13 @@ pub fn is_email_address(text: &str, to_ascii: impl Fn(&str) -> Option<String>) -
     if user.is_empty() || !user.chars().all(is_local_part_char) {
         return false;
     }
-    // A URL parser reads a port, a path or credentials out of these instead of refusing them.
+    // A URL parser reads a port, a path or credentials out of these instead of refusing them,
+    // and drops the last dot of a numeric host (`1.2.3.4.`) where IDNA keeps it.
     let not_a_host = |c: char| c.is_whitespace() || "/?#@:\\[]%".contains(c);
     is_domain(domain)
-        || (!domain.contains(not_a_host) && to_ascii(domain).is_some_and(|ascii| is_domain(&ascii)))
+        || (!domain.contains(not_a_host)
+            && !domain.ends_with('.')
+            && to_ascii(domain).is_some_and(|ascii| is_domain(&ascii)))
 }
 
 /// A character of the WHATWG local part: `[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]`.
@@ -113,8 +112,9 @@ fn is_domain(domain: &str) -> bool {
         && literal.parse::<IpAddr>().is_ok()
 }
 
-/// Every failing field of `values` (the form's fields as JSON, as it serializes) by the rules of
-/// `schema`, with the messages the server answers, in the order `validator` checks them.
+/// Every failing field of `values` (the form's fields as JSON, as it serializes) by the
+/// `validator` rules of `schema`, with the messages the server answers, in the order `validator`
+/// checks them (a select's choices are [`form_rule_errors`]'s, the same on both sides).
 pub fn form_errors(
     schema: &FormSchema,
     values: &serde_json::Value,
@@ -171,24 +171,11 @@ fn failed_rules(
     {
         failed.push("must_match");
     }
-    // Checked after the rules, as the server does; an enum's values are always among its choices.
-    if field.widget == Widget::Select
-        && let Some(chosen) = value.as_str()
-        && !field.choices.iter().any(|choice| choice.value == chosen)
-    {
-        failed.push(NOT_A_CHOICE_RULE);
-    }
     failed
 }
 
-/// [`NOT_A_CHOICE`]'s place among the rules' names.
-const NOT_A_CHOICE_RULE: &str = "choices";
-
 /// The rule's message: its own or the server's default (`required` has only the default).
 fn message(constraints: &Constraints, rule: &'static str) -> String {
-    if rule == NOT_A_CHOICE_RULE {
-        return NOT_A_CHOICE.to_owned();
-    }
     constraints
         .messages
         .get(rule)

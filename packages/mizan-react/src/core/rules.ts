@@ -58,6 +58,8 @@ export function isEmailAddress(text: string): boolean {
   if (characterCount(user) > 64 || characterCount(domain) > 255) return false;
   if (!EMAIL_USER.test(user)) return false;
   if (isDomain(domain)) return true;
+  // The URL parser drops the last dot of a numeric host (`1.2.3.4.`), where IDNA keeps it.
+  if (domain.endsWith('.')) return false;
   const ascii = toAscii(domain);
   return ascii !== undefined && isDomain(ascii);
 }
