@@ -47,8 +47,9 @@ pub struct UserProfile {
 }
 
 /// The visitor, for the site header: rendered with every page, refreshed by sign-in, sign-out and
-/// renames of oneself.
-#[client(context = global)]
+/// renames of oneself. `per_user`: each visitor's value is their own, so a call's keys for it
+/// reach only the caller's own tabs (and a user renamed by staff has theirs refetched).
+#[client(context = global, per_user)]
 pub async fn current_user(ctx: RequestContext) -> Result<CurrentUser, MizanError> {
     Ok(match ctx.user_as::<AppUser>() {
         Some(user) => CurrentUser {

@@ -339,10 +339,11 @@ async fn the_manifest_lists_functions_contexts_and_scoped_edges() {
 
     let contexts = manifest["contexts"].as_array().expect("contexts");
     // Cacheable only when declared `public`: `current_user` needs no sign-in but answers per
-    // visitor, so it stays private.
+    // visitor, so it stays private; it is declared `per_user` (the caller's own value), which
+    // the manifest says, and says only of such contexts.
     assert!(contexts.contains(&json!({
         "name": "current_user", "scope": "global", "params": [], "auth": "none",
-        "cache": "private"
+        "cache": "private", "per_user": true
     })));
     assert!(contexts.contains(&json!({
         "name": "user_profile", "scope": "local",

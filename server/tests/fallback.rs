@@ -145,7 +145,8 @@ async fn frames_flow_both_ways_watches_are_authorized_and_pushes_arrive() {
     let app = test_app().await;
     let mut anonymous = Stream::open(&app, &[]).await;
     let watch = json!({"v": 1, "action": "watch",
-                       "keys": ["site_stats", "current_user", "user_directory"]});
+                       "keys": ["site_stats", "current_user", "user_directory",
+                                r#"user_profile:{"user_id":1}"#]});
     assert_eq!(
         anonymous.post(&app, &watch.to_string(), &[]).await,
         StatusCode::NO_CONTENT
@@ -154,7 +155,11 @@ async fn frames_flow_both_ways_watches_are_authorized_and_pushes_arrive() {
     assert_eq!(answer["type"], "watching");
     assert_eq!(
         answer["keys"],
-        json!(["site_stats", "current_user"]),
+        json!([
+            "site_stats",
+            "current_user",
+            r#"user_profile:{"user_id":1}"#
+        ]),
         "{answer}"
     );
     assert_eq!(
@@ -170,7 +175,8 @@ async fn frames_flow_both_ways_watches_are_authorized_and_pushes_arrive() {
         .await;
     assert_eq!(alice.frame().await["keys"], watch["keys"]);
 
-    // A rename by another tab reaches both streams, each with its own watched keys.
+    // A rename by another tab reaches both streams, each with its own watched keys (the
+    // visitor's `current_user` is their own: `per_user`, it is not pushed to them).
     let reply = app
         .call(
             "update_name",
@@ -182,7 +188,10 @@ async fn frames_flow_both_ways_watches_are_authorized_and_pushes_arrive() {
     let pushed = alice.frame().await;
     assert_eq!(pushed["type"], "invalidate");
     assert_eq!(pushed["keys"], json!([r#"user_profile:{"user_id":1}"#]));
-    assert_eq!(anonymous.frame().await["keys"], json!(["current_user"]));
+    assert_eq!(
+        anonymous.frame().await["keys"],
+        json!([r#"user_profile:{"user_id":1}"#])
+    );
 
     // An rpc posted up is answered down the stream, as the stream's user.
     let rpc = json!({"v": 1, "action": "rpc", "id": 7, "fn": "echo", "args": {"text": "hi"}});

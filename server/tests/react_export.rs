@@ -67,11 +67,12 @@ async fn the_openapi_document_describes_every_function_as_served_and_exported() 
     );
     assert_eq!(
         current_user["x-mizan"]["context"],
-        json!({"scope": "global", "cache": "private"})
+        json!({"scope": "global", "cache": "private", "per_user": true})
     );
     assert_eq!(
-        operation("site_stats")["x-mizan"]["context"]["cache"],
-        "public"
+        operation("site_stats")["x-mizan"]["context"],
+        json!({"scope": "global", "cache": "public"}),
+        "`per_user` only where declared"
     );
 
     let update = operation("update_name");

@@ -72,6 +72,20 @@ async fn close_code(socket: &mut Socket) -> Option<CloseCode> {
     }
 }
 
+/// The keys of every `invalidate` frame that arrives within `wait`.
+async fn invalidated_within(socket: &mut Socket, wait: Duration) -> Vec<String> {
+    let mut keys = Vec::new();
+    while let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(wait, socket.next()).await {
+        let frame: Value = serde_json::from_str(&text).expect("a json frame");
+        if frame["type"] == "invalidate" {
+            keys.extend(
+                serde_json::from_value::<Vec<String>>(frame["keys"].clone()).expect("keys"),
+            );
+        }
+    }
+    keys
+}
+
 /// Nothing arrives within `wait`.
 async fn quiet(socket: &mut Socket, wait: Duration) {
     if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(wait, socket.next()).await {
@@ -260,8 +274,8 @@ async fn a_calls_keys_reach_other_watching_sockets_coalesced_and_not_the_callers
     keys.sort();
     assert_eq!(
         keys,
-        ["current_user", r#"user_profile:{"user_id":1}"#],
-        "user 2 untouched"
+        [r#"user_profile:{"user_id":1}"#],
+        "user 2 untouched; `current_user` is per user: the watcher's own did not change"
     );
     // One frame for the burst, each instance once (the window is 20 ms; the two calls are close
     // enough on this machine that at most one more frame may follow, never a third).
@@ -272,7 +286,65 @@ async fn a_calls_keys_reach_other_watching_sockets_coalesced_and_not_the_callers
         frames += 1;
     }
     assert!(frames <= 2, "{frames} frames for two calls");
+    // The caller's answers carried the keys.
     quiet(&mut caller, Duration::from_millis(300)).await;
+}
+
+/// `update_name` over HTTP, from `connection`'s tab when given.
+async fn rename(app: &TestApp, cookie: &str, user_id: i64, name: &str, connection: Option<&str>) {
+    let mut headers = vec![SAME_ORIGIN, ("cookie", cookie)];
+    if let Some(connection) = connection {
+        headers.push(("x-mizan-connection", connection));
+    }
+    let body = json!({"user_id": user_id, "name": name});
+    let reply = app.call("update_name", body, &headers).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
+/// `current_user` is `per_user`: a call's keys for it reach the caller's other tabs, never
+/// another user's; and when the app says a user changed, that user's tabs refetch it.
+#[tokio::test]
+async fn a_per_user_contexts_keys_reach_only_the_callers_own_sockets() {
+    let app = test_app().await;
+    let addr = serve(&app).await;
+    let alice = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let admin = sign_in(&app, "admin@example.com", "admin-password", None).await;
+    let (mut alice_here, alice_here_id) = connected(&addr, &[("cookie", &alice)]).await;
+    let (mut alice_there, _) = connected(&addr, &[("cookie", &alice)]).await;
+    let (mut admin_socket, _) = connected(&addr, &[("cookie", &admin)]).await;
+    let (mut visitor, _) = connected(&addr, &[]).await;
+    let watched = json!(["current_user", "site_stats"]);
+    for socket in [
+        &mut alice_here,
+        &mut alice_there,
+        &mut admin_socket,
+        &mut visitor,
+    ] {
+        send(socket, json!({"action": "watch", "keys": watched})).await;
+        assert_eq!(next(socket).await["refused"], json!([]));
+    }
+
+    // Alice renames herself from one tab: her other tab hears it, nobody else does.
+    rename(&app, &alice, 1, "Alicia", Some(&alice_here_id)).await;
+    let heard = invalidated_within(&mut alice_there, Duration::from_millis(300)).await;
+    assert!(
+        !heard.is_empty() && heard.iter().all(|key| key == "current_user"),
+        "{heard:?}"
+    );
+    // Her own tab's answer carried the keys; a change of oneself is not pushed back to it.
+    for socket in [&mut alice_here, &mut admin_socket, &mut visitor] {
+        quiet(socket, Duration::from_millis(300)).await;
+    }
+
+    // Staff renames alice: her tabs refetch what they see of themselves; the visitor hears
+    // nothing.
+    rename(&app, &admin, 1, "Alice", None).await;
+    for socket in [&mut alice_here, &mut alice_there] {
+        let pushed = next(socket).await;
+        assert_eq!(pushed["type"], "invalidate");
+        assert_eq!(pushed["keys"], json!(["current_user"]));
+    }
+    quiet(&mut visitor, Duration::from_millis(300)).await;
 }
 
 #[tokio::test]
@@ -343,12 +415,14 @@ async fn a_context_a_user_may_not_read_is_never_pushed_to_them() {
         keys.sort();
         keys
     };
-    assert_eq!(
-        keys(next(&mut admin_socket).await),
-        ["current_user", "user_directory"]
+    // Not `current_user`: alice's own changed, not the admin's (`per_user`).
+    assert_eq!(keys(next(&mut admin_socket).await), ["user_directory"]);
+    let heard = invalidated_within(&mut alice_socket, Duration::from_millis(300)).await;
+    assert!(
+        !heard.is_empty() && heard.iter().all(|key| key == "current_user"),
+        "{heard:?}"
     );
-    assert_eq!(keys(next(&mut alice_socket).await), ["current_user"]);
-    quiet(&mut alice_socket, Duration::from_millis(300)).await;
+    quiet(&mut admin_socket, Duration::from_millis(300)).await;
 }
 
 #[tokio::test]

@@ -26,6 +26,9 @@ pub struct Options {
     pub websocket: bool,
     /// `public`: the context answers the same to every caller, so it may be cached at the edge.
     pub public: bool,
+    /// `per_user`: the context's value is the caller's own, so a mutation's keys for it reach
+    /// only the caller's own sockets.
+    pub per_user: bool,
     /// Each option as written, by name, with its span (also when its value did not parse).
     pub written: Vec<(String, Span)>,
 }
@@ -40,6 +43,7 @@ impl Default for Options {
             view: false,
             websocket: false,
             public: false,
+            per_user: false,
             written: Vec::new(),
         }
     }
@@ -58,9 +62,9 @@ impl Options {
 /// Every option, as the "unknown option" message lists them.
 pub const OPTION_LIST: &str = "`auth`, `auth = staff`, `auth = path::to::check`, `mutation`, \
      `view`, `websocket`, `context = global`, `context = local`, `affects = [context, ...]`, \
-     `public`";
+     `public`, `per_user`";
 
-const KNOWN: [&str; 7] = [
+const KNOWN: [&str; 8] = [
     "auth",
     "context",
     "affects",
@@ -68,6 +72,7 @@ const KNOWN: [&str; 7] = [
     "view",
     "websocket",
     "public",
+    "per_user",
 ];
 
 /// Parses the attribute's arguments. Each mistake is reported to `cx` and parsing goes on with
@@ -129,7 +134,8 @@ fn apply(cx: &Ctxt, options: &mut Options, name: &str, meta: &Meta) {
         ("view", Meta::Path(_)) => options.view = true,
         ("websocket", Meta::Path(_)) => options.websocket = true,
         ("public", Meta::Path(_)) => options.public = true,
-        ("mutation" | "view" | "websocket" | "public", _) => cx.error_at(
+        ("per_user", Meta::Path(_)) => options.per_user = true,
+        ("mutation" | "view" | "websocket" | "public" | "per_user", _) => cx.error_at(
             meta.span(),
             format!("`{name}` is a flag and takes no value"),
         ),
@@ -195,7 +201,9 @@ mod tests {
         let local = options(quote!(context = local, auth));
         assert_eq!(local.context, Some(ContextScope::Local));
         let public = options(quote!(context = local, public));
-        assert!(public.public);
+        assert!(public.public && !public.per_user);
+        let per_user = options(quote!(context = global, per_user));
+        assert!(per_user.per_user && !per_user.public);
         let affects = options(quote!(
             auth,
             affects = [user_profile, crate::profiles::current_user]
@@ -233,10 +241,10 @@ mod tests {
     }
 
     #[test]
-    fn the_option_list_names_public() {
+    fn the_option_list_names_public_and_per_user() {
         let errors = errors(quote!(cache));
         assert!(
-            errors[0].ends_with("`affects = [context, ...]`, `public`"),
+            errors[0].ends_with("`affects = [context, ...]`, `public`, `per_user`"),
             "{errors:?}"
         );
     }

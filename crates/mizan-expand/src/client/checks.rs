@@ -10,6 +10,7 @@ use crate::internals::{Ctxt, auth::Auth, registry::ContextScope};
 pub fn check(cx: &Ctxt, options: &Options, shape: &Shape) {
     check_kind(cx, options);
     check_public(cx, options);
+    check_per_user(cx, options);
     check_context_shape(cx, options, shape);
 }
 
@@ -53,6 +54,27 @@ fn check_public(cx: &Ctxt, options: &Options) {
             span,
             "a public context answers the same to everyone, so it cannot require `auth`; drop \
              `public` to keep it private",
+        );
+    }
+}
+
+/// `per_user` marks a context, and one whose value depends on the caller: not a `public` one.
+fn check_per_user(cx: &Ctxt, options: &Options) {
+    let Some(span) = options.span_of("per_user").filter(|_| options.per_user) else {
+        return;
+    };
+    if options.context.is_none() && options.span_of("context").is_none() {
+        cx.error_at(
+            span,
+            "`per_user` marks a context whose value is the caller's own; it applies only to \
+             `context = global | local`",
+        );
+    }
+    if options.public {
+        cx.error_at(
+            span,
+            "a context is either `public` (the same for everyone) or `per_user` (the caller's \
+             own), not both",
         );
     }
 }
@@ -165,6 +187,29 @@ mod tests {
         ];
         for (attr, item, expected) in cases {
             let errors = errors(attr.clone(), item);
+            assert_eq!(errors.len(), 1, "{attr}: {errors:?}");
+            assert!(errors[0].contains(expected), "{attr}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn per_user_marks_a_private_context_only() {
+        assert!(errors(quote!(context = global, per_user), no_args()).is_empty());
+        assert!(errors(quote!(per_user, context = local, auth), one_arg()).is_empty());
+        let cases = [
+            (
+                quote!(per_user),
+                "`per_user` marks a context whose value is the caller's own; it applies only to \
+                 `context = global | local`",
+            ),
+            (
+                quote!(context = global, public, per_user),
+                "a context is either `public` (the same for everyone) or `per_user` (the \
+                 caller's own), not both",
+            ),
+        ];
+        for (attr, expected) in cases {
+            let errors = errors(attr.clone(), no_args());
             assert_eq!(errors.len(), 1, "{attr}: {errors:?}");
             assert!(errors[0].contains(expected), "{attr}: {errors:?}");
         }

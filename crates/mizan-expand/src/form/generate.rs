@@ -313,6 +313,7 @@ fn server_items(
         auth: &options.auth,
         context: None,
         public: false,
+        per_user: false,
         params: shape
             .fields
             .iter()

@@ -78,6 +78,8 @@ pub struct Entry<'a> {
     pub context: Option<ContextScope>,
     /// A context that answers the same to every caller.
     pub public: bool,
+    /// A context whose value is the caller's own.
+    pub per_user: bool,
     /// Its wire params, in order.
     pub params: Vec<Param<'a>>,
     /// An expression of type `&'static [&'static str]`: the names of the contexts it affects.
@@ -227,6 +229,7 @@ impl Entry<'_> {
         let auth = self.auth_rule();
         let context = self.context_scope();
         let public = self.public;
+        let per_user = self.per_user;
         let params = self.param_defs();
         let affects = &self.affects;
         let websocket = self.websocket;
@@ -251,6 +254,7 @@ impl Entry<'_> {
                 auth: #auth,
                 context: #context,
                 public: #public,
+                per_user: #per_user,
                 params: &[#(#params),*],
                 affects: #affects,
                 websocket: #websocket,

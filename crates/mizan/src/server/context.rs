@@ -313,12 +313,16 @@ impl RequestContext {
     /// as that user reads the user again at once. One that would now act as someone else or with
     /// other rights, or whose channel subscriptions the user may no longer join, closes (4001)
     /// and its client reconnects as who the user now is; the others go on with the user as now
-    /// loaded (a renamed user's chat lines carry the new name). Without it an open socket learns
-    /// of such a change at its next identity check
+    /// loaded (a renamed user's chat lines carry the new name). When the caller is not that
+    /// user (staff renaming someone), each also refetches the `per_user` contexts it watches:
+    /// what the user sees of themselves may have changed with them (a caller's change of
+    /// themselves reaches their tabs through the call's own keys).
+    /// Without it an open socket learns of such a change at its next identity check
     /// ([`Limits::identity_recheck`](super::Limits::identity_recheck)).
     pub fn user_changed(&self, user_id: i64) {
         if let Some(hub) = self.extension_ref::<Hub>() {
-            hub.user_changed(user_id);
+            // The caller changing themselves declares what changed in their call's keys.
+            hub.user_changed(user_id, self.user_id() != Some(user_id));
         }
     }
 

@@ -155,6 +155,10 @@ pub struct ContextEntry {
     /// `public`: the same answer for everyone, an edge cache may share it; `private` (the
     /// default): it may depend on who asks, so never share it between callers.
     pub cache: CachePolicy,
+    /// `per_user`: its value is the caller's own, so a mutation's keys for it reach only the
+    /// caller's own sockets (left out when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub per_user: bool,
 }
 
 /// Whether a context's answers may be shared between callers (`#[client(public)]`).
@@ -199,6 +203,7 @@ impl Manifest {
                     } else {
                         CachePolicy::Private
                     },
+                    per_user: def.per_user,
                 })
             })
             .collect();

@@ -49,6 +49,15 @@ struct Open {
     by_address: HashMap<IpAddr, usize>,
 }
 
+/// Who made a call, as [`Hub::publish_to_caller`] finds their sockets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Caller<'a> {
+    /// Their session, if any.
+    pub session: Option<&'a Id>,
+    /// Their user, when signed in.
+    pub user: Option<i64>,
+}
+
 /// Whom a socket belongs to: what [`Hub::register`] counts and indexes it by.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Owner {
@@ -96,6 +105,9 @@ pub struct Connection {
     closed: AtomicU8,
     /// Woken when the socket's user changed: its loop checks who it acts as.
     identity: Notify,
+    /// Set with `identity` when the change came from another caller: the socket then refetches
+    /// its `per_user` contexts too (a caller's own change reaches it through the call's keys).
+    refetch_own: AtomicBool,
 }
 
 /// Why the hub closes a socket.
@@ -167,6 +179,7 @@ impl Hub {
                 OPEN
             }),
             identity: Notify::new(),
+            refetch_own: AtomicBool::new(false),
         });
         if shutting_down {
             // The writer may not wait yet: the permit waits for it.
@@ -232,6 +245,33 @@ impl Hub {
     /// Hands a successful call's `keys` to every socket watching an instance one of them covers,
     /// except `origin` (the caller's own socket: its answer carries the keys).
     pub fn publish(&self, keys: &[String], origin: Option<&str>) {
+        self.deliver(keys, origin, None);
+    }
+
+    /// The same for keys of `per_user` contexts: only the sockets of `caller` hear them (the
+    /// user's, when signed in, else the session's), since another caller's value of such a
+    /// context did not change. A caller with neither has no socket to tell.
+    pub fn publish_to_caller(&self, keys: &[String], origin: Option<&str>, caller: Caller<'_>) {
+        let members = {
+            let open = lock(&self.open);
+            match caller {
+                Caller {
+                    user: Some(user), ..
+                } => open.by_user.get(&user).cloned(),
+                Caller {
+                    session: Some(session),
+                    ..
+                } => open.by_session.get(session).cloned(),
+                Caller { .. } => None,
+            }
+        };
+        if let Some(members) = members {
+            self.deliver(keys, origin, Some(&members));
+        }
+    }
+
+    /// Notices `keys` on the sockets watching what they cover, among `members` when given.
+    fn deliver(&self, keys: &[String], origin: Option<&str>, members: Option<&HashSet<String>>) {
         let parsed: Vec<ContextKey> = keys
             .iter()
             .filter_map(|key| ContextKey::parse(key).ok())
@@ -246,6 +286,7 @@ impl Hub {
                 .filter_map(|key| watchers.get(key.name()))
                 .flatten()
                 .filter(|id| Some(id.as_str()) != origin)
+                .filter(|id| members.is_none_or(|members| members.contains(*id)))
                 .cloned()
                 .collect()
         };
@@ -290,13 +331,18 @@ impl Hub {
 
     /// Has every socket acting as user `user_id` read its session and user again (their
     /// account, name or rights changed): each goes on as the user now is, or closes (4001) when
-    /// it would act as someone else or with other rights.
-    pub fn user_changed(&self, user_id: i64) {
+    /// it would act as someone else or with other rights. With `refetch_own` (the change was
+    /// made by another caller: staff renaming the user), each also refetches the `per_user`
+    /// contexts it watches, since what the user sees of themselves may have changed with them.
+    pub fn user_changed(&self, user_id: i64, refetch_own: bool) {
         let changed = {
             let open = lock(&self.open);
             Self::members(&open, open.by_user.get(&user_id))
         };
         for connection in changed {
+            if refetch_own {
+                connection.refetch_own.store(true, Ordering::SeqCst);
+            }
             connection.identity.notify_one();
         }
     }
@@ -363,7 +409,7 @@ impl Connection {
     /// ever hears keys it asked for, never the params of other users' instances (a socket
     /// watching a whole context hears its name). The pending set is therefore bounded by what
     /// the socket watches.
-    fn notice(&self, keys: &[ContextKey]) {
+    pub(crate) fn notice(&self, keys: &[ContextKey]) {
         let covered: Vec<String> = {
             let watched = lock(&self.watched);
             let mut covered = Vec::new();
@@ -401,6 +447,12 @@ impl Connection {
     /// Waits until the socket's user changed ([`Hub::user_changed`]).
     pub async fn user_changed(&self) {
         self.identity.notified().await;
+    }
+
+    /// Whether the last change of its user asked it to refetch its `per_user` contexts (and
+    /// forgets it).
+    pub fn take_refetch_own(&self) -> bool {
+        self.refetch_own.swap(false, Ordering::SeqCst)
     }
 
     /// Marks the socket closed because its session ended, and wakes its writer, which ends it.
@@ -446,7 +498,7 @@ fn overlaps(key: &ContextKey, params: &BTreeMap<String, Value>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Hub, Owner};
+    use super::{Caller, Hub, Owner};
     use crate::{invalidation::ContextKey, server::limits::Limits};
 
     fn in_session(session: tower_sessions::session::Id) -> Owner {
@@ -514,6 +566,61 @@ mod tests {
         hub.publish(&["current_user".into()], Some(caller.id()));
         assert!(caller.take_pending().is_empty());
         assert!(other.take_pending().is_empty());
+    }
+
+    #[test]
+    fn a_callers_own_keys_reach_only_their_own_sockets() {
+        let hub = Hub::default();
+        let (alice_session, bob_session, visitor_session) = (
+            tower_sessions::session::Id::default(),
+            tower_sessions::session::Id::default(),
+            tower_sessions::session::Id::default(),
+        );
+        let signed_in = |session, user| Owner {
+            session: Some(session),
+            user: Some(user),
+            ..Owner::default()
+        };
+        let alice_here = hub.register(signed_in(alice_session, 1)).expect("open");
+        let alice_there = hub.register(signed_in(alice_session, 1)).expect("open");
+        let bob = hub.register(signed_in(bob_session, 2)).expect("open");
+        let visitor = hub.register(in_session(visitor_session)).expect("open");
+        let other_visitor = hub.register(Owner::default()).expect("open");
+        for socket in [&alice_here, &alice_there, &bob, &visitor, &other_visitor] {
+            socket.watch(&key("current_user"));
+        }
+
+        let alice = Caller {
+            session: Some(&alice_session),
+            user: Some(1),
+        };
+        hub.publish_to_caller(&["current_user".into()], Some(alice_here.id()), alice);
+        assert!(
+            alice_here.take_pending().is_empty(),
+            "its answer carries the keys"
+        );
+        assert_eq!(
+            alice_there.take_pending(),
+            ["current_user"],
+            "her other tab"
+        );
+        assert!(bob.take_pending().is_empty(), "bob's value did not change");
+        assert!(visitor.take_pending().is_empty());
+
+        // A visitor who is not signed in: their session's sockets.
+        let anonymous = Caller {
+            session: Some(&visitor_session),
+            user: None,
+        };
+        hub.publish_to_caller(&["current_user".into()], None, anonymous);
+        assert_eq!(visitor.take_pending(), ["current_user"]);
+        assert!(other_visitor.take_pending().is_empty());
+        assert!(bob.take_pending().is_empty());
+        // Nobody known: nobody told.
+        hub.publish_to_caller(&["current_user".into()], None, Caller::default());
+        for socket in [&alice_there, &bob, &visitor, &other_visitor] {
+            assert!(socket.take_pending().is_empty());
+        }
     }
 
     #[test]
@@ -639,7 +746,7 @@ mod tests {
             hub.register(of(1)).expect("open"),
             hub.register(of(2)).expect("open"),
         );
-        hub.user_changed(1);
+        hub.user_changed(1, false);
         let told = |connection: &super::Connection| {
             futures::FutureExt::now_or_never(connection.user_changed()).is_some()
         };
@@ -649,5 +756,17 @@ mod tests {
         );
         assert!(!told(&other), "another user's does not");
         assert!(!told(&one), "told once");
+        assert!(
+            !one.take_refetch_own(),
+            "their own change: the call's keys say it"
+        );
+
+        hub.user_changed(1, true);
+        assert!(
+            told(&one) && one.take_refetch_own(),
+            "another's change: refetch"
+        );
+        assert!(!one.take_refetch_own(), "once");
+        assert!(!told(&other) && !other.take_refetch_own());
     }
 }

@@ -346,6 +346,9 @@ fn operation(
             "scope": scope,
             "cache": if def.public { CachePolicy::Public } else { CachePolicy::Private },
         });
+        if def.per_user {
+            x_mizan["context"]["per_user"] = json!(true);
+        }
     }
     let mut operation = json!({
         "operationId": def.name,

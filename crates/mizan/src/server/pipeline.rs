@@ -13,9 +13,9 @@ use super::{
     auth::{authenticate, authorize, refuse_switched_off},
     context::RequestContext,
     graph,
-    hub::Hub,
+    hub::{Caller, Hub},
     outcome::{IntoOutput, Outcome},
-    registry::FunctionDef,
+    registry::{FunctionDef, is_per_user_key},
 };
 use crate::{
     error::{ErrorCode, FieldErrors, MizanError},
@@ -69,7 +69,21 @@ fn push(ctx: &RequestContext, keys: &[String]) {
             .headers()
             .get(CONNECTION_HEADER)
             .and_then(|value| value.to_str().ok());
-        hub.publish(keys, origin);
+        // Keys of `per_user` contexts reach only the caller's own sockets: no one else's value
+        // of such a context changed.
+        let (own, shared): (Vec<String>, Vec<String>) =
+            keys.iter().cloned().partition(|key| is_per_user_key(key));
+        if !shared.is_empty() {
+            hub.publish(&shared, origin);
+        }
+        if !own.is_empty() {
+            let session = ctx.session().and_then(|session| session.id());
+            let caller = Caller {
+                session: session.as_ref(),
+                user: ctx.user_id(),
+            };
+            hub.publish_to_caller(&own, origin, caller);
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 
 use super::{auth::AuthRule, context::RequestContext, outcome::Outcome};
-use crate::{error::MizanError, protocol::RawArgs};
+use crate::{error::MizanError, invalidation::ContextKey, protocol::RawArgs};
 
 /// What a function is to its callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,6 +93,13 @@ pub struct FunctionDef {
     /// A context declared `public`: the same answer for every caller, so edge caches may share
     /// it. It runs without the caller's identity (no session, cookies or user).
     pub public: bool,
+    /// A context declared `per_user`: its value is the caller's own (their list, their profile
+    /// as they see it). A mutation's keys for it reach only the sockets of the caller (their
+    /// user, else their session), and [`RequestContext::user_changed`] sends them to that
+    /// user's sockets.
+    ///
+    /// [`RequestContext::user_changed`]: super::RequestContext::user_changed
+    pub per_user: bool,
     /// The wire arguments, in declaration order.
     pub params: &'static [ParamDef],
     /// The contexts a successful call invalidates (`affects = [...]`), by name.
@@ -120,6 +127,7 @@ impl std::fmt::Debug for FunctionDef {
             .field("auth", &self.auth)
             .field("context", &self.context)
             .field("public", &self.public)
+            .field("per_user", &self.per_user)
             .field("params", &self.params)
             .field("affects", &self.affects)
             .field("websocket", &self.websocket)
@@ -147,6 +155,7 @@ impl FunctionDef {
                 _ => None,
             },
             public: false,
+            per_user: false,
             params,
             affects,
             websocket: false,
@@ -227,6 +236,28 @@ pub(crate) fn linked(name: &str) -> Option<&'static FunctionDef> {
         })
         .get(name)
         .copied()
+}
+
+/// Whether `key` names an instance of a linked `per_user` context (whose keys reach only the
+/// caller's own sockets).
+pub(crate) fn is_per_user_key(key: &str) -> bool {
+    ContextKey::parse(key)
+        .ok()
+        .and_then(|key| linked(key.name()))
+        .is_some_and(|def| def.per_user)
+}
+
+/// A key for every instance of every linked `per_user` context: what a user's sockets refetch
+/// when the app says the user changed.
+pub(crate) fn per_user_keys() -> &'static [ContextKey] {
+    static KEYS: OnceLock<Vec<ContextKey>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        inventory::iter::<FunctionRef>
+            .into_iter()
+            .filter(|r| r.0.per_user && r.0.context.is_some())
+            .map(|r| ContextKey::whole(r.0.name))
+            .collect()
+    })
 }
 
 /// All registered functions by name: the functions a server serves.

@@ -41,7 +41,7 @@ use super::{
     hub::{Closing, Connection, Hub, Owner},
     limits::Limits,
     peer::Peer,
-    registry::{FunctionKind, Registry},
+    registry::{FunctionKind, Registry, per_user_keys},
     response::error_response,
     watch::{ParamKinds, watch},
 };
@@ -291,6 +291,12 @@ pub(crate) async fn serve(
             // not hear of them (another node, the database by hand, a session that expired).
             () = client.connection.user_changed() => {
                 Box::pin(client.check_identity()).await;
+                // Changed by someone else (a name set by staff, new rights): what the user sees
+                // of themselves may have changed with them, so their `per_user` contexts are
+                // refetched.
+                if client.connection.take_refetch_own() && !client.connection.is_closed() {
+                    client.connection.notice(per_user_keys());
+                }
                 continue;
             }
             _ = recheck.tick() => {

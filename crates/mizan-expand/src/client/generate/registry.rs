@@ -52,6 +52,7 @@ impl ClientFn {
             auth: &self.options.auth,
             context: self.context(),
             public: self.options.public,
+            per_user: self.options.per_user,
             params: self
                 .shape
                 .params
