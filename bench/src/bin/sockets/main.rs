@@ -321,7 +321,7 @@ async fn run(args: Args) -> Result<String, String> {
     let lost = |run: &FanOut| run.expected.saturating_sub(run.deliveries);
     Ok(format!(
         "## Realtime: sockets, channels, pushed invalidation\n\n\
-         Produced by `bench/src/bin/sockets.rs` against the bare bench server (pinned to one core; \
+         Produced by `bench/src/bin/sockets/` against the bare bench server (pinned to one core; \
          the load client, one process of tokio-tungstenite sockets, on the other), loopback. \
          Sockets are anonymous (the bench server has no users): an authenticated socket adds its \
          session and user, a few hundred bytes.\n\n\

@@ -9,7 +9,8 @@
 //! every message sent during its step and the p99 of send → delivery is within [`P99_BOUND_US`].
 //! The rate doubles from a start until one fails (a failing rate is tried a second time, as the
 //! machine is shared), then the gap is bisected until the failing rate is within [`PRECISION`] of
-//! the holding one.
+//! the holding one. All sides are connected at once and their searches take turns, step by step,
+//! so a busy minute of the shared machine falls on every side alike.
 
 use std::{
     sync::{
@@ -33,11 +34,9 @@ const PER_SENDER: u64 = 40;
 const P99_BOUND_US: u64 = 50_000;
 /// Bisection stops when the failing rate is within this factor of the holding one.
 const PRECISION: f64 = 1.1;
-/// The first rate tried in a side's first round, messages a second into the group; that round
-/// doubles (or halves) it until it brackets the edge.
+/// The first rate tried in a side's first round, messages a second into the group; later rounds
+/// start at the last round's edge. The rate doubles (or halves) until it brackets the edge.
 const FIRST_RATE: u64 = 10;
-/// Later rounds start at the last round's rate and step by this factor.
-const LATER_FACTOR: f64 = 1.25;
 /// The latency histogram: buckets of this many µs ...
 const BUCKET_US: u64 = 10;
 /// ... this many of them (1 s); later deliveries count in the last.
@@ -377,54 +376,6 @@ impl Side {
         );
     }
 
-    /// The highest rate that holds, searched from `start` by steps of `factor`.
-    async fn search(&mut self, start: u64, factor: f64, round: usize) -> Result<Edge, String> {
-        let most = self.sinks.len() as u64 * PER_SENDER;
-        let mut holding: Option<Step> = None;
-        let mut failing: Option<u64> = None;
-        let mut slowest_failed: Option<Step> = None;
-        let mut rate = start.clamp(1, most);
-        // Bracket: up by `factor` while it holds, down while it fails (by at least 1 a second).
-        loop {
-            let step = self.try_rate(rate, round).await?;
-            if step.holds() {
-                holding = Some(step);
-                if failing.is_some() || rate == most {
-                    break;
-                }
-                rate = ((rate as f64 * factor) as u64).max(rate + 1).min(most);
-            } else {
-                failing = Some(rate);
-                if holding.is_none() && rate == 1 {
-                    slowest_failed = Some(step);
-                    break;
-                }
-                if holding.is_some() {
-                    break;
-                }
-                rate = ((rate as f64 / factor) as u64).min(rate - 1).max(1);
-            }
-        }
-        // Bisect between the two.
-        while let (Some(low), Some(high)) = (holding.as_ref().map(|step| step.rate), failing) {
-            if high as f64 / low as f64 <= PRECISION || high - low <= 1 {
-                break;
-            }
-            let middle = (low + high) / 2;
-            let step = self.try_rate(middle, round).await?;
-            if step.holds() {
-                holding = Some(step);
-            } else {
-                failing = Some(middle);
-            }
-        }
-        match (holding, slowest_failed) {
-            (Some(step), _) => Ok(Edge::Holds(step)),
-            (None, Some(step)) => Ok(Edge::NoneHolds(step)),
-            (None, None) => Err("the search ended without a step".into()),
-        }
-    }
-
     /// Closes every member's socket.
     async fn close(mut self) {
         for reader in &self.readers {
@@ -519,6 +470,80 @@ impl Edge {
     }
 }
 
+/// One side's search for the highest rate that holds: first a bracket (doubling while a rate
+/// holds, halving while it fails), then bisection.
+struct Search {
+    /// The next rate to try while bracketing.
+    rate: u64,
+    /// The highest rate a side can send (every member at [`PER_SENDER`]).
+    most: u64,
+    bracketed: bool,
+    holding: Option<Step>,
+    failing: Option<u64>,
+    /// The step at 1 a second, when even that failed.
+    slowest_failed: Option<Step>,
+}
+
+impl Search {
+    fn new(start: u64, members: usize) -> Self {
+        let most = members as u64 * PER_SENDER;
+        Self {
+            rate: start.clamp(1, most),
+            most,
+            bracketed: false,
+            holding: None,
+            failing: None,
+            slowest_failed: None,
+        }
+    }
+
+    /// The rate to try next; `None` when the search is over.
+    fn next_rate(&self) -> Option<u64> {
+        if self.slowest_failed.is_some() {
+            return None;
+        }
+        if !self.bracketed {
+            return Some(self.rate);
+        }
+        let (low, high) = (self.holding.as_ref()?.rate, self.failing?);
+        (high as f64 / low as f64 > PRECISION && high - low > 1).then_some((low + high) / 2)
+    }
+
+    /// What the rate [`Self::next_rate`] gave measured.
+    fn record(&mut self, step: Step) {
+        let rate = step.rate;
+        if step.holds() {
+            self.holding = Some(step);
+            if !self.bracketed {
+                if self.failing.is_some() || rate == self.most {
+                    self.bracketed = true;
+                } else {
+                    self.rate = (rate * 2).min(self.most);
+                }
+            }
+        } else {
+            self.failing = Some(rate);
+            if !self.bracketed {
+                if self.holding.is_some() {
+                    self.bracketed = true;
+                } else if rate == 1 {
+                    self.slowest_failed = Some(step);
+                } else {
+                    self.rate = (rate / 2).max(1);
+                }
+            }
+        }
+    }
+
+    fn edge(self) -> Result<Edge, String> {
+        match (self.holding, self.slowest_failed) {
+            (Some(step), _) => Ok(Edge::Holds(step)),
+            (None, Some(step)) => Ok(Edge::NoneHolds(step)),
+            (None, None) => Err("the search ended without a step".into()),
+        }
+    }
+}
+
 /// What a side found in each round.
 struct Found {
     target: Target,
@@ -550,7 +575,27 @@ impl Found {
     }
 }
 
-/// Runs every side `rounds` times (the sides one after another within a round) with `members`
+/// Steps every side's search in turn until all are over.
+async fn take_turns(
+    sides: &mut [Side],
+    searches: &mut [Search],
+    round: usize,
+) -> Result<(), String> {
+    loop {
+        let mut stepped = false;
+        for (side, search) in sides.iter_mut().zip(searches.iter_mut()) {
+            if let Some(rate) = search.next_rate() {
+                search.record(side.try_rate(rate, round).await?);
+                stepped = true;
+            }
+        }
+        if !stepped {
+            return Ok(());
+        }
+    }
+}
+
+/// Runs every side `rounds` times (their steps taking turns within a round) with `members`
 /// members and steps of `seconds`; the Markdown rows and verdict.
 pub async fn run(
     targets: &[Target],
@@ -566,18 +611,30 @@ pub async fn run(
         })
         .collect();
     for round in 1..=rounds {
-        for side in &mut found {
-            // Later rounds start at what the last one found, in finer steps: fewer to the edge.
-            let (start, factor) = match side.rounds.last() {
-                Some(Edge::Holds(last)) => (last.rate, LATER_FACTOR),
+        // Every side connected at once, and their searches take turns step by step: the sides
+        // compared meet the same moments of a shared machine, not one a quiet minute and the
+        // next a busy one.
+        let mut sides = Vec::with_capacity(found.len());
+        let mut searches = Vec::with_capacity(found.len());
+        for side in &found {
+            // Later rounds start at what the last one found: fewer steps to the edge (and a
+            // round that met a busy machine does not hold the next one back: it doubles).
+            let start = match side.rounds.last() {
+                Some(Edge::Holds(last)) => last.rate,
                 // Nothing held: only 1 a second again (and up if it holds now).
-                Some(Edge::NoneHolds(_)) => (1, 2.0),
-                None => (FIRST_RATE, 2.0),
+                Some(Edge::NoneHolds(_)) => 1,
+                None => FIRST_RATE,
             };
-            let mut connected = Side::connect(&side.target, members, seconds).await?;
-            let outcome = connected.search(start, factor, round).await;
-            connected.close().await;
-            side.rounds.push(outcome?);
+            sides.push(Side::connect(&side.target, members, seconds).await?);
+            searches.push(Search::new(start, members));
+        }
+        let outcome = take_turns(&mut sides, &mut searches, round).await;
+        for side in sides {
+            side.close().await;
+        }
+        outcome?;
+        for (side, search) in found.iter_mut().zip(searches) {
+            side.rounds.push(search.edge()?);
         }
     }
     let [mizan, raw, others @ ..] = found.as_slice() else {
@@ -596,12 +653,14 @@ pub async fn run(
          rate *holds* when in its {seconds} s step every member got every message and the p99 of \
          send → delivery is ≤ {bound} ms. The rate doubles from {FIRST_RATE}/s until one fails, \
          then the gap is bisected until the failing rate is within {precision:.0} % of the holding \
-         one (later rounds start from the last round's rate, stepping by 25 %); a failing rate is \
+         one (later rounds start from the last round's rate); a failing rate is \
          tried twice (the machine is shared), and a step starts only once the members have heard \
-         nothing for {quiet} ms (an overloaded server's backlog). {rounds} rounds, each measuring \
-         the sides one after another: each side's median round is shown, the ratio is the median \
-         of the rounds' ratios (range in brackets). Server CPU is the share of its core the server \
-         used while the senders sent.\n\n\
+         nothing for {quiet} ms (an overloaded server's backlog). {rounds} rounds; in a round every \
+         side is connected at once and their searches take turns step by step, so the sides meet \
+         the same moments of a shared machine. Each side's median round is shown; the ratio is \
+         the median of the rounds' ratios (range in brackets). Server CPU is the share of its core \
+         the server used while the senders sent (near 100 %: the server is the bound; below, \
+         something else on its core took the rest).\n\n\
          | side, {members} members | highest rate holding (messages/s in) | deliveries/s | p50 / p99 | server CPU | vs raw |\n\
          | --- | ---: | ---: | ---: | ---: | ---: |\n",
         bound = P99_BOUND_US / 1000,
