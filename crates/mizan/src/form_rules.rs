@@ -56,8 +56,8 @@ pub fn character_count(text: &str) -> u64 {
 
 /// Whether `text` is an email address as `validator`'s `email` rule has it (0.20: a WHATWG local
 /// part of at most 64 characters; a host name, an address literal or an internationalized domain
-/// of at most 255). `to_ascii` turns a domain into its ASCII form, `None` when it cannot; it is asked only
-/// about what reads as a host alone.
+/// of at most 255). `to_ascii` turns a domain into its ASCII form, `None` when it cannot; it is
+/// asked only about what reads as a host alone.
 pub fn is_email_address(text: &str, to_ascii: impl Fn(&str) -> Option<String>) -> bool {
     let Some((user, domain)) = text.rsplit_once('@') else {
         return false;
