@@ -252,12 +252,15 @@ async fn push(args: &Args, rounds: usize) -> Result<(f64, f64), String> {
     let client = TcpClient(args.addr.clone());
     for _ in 0..rounds {
         let started = Instant::now();
-        client.bump().await?;
-        let waits = sockets.iter_mut().map(|socket| async move {
+        // The sockets are read while the call is under way, so each delay ends when its frame
+        // arrives, not when this client got round to it after the call's answer.
+        let waits = futures::future::join_all(sockets.iter_mut().map(|socket| async move {
             let frame = next_json(socket).await;
             (frame, Instant::now())
-        });
-        for (frame, at) in futures::future::join_all(waits).await {
+        }));
+        let (called, arrived) = futures::future::join(client.bump(), waits).await;
+        called?;
+        for (frame, at) in arrived {
             let frame = frame?;
             if frame["type"] != "invalidate" {
                 return Err(format!("expected an invalidation, got {frame}"));
@@ -318,6 +321,7 @@ async fn run(args: Args) -> Result<String, String> {
     let (push_p50, push_p99) = push(&args, 20).await?;
     let ratio = mizan.per_second / raw.per_second.max(1.0);
     let memory_verdict = if per_socket <= 16.0 { "met" } else { "missed" };
+    let push_verdict = if push_p99 <= 30.0 { "met" } else { "missed" };
     let lost = |run: &FanOut| run.expected.saturating_sub(run.deliveries);
     Ok(format!(
         "## Realtime: sockets, channels, pushed invalidation\n\n\
@@ -331,9 +335,10 @@ async fn run(args: Args) -> Result<String, String> {
          | fan-out to {n} sockets, {rate}/s for {secs} s: delivered / lost | {md} / {ml} | {rd} / {rl} | 0 lost |\n\
          | fan-out latency p50 / p99 | {mp50:.1} / {mp99:.1} ms | {rp50:.1} / {rp99:.1} ms | p99 ≤ 50 ms |\n\
          | fan-out deliveries/s | {mps:.0} | {rps:.0} | {ratio:.2}× raw: equal by construction (one sender at a fixed rate); capacity is the saturating run's |\n\
-         | a mutation's invalidation reaching {push} watching sockets, p50 / p99 over 20 calls | {push_p50:.1} / {push_p99:.1} ms | | p99 ≤ 50 ms |\n",
+         | a mutation's invalidation reaching {push} watching sockets, p50 / p99 over 20 calls | {push_p50:.1} / {push_p99:.1} ms | | p99 ≤ 30 ms: {push_verdict} |\n",
         idle = args.idle,
         memory_verdict = memory_verdict,
+        push_verdict = push_verdict,
         n = args.fanout,
         rate = args.rate,
         secs = args.seconds,
