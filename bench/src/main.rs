@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
         }
     };
     if stack == bench::Stack::Full {
-        // The example server's logging: its `Settings.toml` (the script runs from the
+        // The example server's logging: its `Leptos.toml` (the script runs from the
         // repository root) and environment, as the example's server reads them.
         let settings = match mizan_platform::Settings::load() {
             Ok(settings) => settings,

@@ -35,7 +35,7 @@ const SESSION_IDLE_DAYS: i64 = 14;
 /// cause is its `source()` (print the chain with [`mizan::error_chain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// `Settings.toml` or an environment override is invalid.
+    /// `Leptos.toml` or an environment override is invalid.
     #[error("settings")]
     Settings(#[from] SettingsError),
     /// Leptos' options (cargo-leptos' values, `LEPTOS_*` variables) are invalid.
@@ -236,7 +236,7 @@ pub async fn run() -> Result<(), ServerError> {
     init_tracing(&settings.log)?;
     match &settings.source {
         Some(path) => tracing::info!(path = %path.display(), "settings loaded"),
-        None => tracing::info!("no Settings.toml here: built-in defaults and environment apply"),
+        None => tracing::info!("no Leptos.toml here: built-in defaults and environment apply"),
     }
     let options = leptos_options()?;
     let pool = connect_database(&settings.database).await?;

@@ -14,7 +14,7 @@ use crate::settings::DatabaseSettings;
 #[non_exhaustive]
 pub enum DatabaseError {
     /// No database is configured: `[database] url` and `DATABASE_URL` are both unset.
-    #[error("no database URL: set `url` under `[database]` in Settings.toml, or DATABASE_URL")]
+    #[error("no database URL: set `url` under `[database]` in Leptos.toml, or DATABASE_URL")]
     NoUrl,
     /// `database.url` / `DATABASE_URL` is not a SQLite URL sqlx understands.
     #[error("database URL {url} is invalid")]

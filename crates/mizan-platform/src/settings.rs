@@ -1,9 +1,11 @@
-//! Runtime settings: `Settings.toml`, overridden key by key by environment variables.
+//! Runtime settings: `Leptos.toml`, overridden key by key by environment variables.
 //!
 //! Precedence, highest first: the environment variable named for a key, the key in
-//! `Settings.toml`, the built-in default. The file is looked for at `$MIZAN_SETTINGS` (which must
-//! then exist) or else at `./Settings.toml` (optional: a missing file means all defaults). Unknown
-//! keys are an error, so a typo never silently falls back to a default.
+//! `Leptos.toml`, the built-in default. The file is looked for at `$MIZAN_SETTINGS` (which must
+//! then exist) or else at `./Leptos.toml` (optional: a missing file means all defaults). Unknown
+//! keys are an error, so a typo never silently falls back to a default. The file was called
+//! `Settings.toml` before; one found under that name instead is refused with a word on the
+//! rename, rather than its settings being silently left out.
 //!
 //! Where the site is served and where its bundle lives are not here: they are Leptos' own options
 //! (`leptos::config::get_configuration`), which cargo-leptos fills from the app's `Cargo.toml`
@@ -17,7 +19,10 @@ use std::{
 use serde::Deserialize;
 
 /// The file name looked for in the working directory when `MIZAN_SETTINGS` is not set.
-pub const DEFAULT_SETTINGS_FILE: &str = "Settings.toml";
+pub const DEFAULT_SETTINGS_FILE: &str = "Leptos.toml";
+
+/// The settings file's former name, refused when found without a [`DEFAULT_SETTINGS_FILE`].
+pub const FORMER_SETTINGS_FILE: &str = "Settings.toml";
 
 /// Environment variable naming the settings file explicitly.
 pub const SETTINGS_FILE_VAR: &str = "MIZAN_SETTINGS";
@@ -200,6 +205,17 @@ pub enum SettingsError {
         /// What the TOML parser reported, with line and column.
         source: toml::de::Error,
     },
+    /// No [`DEFAULT_SETTINGS_FILE`] was found, but a file under its former name was: its
+    /// settings would otherwise be silently left out.
+    #[error(
+        "found {} but no Leptos.toml: the settings file is now called Leptos.toml; rename it \
+         (its keys are unchanged)",
+        found.display()
+    )]
+    Renamed {
+        /// The file under the former name.
+        found: PathBuf,
+    },
     /// An environment variable overriding a key holds a value that does not parse.
     #[error("environment variable {var}={value:?} is invalid: expected {expected}")]
     Env {
@@ -220,13 +236,26 @@ impl Settings {
 
     /// Loads settings with `env` standing in for the process environment (for tests and embedding).
     pub fn load_with(env: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        Self::load_in(Path::new("."), env)
+    }
+
+    /// The same, with `dir` standing in for the working directory: where the default file is
+    /// looked for, and what a relative `MIZAN_SETTINGS` is read from.
+    pub fn load_in(
+        dir: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
         let (path, required) = match env(SETTINGS_FILE_VAR) {
-            Some(path) => (PathBuf::from(path), true),
-            None => (PathBuf::from(DEFAULT_SETTINGS_FILE), false),
+            Some(path) => (dir.join(path), true),
+            None => (dir.join(DEFAULT_SETTINGS_FILE), false),
         };
         let mut settings = match std::fs::read_to_string(&path) {
             Ok(text) => Self::parse(&text, &path)?,
             Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => {
+                let former = dir.join(FORMER_SETTINGS_FILE);
+                if former.is_file() {
+                    return Err(SettingsError::Renamed { found: former });
+                }
                 Self::default()
             }
             Err(source) => return Err(SettingsError::Read { path, source }),
@@ -449,12 +478,12 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_naming_the_file_and_key() {
-        let error = Settings::parse("[database]\nulr = \"x\"\n", Path::new("Settings.toml"))
+        let error = Settings::parse("[database]\nulr = \"x\"\n", Path::new("Leptos.toml"))
             .expect_err("typo must not pass");
         let text = chain(&error);
-        assert!(text.contains("Settings.toml"), "{text}");
+        assert!(text.contains("Leptos.toml"), "{text}");
         assert!(text.contains("ulr"), "{text}");
-        let error = Settings::parse("[site]\naddr = \"x\"\n", Path::new("Settings.toml"))
+        let error = Settings::parse("[site]\naddr = \"x\"\n", Path::new("Leptos.toml"))
             .expect_err("the site is Leptos' configuration, not a table here");
         assert!(chain(&error).contains("site"));
     }
@@ -497,5 +526,53 @@ mod tests {
             Settings::load_with(env_of(&[(SETTINGS_FILE_VAR, &present_text)])).expect("loads");
         assert_eq!(settings.log.filter, "debug");
         assert_eq!(settings.source.as_deref(), Some(present.as_path()));
+    }
+    #[test]
+    fn the_default_file_is_leptos_toml_in_the_working_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = Settings::load_in(dir.path(), env_of(&[])).expect("no file: defaults");
+        assert_eq!(settings, Settings::default());
+
+        std::fs::write(
+            dir.path().join("Leptos.toml"),
+            "[database]\nurl = \"sqlite://here.db\"\n",
+        )
+        .expect("write");
+        let settings = Settings::load_in(dir.path(), env_of(&[])).expect("loads");
+        assert_eq!(settings.database.url, "sqlite://here.db");
+        assert_eq!(
+            settings.source.as_deref(),
+            Some(dir.path().join("Leptos.toml").as_path())
+        );
+    }
+
+    #[test]
+    fn a_settings_file_under_its_former_name_is_refused_with_the_new_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("Settings.toml"),
+            "[database]\nurl = \"sqlite://old.db\"\n",
+        )
+        .expect("write");
+        let error = Settings::load_in(dir.path(), env_of(&[]))
+            .expect_err("its settings must not be silently left out");
+        assert!(matches!(error, SettingsError::Renamed { .. }), "{error}");
+        let text = error.to_string();
+        assert!(
+            text.contains("Settings.toml")
+                && text.contains("rename it")
+                && text.contains("Leptos.toml"),
+            "{text}"
+        );
+
+        // Beside the new file, the old one is left alone: the new one is read.
+        std::fs::write(dir.path().join("Leptos.toml"), "[log]\nformat = \"json\"\n")
+            .expect("write");
+        let settings = Settings::load_in(dir.path(), env_of(&[])).expect("loads the new file");
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(
+            settings.database.url, "",
+            "nothing is read from the old file"
+        );
     }
 }
