@@ -206,7 +206,7 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo "Same run. A second release server (\`bench 127.0.0.1:0 full\`) wraps the routes as the example's"
   echo "server does, in one \`Router::layer\` call: mizan's session layer over the SQLite session store,"
   echo "the pool extension, mizan's layer (cross-site guard, body limit); logging as the example's"
-  echo "\`Settings.toml\` sets it (\`info\`, tower-sessions' spans off) to stderr, and tower-http's"
+  echo "\`Leptos.toml\` sets it (\`info\`, tower-sessions' spans off) to stderr, and tower-http's"
   echo "\`TraceLayer\` only where that filter lets it speak (not by default). Its \`/raw/echo\` and"
   echo "\`/raw/call\` are the raw axum handlers above, outside those layers, in the same process with the"
   echo "same logging: the baselines. A third server is the same less the session layer."
@@ -307,6 +307,24 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   for _ in $(seq 50); do [[ -s $socket_addr_file ]] && break; sleep 0.1; done
   "${load_cpu[@]}" target/release/sockets "$(head -1 "$socket_addr_file")" "$socket_pid" 5000 1000 20 30 1000
   kill "$socket_pid" 2>/dev/null && wait "$socket_pid" 2>/dev/null || true
+  # What was found by hand once, kept beside the table this script rewrites.
+  cat <<'NOTES'
+
+Memory: the socket keeps the request context of its upgrade for its calls; that context's header
+values and original URI shared hyper's read buffer of the upgrade request (8 KiB or more), and
+the upgrade's own context stayed alive beside the socket's. Copying the headers, dropping the
+URI and the upgrade's context brought an idle socket from 21.5 KiB to 12.1 KiB (found with
+valgrind's massif at 1,000 sockets, 2026-12-06).
+
+Pushed invalidation: the first change after a quiet 20 ms goes out at once, and only what
+follows within 20 ms of a push gathers (before, every push waited out the window: p50 / p99
+34.4 / 43.8 ms). The delay runs from the call's start to each frame's arrival: the client reads
+its sockets while the call is under way. Until 2026-12-06 it read them only once the call's
+answer was in, so every delay also held the wait for that answer behind the server's fan-out on
+its one core, and the client's own pass over 1,000 queued frames (21.5 / 32.9 ms for the same
+server). What is left is the fan-out itself, waking 1,000 writers and writing 1,000 frames on
+one core, which the raw broadcast's latency above shows too.
+NOTES
   echo
   # The saturating fan-out: a fresh bare server (mizan's channel and the raw route) and Django
   # Channels under daphne, both pinned where the servers are; 1,000 members, steps of 5 s, 3 rounds.
@@ -339,6 +357,25 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
     echo "Django Channels was **not measured** in this run: $django_skipped."
   fi
   for pid in $saturate_pid ${django_pid:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  cat <<'NOTES'
+
+What the runs of 2026-12-06 showed (read the ratio; the absolute rates are a shared machine's):
+- The ratio moves with the machine: a run made by hand that day (the same three lines as here,
+  while another session's `rustc` ran in 69 of 87 samples taken 5 s apart) had mizan at 1.16×
+  raw (rounds 2.30×, 1.16×, 0.98×); the full run later that day, in the table
+  above, had 0.82× (0.82–0.86) with both servers at 83 % of their core. In a quiet stretch of an
+  earlier, discarded run mizan held 320 messages/s at 1,000 members, 318,000 deliveries/s at p99
+  23.7 ms, its server at 98 % of its core and the one-process load client at 82 % of its own.
+- How the sides fail past the edge: mizan keeps 64 frames per socket and drops beyond them (a slow
+  client cannot hold up the group), raw broadcast keeps 1,024 messages; past its edge mizan loses
+  messages during the machine's stalls (at 260/s: 1,240,683 of 1,302,000 delivered), raw only
+  grows its latency.
+- Django Channels holds no rate at 1,000 members: one message takes about 0.35–0.5 s to reach
+  all of them (about 300 µs of Python a delivery: the in-memory layer copies the message for each
+  member and each consumer's task wakes to write it). Without the latency bound it delivers at
+  most about 5,200 a second with nothing lost (at 5 messages/s, p50 past 1 s); at 10/s it loses
+  40 %: about 1/30 of what mizan or raw deliver within the bound.
+NOTES
   echo
   # Sign-ins: echo latency quiet, beside a storm checked on the password pool, and beside the
   # same storm verified on the async worker (the baseline); a fresh bare server.
@@ -350,7 +387,11 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   "${load_cpu[@]}" target/release/sign_in_storm "$(head -1 "$storm_addr_file")" 12 5 3
   kill "$storm_pid" 2>/dev/null && wait "$storm_pid" 2>/dev/null || true
   echo
-  # The React app's bundle: sizes, not load; built first when missing.
+  # The React app's bundle: sizes, not load; built first when missing (the runtime first: the
+  # app imports mizan-react's built dist/).
+  if [[ ! -f packages/mizan-react/dist/react/index.js ]]; then
+    (cd packages/mizan-react/test && npm run build --silent) >&2
+  fi
   if [[ ! -f examples/react-app/dist/index.html ]]; then
     (cd examples/react-app && npx vite build --logLevel warn) >&2
   fi
@@ -358,5 +399,7 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo
   # The wasm bundles of the last `cargo leptos build --release --split`, beside plain Leptos.
   scripts/wasm-budget.sh --table
-} >docs/benchmarks.md
+} >"$work/benchmarks.md"
+# Only a whole run replaces the page: one that stops midway leaves the last one as it was.
+cp "$work/benchmarks.md" docs/benchmarks.md
 cat docs/benchmarks.md
