@@ -108,4 +108,21 @@ if [[ $profile == test ]]; then
   fi
 fi
 
+if [[ $profile == test ]]; then
+  # --- PostgreSQL for the tests on it (Debian's package; each test starts a server of its own) ---
+  if compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
+    step "postgresql: present ($(ls /usr/lib/postgresql | sort -n | tail -1))"
+  else
+    step "postgresql: installing Debian's package"
+    sudo_cmd=()
+    if [[ $(id -u) -ne 0 ]]; then
+      have sudo || fail "postgresql is missing and this user cannot install packages: apt-get install postgresql"
+      sudo_cmd=(sudo -n)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  fi
+fi
+
 step "done ($profile)"

@@ -69,10 +69,11 @@ pub(crate) async fn check_password(
     email: &str,
     password: &str,
 ) -> Result<Option<(i64, Me)>, MizanError> {
-    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let pool = ctx.require::<sqlx::AnyPool>()?;
     let email = email.trim().to_lowercase();
-    let row: Option<(i64, String, String, bool)> =
-        sqlx::query_as("SELECT id, email, password_hash, is_staff FROM users WHERE email = ?")
+    // is_staff: 0 or 1 (see `AppUser`).
+    let row: Option<(i64, String, String, i64)> =
+        sqlx::query_as("SELECT id, email, password_hash, is_staff FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&pool)
             .await
@@ -86,7 +87,13 @@ pub(crate) async fn check_password(
     };
     let verified = ctx.check_password(&email, password, hash).await?;
     Ok(match row {
-        Some((id, email, _, is_staff)) if verified => Some((id, Me { email, is_staff })),
+        Some((id, email, _, is_staff)) if verified => Some((
+            id,
+            Me {
+                email,
+                is_staff: is_staff != 0,
+            },
+        )),
         _ => None,
     })
 }
@@ -125,7 +132,7 @@ pub async fn whoami(ctx: RequestContext) -> Result<Me, MizanError> {
 /// Counts for staff; `FORBIDDEN` for other users, `UNAUTHORIZED` for anonymous callers.
 #[client(auth = staff)]
 pub async fn staff_report(ctx: RequestContext) -> Result<StaffReport, MizanError> {
-    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let pool = ctx.require::<sqlx::AnyPool>()?;
     let (users, greetings): (i64, i64) =
         sqlx::query_as("SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM greetings)")
             .fetch_one(&pool)

@@ -66,9 +66,9 @@ pub struct ContactSent {
 #[cfg(feature = "ssr")]
 impl FormHandler for ContactForm {
     async fn on_submit_success(self, ctx: RequestContext) -> Result<ContactSent, MizanError> {
-        let pool = ctx.require::<sqlx::SqlitePool>()?;
+        let pool = ctx.require::<sqlx::AnyPool>()?;
         let id = sqlx::query_scalar(
-            "INSERT INTO contact_messages (name, email, topic, message) VALUES (?, ?, ?, ?) \
+            "INSERT INTO contact_messages (name, email, topic, message) VALUES ($1, $2, $3, $4) \
              RETURNING id",
         )
         .bind(self.name.trim())
@@ -114,9 +114,9 @@ pub struct SignedUp {
 #[cfg(feature = "ssr")]
 impl FormHandler for SignUpForm {
     async fn on_submit_success(self, ctx: RequestContext) -> Result<SignedUp, MizanError> {
-        let pool = ctx.require::<sqlx::SqlitePool>()?;
+        let pool = ctx.require::<sqlx::AnyPool>()?;
         let email = self.email.trim().to_lowercase();
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&pool)
             .await
@@ -130,7 +130,7 @@ impl FormHandler for SignUpForm {
             .hash_for_sign_up(ctx.peer().map(|peer| peer.addr()), &self.password)
             .await?;
         let inserted = sqlx::query_scalar(
-            "INSERT INTO users (email, name, password_hash) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(&email)
         .bind(self.name.trim())
@@ -205,8 +205,8 @@ impl FormHandler for ChangePasswordForm {
         // `auth`: only a signed-in visitor gets here.
         let user_id = ctx.user_id().ok_or_else(MizanError::internal)?;
         let hash = mizan::server::hash_password(&self.password).await?;
-        let pool = ctx.require::<sqlx::SqlitePool>()?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        let pool = ctx.require::<sqlx::AnyPool>()?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user_id)
             .execute(&pool)

@@ -32,8 +32,8 @@ pub async fn greet(
             "name must be 1 to {MAX_NAME_CHARS} characters"
         )));
     }
-    let pool = use_context::<sqlx::SqlitePool>().ok_or_else(|| {
-        tracing::error!("greet: no SqlitePool in the request context");
+    let pool = use_context::<sqlx::AnyPool>().ok_or_else(|| {
+        tracing::error!("greet: no database pool (sqlx::AnyPool) in the request context");
         ServerFnError::new("the server is not set up to store greetings")
     })?;
     let total = record(&pool, &name).await.map_err(|error| {
@@ -47,9 +47,9 @@ pub async fn greet(
 }
 
 #[cfg(feature = "ssr")]
-async fn record(pool: &sqlx::SqlitePool, name: &str) -> Result<i64, sqlx::Error> {
+async fn record(pool: &sqlx::AnyPool, name: &str) -> Result<i64, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO greetings (name) VALUES (?)")
+    sqlx::query("INSERT INTO greetings (name) VALUES ($1)")
         .bind(name)
         .execute(&mut *tx)
         .await?;

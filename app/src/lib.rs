@@ -20,9 +20,22 @@ use leptos_router::{
 };
 use mizan::MizanContext;
 
-/// The app's database migrations, run by the server at start.
+/// The app's database migrations on SQLite.
 #[cfg(feature = "ssr")]
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The app's database migrations on PostgreSQL: the same schema in its dialect.
+#[cfg(feature = "ssr")]
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The app's migrations for either engine, run by the server at start.
+#[cfg(feature = "ssr")]
+pub fn migrations() -> mizan_platform::Migrations<'static> {
+    mizan_platform::Migrations {
+        sqlite: &SQLITE_MIGRATOR,
+        postgres: &POSTGRES_MIGRATOR,
+    }
+}
 
 /// The HTML document around [`App`], rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -72,7 +72,7 @@ pub async fn current_user(ctx: RequestContext) -> Result<CurrentUser, MizanError
 /// could not read the user even by mistake).
 #[client(context = global, public)]
 pub async fn site_stats(ctx: RequestContext) -> Result<SiteStats, MizanError> {
-    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let pool = ctx.require::<sqlx::AnyPool>()?;
     let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(&pool)
         .await
@@ -86,7 +86,7 @@ pub async fn user_profile(ctx: RequestContext, user_id: i64) -> Result<UserProfi
     // The email only for that user and staff: the answer depends on who asks, as a context that
     // is not `public` may (no shared cache keeps it, and pushes carry keys only, so each tab
     // refetches it as itself).
-    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let pool = ctx.require::<sqlx::AnyPool>()?;
     load_profile(&pool, user_id, is_self_or_staff(&ctx, user_id)).await
 }
 
@@ -111,7 +111,7 @@ pub struct DirectoryEntry {
 /// visitors may not read, so they may not watch it either, and renames never push its key to them.
 #[client(context = global, auth = staff)]
 pub async fn user_directory(ctx: RequestContext) -> Result<Vec<DirectoryEntry>, MizanError> {
-    let pool = ctx.require::<sqlx::SqlitePool>()?;
+    let pool = ctx.require::<sqlx::AnyPool>()?;
     let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users ORDER BY id")
         .fetch_all(&pool)
         .await
@@ -136,8 +136,8 @@ pub async fn update_name(
     if !is_self_or_staff(&ctx, user_id) {
         return Err(MizanError::forbidden("you may rename only yourself"));
     }
-    let pool = ctx.require::<sqlx::SqlitePool>()?;
-    let changed = sqlx::query("UPDATE users SET name = ? WHERE id = ?")
+    let pool = ctx.require::<sqlx::AnyPool>()?;
+    let changed = sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
         .bind(name.trim())
         .bind(user_id)
         .execute(&pool)
@@ -183,12 +183,12 @@ pub async fn rename_form(
 /// The profile of `user_id`, with its email when `with_email` (the caller may see it).
 #[cfg(feature = "ssr")]
 async fn load_profile(
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     user_id: i64,
     with_email: bool,
 ) -> Result<UserProfile, MizanError> {
     let row: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT id, name, email FROM users WHERE id = ?")
+        sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(pool)
             .await

@@ -1,4 +1,4 @@
-//! The example app's users in SQLite: the row type, the store mizan authenticates against, and
+//! The example app's users in its database (SQLite or PostgreSQL): the row type, the store mizan authenticates against, and
 //! the demo accounts the server creates only on request.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use mizan::{
 };
 
 /// A user row.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AppUser {
     /// Primary key.
     pub id: i64,
@@ -31,23 +31,37 @@ impl MizanUser for AppUser {
     }
 }
 
-/// Loads [`AppUser`]s from SQLite.
-pub struct SqliteUserStore {
-    pool: sqlx::SqlitePool,
+/// `is_staff` is an integer column (0 or 1): SQLite has no boolean type that sqlx's `Any`
+/// driver would read back as one.
+impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for AppUser {
+    fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(Self {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            is_staff: row.try_get::<i64, _>("is_staff")? != 0,
+        })
+    }
 }
 
-impl SqliteUserStore {
+/// Loads [`AppUser`]s from the app's database.
+pub struct DatabaseUserStore {
+    pool: sqlx::AnyPool,
+}
+
+impl DatabaseUserStore {
     /// A store over this pool.
-    pub fn new(pool: sqlx::SqlitePool) -> Self {
+    pub fn new(pool: sqlx::AnyPool) -> Self {
         Self { pool }
     }
 }
 
-impl UserStore for SqliteUserStore {
+impl UserStore for DatabaseUserStore {
     fn load_user(&self, id: i64) -> LoadUser<'_> {
         Box::pin(async move {
             let user: Option<AppUser> =
-                sqlx::query_as("SELECT id, email, name, is_staff FROM users WHERE id = ?")
+                sqlx::query_as("SELECT id, email, name, is_staff FROM users WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await
@@ -80,7 +94,7 @@ pub struct DemoUser {
 }
 
 /// The demo accounts: `alice@example.com` / `alice-password`, and `admin@example.com` /
-/// `admin-password` (staff). The hashes match `migrations/20261124000002_users.sql` and
+/// `admin-password` (staff). The hashes match `migrations/sqlite/20261124000002_users.sql` and
 /// `20261201000001_demo_users_on_request.sql`, which removes these rows while they keep them.
 pub const DEMO_USERS: [DemoUser; 2] = [
     DemoUser {
@@ -100,19 +114,20 @@ pub const DEMO_USERS: [DemoUser; 2] = [
 ];
 
 /// Creates the [`DEMO_USERS`] that are missing and answers how many it created. An id or email
-/// already taken is left as it is (`INSERT OR IGNORE`): a real account is never overwritten.
-pub async fn seed_demo_users(pool: &sqlx::SqlitePool) -> Result<u64, sqlx::Error> {
+/// already taken is left as it is (`ON CONFLICT DO NOTHING`): a real account is never
+/// overwritten.
+pub async fn seed_demo_users(pool: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
     let mut created = 0;
     for user in DEMO_USERS {
         created += sqlx::query(
-            "INSERT OR IGNORE INTO users (id, email, name, password_hash, is_staff) \
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, email, name, password_hash, is_staff) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(user.id)
         .bind(user.email)
         .bind(user.name)
         .bind(user.password_hash)
-        .bind(user.is_staff)
+        .bind(i64::from(user.is_staff))
         .execute(pool)
         .await?
         .rows_affected();
@@ -122,10 +137,10 @@ pub async fn seed_demo_users(pool: &sqlx::SqlitePool) -> Result<u64, sqlx::Error
 
 /// Deletes the [`DEMO_USERS`] that still have their published password and answers how many it
 /// deleted; one whose password was changed is someone's account, and is kept.
-pub async fn remove_demo_users(pool: &sqlx::SqlitePool) -> Result<u64, sqlx::Error> {
+pub async fn remove_demo_users(pool: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
     let mut removed = 0;
     for user in DEMO_USERS {
-        removed += sqlx::query("DELETE FROM users WHERE email = ? AND password_hash = ?")
+        removed += sqlx::query("DELETE FROM users WHERE email = $1 AND password_hash = $2")
             .bind(user.email)
             .bind(user.password_hash)
             .execute(pool)

@@ -55,8 +55,15 @@ async fn main() -> ExitCode {
         url: format!("sqlite://{}", dir.path().join("bench.db").display()),
         max_connections: 8,
     };
+    // The bench's pages and sessions read SQLite through its own driver, as before PostgreSQL.
     let pool = match mizan_platform::connect_database(&database).await {
-        Ok(pool) => pool,
+        Ok(database) => match database.sqlite() {
+            Some(pool) => pool.clone(),
+            None => {
+                eprintln!("bench: the bench database must be a SQLite file");
+                return ExitCode::FAILURE;
+            }
+        },
         Err(error) => {
             eprintln!("bench: {}", mizan::error_chain(&error));
             return ExitCode::FAILURE;

@@ -1,12 +1,12 @@
-//! The example app's server: settings, SQLite, sessions, Leptos SSR and server functions, served
-//! by mizan's one-call [`Site`].
+//! The example app's server: settings, the database (SQLite or PostgreSQL), sessions, Leptos SSR
+//! and server functions, served by mizan's one-call [`Site`].
 //!
 //! `main.rs` handles `export` commands and otherwise calls [`run`]; tests build the same router
 //! with [`app_router_with`].
 
 use std::{path::PathBuf, time::Duration};
 
-use app::{App, demo::DemoOptions, shell, users::SqliteUserStore};
+use app::{App, demo::DemoOptions, shell, users::DatabaseUserStore};
 use axum::Router;
 use leptos::{
     config::{LeptosOptions, errors::LeptosConfigError, get_configuration},
@@ -18,15 +18,14 @@ use mizan::server::{
     TrustedProxies, export::Export,
 };
 use mizan_platform::{
-    DatabaseError, Settings, SettingsError, TelemetryError, connect_database, init_tracing,
-    run_migrations,
+    Database, DatabaseError, DatabaseSessionStore, Settings, SettingsError, TelemetryError,
+    connect_database, init_tracing,
 };
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tower_sessions::{
     Expiry, cookie::SameSite, cookie::time::Duration as CookieDuration,
     session_store::ExpiredDeletion,
 };
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// How long an unused session lives.
 const SESSION_IDLE_DAYS: i64 = 14;
@@ -100,7 +99,7 @@ pub fn demo_users_from_env() -> bool {
 /// Creates the demo users (`enabled`) or removes those an earlier demo start left behind while
 /// they keep their published password, so a plain start never serves a published password.
 /// Logs one line either way.
-pub async fn apply_demo_users(pool: &SqlitePool, enabled: bool) -> Result<(), ServerError> {
+pub async fn apply_demo_users(pool: &AnyPool, enabled: bool) -> Result<(), ServerError> {
     if enabled {
         let created = app::users::seed_demo_users(pool)
             .await
@@ -156,17 +155,18 @@ pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
     Ok(get_configuration(None)?.leptos_options)
 }
 
-/// The example's site over an open, migrated pool: pages, server functions, static files,
-/// users and sessions in SQLite, bearer tokens when a secret is set, and the React app built into
-/// `react_app` at [`REACT_APP_PATH`].
+/// The example's site over an open, migrated database: pages, server functions, static files,
+/// users and sessions in that database, bearer tokens when a secret is set, and the React app
+/// built into `react_app` at [`REACT_APP_PATH`].
 pub async fn site(
     settings: &Settings,
     options: LeptosOptions,
-    pool: SqlitePool,
+    database: Database,
     demo: DemoOptions,
     react_app: PathBuf,
 ) -> Result<Site<impl IntoView + 'static>, ServerError> {
-    let session_store = SqliteStore::new(pool.clone());
+    let pool = database.pool().clone();
+    let session_store = DatabaseSessionStore::new(&database);
     session_store
         .migrate()
         .await
@@ -180,7 +180,7 @@ pub async fn site(
         )));
     let site = Site::new(options, App, shell)
         .route_list(route_list())
-        .users(SqliteUserStore::new(pool.clone()))
+        .users(DatabaseUserStore::new(pool.clone()))
         .sessions(sessions)
         .trusted_origins(settings.security.trusted_origins.iter().cloned())
         .trusted_proxies(TrustedProxies::parse(&settings.security.trusted_proxies)?)
@@ -220,11 +220,11 @@ pub fn limits(settings: &Settings) -> Limits {
 pub async fn app_router_with(
     settings: &Settings,
     options: LeptosOptions,
-    pool: SqlitePool,
+    database: Database,
     demo: DemoOptions,
     react_app: PathBuf,
 ) -> Result<Router, ServerError> {
-    Ok(site(settings, options, pool, demo, react_app)
+    Ok(site(settings, options, database, demo, react_app)
         .await?
         .into_router()?)
 }
@@ -239,16 +239,16 @@ pub async fn run() -> Result<(), ServerError> {
         None => tracing::info!("no Leptos.toml here: built-in defaults and environment apply"),
     }
     let options = leptos_options()?;
-    let pool = connect_database(&settings.database).await?;
-    run_migrations(&pool, &app::MIGRATOR).await?;
-    apply_demo_users(&pool, demo_users_from_env()).await?;
+    let database = connect_database(&settings.database).await?;
+    database.migrate(app::migrations()).await?;
+    apply_demo_users(database.pool(), demo_users_from_env()).await?;
     let cleanup = tokio::spawn(
-        SqliteStore::new(pool.clone()).continuously_delete_expired(Duration::from_secs(3600)),
+        DatabaseSessionStore::new(&database).continuously_delete_expired(Duration::from_secs(3600)),
     );
     let served = site(
         &settings,
         options,
-        pool.clone(),
+        database.clone(),
         demo_options_from_env(),
         react_app_dir_from_env(),
     )
@@ -256,7 +256,7 @@ pub async fn run() -> Result<(), ServerError> {
     .serve()
     .await;
     cleanup.abort();
-    pool.close().await;
+    database.close().await;
     served?;
     tracing::info!("stopped");
     Ok(())

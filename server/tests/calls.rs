@@ -303,16 +303,11 @@ async fn a_bearer_secret_shorter_than_32_bytes_stops_the_server_at_start() {
     let mut settings = mizan_platform::Settings::default();
     settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
     settings.auth.jwt_secret = "too-short-a-secret".into();
-    let pool = mizan_platform::connect_database(&settings.database)
-        .await
-        .expect("database");
-    mizan_platform::run_migrations(&pool, &app::MIGRATOR)
-        .await
-        .expect("migrations");
+    let database = common::migrated_database(&settings).await;
     let Err(error) = server::app_router_with(
         &settings,
         common::leptos_options(),
-        pool,
+        database,
         app::demo::DemoOptions::default(),
         dir.path().join("react-app"),
     )

@@ -128,7 +128,7 @@ async fn a_failed_call_invalidates_nothing() {
 
     // Nothing was renamed by any of them.
     let (name,): (String,) = sqlx::query_as("SELECT name FROM users WHERE id = 2")
-        .fetch_one(&app.pool)
+        .fetch_one(app.pool())
         .await
         .expect("row");
     assert_eq!(name, "Admin");

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use common::{SAME_ORIGIN, TestApp, sign_in, test_app, test_app_without_demo_users};
 use http::StatusCode;
-use mizan_platform::{Settings, connect_database, run_migrations};
+use mizan_platform::{Settings, connect_database};
 use serde_json::json;
 use sqlx::migrate::Migrator;
 
@@ -45,14 +45,14 @@ async fn a_plain_start_has_no_demo_users() {
         login_status(&app, "alice@example.com", "alice-password").await,
         StatusCode::UNAUTHORIZED
     );
-    assert!(emails(&app.pool).await.is_empty());
+    assert!(emails(app.pool()).await.is_empty());
 }
 
 #[tokio::test]
 async fn a_demo_start_creates_them_with_their_ids_once() {
     let app = test_app().await;
     assert_eq!(
-        emails(&app.pool).await,
+        emails(app.pool()).await,
         [
             (1, "alice@example.com".to_owned()),
             (2, "admin@example.com".to_owned())
@@ -74,16 +74,16 @@ async fn a_demo_start_creates_them_with_their_ids_once() {
     );
 
     // A second demo start creates nothing and fails nothing.
-    server::apply_demo_users(&app.pool, true)
+    server::apply_demo_users(app.database.pool(), true)
         .await
         .expect("seeded again");
-    assert_eq!(emails(&app.pool).await.len(), 2);
+    assert_eq!(emails(app.pool()).await.len(), 2);
 
     // A plain start after it removes them again: a published password never outlives the flag.
-    server::apply_demo_users(&app.pool, false)
+    server::apply_demo_users(app.database.pool(), false)
         .await
         .expect("removed");
-    assert!(emails(&app.pool).await.is_empty());
+    assert!(emails(app.pool()).await.is_empty());
     assert_eq!(
         login_status(&app, "admin@example.com", "admin-password").await,
         StatusCode::UNAUTHORIZED
@@ -107,11 +107,11 @@ async fn removal_keeps_a_demo_account_whose_password_was_changed() {
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
 
-    server::apply_demo_users(&app.pool, false)
+    server::apply_demo_users(app.database.pool(), false)
         .await
         .expect("removed");
     assert_eq!(
-        emails(&app.pool).await,
+        emails(app.pool()).await,
         [(1, "alice@example.com".to_owned())]
     );
     assert_eq!(
@@ -127,12 +127,13 @@ async fn the_migration_removes_old_demo_users_but_keeps_a_changed_password() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut settings = Settings::default();
     settings.database.url = format!("sqlite://{}", dir.path().join("old.db").display());
-    let pool = connect_database(&settings.database)
+    let database = connect_database(&settings.database)
         .await
         .expect("database");
+    let pool = database.sqlite().expect("a SQLite file").clone();
     let earlier = Migrator {
         migrations: Cow::Owned(
-            app::MIGRATOR
+            app::SQLITE_MIGRATOR
                 .iter()
                 .filter(|migration| migration.version < REMOVAL_VERSION)
                 .cloned()
@@ -140,9 +141,7 @@ async fn the_migration_removes_old_demo_users_but_keeps_a_changed_password() {
         ),
         ..Migrator::DEFAULT
     };
-    run_migrations(&pool, &earlier)
-        .await
-        .expect("earlier migrations");
+    earlier.run(&pool).await.expect("earlier migrations");
     assert_eq!(
         emails(&pool).await.len(),
         2,
@@ -153,9 +152,10 @@ async fn the_migration_removes_old_demo_users_but_keeps_a_changed_password() {
         .await
         .expect("password changed");
 
-    run_migrations(&pool, &app::MIGRATOR)
+    database
+        .migrate(app::migrations())
         .await
         .expect("every migration");
     assert_eq!(emails(&pool).await, [(1, "alice@example.com".to_owned())]);
-    pool.close().await;
+    database.close().await;
 }

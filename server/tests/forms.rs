@@ -26,7 +26,7 @@ async fn submit(
 
 async fn stored_messages(app: &common::TestApp) -> Vec<(String, String, String, String)> {
     sqlx::query_as("SELECT name, email, topic, message FROM contact_messages ORDER BY id")
-        .fetch_all(&app.pool)
+        .fetch_all(app.pool())
         .await
         .expect("query")
 }
@@ -714,16 +714,11 @@ async fn a_secret_key_shorter_than_32_bytes_stops_the_site_at_start() {
     let mut settings = mizan_platform::Settings::default();
     settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
     settings.security.secret_key = "x".repeat(31);
-    let pool = mizan_platform::connect_database(&settings.database)
-        .await
-        .expect("database");
-    mizan_platform::run_migrations(&pool, &app::MIGRATOR)
-        .await
-        .expect("migrations");
+    let database = common::migrated_database(&settings).await;
     let error = server::app_router_with(
         &settings,
         common::leptos_options(),
-        pool,
+        database,
         app::demo::DemoOptions::default(),
         dir.path().join("react-app"),
     )

@@ -8,7 +8,6 @@ mod common;
 use axum::body::Body;
 use common::test_app;
 use http::{Request, StatusCode, header};
-use mizan_platform::run_migrations;
 
 fn greet_request(name: &str) -> Request<Body> {
     Request::post("/api/greet")
@@ -86,7 +85,7 @@ async fn greet_records_each_greeting_in_sqlite() {
     assert_eq!(greeting["total"], 2);
 
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM greetings ORDER BY id")
-        .fetch_all(&app.pool)
+        .fetch_all(app.pool())
         .await
         .expect("query");
     assert_eq!(names, ["Ada", "Grace"]);
@@ -100,7 +99,7 @@ async fn greet_refuses_a_blank_name_with_400_and_stores_nothing() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("name must be 1 to 100 characters"), "{body}");
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM greetings")
-        .fetch_one(&app.pool)
+        .fetch_one(app.pool())
         .await
         .expect("query");
     assert_eq!(count, 0);
@@ -109,7 +108,8 @@ async fn greet_refuses_a_blank_name_with_400_and_stores_nothing() {
 #[tokio::test]
 async fn migrations_are_idempotent_across_restarts() {
     let app = test_app().await;
-    run_migrations(&app.pool, &app::MIGRATOR)
+    app.database
+        .migrate(app::migrations())
         .await
         .expect("running the migrations a second time is a no-op");
 }
@@ -189,12 +189,7 @@ async fn site_in<'a>(
     dir: &tempfile::TempDir,
     settings: &'a mizan_platform::Settings,
 ) -> mizan::server::Site<impl leptos::prelude::IntoView + 'static + use<'a>> {
-    let pool = mizan_platform::connect_database(&settings.database)
-        .await
-        .expect("database");
-    run_migrations(&pool, &app::MIGRATOR)
-        .await
-        .expect("migrations");
+    let database = common::migrated_database(settings).await;
     let site_root = dir.path().join("site");
     std::fs::create_dir_all(site_root.join("pkg")).expect("pkg dir");
     std::fs::write(site_root.join("pkg/mizan.js"), "export default 1;").expect("bundle");
@@ -209,7 +204,7 @@ async fn site_in<'a>(
     server::site(
         settings,
         options,
-        pool,
+        database,
         app::demo::DemoOptions::default(),
         react_app,
     )

@@ -762,7 +762,7 @@ async fn a_socket_closes_when_its_user_is_demoted_or_its_session_removed_behind_
     // Neither change goes through the app: the hub hears of neither. First the rights alone:
     // the admin's session is untouched.
     sqlx::query("UPDATE users SET is_staff = 0 WHERE email = 'admin@example.com'")
-        .execute(&app.pool)
+        .execute(app.pool())
         .await
         .expect("demoted");
     assert_eq!(
@@ -777,7 +777,7 @@ async fn a_socket_closes_when_its_user_is_demoted_or_its_session_removed_behind_
     );
     // Then Alice's session, removed elsewhere.
     sqlx::query("DELETE FROM tower_sessions")
-        .execute(&app.pool)
+        .execute(app.pool())
         .await
         .expect("sessions removed");
     assert_eq!(

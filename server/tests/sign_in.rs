@@ -192,7 +192,7 @@ async fn an_address_past_its_sign_ups_is_refused_with_the_default_limit() {
     );
     let created: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = ?")
         .bind("user-21@example.com")
-        .fetch_one(&app.pool)
+        .fetch_one(app.pool())
         .await
         .expect("count");
     assert_eq!(created, 0);

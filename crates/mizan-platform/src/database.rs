@@ -1,9 +1,20 @@
-//! The SQL connection pool: SQLite by default, file created and migrated on first start.
+//! The SQL database: SQLite by default (the file created on first start), PostgreSQL when the URL
+//! names it; opened, migrated, and handed to the app as one pool for either engine.
+//!
+//! The app's queries go through [`Database::pool`], sqlx's `Any` driver, so one query text
+//! serves both engines when it keeps to what they share: `$1`-style parameters, `RETURNING`,
+//! `ON CONFLICT DO NOTHING`, integers rather than booleans (a SQLite column has no boolean type
+//! that `Any` would read back as one). What needs an engine's own driver (the session store,
+//! the migrations, whose SQL differs) takes [`Database::engine`]: the same database, a pool of
+//! that engine's own.
 
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
+    AnyPool,
+    any::AnyPoolOptions,
     migrate::Migrator,
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
 };
 
@@ -16,15 +27,16 @@ pub enum DatabaseError {
     /// No database is configured: `[database] url` and `DATABASE_URL` are both unset.
     #[error("no database URL: set `url` under `[database]` in Leptos.toml, or DATABASE_URL")]
     NoUrl,
-    /// `database.url` / `DATABASE_URL` is not a SQLite URL sqlx understands.
-    #[error("database URL {url} is invalid")]
+    /// `database.url` / `DATABASE_URL` names neither engine, or does not parse.
+    #[error("database URL {url} is invalid: {reason}")]
     InvalidUrl {
         /// The URL, with any password hidden.
         url: String,
-        /// sqlx's reason.
-        source: sqlx::Error,
+        /// What is wrong with it.
+        reason: String,
     },
-    /// The database could not be opened (missing directory, permissions, locked file).
+    /// The database could not be opened (missing directory, permissions, locked file, a server
+    /// that does not answer or refuses the credentials).
     #[error("cannot open database {url}")]
     Connect {
         /// The URL, with any password hidden.
@@ -37,33 +49,152 @@ pub enum DatabaseError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens the pool described by `settings`, creating a SQLite file that does not exist yet.
-pub async fn connect_database(settings: &DatabaseSettings) -> Result<SqlitePool, DatabaseError> {
-    if settings.url.trim().is_empty() {
-        return Err(DatabaseError::NoUrl);
-    }
-    let url = redact(&settings.url);
-    let options = SqliteConnectOptions::from_str(&settings.url)
-        .map_err(|source| DatabaseError::InvalidUrl {
-            url: url.clone(),
-            source,
-        })?
-        .create_if_missing(true)
-        // WAL lets page renders read while a server function writes.
-        .journal_mode(SqliteJournalMode::Wal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new()
-        .max_connections(settings.max_connections)
-        .connect_with(options)
-        .await
-        .map_err(|source| DatabaseError::Connect { url, source })
+/// The same database through its engine's own driver.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Engine {
+    /// A SQLite file.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
 }
 
-/// Runs the app's migrations that have not run yet.
-pub async fn run_migrations(pool: &SqlitePool, migrator: &Migrator) -> Result<(), DatabaseError> {
-    migrator.run(pool).await?;
-    Ok(())
+/// An app's migrations, one set per engine (their SQL differs): the one matching the database
+/// runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Migrations<'a> {
+    /// For SQLite.
+    pub sqlite: &'a Migrator,
+    /// For PostgreSQL.
+    pub postgres: &'a Migrator,
+}
+
+/// An open database: one pool for the app's queries on either engine, and the engine's own.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// Which engine a URL names, from its scheme.
+fn engine_of(url: &str) -> Option<EngineKind> {
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme)?;
+    match scheme {
+        "sqlite" => Some(EngineKind::Sqlite),
+        "postgres" | "postgresql" => Some(EngineKind::Postgres),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum EngineKind {
+    Sqlite,
+    Postgres,
+}
+
+impl Database {
+    /// Opens the database `settings` names: a SQLite file, created when it does not exist yet,
+    /// or a PostgreSQL server's database.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DatabaseError> {
+        let raw = settings.url.trim();
+        if raw.is_empty() {
+            return Err(DatabaseError::NoUrl);
+        }
+        let url = redact(raw);
+        let invalid = |reason: String| DatabaseError::InvalidUrl {
+            url: url.clone(),
+            reason,
+        };
+        let connect = |source| DatabaseError::Connect {
+            url: url.clone(),
+            source,
+        };
+        let engine = match engine_of(raw) {
+            Some(EngineKind::Sqlite) => {
+                let options = SqliteConnectOptions::from_str(raw)
+                    .map_err(|error| invalid(error.to_string()))?
+                    .create_if_missing(true)
+                    // WAL lets page renders read while a server function writes.
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                Engine::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(settings.max_connections)
+                        .connect_with(options)
+                        .await
+                        .map_err(connect)?,
+                )
+            }
+            Some(EngineKind::Postgres) => {
+                let options =
+                    PgConnectOptions::from_str(raw).map_err(|error| invalid(error.to_string()))?;
+                Engine::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(settings.max_connections)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .connect_with(options)
+                        .await
+                        .map_err(connect)?,
+                )
+            }
+            None => {
+                return Err(invalid(
+                    "expected sqlite://FILE or postgres://USER@HOST/DATABASE".to_owned(),
+                ));
+            }
+        };
+        // The file exists now (the engine's pool created it), so `Any` opens it as it is.
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(raw)
+            .await
+            .map_err(connect)?;
+        Ok(Self { pool, engine })
+    }
+
+    /// The pool for the app's queries, on either engine.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The same database through its engine's own driver.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The SQLite pool, when the database is a SQLite file.
+    pub fn sqlite(&self) -> Option<&SqlitePool> {
+        match &self.engine {
+            Engine::Sqlite(pool) => Some(pool),
+            Engine::Postgres(_) => None,
+        }
+    }
+
+    /// Runs the migrations of this database's engine that have not run yet.
+    pub async fn migrate(&self, migrations: Migrations<'_>) -> Result<(), DatabaseError> {
+        match &self.engine {
+            Engine::Sqlite(pool) => migrations.sqlite.run(pool).await?,
+            Engine::Postgres(pool) => migrations.postgres.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Closes both pools, waiting for the connections in use to come back.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        match &self.engine {
+            Engine::Sqlite(pool) => pool.close().await,
+            Engine::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Opens the database `settings` names (see [`Database::connect`]).
+pub async fn connect_database(settings: &DatabaseSettings) -> Result<Database, DatabaseError> {
+    Database::connect(settings).await
 }
 
 /// Hides the password of a URL such as `postgres://user:secret@host/db` before it is logged.
@@ -99,12 +230,13 @@ mod tests {
             url: format!("sqlite://{}", path.display()),
             max_connections: 2,
         };
-        let pool = connect_database(&settings).await.expect("opens");
+        let database = connect_database(&settings).await.expect("opens");
         let one: i64 = sqlx::query_scalar("SELECT 1")
-            .fetch_one(&pool)
+            .fetch_one(database.pool())
             .await
             .expect("query");
         assert_eq!(one, 1);
+        assert!(database.sqlite().is_some());
         assert!(path.exists());
     }
 
@@ -127,5 +259,26 @@ mod tests {
             .await
             .expect_err("no such directory");
         assert!(matches!(error, DatabaseError::Connect { .. }), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_url_of_another_engine_is_refused_with_the_ones_accepted() {
+        let settings = DatabaseSettings {
+            url: "mysql://me:secret@db/app".into(),
+            max_connections: 1,
+        };
+        let error = connect_database(&settings)
+            .await
+            .expect_err("no such engine here");
+        assert!(matches!(error, DatabaseError::InvalidUrl { .. }), "{error}");
+        let text = error.to_string();
+        assert!(
+            text.contains("postgres://") && text.contains("sqlite://"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("secret"),
+            "the password stays hidden: {text}"
+        );
     }
 }

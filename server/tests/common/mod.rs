@@ -1,10 +1,13 @@
-//! A test server: the real router over a fresh SQLite file, and request helpers.
+//! A test server: the real router over a fresh SQLite file (or a PostgreSQL server of its own),
+//! and request helpers.
 #![allow(dead_code)]
+
+pub mod postgres;
 
 use axum::{Router, body::Body};
 use http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use mizan_platform::{Settings, connect_database, run_migrations};
+use mizan_platform::{Database, Settings, connect_database};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -13,7 +16,8 @@ pub const JWT_SECRET: &str = "test-secret-for-bearer-tokens-32+";
 
 pub struct TestApp {
     pub router: Router,
-    pub pool: sqlx::SqlitePool,
+    /// The app's database.
+    pub database: Database,
     dir: tempfile::TempDir,
 }
 
@@ -90,7 +94,7 @@ pub async fn test_app_with_sign_in_limits(limits: mizan::server::SignInLimits) -
     app.router = server::site(
         &settings,
         leptos_options(),
-        app.pool.clone(),
+        app.database.clone(),
         app::demo::DemoOptions::default(),
         app.react_app_dir(),
     )
@@ -112,25 +116,67 @@ async fn test_app_full(
     settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
     settings.auth.jwt_secret = JWT_SECRET.into();
     adjust(&mut settings);
-    let pool = connect_database(&settings.database)
+    TestApp::start(&settings, demo, demo_users, dir).await
+}
+
+/// A test server on the database at `url` (PostgreSQL's, say), with the demo users.
+pub async fn test_app_on(url: &str) -> TestApp {
+    let mut settings = Settings::default();
+    settings.database.url = url.to_owned();
+    settings.auth.jwt_secret = JWT_SECRET.into();
+    let dir = tempfile::tempdir().expect("tempdir");
+    TestApp::start(&settings, app::demo::DemoOptions::default(), true, dir).await
+}
+
+/// The database `settings` name, opened and migrated as the server does at start.
+pub async fn migrated_database(settings: &Settings) -> Database {
+    let database = connect_database(&settings.database)
         .await
         .expect("database");
-    run_migrations(&pool, &app::MIGRATOR)
+    database
+        .migrate(app::migrations())
         .await
         .expect("migrations");
-    server::apply_demo_users(&pool, demo_users)
-        .await
-        .expect("demo users");
-    // The React app's directory: empty until a test builds a page into it.
-    let react_app = dir.path().join("react-app");
-    let router =
-        server::app_router_with(&settings, leptos_options(), pool.clone(), demo, react_app)
-            .await
-            .expect("router");
-    TestApp { router, pool, dir }
+    database
 }
 
 impl TestApp {
+    /// The server `settings` describe: its database opened and migrated, the demo users
+    /// created or not, as a start does.
+    async fn start(
+        settings: &Settings,
+        demo: app::demo::DemoOptions,
+        demo_users: bool,
+        dir: tempfile::TempDir,
+    ) -> Self {
+        let database = migrated_database(settings).await;
+        server::apply_demo_users(database.pool(), demo_users)
+            .await
+            .expect("demo users");
+        // The React app's directory: empty until a test builds a page into it.
+        let react_app = dir.path().join("react-app");
+        let router = server::app_router_with(
+            settings,
+            leptos_options(),
+            database.clone(),
+            demo,
+            react_app,
+        )
+        .await
+        .expect("router");
+        TestApp {
+            router,
+            database,
+            dir,
+        }
+    }
+
+    /// The SQLite file of a test server on SQLite, through its own driver, for the tests' own
+    /// queries.
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        self.database.sqlite().expect("a test server on SQLite")
+    }
+
     /// Serves the app on a free loopback port with mizan's own listener (what `Site::serve`
     /// runs: header timeouts, each request's TCP peer); its address, `127.0.0.1:<port>`.
     pub async fn serve(&self) -> String {
