@@ -27,6 +27,19 @@ fail() {
   exit 1
 }
 
+# Installs a Debian package without questions (as root, else through sudo -n).
+debian_install() {
+  step "$1: installing Debian's package"
+  local sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    have sudo || fail "$1 is missing and this user cannot install packages: apt-get install $1"
+    sudo_cmd=(sudo -n)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+}
+
 have cargo || fail "cargo is not installed; install Rust with rustup first (https://rustup.rs)"
 
 # --- Rust: the wasm target ------------------------------------------------------------------
@@ -96,32 +109,14 @@ if [[ $profile == test ]]; then
   if have chromium; then
     step "chromium: present ($(chromium --version 2>/dev/null | head -1))"
   else
-    step "chromium: installing Debian's package"
-    sudo_cmd=()
-    if [[ $(id -u) -ne 0 ]]; then
-      have sudo || fail "chromium is missing and this user cannot install packages: apt-get install chromium"
-      sudo_cmd=(sudo -n)
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -qq
-    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    debian_install chromium
   fi
-fi
 
-if [[ $profile == test ]]; then
   # --- PostgreSQL for the tests on it (Debian's package; each test starts a server of its own) ---
   if compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
     step "postgresql: present ($(ls /usr/lib/postgresql | sort -n | tail -1))"
   else
-    step "postgresql: installing Debian's package"
-    sudo_cmd=()
-    if [[ $(id -u) -ne 0 ]]; then
-      have sudo || fail "postgresql is missing and this user cannot install packages: apt-get install postgresql"
-      sudo_cmd=(sudo -n)
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -qq
-    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    debian_install postgresql
   fi
 fi
 
