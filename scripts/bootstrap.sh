@@ -3,7 +3,8 @@
 # version. Safe to run any number of times; never prompts (CI runs it with no standard input).
 #
 #   scripts/bootstrap.sh dev    tools to build and run the example app (cargo leptos watch)
-#   scripts/bootstrap.sh test   the above, plus wasm-opt, Node packages and Chromium for the tests
+#   scripts/bootstrap.sh test   the above, plus wasm-opt, Node packages, Chromium and PostgreSQL for
+#                               the tests
 set -euo pipefail
 
 profile=${1:-test}

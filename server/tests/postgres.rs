@@ -75,6 +75,48 @@ async fn the_example_runs_on_postgresql_as_on_sqlite() {
         json!({"email": ["is already registered"]})
     );
 
+    // A contact message is stored (its id from `RETURNING`, its time from the column default).
+    let message = json!({"args": {
+        "name": "Zoë", "email": "zoe@example.com", "topic": "billing", "message": "Hello ✉"
+    }});
+    let sent = app
+        .post_json(
+            "/api/mizan/form/contact",
+            &message.to_string(),
+            &[SAME_ORIGIN],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert_eq!(sent.json()["result"]["id"], 1);
+
+    // A password change: the old password stops working, the new one signs in.
+    let alice = sign_in(&app, "alice@example.com", "alice-password", None).await;
+    let change = json!({"args": {"password": "a new password", "confirmation": "a new password"}});
+    let changed = app
+        .post_json(
+            "/api/mizan/form/change_password",
+            &change.to_string(),
+            &[SAME_ORIGIN, ("cookie", alice.as_str())],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let refused = app
+        .call(
+            "login",
+            json!({"email": "alice@example.com", "password": "alice-password"}),
+            &[SAME_ORIGIN],
+        )
+        .await;
+    assert_ne!(refused.status, StatusCode::OK, "{}", refused.text);
+    sign_in(&app, "alice@example.com", "a new password", None).await;
+    // A demo account whose password changed is someone's: a plain start keeps it, and removes
+    // the other, which still has its published password.
+    server::apply_demo_users(app.database.pool(), false)
+        .await
+        .expect("demo users removed");
+    let accounts = app.call("site_stats", json!({}), &[SAME_ORIGIN]).await;
+    assert_eq!(accounts.json()["result"]["accounts"], 2, "Alice and Cy");
+
     // The greeting's transaction (a raw `#[server]` function): an insert, then a count.
     for expected in 1..=2 {
         let request = http::Request::post("/api/greet")

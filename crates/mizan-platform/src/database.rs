@@ -111,6 +111,14 @@ impl Database {
         };
         let engine = match engine_of(raw) {
             Some(EngineKind::Sqlite) => {
+                // The app's pool and the engine's would each get a database of their own.
+                if raw.contains(":memory:") || raw.contains("mode=memory") {
+                    return Err(invalid(
+                        "an in-memory SQLite database cannot be shared by the app's queries and \
+                         its sessions; name a file (sqlite://FILE)"
+                            .to_owned(),
+                    ));
+                }
                 let options = SqliteConnectOptions::from_str(raw)
                     .map_err(|error| invalid(error.to_string()))?
                     .create_if_missing(true)
@@ -144,7 +152,9 @@ impl Database {
                 ));
             }
         };
-        // The file exists now (the engine's pool created it), so `Any` opens it as it is.
+        // The file exists now (the engine's pool created it), so `Any` opens it as it is. An
+        // app that installed `Any` drivers of its own before this would make this panic: it
+        // would open its pools itself rather than through this crate.
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
@@ -197,16 +207,35 @@ pub async fn connect_database(settings: &DatabaseSettings) -> Result<Database, D
     Database::connect(settings).await
 }
 
-/// Hides the password of a URL such as `postgres://user:secret@host/db` before it is logged.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}://{user}:***{}", &url[..scheme_end], &url[at..])
-        }
-        _ => url.to_owned(),
+/// Hides the password of a URL such as `postgres://user:secret@host/db` (or given as its
+/// `password` parameter) before it is shown.
+fn redact(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        // Unparsable: only where it starts is shown.
+        return raw.split_once("://").map_or_else(
+            || "(unparsable)".to_owned(),
+            |(scheme, _)| format!("{scheme}://…"),
+        );
+    };
+    if url.password().is_some() {
+        // Only fails for a URL that cannot have a password, which this one has.
+        let _ = url.set_password(Some("***"));
     }
+    if url.query_pairs().any(|(key, _)| key == "password") {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key == "password" {
+                    "***".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 #[cfg(test)]
@@ -219,7 +248,26 @@ mod tests {
             redact("postgres://me:secret@db/app"),
             "postgres://me:***@db/app"
         );
+        assert_eq!(
+            redact("postgres://me@db/app?sslmode=require&password=secret"),
+            "postgres://me@db/app?sslmode=require&password=***"
+        );
+        assert_eq!(redact("postgres://me@db/app"), "postgres://me@db/app");
         assert_eq!(redact("sqlite://mizan.db"), "sqlite://mizan.db");
+        assert_eq!(redact("postgres://me:secret@[db/app"), "postgres://…");
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_sqlite_database_is_refused_with_the_reason() {
+        let settings = DatabaseSettings {
+            url: "sqlite::memory:".into(),
+            max_connections: 1,
+        };
+        let error = connect_database(&settings)
+            .await
+            .expect_err("two pools cannot share one");
+        assert!(matches!(error, DatabaseError::InvalidUrl { .. }), "{error}");
+        assert!(error.to_string().contains("name a file"), "{error}");
     }
 
     #[tokio::test]

@@ -60,10 +60,12 @@ pub struct UnknownChoice {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
-    /// Connection URL (`DATABASE_URL`), e.g. `sqlite://app.db`. A SQLite file is created if it
-    /// does not exist. No default: an app names its own database.
+    /// Connection URL (`DATABASE_URL`): `sqlite://app.db` (the file is created if it does not
+    /// exist) or `postgres://user:password@host:port/database`. No default: an app names its own
+    /// database.
     pub url: String,
-    /// Upper bound of pooled connections (`MIZAN_DATABASE_MAX_CONNECTIONS`).
+    /// Upper bound of each of the two pools' connections (`MIZAN_DATABASE_MAX_CONNECTIONS`): the
+    /// app's queries, and the engine's own for sessions and migrations.
     pub max_connections: u32,
 }
 
