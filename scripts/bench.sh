@@ -67,19 +67,20 @@ server_cpu=(); load_cpu=()
 if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null 2>&1; then
   server_cpu=(taskset -c 0); load_cpu=(taskset -c 1)
 fi
-start_server() { # name stack [layers] → writes the address to $work/addr.<name>
+# name stack [layers] → the address in $work/addr.<name>, the pid in $started_pid (and in
+# $server_pid, which the exit stops).
+start_server() {
   BENCH_LAYERS=${3:-sessions,trace} "${server_cpu[@]}" target/release/bench 127.0.0.1:0 "$2" \
     >"$work/addr.$1" 2>"$work/server.$1.log" &
-  server_pids+=($!)
+  started_pid=$!
+  server_pid="$server_pid $started_pid"
   for _ in $(seq 1 100); do [[ -s $work/addr.$1 ]] && break; sleep 0.1; done
   [[ -s $work/addr.$1 ]] || { echo "bench: the $1 server did not start" >&2; cat "$work/server.$1.log" >&2; exit 1; }
 }
-server_pids=()
 start_server bare bare
 start_server full full
 # The full stack less the session layer, to see what it costs (logging as in `full`).
 start_server logging full none
-server_pid="${server_pids[*]}"
 
 # The paths (names, servers, paths, bodies), shared with scripts/callgrind.sh.
 # shellcheck source=bench-paths.sh
@@ -300,12 +301,9 @@ ratio_range() { paste "$work/$1.rps" "$work/$2.rps" | awk '{ printf "%.2f\n", $1
   echo
   # Sockets, channels, pushed invalidation: a fresh bare server (its memory measured from its
   # start), the load client pinned beside it.
-  socket_addr_file="$work/addr.sockets"
-  "${server_cpu[@]}" target/release/bench 127.0.0.1:0 bare >"$socket_addr_file" 2>"$work/server.sockets.log" &
-  socket_pid=$!
-  server_pid="$server_pid $socket_pid"
-  for _ in $(seq 50); do [[ -s $socket_addr_file ]] && break; sleep 0.1; done
-  "${load_cpu[@]}" target/release/sockets "$(head -1 "$socket_addr_file")" "$socket_pid" 5000 1000 20 30 1000
+  start_server sockets bare
+  socket_pid=$started_pid
+  "${load_cpu[@]}" target/release/sockets "$(head -1 "$work/addr.sockets")" "$socket_pid" 5000 1000 20 30 1000
   kill "$socket_pid" 2>/dev/null && wait "$socket_pid" 2>/dev/null || true
   # What was found by hand once, kept beside the table this script rewrites.
   cat <<'NOTES'
@@ -328,11 +326,8 @@ NOTES
   echo
   # The saturating fan-out: a fresh bare server (mizan's channel and the raw route) and Django
   # Channels under daphne, both pinned where the servers are; 1,000 members, steps of 5 s, 3 rounds.
-  saturate_addr_file="$work/addr.saturate"
-  "${server_cpu[@]}" target/release/bench 127.0.0.1:0 bare >"$saturate_addr_file" 2>"$work/server.saturate.log" &
-  saturate_pid=$!
-  server_pid="$server_pid $saturate_pid"
-  for _ in $(seq 50); do [[ -s $saturate_addr_file ]] && break; sleep 0.1; done
+  start_server saturate bare
+  saturate_pid=$started_pid
   django=()
   if [[ -z $django_skipped ]]; then
     django_addr_file="$work/addr.django"
@@ -351,7 +346,7 @@ NOTES
       echo "bench: SKIPPING the Django Channels baseline: $django_skipped" >&2
     fi
   fi
-  "${load_cpu[@]}" target/release/sockets saturate 1000 5 3 "$(head -1 "$saturate_addr_file")" "$saturate_pid" "${django[@]}"
+  "${load_cpu[@]}" target/release/sockets saturate 1000 5 3 "$(head -1 "$work/addr.saturate")" "$saturate_pid" "${django[@]}"
   if [[ -n $django_skipped ]]; then
     echo
     echo "Django Channels was **not measured** in this run: $django_skipped."
@@ -379,12 +374,9 @@ NOTES
   echo
   # Sign-ins: echo latency quiet, beside a storm checked on the password pool, and beside the
   # same storm verified on the async worker (the baseline); a fresh bare server.
-  storm_addr_file="$work/addr.storm"
-  "${server_cpu[@]}" target/release/bench 127.0.0.1:0 bare >"$storm_addr_file" 2>"$work/server.storm.log" &
-  storm_pid=$!
-  server_pid="$server_pid $storm_pid"
-  for _ in $(seq 50); do [[ -s $storm_addr_file ]] && break; sleep 0.1; done
-  "${load_cpu[@]}" target/release/sign_in_storm "$(head -1 "$storm_addr_file")" 12 5 3
+  start_server storm bare
+  storm_pid=$started_pid
+  "${load_cpu[@]}" target/release/sign_in_storm "$(head -1 "$work/addr.storm")" 12 5 3
   kill "$storm_pid" 2>/dev/null && wait "$storm_pid" 2>/dev/null || true
   echo
   # The React app's bundle: sizes, not load; built first when missing (the runtime first: the
