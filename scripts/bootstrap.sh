@@ -119,6 +119,16 @@ if [[ $profile == test ]]; then
   else
     debian_install postgresql
   fi
+
+  # --- redis-server and nginx for the tests of several nodes (Debian's packages; the tests start
+  # their own servers on loopback, never the system's) --------------------------------------
+  for package in redis-server nginx; do
+    if have "$package" || [[ -x /usr/sbin/$package ]]; then
+      step "$package: present"
+    else
+      debian_install "$package"
+    fi
+  done
 fi
 
 step "done ($profile)"

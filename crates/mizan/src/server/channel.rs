@@ -2,12 +2,14 @@
 //! subscription belongs to (`group`), and what a client's message broadcasts to that group
 //! (`receive`). Channels are registered like functions ([`register_channel!`](crate::register_channel))
 //! and carried by a [`ChannelLayer`]: in-process by default; another implementation (Redis) can
-//! carry groups across nodes without touching the rest.
+//! carry groups across nodes without touching the rest. With a
+//! [`Broker`](super::broker::Broker), each broadcast also reaches the groups' members on the
+//! app's other nodes.
 
 use std::{
     collections::HashMap,
     future::Future,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
 };
 
 use axum::extract::ws::Utf8Bytes;
@@ -16,7 +18,12 @@ use schemars::JsonSchema;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
-use super::{context::RequestContext, pipeline::decode, registry::SchemaFn};
+use super::{
+    broker::{Event, Outbox},
+    context::RequestContext,
+    pipeline::decode,
+    registry::SchemaFn,
+};
 use validator::Validate;
 
 use crate::{ChannelSpec, error::MizanError, protocol::RawArgs, validation::check};
@@ -336,6 +343,8 @@ impl ChannelLayer for LocalChannels {
 pub struct ChannelHub {
     pub(crate) channels: Arc<Channels>,
     pub(crate) layer: Arc<dyn ChannelLayer>,
+    /// Where broadcasts go to the other nodes, once a broker is set.
+    relay: Arc<OnceLock<Outbox>>,
 }
 
 impl ChannelHub {
@@ -344,6 +353,36 @@ impl ChannelHub {
         Self {
             channels: Arc::new(channels),
             layer: Arc::new(layer),
+            relay: Arc::default(),
+        }
+    }
+
+    /// The same, telling the broker of `other` (the hub it replaces).
+    pub(crate) fn relaying_as(mut self, other: &Self) -> Self {
+        self.relay = Arc::clone(&other.relay);
+        self
+    }
+
+    /// Tells the app's other nodes, through `outbox`, what is broadcast here (once).
+    pub(crate) fn relay_to(&self, outbox: Outbox) {
+        let _ = self.relay.set(outbox);
+    }
+
+    /// Sends `frame` to every member of `group`, on this node and the others.
+    pub(crate) fn broadcast(&self, group: &str, frame: String) {
+        if let Some(outbox) = self.relay.get() {
+            outbox.send(Event::Group {
+                group: group.to_owned(),
+                frame: frame.clone(),
+            });
+        }
+        self.layer.broadcast(group, Utf8Bytes::from(frame));
+    }
+
+    /// Another node's broadcast, to this node's members (and no further).
+    pub(crate) fn apply(&self, event: &Event) {
+        if let Event::Group { group, frame } = event {
+            self.layer.broadcast(group, Utf8Bytes::from(frame.as_str()));
         }
     }
 }

@@ -7,12 +7,15 @@
 //! window and otherwise at the end of the window, so a burst of calls is at most one more
 //! `invalidate` frame with each watched instance once, however many calls changed it. The set is
 //! bounded by what the socket watches: a slow client never makes the server queue more.
+//!
+//! With a [`Broker`](super::broker::Broker), each of these events is also told once to the
+//! app's other nodes, which fan it out to their own sockets ([`Hub::apply`]).
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     net::IpAddr,
     sync::{
-        Arc, Mutex, MutexGuard,
+        Arc, Mutex, MutexGuard, OnceLock,
         atomic::{AtomicBool, AtomicU8, Ordering},
     },
 };
@@ -21,7 +24,10 @@ use serde_json::Value;
 use tokio::sync::Notify;
 use tower_sessions::session::Id;
 
-use super::limits::Limits;
+use super::{
+    broker::{Event, Outbox, Recipients},
+    limits::Limits,
+};
 use crate::{error::MizanError, invalidation::ContextKey};
 
 /// Most context instances one socket may watch; more are refused.
@@ -37,6 +43,8 @@ pub struct Hub {
     watchers: Arc<Watchers>,
     /// Set by [`Hub::close_all`]: sockets opened later are closed at once.
     shutting_down: Arc<AtomicBool>,
+    /// Where the events of this node go to the others, once a broker is set.
+    relay: Arc<OnceLock<Outbox>>,
 }
 
 /// The open sockets, by id and by whom they belong to: a session's end or a user's change finds
@@ -138,6 +146,27 @@ impl Hub {
         Self {
             limits,
             ..Self::default()
+        }
+    }
+
+    /// A hub like this one with other limits, telling the same broker.
+    pub(crate) fn relimited(&self, limits: Limits) -> Self {
+        Self {
+            relay: Arc::clone(&self.relay),
+            ..Self::with_limits(limits)
+        }
+    }
+
+    /// Tells the app's other nodes, through `outbox`, what happens here (once; later calls
+    /// change nothing).
+    pub(crate) fn relay_to(&self, outbox: Outbox) {
+        let _ = self.relay.set(outbox);
+    }
+
+    /// Tells the other nodes, when there are any.
+    fn relay(&self, event: impl FnOnce() -> Event) {
+        if let Some(outbox) = self.relay.get() {
+            outbox.send(event());
         }
     }
 
@@ -246,27 +275,76 @@ impl Hub {
     /// except `origin` (the caller's own socket: its answer carries the keys).
     pub fn publish(&self, keys: &[String], origin: Option<&str>) {
         self.deliver(keys, origin, None);
+        self.relay(|| Event::Invalidate {
+            keys: keys.to_vec(),
+            to: Recipients::Everyone,
+        });
     }
 
     /// The same for keys of `per_user` contexts: only the sockets of `caller` hear them (the
     /// user's, when signed in, else the session's), since another caller's value of such a
     /// context did not change. A caller with neither has no socket to tell.
     pub fn publish_to_caller(&self, keys: &[String], origin: Option<&str>, caller: Caller<'_>) {
+        let to = match caller {
+            Caller {
+                user: Some(user), ..
+            } => Recipients::User(user),
+            Caller {
+                session: Some(session),
+                ..
+            } => Recipients::Session(session.to_string()),
+            Caller { .. } => return,
+        };
+        self.deliver_to(keys, origin, &to);
+        self.relay(|| Event::Invalidate {
+            keys: keys.to_vec(),
+            to,
+        });
+    }
+
+    /// Notices `keys` on the sockets of `to` watching what they cover.
+    fn deliver_to(&self, keys: &[String], origin: Option<&str>, to: &Recipients) {
         let members = {
             let open = lock(&self.open);
-            match caller {
-                Caller {
-                    user: Some(user), ..
-                } => open.by_user.get(&user).cloned(),
-                Caller {
-                    session: Some(session),
-                    ..
-                } => open.by_session.get(session).cloned(),
-                Caller { .. } => None,
+            match to {
+                Recipients::Everyone => None,
+                Recipients::User(user) => open.by_user.get(user).cloned(),
+                Recipients::Session(session) => session
+                    .parse::<Id>()
+                    .ok()
+                    .and_then(|session| open.by_session.get(&session).cloned()),
             }
         };
-        if let Some(members) = members {
-            self.deliver(keys, origin, Some(&members));
+        match (to, members) {
+            (Recipients::Everyone, _) => self.deliver(keys, origin, None),
+            (_, Some(members)) => self.deliver(keys, origin, Some(&members)),
+            (_, None) => {}
+        }
+    }
+
+    /// What another node told: done here as if it had happened here, and told no further.
+    /// A channel group's message is the channel hub's, not this one's.
+    pub(crate) fn apply(&self, event: &Event) {
+        match event {
+            Event::Invalidate { keys, to } => self.deliver_to(keys, None, to),
+            Event::SessionEnded { session } => {
+                if let Ok(session) = session.parse::<Id>() {
+                    self.end_session_here(&session);
+                }
+            }
+            Event::UserChanged { user, refetch_own } => {
+                self.user_changed_here(*user, *refetch_own);
+            }
+            Event::Group { .. } => {}
+        }
+    }
+
+    /// Messages from other nodes may have been lost: every open socket refetches everything it
+    /// watches and reads its user again (a session ended or a user changed meanwhile).
+    pub(crate) fn resync(&self) {
+        let open: Vec<Arc<Connection>> = lock(&self.open).connections.values().cloned().collect();
+        for connection in open {
+            connection.resync();
         }
     }
 
@@ -320,6 +398,14 @@ impl Hub {
     /// Closes every socket of `session` (signed out, or signed in under a new id): they were
     /// opened as a user the session no longer is.
     pub fn end_session(&self, session: &Id) {
+        self.end_session_here(session);
+        self.relay(|| Event::SessionEnded {
+            session: session.to_string(),
+        });
+    }
+
+    /// Closes this node's sockets of `session`.
+    fn end_session_here(&self, session: &Id) {
         let ended = {
             let open = lock(&self.open);
             Self::members(&open, open.by_session.get(session))
@@ -335,6 +421,15 @@ impl Hub {
     /// made by another caller: staff renaming the user), each also refetches the `per_user`
     /// contexts it watches, since what the user sees of themselves may have changed with them.
     pub fn user_changed(&self, user_id: i64, refetch_own: bool) {
+        self.user_changed_here(user_id, refetch_own);
+        self.relay(|| Event::UserChanged {
+            user: user_id,
+            refetch_own,
+        });
+    }
+
+    /// Has this node's sockets of `user_id` read their user again.
+    fn user_changed_here(&self, user_id: i64, refetch_own: bool) {
         let changed = {
             let open = lock(&self.open);
             Self::members(&open, open.by_user.get(&user_id))
@@ -430,6 +525,19 @@ impl Connection {
         }
         lock(&self.pending).extend(covered);
         self.wake.notify_one();
+    }
+
+    /// Has the socket refetch every instance it watches and read its user again.
+    fn resync(&self) {
+        let all: Vec<String> = lock(&self.watched)
+            .values()
+            .flat_map(|instances| instances.keys().cloned())
+            .collect();
+        if !all.is_empty() {
+            lock(&self.pending).extend(all);
+            self.wake.notify_one();
+        }
+        self.identity.notify_one();
     }
 
     /// Waits until keys are pending or the socket is closed.

@@ -1,11 +1,11 @@
 //! The server side of mizan (feature `ssr`).
 //!
 //! Its modules form layers, each importing only the ones before it in this list (the README's
-//! module table says each one's job): `limits`, `peer`, `passwords`, `user`, `csrf`, `hub`,
-//! `context`, `auth`, `outcome`, `registry`, `watch`, `graph`, `pipeline`, `channel`, `openapi`,
-//! `hydration`, `response`, `endpoint`, `forms`, `form_body`, `site_key`, `response_rules`,
-//! `admit`, `form_post`, [`sessions`], `socket`, `sse`, `client_app`, `routes`, `listen`,
-//! [`export`], `site`.
+//! module table says each one's job): `limits`, `peer`, `passwords`, `user`, `csrf`, `broker`,
+//! `hub`, `context`, `auth`, `outcome`, `registry`, `watch`, `graph`, `pipeline`, `channel`,
+//! `nodes`, `openapi`, `hydration`, `response`, `endpoint`, `forms`, `form_body`, `site_key`,
+//! `response_rules`, `admit`, `form_post`, [`sessions`], `socket`, `sse`, `client_app`,
+//! `routes`, `listen`, [`export`], `site`.
 //!
 //! What an app names is re-exported here; the modules stay the crate's own, except those whose
 //! own items an app or a tool calls by path: [`export`] (a binary's `export` command),
@@ -15,6 +15,7 @@
 
 pub(crate) mod admit;
 pub(crate) mod auth;
+pub(crate) mod broker;
 pub(crate) mod channel;
 pub(crate) mod client_app;
 pub(crate) mod context;
@@ -29,6 +30,7 @@ pub(crate) mod hub;
 pub(crate) mod hydration;
 pub(crate) mod limits;
 pub(crate) mod listen;
+pub(crate) mod nodes;
 pub mod openapi;
 pub(crate) mod outcome;
 pub(crate) mod passwords;
@@ -49,6 +51,9 @@ pub(crate) mod watch;
 pub use auth::{
     Audience, AuthConfig, AuthRule, CheckFn, Claims, DEFAULT_MAX_TOKEN_LIFETIME, JwtKeyError,
     JwtKeys, MIN_SECRET_BYTES, TokenError,
+};
+pub use broker::{
+    Broker, BrokerError, Event, INBOX_CAPACITY, InProcessBroker, Inbox, OUTBOX_CAPACITY, Recipients,
 };
 pub use channel::{
     Channel, ChannelDef, ChannelHub, ChannelLayer, ChannelRef, Channels, DuplicateChannel,

@@ -15,6 +15,7 @@ use http::{HeaderValue, header, request::Parts};
 use super::{
     admit::{AdmitLayer, too_large},
     auth::{AuthConfig, AuthRule, authenticate, authorize, no_such_function},
+    broker::Broker,
     channel::{ChannelHub, Channels, LocalChannels},
     context::RequestContext,
     csrf::OriginPolicy,
@@ -22,7 +23,7 @@ use super::{
     graph::Manifest,
     hub::Hub,
     limits::Limits,
-    openapi,
+    nodes, openapi,
     outcome::Outcome,
     peer::TrustedProxies,
     registry::{FunctionDef, FunctionKind, Registry},
@@ -105,7 +106,7 @@ impl Mizan {
     /// serving: it starts a new hub.
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
-        let hub = Hub::with_limits(limits);
+        let hub = self.sockets.hub.relimited(limits);
         self.admit = self.admit.with_hub(hub.clone());
         self.sockets = Arc::new(Sockets {
             registry: Arc::clone(&self.sockets.registry),
@@ -149,10 +150,20 @@ impl Mizan {
             registry: Arc::clone(&self.sockets.registry),
             hub: self.sockets.hub.clone(),
             origins: Arc::clone(&self.sockets.origins),
-            channels,
+            channels: channels.relaying_as(&self.sockets.channels),
             limits: self.sockets.limits,
             param_kinds: Arc::clone(&self.sockets.param_kinds),
         });
+        self
+    }
+
+    /// The same as one node of several, linked to the others through `broker`: pushed
+    /// invalidations, channel messages, ended sessions and changed users reach the sockets of
+    /// every node. Call it once, inside a tokio runtime (it starts the tasks that publish and
+    /// subscribe); without it a server is a node on its own.
+    #[must_use]
+    pub fn with_broker(self, broker: Arc<dyn Broker>) -> Self {
+        nodes::link(broker, &self.sockets.hub, &self.sockets.channels);
         self
     }
 

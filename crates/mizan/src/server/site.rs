@@ -27,6 +27,7 @@ use tower_http::trace::TraceLayer;
 
 use super::{
     auth::{AuthConfig, JwtKeys},
+    broker::Broker,
     channel::{ChannelHub, Channels, DuplicateChannel, LocalChannels},
     client_app::{ClientApp, ClientAppError},
     csrf::OriginPolicy,
@@ -65,6 +66,10 @@ pub enum SiteError {
     /// The secret given to [`Site::secret_key`] cannot be the site's key (too short).
     #[error("the site's secret key is unusable")]
     SecretKey(#[from] SiteKeyError),
+    /// A [`Site::broker`] was set, but the router was built outside a tokio runtime, where the
+    /// tasks linking it to the other nodes cannot start.
+    #[error("a site with a broker must be built inside a tokio runtime")]
+    NoRuntime,
 }
 
 /// Puts Leptos context into every page render and server function.
@@ -107,6 +112,7 @@ pub struct Site<IV> {
     api_docs: ApiDocs,
     secret_key: Option<Vec<u8>>,
     frame_ancestors: FrameAncestors,
+    broker: Option<Arc<dyn Broker>>,
 }
 
 impl<IV: IntoView + 'static> Site<IV> {
@@ -138,6 +144,7 @@ impl<IV: IntoView + 'static> Site<IV> {
             api_docs: ApiDocs::default(),
             secret_key: None,
             frame_ancestors: FrameAncestors::default(),
+            broker: None,
         }
     }
 
@@ -277,8 +284,21 @@ impl<IV: IntoView + 'static> Site<IV> {
         self.into_parts().map(|(router, _)| router)
     }
 
+    /// Runs the site as one node of several behind a load balancer, linked to the others through
+    /// `broker` (by default none: a node on its own). A call's pushed invalidations, channel
+    /// messages, a sign-out and a changed user then reach the sockets open on every node. The
+    /// nodes must share their sessions' store, their database and their
+    /// [secret key](Site::secret_key).
+    pub fn broker(mut self, broker: impl Broker) -> Self {
+        self.broker = Some(Arc::new(broker));
+        self
+    }
+
     /// The router, and the hub of its open sockets (closed at shutdown).
     fn into_parts(self) -> Result<(Router, Hub), SiteError> {
+        if self.broker.is_some() && tokio::runtime::Handle::try_current().is_err() {
+            return Err(SiteError::NoRuntime);
+        }
         if let Some(sessions) = &self.sessions {
             sessions.check()?;
         }
@@ -314,6 +334,10 @@ impl<IV: IntoView + 'static> Site<IV> {
         .with_api_docs(self.api_docs)
         .with_signed_cookies(key, secure_cookies)
         .with_frame_ancestors(&self.frame_ancestors);
+        let mizan = match self.broker {
+            Some(broker) => mizan.with_broker(broker),
+            None => mizan,
+        };
         let providers: Arc<[Provider]> = self.providers.into();
         let context = move || {
             for provide in providers.iter() {

@@ -786,7 +786,7 @@ impl Subscriptions {
                 message: answer,
             });
             match frame.to_text() {
-                Ok(text) => hub.layer.broadcast(&group, Utf8Bytes::from(text)),
+                Ok(text) => hub.broadcast(&group, text),
                 Err(error) => tracing::error!(%error, "cannot write a channel frame"),
             }
         }
