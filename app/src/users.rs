@@ -71,10 +71,20 @@ impl UserStore for DatabaseUserStore {
     }
 }
 
-/// Logs a database error and answers the generic `INTERNAL_ERROR`.
+/// Logs a database error and answers `UNAVAILABLE` (503) when the database did not answer (it
+/// may shortly), else the generic `INTERNAL_ERROR`; neither says more than that.
 pub fn db_error(error: sqlx::Error) -> MizanError {
     tracing::error!(%error, "database error");
-    MizanError::internal()
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => {
+            MizanError::unavailable("the database is unavailable: try again shortly")
+        }
+        _ => MizanError::internal(),
+    }
 }
 
 /// One demo account: its password is published (README, "Demo users"), so it exists only when

@@ -44,12 +44,16 @@ export function useServer(env = {}, app = EXAMPLE) {
 }
 
 /** The example app: the server `cargo leptos build --release` builds, and its site. */
-const EXAMPLE = { binary: process.env.MIZAN_SERVER_BIN ?? 'target/release/server', siteRoot: 'target/site' };
+export const EXAMPLE = { binary: process.env.MIZAN_SERVER_BIN ?? 'target/release/server', siteRoot: 'target/site' };
 
 /** The getting-started guide's app (`examples/todo`). */
 export const TODO_APP = { binary: 'target/release/todo', siteRoot: 'target/todo-site' };
 
-async function startServer(env, app, testName) {
+/**
+ * Starts a release server of `app` with `env` on top of the test defaults (a fresh SQLite file,
+ * port 0): `{ url, stop(), restart(downtime, during), kill() }`.
+ */
+export async function startServer(env, app, testName) {
   const binary = resolve(root, app.binary);
   const work = mkdtempSync(join(tmpdir(), 'mizan-e2e-'));
   const logDir = join(root, 'target', 'e2e-logs');
@@ -129,6 +133,12 @@ async function startServer(env, app, testName) {
     async stop() {
       await halt();
       cleanUp();
+    },
+    /** Kills the server at once (SIGKILL), as a crash would; `stop()` still cleans up. */
+    async kill() {
+      const { child, exited } = running;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
     /** Stops the server, waits `downtime` ms (`during` runs meanwhile), starts it again on the same port and database. */
     async restart(downtime, during) {
@@ -235,8 +245,8 @@ export async function onHydratedPage(browser, path, body, { before } = {}) {
  * Signs a browser context in through `login` (its own request: the context's cookie jar gets
  * the session); fails the test when the server refuses.
  */
-export async function signIn(context, email, password) {
-  const login = await context.request.post(`${baseUrl}/api/mizan/call/`, {
+export async function signIn(context, email, password, url = baseUrl) {
+  const login = await context.request.post(`${url}/api/mizan/call/`, {
     data: { fn: 'login', args: { email, password } },
   });
   if (login.status() !== 200) {

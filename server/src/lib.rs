@@ -18,8 +18,8 @@ use mizan::server::{
     TrustedProxies, export::Export,
 };
 use mizan_platform::{
-    Database, DatabaseError, DatabaseSessionStore, Settings, SettingsError, TelemetryError,
-    connect_database, init_tracing,
+    BrokerSetupError, Database, DatabaseError, DatabaseSessionStore, Settings, SettingsError,
+    TelemetryError, connect_broker, connect_database, init_tracing,
 };
 use sqlx::AnyPool;
 use tower_sessions::{
@@ -46,6 +46,10 @@ pub enum ServerError {
     /// The database could not be opened or migrated.
     #[error("database")]
     Database(#[from] DatabaseError),
+    /// The broker linking this node to the others (`[broker]`, `REDIS_URL`, `MIZAN_BROKER`)
+    /// could not be set up.
+    #[error("broker")]
+    Broker(#[from] BrokerSetupError),
     /// The session table could not be created.
     #[error("session store")]
     Sessions(#[source] sqlx::Error),
@@ -156,8 +160,9 @@ pub fn leptos_options() -> Result<LeptosOptions, ServerError> {
 }
 
 /// The example's site over an open, migrated database: pages, server functions, static files,
-/// users and sessions in that database, bearer tokens when a secret is set, and the React app
-/// built into `react_app` at [`REACT_APP_PATH`].
+/// users and sessions in that database, bearer tokens when a secret is set, the React app
+/// built into `react_app` at [`REACT_APP_PATH`], and the broker linking it to the app's other
+/// nodes when the settings name one.
 pub async fn site(
     settings: &Settings,
     options: LeptosOptions,
@@ -166,6 +171,7 @@ pub async fn site(
     react_app: PathBuf,
 ) -> Result<Site<impl IntoView + 'static>, ServerError> {
     let pool = database.pool().clone();
+    let broker = connect_broker(&settings.broker, &database).await?;
     let session_store = DatabaseSessionStore::new(&database);
     session_store
         .migrate()
@@ -188,6 +194,10 @@ pub async fn site(
         .client_app(ClientApp::new(REACT_APP_PATH, react_app))
         .switch_off(switched_off(demo))
         .state(pool);
+    let site = match broker {
+        Some(broker) => site.broker(broker),
+        None => site,
+    };
     let site = if settings.security.site_origin.is_empty() {
         site
     } else {

@@ -6,108 +6,20 @@ mod common;
 
 use std::time::Duration;
 
-use common::{SAME_ORIGIN, TestApp, sign_in, test_app};
+use common::{
+    SAME_ORIGIN, TestApp, sign_in,
+    socket::{answer, close_code, connected, invalidated_within, next, open, quiet, send},
+    test_app,
+};
 use futures::{SinkExt, StreamExt};
 use http::StatusCode;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
-};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
 
 /// The test app served on a free loopback port; its address.
 async fn serve(app: &TestApp) -> String {
     app.serve().await
-}
-
-/// Opens a socket with these extra headers (`Origin` is the site's unless given).
-async fn open(
-    addr: &str,
-    headers: &[(&'static str, &str)],
-) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-    let mut request = format!("ws://{addr}/api/mizan/ws/")
-        .into_client_request()
-        .expect("request");
-    if !headers.iter().any(|(name, _)| *name == "origin") {
-        let origin = format!("http://{addr}");
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().expect("header"));
-    }
-    for (name, value) in headers {
-        request
-            .headers_mut()
-            .insert(*name, value.parse().expect("header"));
-    }
-    connect_async(request).await.map(|(socket, _)| socket)
-}
-
-/// The next text frame as JSON (pings skipped), within 5 s.
-async fn next(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
-            .await
-            .expect("a frame within 5 s")
-            .expect("the socket is open")
-            .expect("a message");
-        match message {
-            Message::Text(text) => return serde_json::from_str(&text).expect("JSON"),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("not a text frame: {other:?}"),
-        }
-    }
-}
-
-/// The code of the close frame that arrives within 5 s (other frames skipped).
-async fn close_code(socket: &mut Socket) -> Option<CloseCode> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
-            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|frame| frame.code),
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    }
-}
-
-/// The keys of every `invalidate` frame that arrives within `wait`.
-async fn invalidated_within(socket: &mut Socket, wait: Duration) -> Vec<String> {
-    let mut keys = Vec::new();
-    while let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(wait, socket.next()).await {
-        let frame: Value = serde_json::from_str(&text).expect("a json frame");
-        if frame["type"] == "invalidate" {
-            keys.extend(
-                serde_json::from_value::<Vec<String>>(frame["keys"].clone()).expect("keys"),
-            );
-        }
-    }
-    keys
-}
-
-/// Nothing arrives within `wait`.
-async fn quiet(socket: &mut Socket, wait: Duration) {
-    if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(wait, socket.next()).await {
-        panic!("expected nothing, got {text}");
-    }
-}
-
-async fn send(socket: &mut Socket, frame: Value) {
-    socket
-        .send(Message::text(frame.to_string()))
-        .await
-        .expect("sent");
-}
-
-/// Opens a socket and reads its `hello`: the socket and its id.
-async fn connected(addr: &str, headers: &[(&'static str, &str)]) -> (Socket, String) {
-    let mut socket = open(addr, headers).await.expect("upgraded");
-    let hello = next(&mut socket).await;
-    assert_eq!(hello["type"], "hello", "{hello}");
-    assert_eq!(hello["v"], 1);
-    let id = hello["connection"].as_str().expect("an id").to_owned();
-    (socket, id)
 }
 
 fn status_of(error: tokio_tungstenite::tungstenite::Error) -> StatusCode {
@@ -470,16 +382,6 @@ async fn signing_out_closes_the_sessions_sockets() {
         "pong",
         "another visitor's socket stays"
     );
-}
-
-/// The next frame that is not a pushed invalidation.
-async fn answer(socket: &mut Socket) -> Value {
-    loop {
-        let frame = next(socket).await;
-        if frame["type"] != "invalidate" {
-            return frame;
-        }
-    }
 }
 
 #[tokio::test]

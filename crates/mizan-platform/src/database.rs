@@ -209,7 +209,7 @@ pub async fn connect_database(settings: &DatabaseSettings) -> Result<Database, D
 
 /// Hides the password of a URL such as `postgres://user:secret@host/db` (or given as its
 /// `password` parameter) before it is shown.
-fn redact(raw: &str) -> String {
+pub(crate) fn redact(raw: &str) -> String {
     let Ok(mut url) = url::Url::parse(raw) else {
         // Unparsable: only where it starts is shown.
         return raw.split_once("://").map_or_else(

@@ -41,6 +41,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// What one client may hold open or make the server wait for.
     pub limits: LimitsSettings,
+    /// What links this node to the app's others.
+    pub broker: BrokerSettings,
     /// The file these settings were read from; `None` when only defaults and environment applied.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -136,6 +138,59 @@ impl Default for LimitsSettings {
             sockets_per_address: 64,
             header_read_timeout_secs: 10,
             identity_recheck_secs: 30,
+        }
+    }
+}
+
+/// The `[broker]` table: what links this node to the app's other nodes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrokerSettings {
+    /// Which broker (`MIZAN_BROKER`): `in-process`, a node on its own (the default); `redis`;
+    /// or `postgres`, on the app's database. Setting `REDIS_URL` alone chooses `redis`.
+    pub kind: BrokerKind,
+    /// The Redis server (`REDIS_URL`), e.g. `redis://127.0.0.1:6379`.
+    pub url: String,
+    /// The pub/sub channel the app's nodes share (`MIZAN_BROKER_CHANNEL`): apps sharing one
+    /// Redis server or database each need their own.
+    pub channel: String,
+}
+
+impl Default for BrokerSettings {
+    fn default() -> Self {
+        Self {
+            kind: BrokerKind::None,
+            url: String::new(),
+            channel: "mizan".into(),
+        }
+    }
+}
+
+/// Which broker links the nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BrokerKind {
+    /// None: this node is on its own; pushes reach its own sockets only.
+    #[serde(rename = "in-process")]
+    None,
+    /// Redis pub/sub.
+    Redis,
+    /// PostgreSQL `LISTEN/NOTIFY`.
+    Postgres,
+}
+
+impl FromStr for BrokerKind {
+    type Err = UnknownChoice;
+
+    fn from_str(value: &str) -> Result<Self, UnknownChoice> {
+        match value.to_ascii_lowercase().as_str() {
+            "in-process" => Ok(Self::None),
+            "redis" => Ok(Self::Redis),
+            "postgres" => Ok(Self::Postgres),
+            _ => Err(UnknownChoice {
+                value: value.to_owned(),
+                expected: "`in-process`, `redis`, `postgres`",
+            }),
         }
     }
 }
@@ -377,6 +432,24 @@ impl Settings {
             "text or json",
             &mut self.log.format,
         )?;
+        if let Some(url) = env("REDIS_URL") {
+            self.broker.url = url;
+            self.broker.kind = BrokerKind::Redis;
+        }
+        parsed(
+            &env,
+            "MIZAN_BROKER",
+            "in-process, redis or postgres",
+            &mut self.broker.kind,
+        )?;
+        text(&env, "MIZAN_BROKER_CHANNEL", &mut self.broker.channel);
+        if self.broker.channel.is_empty() {
+            return Err(SettingsError::Env {
+                var: "MIZAN_BROKER_CHANNEL",
+                value: String::new(),
+                expected: "a channel name",
+            });
+        }
         Ok(())
     }
 }

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Too many at once or too fast: failed sign-ins, open sockets; try again later (429).
     RateLimited,
+    /// Something the server needs is down for now (its database); try again shortly (503).
+    Unavailable,
     /// Client side only: the server could not be reached (status 503 where one is needed).
     NetworkError,
     /// Client side only: the server's answer could not be read (status 502 where one is needed).
@@ -52,6 +54,7 @@ impl ErrorCode {
             Self::NotImplemented => 501,
             Self::PayloadTooLarge => 413,
             Self::RateLimited => 429,
+            Self::Unavailable => 503,
             Self::NetworkError => 503,
             Self::InvalidResponse => 502,
         }
@@ -69,6 +72,7 @@ impl ErrorCode {
             Self::NotImplemented => "NOT_IMPLEMENTED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::RateLimited => "RATE_LIMITED",
+            Self::Unavailable => "UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::InvalidResponse => "INVALID_RESPONSE",
         }
@@ -157,6 +161,12 @@ impl MizanError {
     /// `INVALID_RESPONSE` (client side): the answer could not be read.
     pub fn invalid_response(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorCode::InvalidResponse, message)
+    }
+
+    /// `UNAVAILABLE`: something the server needs (its database) does not answer for now; the
+    /// message says what, never how (log the cause where it happens).
+    pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::Unavailable, message)
     }
 
     /// `INTERNAL_ERROR` with the generic message; log the real cause where it happens.

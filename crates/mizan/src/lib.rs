@@ -73,6 +73,8 @@ pub mod guides {
     pub mod forms {}
     #[doc = include_str!("../../../docs/security.md")]
     pub mod security {}
+    #[doc = include_str!("../../../docs/deploy.md")]
+    pub mod deploy {}
 }
 
 /// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.

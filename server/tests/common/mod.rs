@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod postgres;
+pub mod redis;
+pub mod socket;
 
 use axum::{Router, body::Body};
 use http::{HeaderMap, Request, StatusCode, header};
@@ -126,6 +128,13 @@ pub async fn test_app_on(url: &str) -> TestApp {
     settings.auth.jwt_secret = JWT_SECRET.into();
     let dir = tempfile::tempdir().expect("tempdir");
     TestApp::start(&settings, app::demo::DemoOptions::default(), true, dir).await
+}
+
+/// A test server as `settings` describe it (its database, its broker), with the demo users: one
+/// node of several when they share a database and a broker.
+pub async fn test_node(settings: &Settings) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    TestApp::start(settings, app::demo::DemoOptions::default(), true, dir).await
 }
 
 /// The database `settings` name, opened and migrated as the server does at start.

@@ -42,7 +42,7 @@ fn is_root() -> bool {
 
 /// A free loopback port (another process could take it before the server binds it; the start
 /// then fails loudly).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
@@ -99,17 +99,23 @@ impl Postgres {
                 "--no-sync",
             ],
         );
-        let log = server.dir.path().join("server.log");
+        server.start_again();
+        server
+    }
+
+    /// Starts the server (again, after [`stop`](Self::stop)), on the same port and data.
+    pub fn start_again(&self) {
+        let log = self.dir.path().join("server.log");
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c full_page_writes=off",
-            server.port,
-            server.dir.path().display()
+            self.port,
+            self.dir.path().display()
         );
-        server.run(
+        self.run(
             "pg_ctl",
             &[
                 "--pgdata",
-                &server.data.display().to_string(),
+                &self.data.display().to_string(),
                 "--log",
                 &log.display().to_string(),
                 "--options",
@@ -118,7 +124,16 @@ impl Postgres {
                 "start",
             ],
         );
-        server
+    }
+
+    /// Stops the server at once, as a crash would (open connections are cut).
+    pub fn stop(&self) {
+        let _ = self
+            .command("pg_ctl")
+            .arg("--pgdata")
+            .arg(&self.data)
+            .args(["--mode", "immediate", "--wait", "stop"])
+            .output();
     }
 
     /// The URL of its `postgres` database.
@@ -165,11 +180,6 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = self
-            .command("pg_ctl")
-            .arg("--pgdata")
-            .arg(&self.data)
-            .args(["--mode", "immediate", "--wait", "stop"])
-            .output();
+        self.stop();
     }
 }

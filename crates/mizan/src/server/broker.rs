@@ -170,6 +170,11 @@ impl Inbox {
     pub fn is_closed(&self) -> bool {
         self.messages.is_closed()
     }
+
+    /// Waits until the node stops reading: a broker's receiving task can end then.
+    pub async fn closed(&self) {
+        self.messages.closed().await;
+    }
 }
 
 /// What a node does with what it hears.

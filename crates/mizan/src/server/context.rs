@@ -376,6 +376,13 @@ impl RequestContext {
 }
 
 fn session_failure(error: tower_sessions::session::Error) -> MizanError {
+    use tower_sessions::{session::Error, session_store::Error as StoreError};
     tracing::error!(%error, "session store failure");
-    MizanError::internal()
+    match error {
+        // The store's server did not answer: it may shortly.
+        Error::Store(StoreError::Backend(_)) => {
+            MizanError::unavailable("the session store is unavailable: try again shortly")
+        }
+        _ => MizanError::internal(),
+    }
 }

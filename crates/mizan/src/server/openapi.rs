@@ -30,13 +30,14 @@ const ERROR_SCHEMA: &str = "MizanError";
 
 /// The error codes a server answers with (the client-side `NETWORK_ERROR` and
 /// `INVALID_RESPONSE` never come from one).
-const SERVER_CODES: [ErrorCode; 9] = [
+const SERVER_CODES: [ErrorCode; 10] = [
     ErrorCode::BadRequest,
     ErrorCode::Unauthorized,
     ErrorCode::Forbidden,
     ErrorCode::NotFound,
     ErrorCode::PayloadTooLarge,
     ErrorCode::RateLimited,
+    ErrorCode::Unavailable,
     ErrorCode::ValidationError,
     ErrorCode::InternalError,
     ErrorCode::NotImplemented,

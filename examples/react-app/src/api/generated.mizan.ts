@@ -110,7 +110,7 @@ export interface components {
     /** A failed call. `details` is `{"fields": {name: [message]}}` for VALIDATION_ERROR, `null` when there is nothing to add. */
     MizanError: {
       error: {
-        code: 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'VALIDATION_ERROR' | 'INTERNAL_ERROR' | 'NOT_IMPLEMENTED';
+        code: 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'VALIDATION_ERROR' | 'INTERNAL_ERROR' | 'NOT_IMPLEMENTED';
         details: unknown;
         message: string;
       };
