@@ -83,6 +83,15 @@ pub fn db_error(error: sqlx::Error) -> MizanError {
         | sqlx::Error::WorkerCrashed => {
             MizanError::unavailable("the database is unavailable: try again shortly")
         }
+        // PostgreSQL's connection exceptions (08…) and its shutdown (57P01–57P03): a query cut
+        // off by a stopping server.
+        sqlx::Error::Database(error)
+            if error
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")) =>
+        {
+            MizanError::unavailable("the database is unavailable: try again shortly")
+        }
         _ => MizanError::internal(),
     }
 }

@@ -88,10 +88,19 @@ async function daemon(program, args, port, what) {
     child.stderr.on('data', (chunk) => {
       log += chunk;
     });
-    child.once('exit', (code) => {
-      if (code) console.error(`${what} exited with ${code}: ${log}`);
+    const failed = new Promise((_, reject) => {
+      child.once('error', (error) => reject(new Error(`cannot start ${what} (${program}): ${error.message}`)));
+      child.once('exit', (code) => {
+        if (code) reject(new Error(`${what} exited with ${code}: ${log}`));
+      });
     });
-    await accepting(port, what);
+    failed.catch(() => undefined);
+    try {
+      await Promise.race([accepting(port, what), failed]);
+    } catch (error) {
+      await kill();
+      throw error;
+    }
   };
   const kill = async () => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -122,10 +131,11 @@ async function startRedis() {
 async function startNginx(dir, nodes) {
   const port = await freePort();
   const site = readFileSync(join(root, 'deploy', 'nginx', 'mizan.conf'), 'utf8')
-    .replace(/^(\s*)server 127\.0\.0\.1:3001 ([^;]*);\n\s*server 127\.0\.0\.1:3002 [^;]*;/m, (_, indent, rest) =>
+    .replace(/^(\s*)server 127\.0\.0\.1:3001 ([^;]*);\n\s*server 127\.0\.0\.1:3002 [^;]*;/gm, (_, indent, rest) =>
       nodes.map((node) => `${indent}server ${new URL(node).host} ${rest};`).join('\n'))
     .replace('listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`);
-  if (!nodes.every((node) => site.includes(new URL(node).host)) || !site.includes(`:${port};`)) {
+  const upstreams = (text) => text.match(/server 127\.0\.0\.1:\d+ /g)?.length ?? 0;
+  if (site.includes(':3001 ') || upstreams(site) !== 2 * nodes.length || !site.includes(`:${port};`)) {
     throw new Error('deploy/nginx/mizan.conf no longer has the lines this test replaces');
   }
   writeFileSync(join(dir, 'mizan.conf'), site);
@@ -186,12 +196,13 @@ export async function startCluster(testName, { broker = 'redis' } = {}) {
       redis,
       postgres,
       async stop() {
-        for (const stop of stops.reverse()) await stop();
+        // Every one, even when one of them fails.
+        for (const stop of stops.reverse()) await Promise.resolve().then(stop).catch((error) => console.error(error));
         rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const stop of stops.reverse()) await Promise.resolve().then(stop).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }

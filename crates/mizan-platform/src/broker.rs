@@ -102,6 +102,13 @@ impl Broker for NodeBroker {
         }
     }
 
+    fn max_message_bytes(&self) -> usize {
+        match self {
+            Self::Redis(broker) => broker.max_message_bytes(),
+            Self::Postgres(broker) => broker.max_message_bytes(),
+        }
+    }
+
     fn publish(&self, message: String) -> BoxFuture<'_, Result<(), BrokerError>> {
         match self {
             Self::Redis(broker) => broker.publish(message),
@@ -292,6 +299,10 @@ impl PostgresBroker {
 impl Broker for PostgresBroker {
     fn name(&self) -> &'static str {
         "postgres"
+    }
+
+    fn max_message_bytes(&self) -> usize {
+        POSTGRES_NOTIFY_LIMIT
     }
 
     fn publish(&self, message: String) -> BoxFuture<'_, Result<(), BrokerError>> {

@@ -46,6 +46,12 @@ pub trait Broker: Send + Sync + 'static {
     /// time, never by a request: a slow broker delays pushes, not calls.
     fn publish(&self, message: String) -> BoxFuture<'_, Result<(), BrokerError>>;
 
+    /// The largest message it carries, in bytes (by default: any). A larger event is dropped by
+    /// its sender, logged, and never numbered: the other nodes see no gap for it.
+    fn max_message_bytes(&self) -> usize {
+        usize::MAX
+    }
+
     /// Starts handing every message the broker carries to `inbox`, until it is closed
     /// ([`Inbox::is_closed`]), and calls [`Inbox::missed`] whenever messages may have been lost
     /// (a connection that came back). Answers once the subscription is in place.
@@ -99,6 +105,9 @@ pub enum Event {
         keys: Vec<String>,
         /// Whose sockets hear them.
         to: Recipients,
+        /// The caller's own socket, which hears them in its answer, on whichever node it is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
     /// A message broadcast to a channel group: the frame each member receives.
     Group {
@@ -277,11 +286,13 @@ pub(crate) struct Outbox {
     node: Arc<str>,
     seq: Arc<Mutex<u64>>,
     queue: mpsc::Sender<String>,
+    max_bytes: usize,
 }
 
 impl Outbox {
     /// Starts the task publishing through `broker` (on the current tokio runtime).
     pub(crate) fn start(node: Arc<str>, broker: Arc<dyn Broker>) -> Self {
+        let max_bytes = broker.max_message_bytes();
         let (queue, mut pending) = mpsc::channel::<String>(OUTBOX_CAPACITY);
         tokio::spawn(async move {
             let mut failing = false;
@@ -305,6 +316,7 @@ impl Outbox {
             node,
             seq: Arc::default(),
             queue,
+            max_bytes,
         }
     }
 
@@ -317,23 +329,35 @@ impl Outbox {
             .seq
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Skipping a number, even for a message that is dropped, lets the others see the loss.
-        *seq += 1;
-        let Ok(permit) = self.queue.try_reserve() else {
-            tracing::warn!(
-                capacity = OUTBOX_CAPACITY,
-                "the broker is too far behind: a message to the other nodes was dropped"
-            );
-            return;
-        };
         let envelope = Envelope {
             node: self.node.to_string(),
-            seq: *seq,
+            seq: *seq + 1,
             event,
         };
-        match serde_json::to_string(&envelope) {
-            Ok(text) => permit.send(text),
-            Err(error) => tracing::error!(%error, "cannot write a message to the other nodes"),
+        let text = match serde_json::to_string(&envelope) {
+            Ok(text) => text,
+            Err(error) => {
+                tracing::error!(%error, "cannot write a message to the other nodes");
+                return;
+            }
+        };
+        if text.len() > self.max_bytes {
+            // Not numbered: a message no broker could carry is no loss for the others to resync.
+            tracing::warn!(
+                size = text.len(),
+                limit = self.max_bytes,
+                "a message is larger than the broker carries: it reaches this node's sockets only"
+            );
+            return;
+        }
+        // Skipping a number, even for a message that is dropped, lets the others see the loss.
+        *seq += 1;
+        match self.queue.try_reserve() {
+            Ok(permit) => permit.send(text),
+            Err(_) => tracing::warn!(
+                capacity = OUTBOX_CAPACITY,
+                "the broker is too far behind: a message to the other nodes was dropped"
+            ),
         }
     }
 }
@@ -446,6 +470,60 @@ mod tests {
         assert_eq!(inbound.next().await, None);
     }
 
+    /// Keeps what it is asked to publish; carries at most 200 bytes.
+    #[derive(Default)]
+    struct Small(std::sync::Mutex<Vec<String>>);
+
+    impl super::Broker for Small {
+        fn name(&self) -> &'static str {
+            "small"
+        }
+        fn publish(
+            &self,
+            message: String,
+        ) -> futures::future::BoxFuture<'_, Result<(), super::BrokerError>> {
+            self.0.lock().expect("lock").push(message);
+            Box::pin(async { Ok(()) })
+        }
+        fn max_message_bytes(&self) -> usize {
+            200
+        }
+        fn subscribe(
+            &self,
+            _inbox: super::Inbox,
+        ) -> futures::future::BoxFuture<'_, Result<(), super::BrokerError>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_too_large_for_the_broker_stays_home_and_takes_no_number() {
+        let broker = Arc::new(Small::default());
+        let outbox = super::Outbox::start(
+            Arc::from("n"),
+            Arc::clone(&broker) as Arc<dyn super::Broker>,
+        );
+        let group = |frame: String| Event::Group {
+            group: "chat:a".into(),
+            frame,
+        };
+        outbox.send(group("x".repeat(500)));
+        outbox.send(group("small".into()));
+        for _ in 0..100 {
+            if !broker.0.lock().expect("lock").is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let sent = broker.0.lock().expect("lock").clone();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(
+            sent[0].starts_with(r#"{"node":"n","seq":1,"#),
+            "numbered first: the others see no gap ({})",
+            sent[0]
+        );
+    }
+
     #[test]
     fn events_travel_as_flat_json_with_their_node_and_number() {
         let text = serde_json::to_string(&Envelope {
@@ -454,6 +532,7 @@ mod tests {
             event: Event::Invalidate {
                 keys: vec!["site_stats".into()],
                 to: Recipients::User(7),
+                origin: None,
             },
         })
         .expect("json");

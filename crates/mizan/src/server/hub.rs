@@ -157,10 +157,15 @@ impl Hub {
         }
     }
 
-    /// Tells the app's other nodes, through `outbox`, what happens here (once; later calls
-    /// change nothing).
-    pub(crate) fn relay_to(&self, outbox: Outbox) {
-        let _ = self.relay.set(outbox);
+    /// Tells the app's other nodes, through `outbox`, what happens here. `false` when it
+    /// already does (a node is linked once).
+    pub(crate) fn relay_to(&self, outbox: Outbox) -> bool {
+        self.relay.set(outbox).is_ok()
+    }
+
+    /// Whether it tells other nodes.
+    pub(crate) fn is_linked(&self) -> bool {
+        self.relay.get().is_some()
     }
 
     /// Tells the other nodes, when there are any.
@@ -278,6 +283,7 @@ impl Hub {
         self.relay(|| Event::Invalidate {
             keys: keys.to_vec(),
             to: Recipients::Everyone,
+            origin: origin.map(str::to_owned),
         });
     }
 
@@ -299,6 +305,7 @@ impl Hub {
         self.relay(|| Event::Invalidate {
             keys: keys.to_vec(),
             to,
+            origin: origin.map(str::to_owned),
         });
     }
 
@@ -326,7 +333,7 @@ impl Hub {
     /// A channel group's message is the channel hub's, not this one's.
     pub(crate) fn apply(&self, event: &Event) {
         match event {
-            Event::Invalidate { keys, to } => self.deliver_to(keys, None, to),
+            Event::Invalidate { keys, to, origin } => self.deliver_to(keys, origin.as_deref(), to),
             Event::SessionEnded { session } => {
                 if let Ok(session) = session.parse::<Id>() {
                     self.end_session_here(&session);

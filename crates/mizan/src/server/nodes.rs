@@ -18,10 +18,15 @@ const SUBSCRIBE_RETRY: Duration = Duration::from_secs(1);
 /// Links `hub` and `channels` to the other nodes through `broker` (on the current tokio
 /// runtime): what happens here is told to them, what they tell is done here.
 pub(crate) fn link(broker: Arc<dyn Broker>, hub: &Hub, channels: &ChannelHub) {
+    if hub.is_linked() {
+        // A second subscription would hear this node's messages under another id, twice.
+        tracing::warn!("this node is linked to its broker already: the second one is ignored");
+        return;
+    }
     // 128 random bits: two nodes, or a node and its restart, never share one.
     let node: Arc<str> = Arc::from(Id::default().to_string());
     let outbox = Outbox::start(Arc::clone(&node), Arc::clone(&broker));
-    hub.relay_to(outbox.clone());
+    let _ = hub.relay_to(outbox.clone());
     channels.relay_to(outbox);
     let (inbox, mut inbound) = inbox(Arc::clone(&node));
     tokio::spawn(async move {

@@ -160,7 +160,9 @@ impl Mizan {
     /// The same as one node of several, linked to the others through `broker`: pushed
     /// invalidations, channel messages, ended sessions and changed users reach the sockets of
     /// every node. Call it once, inside a tokio runtime (it starts the tasks that publish and
-    /// subscribe); without it a server is a node on its own.
+    /// subscribe), after [`with_limits`](Self::with_limits) and
+    /// [`with_channels`](Self::with_channels), which replace what it links; without it a server
+    /// is a node on its own.
     #[must_use]
     pub fn with_broker(self, broker: Arc<dyn Broker>) -> Self {
         nodes::link(broker, &self.sockets.hub, &self.sockets.channels);
