@@ -15,7 +15,9 @@
 # The server is pinned to CPU 0 and wrk to CPU 1 (when there are two), so they do not trade places.
 # The realtime section adds a saturating fan-out (bench/src/bin/sockets/saturate.rs): mizan's
 # channel, raw axum + tokio broadcast and Django Channels (bench/django_channels/, under daphne in
-# the virtualenv target/bench-venv, made here from PyPI once) at 1,000 members, about 10 minutes.
+# the virtualenv target/bench-venv, made here from PyPI once) at 1,000 members, about 10 minutes;
+# then several nodes (scripts/bench-nodes.sh): a group's fan-out across two nodes linked by Redis
+# and by PostgreSQL beside one node and Django Channels on channels_redis, and a 60 s soak.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -371,6 +373,8 @@ What the runs of 2026-12-06 showed (read the ratio; the absolute rates are a sha
   most about 5,200 a second with nothing lost (at 5 messages/s, p50 past 1 s); at 10/s it loses
   40 %: about 1/30 of what mizan or raw deliver within the bound.
 NOTES
+  echo
+  scripts/bench-nodes.sh
   echo
   # Sign-ins: echo latency quiet, beside a storm checked on the password pool, and beside the
   # same storm verified on the async worker (the baseline); a fresh bare server.

@@ -107,8 +107,13 @@ pub enum Stack {
     Full,
 }
 
-/// One router serving the four echo paths and the two profile pages (which read `pool`).
-pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, BenchError> {
+/// One router serving the four echo paths and the two profile pages (which read `pool`); one node
+/// of several when `broker` links it to the others.
+pub async fn router(
+    pool: sqlx::SqlitePool,
+    stack: Stack,
+    broker: Option<mizan_platform::NodeBroker>,
+) -> Result<Router, BenchError> {
     sign_in::prepare().await.map_err(BenchError::Hash)?;
     let mizan = mizan::server::Mizan::new(
         mizan::server::Registry::collect()?,
@@ -122,6 +127,10 @@ pub async fn router(pool: sqlx::SqlitePool, stack: Stack) -> Result<Router, Benc
     // The load client opens thousands of sockets from one address: the per-address cap, which
     // a public site keeps, would refuse all but the first 64.
     .with_limits(mizan::server::Limits::default().with_sockets_per_address(LOAD_SOCKETS));
+    let mizan = match broker {
+        Some(broker) => mizan.with_broker(std::sync::Arc::new(broker)),
+        None => mizan,
+    };
     let options = LeptosOptions::builder().output_name("bench").build();
     let router = Router::new()
         .merge(mizan.routes())

@@ -133,6 +133,39 @@ async fn nodes_act_as_one_site(settings: &Settings) {
     };
     assert_eq!(back["message"]["user"], "Admin");
 
+    // Staff renaming Alice through B: her socket on A reads her again (a changed user crosses
+    // too), so her next line there carries the new name without a reconnect.
+    let renamed = b
+        .call(
+            "update_name",
+            json!({"user_id": 1, "name": "Renamed by staff"}),
+            &[SAME_ORIGIN, ("cookie", &admin)],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    let mut speaker = String::new();
+    for attempt in 0..50 {
+        send(&mut alice_on_a, say(10 + attempt, "still me")).await;
+        let frame = loop {
+            let frame = answer(&mut admin_on_b).await;
+            if frame["type"] == "message" && frame["message"]["text"] == "still me" {
+                break frame;
+            }
+        };
+        speaker = frame["message"]["user"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if speaker == "Renamed by staff" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        speaker, "Renamed by staff",
+        "the change reached the socket on A"
+    );
+
     // Signing out through A closes the session's socket on B.
     let out = a
         .call("logout", json!({}), &[SAME_ORIGIN, ("cookie", &cookie)])

@@ -7,9 +7,14 @@
 //! capacity. The `saturate` mode ([`saturate`]) finds each side's highest rate with several
 //! senders, and can drive Django Channels speaking the raw route's protocol.
 //!
+//! The `nodes` and `soak` modes ([`nodes`]) do the same over several nodes of one app.
+//!
 //! `sockets ADDR SERVER_PID IDLE FANOUT RATE SECONDS PUSH`
 //! `sockets saturate MEMBERS SECONDS ROUNDS ADDR SERVER_PID [DJANGO_ADDR DJANGO_PID DJANGO_LABEL]`
+//! `sockets nodes MEMBERS RATE SECONDS LABEL=mizan|raw@ADDR[,ADDR...] ...`
+//! `sockets soak SOCKETS SECONDS CALLS_PER_SECOND ADDR,ADDR PID,PID`
 
+mod nodes;
 mod saturate;
 
 use std::{
@@ -136,9 +141,15 @@ struct FanOut {
     per_second: f64,
 }
 
-/// `n` receivers and one sender, `rate` messages a second for `seconds`, over mizan's channel
-/// (`raw` false) or the raw baseline.
-async fn fan_out(args: &Args, raw: bool, rate: u64, seconds: u64) -> Result<FanOut, String> {
+/// `members` receivers spread over `addrs` in turn and one sender on the first, `rate` messages a
+/// second for `seconds`, over mizan's channel (`raw` false) or the raw baseline's protocol.
+async fn fan_out(
+    addrs: &[String],
+    members: usize,
+    raw: bool,
+    rate: u64,
+    seconds: u64,
+) -> Result<FanOut, String> {
     let path = if raw { "/raw/ws" } else { "/api/mizan/ws/" };
     let subscribe =
         json!({"action": "subscribe", "id": 1, "channel": "bench", "params": {"topic": "all"}});
@@ -146,8 +157,13 @@ async fn fan_out(args: &Args, raw: bool, rate: u64, seconds: u64) -> Result<FanO
     let delivered = Arc::new(AtomicU64::new(0));
     let mut readers = Vec::new();
     let mut sender: Option<Sink> = None;
-    for index in 0..=args.fanout {
-        let mut socket = open(&args.addr, path).await?;
+    for index in 0..=members {
+        let addr = if index == members {
+            &addrs[0]
+        } else {
+            &addrs[index % addrs.len()]
+        };
+        let mut socket = open(addr, path).await?;
         if !raw {
             next_json(&mut socket).await?; // hello
             socket
@@ -160,7 +176,7 @@ async fn fan_out(args: &Args, raw: bool, rate: u64, seconds: u64) -> Result<FanO
             }
         }
         let (sink, mut stream) = socket.split();
-        if index == args.fanout {
+        if index == members {
             // The last socket sends; it hears the group too, like any member, uncounted.
             sender = Some(sink);
             readers.push(tokio::spawn(async move {
@@ -226,7 +242,7 @@ async fn fan_out(args: &Args, raw: bool, rate: u64, seconds: u64) -> Result<FanO
     };
     Ok(FanOut {
         deliveries,
-        expected: total * args.fanout as u64,
+        expected: total * members as u64,
         p50_ms: pick(0.5),
         p99_ms: pick(0.99),
         per_second: deliveries as f64 / elapsed.max(0.001),
@@ -279,7 +295,7 @@ async fn push(args: &Args, rounds: usize) -> Result<(f64, f64), String> {
 }
 
 /// A minimal HTTP/1.1 client for the one call the push benchmark makes.
-struct TcpClient(String);
+struct TcpClient(pub String);
 
 impl TcpClient {
     async fn bump(&self) -> Result<(), String> {
@@ -316,8 +332,9 @@ impl TcpClient {
 async fn run(args: Args) -> Result<String, String> {
     // In a fresh server, before anything else has grown its heap.
     let (per_socket, grown) = idle(&args).await?;
-    let mizan = fan_out(&args, false, args.rate, args.seconds).await?;
-    let raw = fan_out(&args, true, args.rate, args.seconds).await?;
+    let one = [args.addr.clone()];
+    let mizan = fan_out(&one, args.fanout, false, args.rate, args.seconds).await?;
+    let raw = fan_out(&one, args.fanout, true, args.rate, args.seconds).await?;
     let (push_p50, push_p99) = push(&args, 20).await?;
     let ratio = mizan.per_second / raw.per_second.max(1.0);
     let memory_verdict = if per_socket <= 16.0 { "met" } else { "missed" };
@@ -426,6 +443,8 @@ async fn main() -> std::process::ExitCode {
     let all: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match all.split_first() {
         Some((mode, rest)) if mode == "saturate" => saturate_from(rest).await,
+        Some((mode, rest)) if mode == "nodes" => nodes::fan_out_from(rest).await,
+        Some((mode, rest)) if mode == "soak" => nodes::soak_from(rest).await,
         _ => match args() {
             Ok(args) => run(args).await,
             Err(usage) => Err(usage),

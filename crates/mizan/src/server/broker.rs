@@ -392,13 +392,14 @@ impl Broker for InProcessBroker {
         let mut bus = self.bus.subscribe();
         tokio::spawn(async move {
             loop {
-                match bus.recv().await {
+                let received = tokio::select! {
+                    () = inbox.closed() => return,
+                    received = bus.recv() => received,
+                };
+                match received {
                     Ok(message) => inbox.deliver(message),
                     Err(broadcast::error::RecvError::Lagged(_)) => inbox.missed(),
                     Err(broadcast::error::RecvError::Closed) => return,
-                }
-                if inbox.is_closed() {
-                    return;
                 }
             }
         });

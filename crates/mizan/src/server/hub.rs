@@ -43,6 +43,8 @@ pub struct Hub {
     watchers: Arc<Watchers>,
     /// Set by [`Hub::close_all`]: sockets opened later are closed at once.
     shutting_down: Arc<AtomicBool>,
+    /// Woken by [`Hub::close_all`]: the link to the other nodes ends with the server.
+    shut_down: Arc<Notify>,
     /// Where the events of this node go to the others, once a broker is set.
     relay: Arc<OnceLock<Outbox>>,
 }
@@ -166,6 +168,15 @@ impl Hub {
     /// Whether it tells other nodes.
     pub(crate) fn is_linked(&self) -> bool {
         self.relay.get().is_some()
+    }
+
+    /// Waits until [`Hub::close_all`] was called.
+    pub(crate) async fn closed(&self) {
+        let notified = self.shut_down.notified();
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
+        notified.await;
     }
 
     /// Tells the other nodes, when there are any.
@@ -396,6 +407,7 @@ impl Hub {
     /// [`Site::serve`]: super::Site::serve
     pub fn close_all(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
+        self.shut_down.notify_waiters();
         let open: Vec<Arc<Connection>> = lock(&self.open).connections.values().cloned().collect();
         for connection in open {
             connection.close_for(Closing::ShuttingDown);

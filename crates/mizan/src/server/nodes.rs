@@ -32,6 +32,9 @@ pub(crate) fn link(broker: Arc<dyn Broker>, hub: &Hub, channels: &ChannelHub) {
     tokio::spawn(async move {
         let mut failed = false;
         loop {
+            if inbox.is_closed() {
+                return;
+            }
             match broker.subscribe(inbox.clone()).await {
                 Ok(()) => break,
                 Err(error) => {
@@ -51,7 +54,14 @@ pub(crate) fn link(broker: Arc<dyn Broker>, hub: &Hub, channels: &ChannelHub) {
     });
     let (hub, channels) = (hub.clone(), channels.clone());
     tokio::spawn(async move {
-        while let Some(delivery) = inbound.next().await {
+        loop {
+            // The server shutting down ends the link: the inbox closes, and the broker's tasks
+            // end with it.
+            let delivery = tokio::select! {
+                () = hub.closed() => return,
+                delivery = inbound.next() => delivery,
+            };
+            let Some(delivery) = delivery else { return };
             match delivery {
                 Delivery::Event(event) => {
                     hub.apply(&event);
