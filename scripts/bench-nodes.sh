@@ -126,9 +126,10 @@ cat <<'NOTES'
 What the runs of 2026-12-06 showed: crossing a broker costs mizan about 1–2 ms at p99 over one
 node, through Redis or PostgreSQL alike, with nothing lost at 20,000 deliveries a second; each
 node publishes a message once and fans it out to its own members. Django Channels on its Redis
-layer sends a group message to each member's channel in Redis, a few hundred deliveries' worth
-of work per message in Python; channels_redis keeps at most 100 messages waiting per channel and
-drops the rest, which is where its losses come from, and what it delivers arrives seconds late.
+layer writes a group message into every member's own channel in Redis (1,000 writes a message
+here), and each consumer reads its channel and writes its socket in Python; channels_redis keeps
+at most 100 messages waiting per channel and drops the rest, which is where its losses come
+from, and what it delivers arrives seconds late.
 NOTES
 echo
 # The soak on two fresh nodes linked by Redis: their memory from their start.
