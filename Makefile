@@ -3,7 +3,7 @@
 SHELL := bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: dev test bootstrap e2e bench
+.PHONY: dev test bootstrap e2e bench desktop desktop-build
 
 ## Serve the example app on http://127.0.0.1:3000 with live reload, with the demo users
 ## (README: "Demo users"; a plain start of the server creates none).
@@ -28,3 +28,14 @@ e2e:
 ## Load benchmarks; writes docs/benchmarks.md (not part of `make test`: figures, not pass/fail).
 bench:
 	scripts/bench.sh
+
+## Open the example app in a native window: its server in-process on a free loopback port, its
+## SQLite file in the user's data directory (docs/desktop.md).
+desktop: desktop-build
+	target/release/mizan-desktop
+
+## Build target/release/mizan-desktop and the release site it shows.
+desktop-build:
+	scripts/bootstrap.sh desktop
+	PATH=$(CURDIR)/tools/node_modules/.bin:$$PATH cargo leptos build --release --split
+	LEPTOS_OUTPUT_NAME=mizan cargo build --release -p desktop

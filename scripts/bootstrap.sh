@@ -3,13 +3,15 @@
 # version. Safe to run any number of times; never prompts (CI runs it with no standard input).
 #
 #   scripts/bootstrap.sh dev    tools to build and run the example app (cargo leptos watch)
-#   scripts/bootstrap.sh test   the above, plus wasm-opt, Node packages, Chromium and PostgreSQL for
-#                               the tests
+#   scripts/bootstrap.sh test     the above, plus wasm-opt, Node packages, Chromium, PostgreSQL,
+#                                 redis-server, nginx and the desktop app's packages, for the tests
+#   scripts/bootstrap.sh desktop  the dev tools, plus what the desktop app builds and runs on
+#                                 (WebKitGTK 4.1, GTK 3, Xvfb, ImageMagick)
 set -euo pipefail
 
 profile=${1:-test}
-case "$profile" in dev | test) ;; *)
-  echo "usage: scripts/bootstrap.sh [dev|test]" >&2
+case "$profile" in dev | test | desktop) ;; *)
+  echo "usage: scripts/bootstrap.sh [dev|test|desktop]" >&2
   exit 2
   ;;
 esac
@@ -30,15 +32,15 @@ fail() {
 
 # Installs a Debian package without questions (as root, else through sudo -n).
 debian_install() {
-  step "$1: installing Debian's package"
+  step "$*: installing Debian's packages"
   local sudo_cmd=()
   if [[ $(id -u) -ne 0 ]]; then
-    have sudo || fail "$1 is missing and this user cannot install packages: apt-get install $1"
+    have sudo || fail "$* missing and this user cannot install packages: apt-get install $*"
     sudo_cmd=(sudo -n)
   fi
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 have cargo || fail "cargo is not installed; install Rust with rustup first (https://rustup.rs)"
@@ -129,6 +131,18 @@ if [[ $profile == test ]]; then
       debian_install "$package"
     fi
   done
+fi
+
+# --- the desktop app: WebKitGTK 4.1 and GTK to build it, Xvfb to run its self-test, ImageMagick
+# for the screenshot of its window ------------------------------------------------------------
+if [[ $profile == test || $profile == desktop ]]; then
+  # The desktop app shows the release site, whose build runs wasm-opt from tools/.
+  [[ $profile == test ]] || npm_install tools
+  if pkg-config --exists webkit2gtk-4.1 gtk+-3.0 2>/dev/null && have xvfb-run && have import; then
+    step "WebKitGTK 4.1, GTK 3, Xvfb, ImageMagick: present"
+  else
+    debian_install pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev xvfb xauth imagemagick
+  fi
 fi
 
 step "done ($profile)"

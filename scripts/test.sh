@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, in the order that fails fastest: formatting, lints for both feature
-# sets, Rust tests, the TypeScript runtime, the release build, the React app (its generated code
-# checked against the release server's export), then the browser suite against the release server.
+# sets, Rust tests, the TypeScript runtime, the release build, the desktop app's self-test, the
+# React app (its generated code checked against the release server's export), then the browser
+# suite against the release server.
 # Called by `make test` after the bootstrap; CI (.ci/run) calls `make test`. Prints each stage's
 # time at the end (and the stages that ran, when one fails).
 set -euo pipefail
@@ -56,7 +57,8 @@ cargo clippy --target wasm32-unknown-unknown -p frontend -p app -p mizan -p todo
   --all-targets -- -D warnings
 
 stage "rust tests"
-cargo test --workspace --exclude frontend --features todo/ssr
+# The desktop app's tests run in its own stage, on the release build it shares with the server.
+cargo test --workspace --exclude frontend --exclude desktop --features todo/ssr
 
 stage "compile check: a crate whose ssr feature forgets mizan/ssr"
 scripts/check-forgot-ssr.sh
@@ -69,6 +71,13 @@ cargo leptos build --release --split
 
 stage "wasm budget (the gzipped bundles of the example's first page and of examples/todo)"
 scripts/wasm-budget.sh
+
+stage "desktop app (target/release/mizan-desktop: its tests, its self-test under Xvfb, a screenshot kept)"
+# The bundle's name is read when leptos compiles, as cargo-leptos sets it: the same value keeps
+# the release build of the crates the desktop app shares with the server.
+LEPTOS_OUTPUT_NAME=mizan cargo build --release -p desktop
+LEPTOS_OUTPUT_NAME=mizan cargo test --release -p desktop
+scripts/desktop-self-test.sh
 
 stage "React app (generated code up to date, tsc --strict, the forms fixture, vite build)"
 (cd examples/react-app &&

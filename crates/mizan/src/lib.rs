@@ -75,6 +75,8 @@ pub mod guides {
     pub mod security {}
     #[doc = include_str!("../../../docs/deploy.md")]
     pub mod deploy {}
+    #[doc = include_str!("../../../docs/desktop.md")]
+    pub mod desktop {}
 }
 
 /// A `#[client(context = ...)]` function, as a type: what `affects = [...]` names.
