@@ -274,6 +274,7 @@ impl Broker for RedisBroker {
 /// PostgreSQL's `LISTEN/NOTIFY` on one channel of the app's database. A notification is
 /// delivered when its transaction commits; mizan publishes a call's invalidation after the call
 /// returned, so after the transactions it committed.
+#[derive(Clone)]
 pub struct PostgresBroker {
     pool: PgPool,
     channel: String,
@@ -330,7 +331,8 @@ impl Broker for PostgresBroker {
                 .listen()
                 .await
                 .map_err(|error| unavailable("postgres", error))?;
-            let broker = Self::new(self.pool.clone(), &self.channel);
+            // The task listens again after an error with a handle of its own.
+            let broker = self.clone();
             tokio::spawn(async move {
                 loop {
                     let received = tokio::select! {

@@ -79,8 +79,11 @@ fn site_root() -> Result<PathBuf, StartError> {
     if let Some(root) = std::env::var_os("LEPTOS_SITE_ROOT") {
         return Ok(root.into());
     }
-    let exe = std::env::current_exe().map_err(StartError::Thread)?;
-    let dir = exe.parent().unwrap_or(Path::new("."));
+    // An executable whose path is unknown looks beside the working directory.
+    let dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_owned))
+        .unwrap_or_else(|| PathBuf::from("."));
     let candidates = [dir.join("site"), dir.join("..").join("site")];
     for candidate in &candidates {
         if candidate.join("pkg").join("mizan.js").is_file() {

@@ -159,10 +159,10 @@ impl Hub {
         }
     }
 
-    /// Tells the app's other nodes, through `outbox`, what happens here. `false` when it
-    /// already does (a node is linked once).
-    pub(crate) fn relay_to(&self, outbox: Outbox) -> bool {
-        self.relay.set(outbox).is_ok()
+    /// Tells the app's other nodes, through `outbox`, what happens here (once: a node is
+    /// linked once, [`Hub::is_linked`]).
+    pub(crate) fn relay_to(&self, outbox: Outbox) {
+        let _ = self.relay.set(outbox);
     }
 
     /// Whether it tells other nodes.

@@ -26,7 +26,7 @@ pub(crate) fn link(broker: Arc<dyn Broker>, hub: &Hub, channels: &ChannelHub) {
     // 128 random bits: two nodes, or a node and its restart, never share one.
     let node: Arc<str> = Arc::from(Id::default().to_string());
     let outbox = Outbox::start(Arc::clone(&node), Arc::clone(&broker));
-    let _ = hub.relay_to(outbox.clone());
+    hub.relay_to(outbox.clone());
     channels.relay_to(outbox);
     let (inbox, mut inbound) = inbox(Arc::clone(&node));
     tokio::spawn(async move {
