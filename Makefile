@@ -3,7 +3,7 @@
 SHELL := bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: dev test bootstrap e2e bench desktop desktop-build
+.PHONY: dev test bootstrap e2e bench desktop desktop-build desktop-deb
 
 ## Serve the example app on http://127.0.0.1:3000 with live reload, with the demo users
 ## (README: "Demo users"; a plain start of the server creates none).
@@ -39,3 +39,10 @@ desktop-build:
 	scripts/bootstrap.sh desktop
 	PATH=$(CURDIR)/tools/node_modules/.bin:$$PATH cargo leptos build --release --split
 	LEPTOS_OUTPUT_NAME=mizan cargo build --release -p desktop
+
+## Build the desktop app's Debian package, target/debian/mizan-desktop_<version>_<arch>.deb
+## (cargo-deb; docs/desktop.md).
+desktop-deb:
+	scripts/bootstrap.sh package
+	$(MAKE) desktop-build
+	cargo deb -p desktop --no-build

@@ -7,11 +7,13 @@
 #                                 redis-server, nginx and the desktop app's packages, for the tests
 #   scripts/bootstrap.sh desktop  the dev tools, plus what the desktop app builds and runs on
 #                                 (WebKitGTK 4.1, GTK 3, Xvfb, ImageMagick)
+#   scripts/bootstrap.sh package  the desktop profile, plus cargo-deb and dpkg-dev to make its
+#                                 Debian package (make desktop-deb)
 set -euo pipefail
 
 profile=${1:-test}
-case "$profile" in dev | test | desktop) ;; *)
-  echo "usage: scripts/bootstrap.sh [dev|test|desktop]" >&2
+case "$profile" in dev | test | desktop | package) ;; *)
+  echo "usage: scripts/bootstrap.sh [dev|test|desktop|package]" >&2
   exit 2
   ;;
 esac
@@ -21,6 +23,7 @@ cd "$root"
 
 # Versions measured to work on this toolchain (see the README, "What the bootstrap installs").
 CARGO_LEPTOS_VERSION=0.3.10
+CARGO_DEB_VERSION=3.8.0
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf 'bootstrap: %s\n' "$*"; }
@@ -135,13 +138,29 @@ fi
 
 # --- the desktop app: WebKitGTK 4.1 and GTK to build it, Xvfb to run its self-test, ImageMagick
 # for the screenshot of its window ------------------------------------------------------------
-if [[ $profile == test || $profile == desktop ]]; then
+if [[ $profile == test || $profile == desktop || $profile == package ]]; then
   # The desktop app shows the release site, whose build runs wasm-opt from tools/.
   [[ $profile == test ]] || npm_install tools
   if pkg-config --exists webkit2gtk-4.1 gtk+-3.0 2>/dev/null && have xvfb-run && have import; then
     step "WebKitGTK 4.1, GTK 3, Xvfb, ImageMagick: present"
   else
     debian_install pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev xvfb xauth imagemagick
+  fi
+fi
+
+# --- the desktop app's Debian package: cargo-deb, and dpkg-shlibdeps for its dependencies ----
+if [[ $profile == package ]]; then
+  current=$(cargo deb --version 2>/dev/null | awk '{print $NF}' || true)
+  if [[ $current == "$CARGO_DEB_VERSION" ]]; then
+    step "cargo-deb $CARGO_DEB_VERSION: present"
+  else
+    step "cargo-deb $CARGO_DEB_VERSION: installing (found '${current:-none}'; takes ~1 minute)"
+    cargo install cargo-deb --locked --version "$CARGO_DEB_VERSION"
+  fi
+  if have dpkg-shlibdeps; then
+    step "dpkg-dev: present"
+  else
+    debian_install dpkg-dev
   fi
 fi
 

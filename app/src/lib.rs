@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod chat;
 pub mod demo;
+pub mod desktop;
 pub mod forms;
 pub mod greeting;
 pub mod pages;

@@ -143,6 +143,22 @@ fn MizanFunctions() -> impl IntoView {
         }
     });
 
+    // In the desktop app, the native open-file dialog feeds the same `echo` function: the file's
+    // text is the argument, held to the same 200-character rule. The button is in every page but
+    // shown only in the desktop app (its script marks `<html data-mizan-desktop>`): no reactive
+    // code, which would cost this page's wasm more than the bridge itself.
+    let echo_file = move |_| {
+        leptos::task::spawn_local(async move {
+            match crate::desktop::open_text_file().await {
+                Ok(Some(file)) => {
+                    echo_action.dispatch(file.text);
+                }
+                Ok(None) => {}
+                Err(reason) => error.set(reason),
+            }
+        });
+    };
+
     // Who is signed in comes from the `current_user` context, like the site header: sign-in and
     // sign-out refresh it. "Who am I?" shows what the `auth` function itself answered.
     let user = use_current_user();
@@ -184,6 +200,12 @@ fn MizanFunctions() -> impl IntoView {
                 <label class="inline-field">"Echo" <input data-testid="echo-input" bind:value=text/></label>
                 <button data-testid="echo-submit" type="submit">"Send"</button>
             </form>
+            <p class="desktop-only">
+                <button data-testid="echo-file" type="button" on:click=echo_file>
+                    "Echo a file…"
+                </button>
+                " a text file chosen in the desktop app's own dialog"
+            </p>
             <p data-testid="echo-result">{move || echoed.get()}</p>
 
             <form on:submit=move |event| {

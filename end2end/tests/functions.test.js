@@ -47,6 +47,8 @@ test('echo, a #[client(websocket)] function, goes over the tab’s socket once i
       await page.getByTestId('echo-input').fill('hello mizan');
       await page.getByTestId('echo-submit').click();
       await waitForText(page, 'echo-result', 'hello mizan');
+      // The page offers the desktop app's file dialog only inside mizan-desktop.
+      assert.equal(await page.getByTestId('echo-file').isVisible(), false, 'no "Echo a file…" in a browser');
       assert.ok(
         frames.some((f) => f.action === 'rpc' && f.fn === 'echo' && f.args.text === 'hello mizan'),
         `an rpc frame: ${JSON.stringify(frames)}`,

@@ -26,13 +26,13 @@ pub enum StartError {
     Settings(#[from] mizan_platform::SettingsError),
     /// The built site (the pages' script and styles) is not where it is looked for.
     #[error(
-        "the built site is missing: no {} (build it with `cargo leptos build --release --split`, \
-         or set LEPTOS_SITE_ROOT)",
-        looked.display()
+        "the built site is missing: no pkg/mizan.js in {} (build it with `cargo leptos build \
+         --release --split`, or set LEPTOS_SITE_ROOT)",
+        looked.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
     NoSite {
-        /// Where it was looked for last.
-        looked: PathBuf,
+        /// The directories looked in, in order.
+        looked: Vec<PathBuf>,
     },
     /// The database could not be opened or migrated.
     #[error("database")]
@@ -73,8 +73,9 @@ impl Running {
     }
 }
 
-/// The built site: `LEPTOS_SITE_ROOT`, else `site/` beside the executable (a package), else
-/// `../site` from it (`target/release/mizan-desktop` → `target/site`).
+/// The built site: `LEPTOS_SITE_ROOT`, else `site/` beside the executable (a copied folder), else
+/// `../share/mizan-desktop/site` from it (the `.deb`: `/usr/bin` → `/usr/share`), else `../site`
+/// (`target/release/mizan-desktop` → `target/site`).
 fn site_root() -> Result<PathBuf, StartError> {
     if let Some(root) = std::env::var_os("LEPTOS_SITE_ROOT") {
         return Ok(root.into());
@@ -84,15 +85,18 @@ fn site_root() -> Result<PathBuf, StartError> {
         .ok()
         .and_then(|exe| exe.parent().map(Path::to_owned))
         .unwrap_or_else(|| PathBuf::from("."));
-    let candidates = [dir.join("site"), dir.join("..").join("site")];
-    for candidate in &candidates {
-        if candidate.join("pkg").join("mizan.js").is_file() {
-            return Ok(candidate.clone());
-        }
+    let looked = vec![
+        dir.join("site"),
+        dir.join("../share/mizan-desktop/site"),
+        dir.join("../site"),
+    ];
+    match looked
+        .iter()
+        .find(|candidate| candidate.join("pkg").join("mizan.js").is_file())
+    {
+        Some(found) => Ok(found.clone()),
+        None => Err(StartError::NoSite { looked }),
     }
-    Err(StartError::NoSite {
-        looked: candidates[1].join("pkg").join("mizan.js"),
-    })
 }
 
 /// Starts the server on `data_dir`; answers once it listens.

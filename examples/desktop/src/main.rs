@@ -5,6 +5,7 @@
 //!
 //! `mizan-desktop [--data-dir DIR] [--self-test [--screenshot FILE]]`
 
+mod bridge;
 mod in_process;
 mod instance;
 mod window;
@@ -57,6 +58,12 @@ enum DesktopError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The self-test's file (the one its dialog opens) cannot be written.
+    #[error("cannot write the self-test's file {}", path.display())]
+    SelfTestFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Another instance runs on this data directory.
     #[error(transparent)]
     Instance(#[from] instance::InstanceError),
@@ -82,9 +89,24 @@ fn run(args: Args) -> Result<ExitCode, DesktopError> {
     })?;
     let _instance = instance::Lock::take(&data_dir)?;
     window::start_gtk()?;
+    let sample = data_dir.join("self-test.txt");
+    let mode = if args.self_test {
+        std::fs::write(&sample, window::SELF_TEST_FILE_TEXT).map_err(|source| {
+            DesktopError::SelfTestFile {
+                path: sample.clone(),
+                source,
+            }
+        })?;
+        window::Mode::SelfTest {
+            file: &sample,
+            screenshot: args.screenshot.as_deref(),
+        }
+    } else {
+        window::Mode::Interactive
+    };
     let server =
         in_process::start(&data_dir).map_err(|error| DesktopError::Server(Box::new(error)))?;
-    let outcome = window::open(server.addr(), args.self_test, args.screenshot.as_deref());
+    let outcome = window::open(server.addr(), &mode);
     // The window is closed: the server stops before the process ends, whatever the window did.
     server.stop();
     Ok(outcome?)

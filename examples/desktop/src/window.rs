@@ -1,24 +1,29 @@
 //! The native window: a tao window with the app's title, size and icon, a WebKitGTK view (wry)
-//! on the in-process server. In self-test mode a script in the page waits for hydration, calls a
-//! server function and hands the answer to this side over wry's IPC; the window then closes with
-//! the verdict.
+//! on the in-process server, kept on the server's origin, and the native side of the page's
+//! bridge (the open-file dialog). In self-test mode a script in the page waits for hydration,
+//! calls a server function, echoes a file through the dialog, and hands what it saw to this side;
+//! the window then closes with the verdict.
 
 use std::{
+    cell::Cell,
     net::SocketAddr,
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, ExitCode},
     time::{Duration, Instant},
 };
 
+use gtk::prelude::*;
 use serde_json::Value;
 use tao::{
     dpi::LogicalSize,
     event::{Event, WindowEvent},
-    event_loop::{ControlFlow, EventLoopBuilder},
-    platform::run_return::EventLoopExtRunReturn,
+    event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy},
+    platform::{run_return::EventLoopExtRunReturn, unix::WindowExtUnix},
     window::{Icon, WindowBuilder},
 };
-use wry::WebViewBuilder;
+use wry::{NewWindowResponse, WebViewBuilder};
+
+use crate::bridge::{self, Answer, PageMessage};
 
 /// The window's title.
 pub const TITLE: &str = "mizan";
@@ -28,6 +33,23 @@ const SELF_TEST_AT_MOST: Duration = Duration::from_secs(60);
 
 /// How long the window goes on painting after the self-test passed, before its screenshot.
 const PAINT_BEFORE_SCREENSHOT: Duration = Duration::from_millis(1500);
+
+/// What the self-test's file holds: the page echoes it through `echo`.
+pub const SELF_TEST_FILE_TEXT: &str = "Hello from a file, chosen in the native dialog.";
+
+/// How the window runs.
+pub enum Mode<'a> {
+    /// Until the user closes it.
+    Interactive,
+    /// The self-test: the page's script drives the app, and the open-file dialog picks `file`
+    /// (holding [`SELF_TEST_FILE_TEXT`]) as a user would.
+    SelfTest {
+        /// The file the dialog chooses.
+        file: &'a Path,
+        /// Where the screenshot goes, if anywhere.
+        screenshot: Option<&'a Path>,
+    },
+}
 
 /// Why the window could not be shown.
 #[derive(Debug, thiserror::Error)]
@@ -46,14 +68,17 @@ pub enum WindowError {
     WebView(#[from] wry::Error),
 }
 
-/// What reaches the event loop from elsewhere.
+/// What reaches the event loop from the page or the dialog.
 enum FromPage {
-    /// The self-test script's report, as JSON.
-    Report(String),
+    /// A message the page posted over the bridge.
+    Message(PageMessage),
+    /// The open-file dialog for request `id` closed, on `path` or on nothing.
+    FileChosen { id: u64, path: Option<PathBuf> },
 }
 
 /// The self-test, in the page: waits for hydration, calls `site_stats` as the page's own code
-/// would (same origin, the session's cookie), reports.
+/// would (same origin, the session's cookie), then presses "Echo a file…" (the app's dialog picks
+/// the file), waits for `echo`'s answer on the page, and reports.
 const SELF_TEST_SCRIPT: &str = r#"
 (() => {
   if (window.top !== window) return;
@@ -61,7 +86,19 @@ const SELF_TEST_SCRIPT: &str = r#"
   const errors = [];
   window.addEventListener('error', (event) => errors.push(String(event.message || event.error)));
   window.addEventListener('unhandledrejection', (event) => errors.push(String(event.reason)));
-  const report = (result) => window.ipc.postMessage(JSON.stringify({ ...result, errors }));
+  const report = (result) =>
+    window.ipc.postMessage(JSON.stringify({ kind: 'self-test', report: { ...result, errors } }));
+  const text = (testid) => document.querySelector(`[data-testid="${testid}"]`)?.textContent?.trim() ?? '';
+  const waitFor = (find, ms) =>
+    new Promise((resolve) => {
+      const until = Date.now() + ms;
+      const look = () => {
+        const found = find();
+        if (found || Date.now() > until) resolve(found || null);
+        else setTimeout(look, 100);
+      };
+      look();
+    });
   const check = async () => {
     if (!document.querySelector('main[data-hydrated="true"]')) {
       if (Date.now() - started > 45000) {
@@ -82,7 +119,24 @@ const SELF_TEST_SCRIPT: &str = r#"
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ fn: 'site_stats', args: {} }),
       });
-      report({ ok: response.ok, status: response.status, body: await response.json(), title: document.title });
+      const body = await response.json();
+      if (!response.ok) {
+        report({ ok: false, status: response.status, body });
+        return;
+      }
+      // Shown only in the desktop app (`offsetParent` is null while hidden).
+      const shown = () => {
+        const button = document.querySelector('[data-testid="echo-file"]');
+        return button?.offsetParent ? button : null;
+      };
+      const button = await waitFor(shown, 10000);
+      if (!button) {
+        report({ ok: false, error: 'no "Echo a file…" button shown: the page was not marked as the desktop app\'s' });
+        return;
+      }
+      button.click();
+      const echoed = await waitFor(() => text('echo-result'), 15000);
+      report({ ok: true, body, title: document.title, echoed, pageError: text('error-message') });
     } catch (error) {
       report({ ok: false, error: String(error) });
     }
@@ -111,46 +165,68 @@ fn icon() -> Option<Icon> {
     Icon::from_rgba(rgba, SIZE, SIZE).ok()
 }
 
-/// The self-test's verdict on the page's report: `site_stats` answered with a count of accounts.
-fn verdict(report: &str) -> Result<String, String> {
-    let report: Value =
-        serde_json::from_str(report).map_err(|error| format!("an unreadable report: {error}"))?;
+/// The self-test's verdict on the page's report: `site_stats` answered with a count of accounts,
+/// and the file chosen in the dialog came back through `echo`.
+fn verdict(report: &Value) -> Result<String, String> {
     if report["ok"] != true {
         return Err(format!("the page reported a failure: {report}"));
     }
     let accounts = report["body"]["result"]["accounts"]
         .as_u64()
         .ok_or_else(|| format!("site_stats answered without a count of accounts: {report}"))?;
+    if report["echoed"] != SELF_TEST_FILE_TEXT {
+        return Err(format!(
+            "the file chosen in the dialog did not come back through echo: {report}"
+        ));
+    }
     Ok(format!(
-        "the page hydrated, and site_stats answered {accounts} accounts (title {:?})",
+        "the page hydrated, site_stats answered {accounts} accounts, and the file chosen in the \
+         dialog came back through echo (title {:?})",
         report["title"].as_str().unwrap_or_default()
     ))
 }
 
 /// Shows the window on `addr` until it is closed (or, in self-test mode, until the test is
 /// done); the process's exit code.
-pub fn open(
-    addr: SocketAddr,
-    self_test: bool,
-    screenshot: Option<&Path>,
-) -> Result<ExitCode, WindowError> {
+pub fn open(addr: SocketAddr, mode: &Mode<'_>) -> Result<ExitCode, WindowError> {
+    let self_test = matches!(mode, Mode::SelfTest { .. });
     let mut event_loop = EventLoopBuilder::<FromPage>::with_user_event().build();
     let window = WindowBuilder::new()
         .with_title(TITLE)
         .with_inner_size(LogicalSize::new(1100.0, 800.0))
         .with_window_icon(icon())
         .build(&event_loop)?;
-    let mut builder = WebViewBuilder::new().with_url(format!("http://{addr}/"));
+    let origin = bridge::origin(addr);
+    let proxy = event_loop.create_proxy();
+    let posted_from = origin.clone();
+    let stays_on = origin.clone();
+    let mut builder = WebViewBuilder::new()
+        .with_url(format!("{origin}/"))
+        .with_initialization_script(bridge::BRIDGE_SCRIPT)
+        .with_ipc_handler(move |request| {
+            let uri = request.uri().to_string();
+            match bridge::read_message(&uri, &posted_from, request.body()) {
+                Ok(message) => {
+                    let _ = proxy.send_event(FromPage::Message(message));
+                }
+                Err(error) => tracing::warn!("{error}"),
+            }
+        })
+        // The window shows the app and nothing else: any other address opens in the browser.
+        .with_navigation_handler(move |url| {
+            bridge::is_own_page(&url, &stays_on) || {
+                open_in_browser(&url);
+                false
+            }
+        })
+        .with_new_window_req_handler(|url, _| {
+            open_in_browser(&url);
+            NewWindowResponse::Deny
+        });
     if self_test {
-        let proxy = event_loop.create_proxy();
-        builder = builder
-            .with_initialization_script(SELF_TEST_SCRIPT)
-            .with_ipc_handler(move |request| {
-                let _ = proxy.send_event(FromPage::Report(request.into_body()));
-            });
+        builder = builder.with_initialization_script(SELF_TEST_SCRIPT);
     }
     let webview = {
-        use tao::platform::unix::WindowExtUnix;
         use wry::WebViewBuilderExtUnix;
         let vbox = window.default_vbox().ok_or(WindowError::NoBox)?;
         builder.build_gtk(vbox)?
@@ -159,50 +235,158 @@ pub fn open(
     // keeps painting until `deadline` again (a moment), then the screenshot is taken.
     let mut deadline = Instant::now() + SELF_TEST_AT_MOST;
     let mut passed = false;
+    let mut dialog_open = false;
     let mut code = ExitCode::SUCCESS;
+    let proxy = event_loop.create_proxy();
     event_loop.run_return(|event, _, control_flow| {
         *control_flow = if self_test {
             ControlFlow::WaitUntil(deadline)
         } else {
             ControlFlow::Wait
         };
+        let answer = |id, answer: Answer| {
+            if let Err(error) = webview.evaluate_script(&bridge::answer_script(id, &answer)) {
+                tracing::warn!(%error, "cannot answer the page");
+            }
+        };
         match event {
             Event::WindowEvent {
                 event: WindowEvent::CloseRequested,
                 ..
             } => *control_flow = ControlFlow::Exit,
-            Event::UserEvent(FromPage::Report(report)) => match verdict(&report) {
-                Ok(said) => {
-                    println!("mizan-desktop: self-test passed: {said}");
-                    passed = true;
-                    deadline = Instant::now() + PAINT_BEFORE_SCREENSHOT;
-                    *control_flow = ControlFlow::WaitUntil(deadline);
+            Event::UserEvent(FromPage::Message(PageMessage::OpenFile { id })) => {
+                if dialog_open {
+                    answer(id, Answer::Failed("a file dialog is already open".into()));
+                } else {
+                    dialog_open = true;
+                    let pick = match mode {
+                        Mode::SelfTest { file, .. } => Some(file.to_path_buf()),
+                        Mode::Interactive => None,
+                    };
+                    choose_file(window.gtk_window(), id, proxy.clone(), pick);
                 }
-                Err(why) => {
-                    eprintln!("mizan-desktop: self-test failed: {why}");
-                    code = ExitCode::FAILURE;
+            }
+            Event::UserEvent(FromPage::FileChosen { id, path }) => {
+                dialog_open = false;
+                answer(
+                    id,
+                    match path {
+                        None => Answer::Cancelled,
+                        Some(path) => match bridge::read_text_file(&path) {
+                            Ok(file) => Answer::File(file),
+                            Err(error) => Answer::Failed(error.to_string()),
+                        },
+                    },
+                );
+            }
+            Event::UserEvent(FromPage::Message(PageMessage::SelfTest { report })) => {
+                if !self_test {
+                    tracing::warn!("a self-test report outside the self-test: ignored");
+                    return;
+                }
+                match verdict(&report) {
+                    Ok(said) => {
+                        println!("mizan-desktop: self-test passed: {said}");
+                        passed = true;
+                        deadline = Instant::now() + PAINT_BEFORE_SCREENSHOT;
+                        *control_flow = ControlFlow::WaitUntil(deadline);
+                    }
+                    Err(why) => {
+                        eprintln!("mizan-desktop: self-test failed: {why}");
+                        code = ExitCode::FAILURE;
+                        *control_flow = ControlFlow::Exit;
+                    }
+                }
+            }
+            Event::NewEvents(tao::event::StartCause::ResumeTimeReached { .. }) => {
+                if let Mode::SelfTest { screenshot, .. } = mode {
+                    if passed {
+                        if let Some(path) = screenshot {
+                            take_screenshot(path);
+                        }
+                    } else {
+                        eprintln!(
+                            "mizan-desktop: self-test failed: no report from the page within {} s",
+                            SELF_TEST_AT_MOST.as_secs()
+                        );
+                        code = ExitCode::FAILURE;
+                    }
                     *control_flow = ControlFlow::Exit;
                 }
-            },
-            Event::NewEvents(tao::event::StartCause::ResumeTimeReached { .. }) if self_test => {
-                if passed {
-                    if let Some(path) = screenshot {
-                        take_screenshot(path);
-                    }
-                } else {
-                    eprintln!(
-                        "mizan-desktop: self-test failed: no report from the page within {} s",
-                        SELF_TEST_AT_MOST.as_secs()
-                    );
-                    code = ExitCode::FAILURE;
-                }
-                *control_flow = ControlFlow::Exit;
             }
             _ => {}
         }
     });
     drop(webview);
     Ok(code)
+}
+
+/// Shows GTK's open-file dialog over `parent` for the page's request `id`; its answer comes back
+/// to the event loop as [`FromPage::FileChosen`]. With `pick` (the self-test), the dialog chooses
+/// that file and presses "Open" itself, through the same calls as a user's clicks.
+fn choose_file(
+    parent: &gtk::ApplicationWindow,
+    id: u64,
+    proxy: EventLoopProxy<FromPage>,
+    pick: Option<PathBuf>,
+) {
+    let dialog = gtk::FileChooserDialog::with_buttons(
+        Some("Open a text file"),
+        Some(parent),
+        gtk::FileChooserAction::Open,
+        &[
+            ("_Cancel", gtk::ResponseType::Cancel),
+            ("_Open", gtk::ResponseType::Accept),
+        ],
+    );
+    dialog.set_modal(true);
+    let text = gtk::FileFilter::new();
+    text.set_name(Some("Text files"));
+    text.add_mime_type("text/*");
+    dialog.add_filter(text);
+    let all = gtk::FileFilter::new();
+    all.set_name(Some("All files"));
+    all.add_pattern("*");
+    dialog.add_filter(all);
+    // Closing the dialog answers once more (as "deleted"): only the first answer counts.
+    let answered = Cell::new(false);
+    dialog.connect_response(move |dialog, response| {
+        if answered.replace(true) {
+            return;
+        }
+        let path = if response == gtk::ResponseType::Accept {
+            dialog.filename()
+        } else {
+            None
+        };
+        let _ = proxy.send_event(FromPage::FileChosen { id, path });
+        dialog.close();
+    });
+    dialog.show();
+    if let Some(file) = pick {
+        let dialog = dialog.clone();
+        gtk::glib::timeout_add_local_once(Duration::from_millis(500), move || {
+            dialog.set_filename(&file);
+            gtk::glib::timeout_add_local_once(Duration::from_millis(500), move || {
+                dialog.response(gtk::ResponseType::Accept);
+            });
+        });
+    }
+}
+
+/// Opens `url` in the user's browser (only web addresses: the page cannot run programs).
+fn open_in_browser(url: &str) {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        tracing::warn!(url, "an address the window does not open: ignored");
+        return;
+    }
+    match Command::new("xdg-open").arg(url).spawn() {
+        // Reaped on a thread of its own: xdg-open returns once the browser has the address.
+        Ok(mut child) => drop(std::thread::spawn(move || child.wait())),
+        Err(error) => {
+            tracing::warn!(url, %error, "cannot open the address in the browser (xdg-open)");
+        }
+    }
 }
 
 /// Starts GTK on this (the main) thread, before the server: without a display, a clear error
