@@ -11,17 +11,29 @@ pub struct OpenedFile {
     pub text: String,
 }
 
-/// Opens the native "open a text file" dialog; `None` when the user cancelled it, `Err` with the
-/// desktop app's reason when the file could not be read (too large, not text) or there is no
-/// bridge.
-pub async fn open_text_file() -> Result<Option<OpenedFile>, String> {
+/// Why the native dialog gave no file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BridgeError {
+    /// The page does not run in the desktop app (or runs on the server).
+    #[error("the native dialog exists only in the desktop app")]
+    NoBridge,
+    /// The desktop app refused: the file is too large or not text, a dialog is already open.
+    #[error("{0}")]
+    Refused(String),
+    /// The desktop app's answer is not of the expected shape.
+    #[error("the desktop app answered without the file's {0}")]
+    Malformed(&'static str),
+}
+
+/// Opens the native "open a text file" dialog; `None` when the user cancelled it.
+pub async fn open_text_file() -> Result<Option<OpenedFile>, BridgeError> {
     #[cfg(feature = "hydrate")]
     {
         bridge::open_text_file().await
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        Err("the native dialog exists only in the desktop app".to_owned())
+        Err(BridgeError::NoBridge)
     }
 }
 
@@ -30,7 +42,7 @@ mod bridge {
     use js_sys::{JsString, Reflect};
     use wasm_bindgen::prelude::*;
 
-    use super::OpenedFile;
+    use super::{BridgeError, OpenedFile};
 
     #[wasm_bindgen]
     extern "C" {
@@ -40,19 +52,21 @@ mod bridge {
         async fn open_file() -> Result<JsValue, JsValue>;
     }
 
-    pub(super) async fn open_text_file() -> Result<Option<OpenedFile>, String> {
+    pub(super) async fn open_text_file() -> Result<Option<OpenedFile>, BridgeError> {
         if !Reflect::has(&js_sys::global(), &"mizanDesktop".into()).unwrap_or(false) {
-            return Err("the native dialog exists only in the desktop app".to_owned());
+            return Err(BridgeError::NoBridge);
         }
-        let file = open_file().await.map_err(|error| reason(&error))?;
+        let file = open_file()
+            .await
+            .map_err(|error| BridgeError::Refused(reason(&error)))?;
         if file.is_null() || file.is_undefined() {
             return Ok(None);
         }
-        let text_of = |key: &str| {
+        let text_of = |key: &'static str| {
             Reflect::get(&file, &key.into())
                 .ok()
                 .and_then(|value| value.as_string())
-                .ok_or_else(|| format!("the desktop app answered without the file's {key}"))
+                .ok_or(BridgeError::Malformed(key))
         };
         Ok(Some(OpenedFile {
             name: text_of("name")?,

@@ -153,8 +153,8 @@ fn MizanFunctions() -> impl IntoView {
                 Ok(Some(file)) => {
                     echo_action.dispatch(file.text);
                 }
-                Ok(None) => {}
-                Err(reason) => error.set(reason),
+                Ok(None) => error.set(String::new()),
+                Err(failure) => error.set(failure.to_string()),
             }
         });
     };

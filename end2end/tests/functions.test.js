@@ -28,6 +28,7 @@ async function call(fn, args, headers = {}) {
 
 test('echo, a #[client(websocket)] function, goes over the tab’s socket once it is open', async () => {
   const frames = [];
+  let hellos = 0;
   let hello;
   const said = new Promise((done) => {
     hello = done;
@@ -36,7 +37,10 @@ test('echo, a #[client(websocket)] function, goes over the tab’s socket once i
     page.on('websocket', (socket) => {
       socket.on('framesent', (frame) => frames.push(JSON.parse(frame.payload)));
       socket.on('framereceived', (frame) => {
-        if (JSON.parse(frame.payload).type === 'hello') hello();
+        if (JSON.parse(frame.payload).type === 'hello') {
+          hellos += 1;
+          hello();
+        }
       });
     });
   await onHydratedPage(
@@ -59,6 +63,20 @@ test('echo, a #[client(websocket)] function, goes over the tab’s socket once i
         'not over HTTP',
       );
       assert.deepEqual(problems, []);
+
+      // Larger than one socket message (64 KiB, which would close the socket): over HTTP, where
+      // the function's own rule answers.
+      await page.getByTestId('echo-input').fill('x'.repeat(70_000));
+      await page.getByTestId('echo-submit').click();
+      await waitForText(page, 'error-message', 'VALIDATION_ERROR');
+      assert.deepEqual(
+        responses.filter((r) => r.url().includes('/api/mizan/fn/echo')).map((r) => r.status()),
+        [422],
+        'the large call went over HTTP',
+      );
+      assert.ok(!frames.some((f) => f.action === 'rpc' && (f.args?.text?.length ?? 0) > 200), 'no large frame');
+      assert.equal(hellos, 1, 'the socket stayed open');
+      assert.deepEqual(unexpectedProblems(problems, 422), []);
     },
     { before: listen },
   );

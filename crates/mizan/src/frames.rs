@@ -519,6 +519,10 @@ mod tests {
         assert_eq!(code("session_ended"), u64::from(close_code::SESSION_ENDED));
         assert_eq!(code("going_away"), u64::from(close_code::GOING_AWAY));
         assert_eq!(code("unanswered"), u64::from(close_code::UNANSWERED));
+        assert_eq!(
+            socket["max_message_bytes"].as_u64(),
+            Some(super::MAX_SOCKET_MESSAGE_BYTES as u64)
+        );
     }
 
     #[test]

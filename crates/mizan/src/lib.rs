@@ -25,6 +25,7 @@ mod form;
 pub mod form_rules;
 pub mod frames;
 pub mod invalidation;
+pub mod optimistic;
 pub mod protocol;
 mod ui;
 mod validation;

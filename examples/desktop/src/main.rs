@@ -3,7 +3,8 @@
 //! tao window) shows its pages, so contexts, forms, chat and pushed invalidations work as in a
 //! browser. Closing the window stops the server.
 //!
-//! `mizan-desktop [--data-dir DIR] [--self-test [--screenshot FILE]]`
+//! `mizan-desktop [--data-dir DIR]`, or `mizan-desktop --self-test --data-dir DIR [--screenshot
+//! FILE]`
 
 mod bridge;
 mod in_process;
@@ -19,7 +20,8 @@ struct Args {
     screenshot: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: mizan-desktop [--data-dir DIR] [--self-test [--screenshot FILE]]";
+const USAGE: &str =
+    "usage: mizan-desktop [--data-dir DIR] | --self-test --data-dir DIR [--screenshot FILE]";
 
 fn args() -> Result<Args, String> {
     let mut args = Args {
@@ -42,6 +44,11 @@ fn args() -> Result<Args, String> {
     }
     if args.screenshot.is_some() && !args.self_test {
         return Err("--screenshot goes with --self-test".into());
+    }
+    // The self-test writes a file of its own and its database into the directory: never the
+    // user's own one.
+    if args.self_test && args.data_dir.is_none() {
+        return Err("--self-test needs --data-dir (a throwaway directory)".into());
     }
     Ok(args)
 }

@@ -23,13 +23,13 @@ use tao::{
 };
 use wry::{NewWindowResponse, WebViewBuilder};
 
-use crate::bridge::{self, Answer, PageMessage};
+use crate::bridge::{self, Answer, PageMessage, PageToken};
 
 /// The window's title.
 pub const TITLE: &str = "mizan";
 
 /// How long the self-test waits for the page to hydrate and answer.
-const SELF_TEST_AT_MOST: Duration = Duration::from_secs(60);
+const SELF_TEST_AT_MOST: Duration = Duration::from_secs(90);
 
 /// How long the window goes on painting after the self-test passed, before its screenshot.
 const PAINT_BEFORE_SCREENSHOT: Duration = Duration::from_millis(1500);
@@ -68,12 +68,24 @@ pub enum WindowError {
     WebView(#[from] wry::Error),
 }
 
-/// What reaches the event loop from the page or the dialog.
+/// What reaches the event loop from the page, the dialog or the thread reading a file.
 enum FromPage {
     /// A message the page posted over the bridge.
     Message(PageMessage),
-    /// The open-file dialog for request `id` closed, on `path` or on nothing.
-    FileChosen { id: u64, path: Option<PathBuf> },
+    /// The open-file dialog for request `id` of `page` closed, on `path` or on nothing.
+    FileChosen {
+        page: PageToken,
+        id: u64,
+        path: Option<PathBuf>,
+    },
+    /// The chosen file was read (or could not be), for request `id` of `page`.
+    FileRead {
+        page: PageToken,
+        id: u64,
+        answer: Answer,
+    },
+    /// A page of the app asked for a new window on one of its own addresses: shown here.
+    OpenHere(String),
 }
 
 /// The self-test, in the page: waits for hydration, calls `site_stats` as the page's own code
@@ -200,6 +212,8 @@ pub fn open(addr: SocketAddr, mode: &Mode<'_>) -> Result<ExitCode, WindowError> 
     let proxy = event_loop.create_proxy();
     let posted_from = origin.clone();
     let stays_on = origin.clone();
+    let opens_here = origin.clone();
+    let new_window_proxy = event_loop.create_proxy();
     let mut builder = WebViewBuilder::new()
         .with_url(format!("{origin}/"))
         .with_initialization_script(bridge::BRIDGE_SCRIPT)
@@ -212,15 +226,23 @@ pub fn open(addr: SocketAddr, mode: &Mode<'_>) -> Result<ExitCode, WindowError> 
                 Err(error) => tracing::warn!("{error}"),
             }
         })
-        // The window shows the app and nothing else: any other address opens in the browser.
+        // The window shows the app and nothing else, in any frame: any other address opens in
+        // the browser. The IPC check above reads the main frame's address, and every frame can
+        // post: it is this handler that keeps a foreign frame from ever loading to post.
         .with_navigation_handler(move |url| {
             bridge::is_own_page(&url, &stays_on) || {
                 open_in_browser(&url);
                 false
             }
         })
-        .with_new_window_req_handler(|url, _| {
-            open_in_browser(&url);
+        // `target=_blank` and `window.open`: the app's own pages in this window (a second one
+        // would be a second session), others in the browser.
+        .with_new_window_req_handler(move |url, _| {
+            if bridge::is_own_page(&url, &opens_here) {
+                let _ = new_window_proxy.send_event(FromPage::OpenHere(url));
+            } else {
+                open_in_browser(&url);
+            }
             NewWindowResponse::Deny
         });
     if self_test {
@@ -244,8 +266,8 @@ pub fn open(addr: SocketAddr, mode: &Mode<'_>) -> Result<ExitCode, WindowError> 
         } else {
             ControlFlow::Wait
         };
-        let answer = |id, answer: Answer| {
-            if let Err(error) = webview.evaluate_script(&bridge::answer_script(id, &answer)) {
+        let answer = |page: &PageToken, id, answer: Answer| {
+            if let Err(error) = webview.evaluate_script(&bridge::answer_script(page, id, &answer)) {
                 tracing::warn!(%error, "cannot answer the page");
             }
         };
@@ -254,30 +276,41 @@ pub fn open(addr: SocketAddr, mode: &Mode<'_>) -> Result<ExitCode, WindowError> 
                 event: WindowEvent::CloseRequested,
                 ..
             } => *control_flow = ControlFlow::Exit,
-            Event::UserEvent(FromPage::Message(PageMessage::OpenFile { id })) => {
+            Event::UserEvent(FromPage::Message(PageMessage::OpenFile { page, id })) => {
                 if dialog_open {
-                    answer(id, Answer::Failed("a file dialog is already open".into()));
+                    answer(
+                        &page,
+                        id,
+                        Answer::Failed("a file dialog is already open".into()),
+                    );
                 } else {
                     dialog_open = true;
                     let pick = match mode {
                         Mode::SelfTest { file, .. } => Some(file.to_path_buf()),
                         Mode::Interactive => None,
                     };
-                    choose_file(window.gtk_window(), id, proxy.clone(), pick);
+                    choose_file(window.gtk_window(), page, id, proxy.clone(), pick);
                 }
             }
-            Event::UserEvent(FromPage::FileChosen { id, path }) => {
+            Event::UserEvent(FromPage::FileChosen { page, id, path }) => {
                 dialog_open = false;
-                answer(
-                    id,
-                    match path {
-                        None => Answer::Cancelled,
-                        Some(path) => match bridge::read_text_file(&path) {
-                            Ok(file) => Answer::File(file),
-                            Err(error) => Answer::Failed(error.to_string()),
-                        },
-                    },
-                );
+                match path {
+                    None => answer(&page, id, Answer::Cancelled),
+                    // Read off the window's thread: a slow disk or mount must not freeze it.
+                    Some(path) => read_for_page(path, page, id, proxy.clone()),
+                }
+            }
+            Event::UserEvent(FromPage::FileRead {
+                page,
+                id,
+                answer: read,
+            }) => {
+                answer(&page, id, read);
+            }
+            Event::UserEvent(FromPage::OpenHere(url)) => {
+                if let Err(error) = webview.load_url(&url) {
+                    tracing::warn!(%error, url, "cannot show the page");
+                }
             }
             Event::UserEvent(FromPage::Message(PageMessage::SelfTest { report })) => {
                 if !self_test {
@@ -326,6 +359,7 @@ pub fn open(addr: SocketAddr, mode: &Mode<'_>) -> Result<ExitCode, WindowError> 
 /// that file and presses "Open" itself, through the same calls as a user's clicks.
 fn choose_file(
     parent: &gtk::ApplicationWindow,
+    page: PageToken,
     id: u64,
     proxy: EventLoopProxy<FromPage>,
     pick: Option<PathBuf>,
@@ -359,7 +393,11 @@ fn choose_file(
         } else {
             None
         };
-        let _ = proxy.send_event(FromPage::FileChosen { id, path });
+        let _ = proxy.send_event(FromPage::FileChosen {
+            page: page.clone(),
+            id,
+            path,
+        });
         dialog.close();
     });
     dialog.show();
@@ -372,6 +410,21 @@ fn choose_file(
             });
         });
     }
+}
+
+/// Reads `path` on a thread of its own, and hands the answer for request `id` of `page` to the
+/// event loop. The page hears only the file's name in a failure; the log has its path.
+fn read_for_page(path: PathBuf, page: PageToken, id: u64, proxy: EventLoopProxy<FromPage>) {
+    std::thread::spawn(move || {
+        let answer = match bridge::read_text_file(&path) {
+            Ok(file) => Answer::File(file),
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "the chosen file is not sent to the page");
+                Answer::Failed(error.to_string())
+            }
+        };
+        let _ = proxy.send_event(FromPage::FileRead { page, id, answer });
+    });
 }
 
 /// Opens `url` in the user's browser (only web addresses: the page cannot run programs).

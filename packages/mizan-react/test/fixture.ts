@@ -29,6 +29,7 @@ export interface ProtocolFixture {
       number
     >;
     close_codes: Record<'session_ended' | 'going_away' | 'unanswered', number>;
+    max_message_bytes: number;
     backoff: { attempt: number; random: number; delay_ms: number }[];
   };
   identity: { header: string; changed: string; broadcast_channel: string; message: string };

@@ -7,6 +7,7 @@ import {
   IDENTITY_CHANGED,
   IDENTITY_CHANNEL,
   IDENTITY_HEADER,
+  MAX_SOCKET_MESSAGE_BYTES,
   PACING_MS,
   readServerFrame,
   reconnectDelay,
@@ -65,6 +66,7 @@ describe('socket pacing', () => {
       goingAway: codes.going_away,
       unanswered: codes.unanswered,
     });
+    expect(MAX_SOCKET_MESSAGE_BYTES).toBe(fixture.socket.max_message_bytes);
   });
 
   test.each(fixture.socket.backoff)(

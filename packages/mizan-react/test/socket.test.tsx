@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 
-import { MizanSocket, createMizanClient } from '../src/core/index.js';
+import { MAX_SOCKET_MESSAGE_BYTES, MizanSocket, createMizanClient } from '../src/core/index.js';
 import { fixture } from './fixture.js';
 import {
   MizanError,
@@ -629,6 +629,32 @@ describe('calls over the socket', () => {
     const cut = client.call('echo', { text: 'd' }, { websocket: true });
     fake.drop();
     await expect(cut).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    socket.stop();
+  });
+
+  test('what does not fit one socket message is never sent on it: a call goes over HTTP, a message is refused', async () => {
+    const fetch = vi.fn(async () => Response.json({ result: 'by http', invalidate: [] }));
+    const client = createMizanClient({ fetch: fetch as unknown as typeof globalThis.fetch });
+    const socket = new MizanSocket(client, options);
+    socket.start();
+    const fake = FakeSocket.latest();
+    fake.open();
+    const sentBefore = fake.sent.length;
+    // Multi-byte text: fewer UTF-16 units than the limit, more UTF-8 bytes than it.
+    const large = 'é'.repeat(MAX_SOCKET_MESSAGE_BYTES / 2);
+    await expect(client.call('echo', { text: large }, { websocket: true })).resolves.toBe('by http');
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await expect(socket.sendMessage('chat', { room: 'general' }, { text: large })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+    expect(fake.sent.length).toBe(sentBefore);
+    expect(fake.readyState).toBe(1);
+    // Just under the limit still goes over the socket.
+    const fits = client.call('echo', { text: 'a'.repeat(MAX_SOCKET_MESSAGE_BYTES - 100) }, { websocket: true });
+    const frame = fake.sent.at(-1);
+    expect(frame).toMatchObject({ action: 'rpc', fn: 'echo' });
+    fake.message({ v: 1, type: 'result', id: frame?.['id'], result: 'by socket', invalidate: [] });
+    await expect(fits).resolves.toBe('by socket');
     socket.stop();
   });
 });

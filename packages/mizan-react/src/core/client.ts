@@ -45,8 +45,11 @@ export interface Envelope {
   invalidate: string[];
 }
 
-/** Calls a function over the tab's open socket (see `MizanSocket`). */
-export type SocketRpc = (fn: string, args: object) => Promise<Envelope>;
+/**
+ * Calls a function over the tab's open socket (see `MizanSocket`); `undefined` when the call is
+ * larger than one socket message, and goes over HTTP.
+ */
+export type SocketRpc = (fn: string, args: object) => Promise<Envelope> | undefined;
 
 /** How one call travels. */
 export interface CallOptions {
@@ -127,9 +130,9 @@ export class MizanClient {
   }
 
   async #call<R>(fn: string, args: object, options: CallOptions): Promise<R> {
-    const rpc = this.#socketRpc;
-    if (options.websocket && rpc) {
-      const envelope = await rpc(fn, args);
+    const overSocket = options.websocket ? this.#socketRpc?.(fn, args) : undefined;
+    if (overSocket) {
+      const envelope = await overSocket;
       this.invalidations.emit(envelope.invalidate);
       return envelope.result as R;
     }

@@ -10,6 +10,12 @@ import type { KeyParams } from './keys.js';
 /** The envelopes' version, `"v"` in every frame. */
 export const SOCKET_VERSION = 1;
 
+/**
+ * The largest message a client may send, in UTF-8 bytes: the server closes a socket sent a
+ * larger one, so a client never sends one (a call goes over HTTP instead).
+ */
+export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
+
 /** How both ends pace a connection, in milliseconds. */
 export const PACING_MS = {
   /** The client's `ping` frame (and the server's WebSocket ping), this often. */
@@ -68,6 +74,14 @@ export type ServerFrame =
 /** A client frame as the text message sent. */
 export function encodeClientFrame(frame: ClientFrame): string {
   return JSON.stringify({ v: SOCKET_VERSION, ...frame });
+}
+
+/** Whether `text` fits in one socket message ({@link MAX_SOCKET_MESSAGE_BYTES}, in UTF-8). */
+export function fitsOneMessage(text: string): boolean {
+  // Most texts are decided by their length alone: a UTF-16 unit is one to three UTF-8 bytes.
+  if (text.length * 3 <= MAX_SOCKET_MESSAGE_BYTES) return true;
+  if (text.length > MAX_SOCKET_MESSAGE_BYTES) return false;
+  return new TextEncoder().encode(text).length <= MAX_SOCKET_MESSAGE_BYTES;
 }
 
 type Members = Record<string, unknown>;

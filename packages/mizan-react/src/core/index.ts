@@ -1,6 +1,6 @@
 /**
  * mizan's framework-agnostic runtime (no dependencies): calls, batched reads, errors, context
- * keys, the invalidation bus and the hydration reader.
+ * keys, the invalidation bus, the hydration reader and the rule of optimistic patches.
  */
 
 export { reconnectDelay } from './backoff.js';
@@ -29,15 +29,18 @@ export {
 } from './hydration.js';
 export {
   CLOSE_CODES,
+  MAX_SOCKET_MESSAGE_BYTES,
   PACING_MS,
   SOCKET_VERSION,
   encodeClientFrame,
+  fitsOneMessage,
   readServerFrame,
   type ClientFrame,
   type FrameError,
   type ServerFrame,
 } from './frames.js';
 export { canonicalKey, covers, parseKey, type KeyParams, type ParsedKey } from './keys.js';
+export { OptimisticLedger, mutationCovers, type MutationId } from './optimistic.js';
 export { characterCount, isEmailAddress } from './rules.js';
 export {
   IDENTITY_CHANNEL,

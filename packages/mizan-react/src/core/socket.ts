@@ -34,9 +34,11 @@ import { MizanError } from './errors.js';
 import {
   CLOSE_CODES,
   type ClientFrame,
+  MAX_SOCKET_MESSAGE_BYTES,
   PACING_MS,
   type ServerFrame,
   encodeClientFrame,
+  fitsOneMessage,
   readServerFrame,
 } from './frames.js';
 import { canonicalJson, type KeyParams } from './keys.js';
@@ -230,7 +232,10 @@ export class MizanSocket {
     return this.#request({ action: 'send', channel, params, message }).then(() => undefined);
   }
 
-  /** Calls `fn` over the socket: the same envelope as HTTP. */
+  /**
+   * Calls `fn` over the socket: the same envelope as HTTP. A call larger than one socket message
+   * is not sent: it rejects with `PAYLOAD_TOO_LARGE` (the client's calls go over HTTP then).
+   */
   rpc(fn: string, args: object): Promise<Envelope> {
     return this.#request({ action: 'rpc', fn, args }).then((envelope) => {
       if (!envelope) throw new MizanError('INVALID_RESPONSE', `\`${fn}\` answered without a result`);
@@ -241,8 +246,14 @@ export class MizanSocket {
   #request(frame: Request): Promise<Envelope | undefined> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      if (!this.#send({ ...frame, id } as ClientFrame)) {
+      const sent = this.#trySend({ ...frame, id } as ClientFrame);
+      if (sent === 'closed') {
         reject(new MizanError('NETWORK_ERROR', 'the socket is not connected: try again'));
+        return;
+      }
+      if (sent === 'too-large') {
+        const kib = MAX_SOCKET_MESSAGE_BYTES / 1024;
+        reject(new MizanError('PAYLOAD_TOO_LARGE', `the message is larger than a socket message may be (${kib} KiB)`));
         return;
       }
       this.#pending.set(id, { resolve, reject });
@@ -389,7 +400,12 @@ export class MizanSocket {
       rememberStream(this.#options);
     }
     this.#client.setConnection(connection);
-    this.#client.setSocketRpc((fn, args) => this.rpc(fn, args));
+    // A call too large for one socket message goes over HTTP, whose limit is larger.
+    this.#client.setSocketRpc((fn, args) =>
+      fitsOneMessage(encodeClientFrame({ action: 'rpc', id: this.#nextId, fn, args } as ClientFrame))
+        ? this.rpc(fn, args)
+        : undefined,
+    );
     this.#setStatus('connected');
     const keys = this.#watched.keys();
     if (keys.length > 0) this.#send({ action: 'watch', keys });
@@ -471,12 +487,20 @@ export class MizanSocket {
 
   /** Sends a frame if connected; `false` when not (it is re-sent on connect where that applies). */
   #send(frame: ClientFrame): boolean {
+    return this.#trySend(frame) === 'sent';
+  }
+
+  /**
+   * Sends a frame: `'closed'` when no socket is connected, `'too-large'` when it is larger than
+   * one socket message (never sent: the server would close the socket on it).
+   */
+  #trySend(frame: ClientFrame): 'sent' | 'closed' | 'too-large' {
     const socket = this.#socket;
-    if (socket && this.#status === 'connected' && socket.ready) {
-      socket.send(encodeClientFrame(frame));
-      return true;
-    }
-    return false;
+    if (!(socket && this.#status === 'connected' && socket.ready)) return 'closed';
+    const text = encodeClientFrame(frame);
+    if (!fitsOneMessage(text)) return 'too-large';
+    socket.send(text);
+    return 'sent';
   }
 
   #startHeartbeat(): void {

@@ -21,7 +21,9 @@ use super::{
 use crate::{
     browser::runtime,
     error::MizanError,
-    frames::{Call, ChannelSend, ClientFrame, Keys, Subscribe, Unsubscribe},
+    frames::{
+        Call, ChannelSend, ClientFrame, Keys, MAX_SOCKET_MESSAGE_BYTES, Subscribe, Unsubscribe,
+    },
     protocol::{Envelope, RawArgs},
 };
 
@@ -126,21 +128,31 @@ pub(crate) fn unsubscribe(id: u64) {
     }
 }
 
-/// Sends `frame` (whose `id` is `id`) and waits for its answer; `None` when no socket is
-/// connected.
-async fn request(id: u64, frame: ClientFrame) -> Option<Answer> {
+/// Why a frame was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unsent {
+    /// No socket is connected (or the frame could not be encoded).
+    NotConnected,
+    /// It is larger than one socket message ([`MAX_SOCKET_MESSAGE_BYTES`]): the server would
+    /// close the socket on it.
+    TooLarge,
+}
+
+/// Sends `frame` (whose `id` is `id`) and waits for its answer.
+async fn request(id: u64, frame: ClientFrame) -> Result<Answer, Unsent> {
+    let connected = STATUS.with(|status| status.get_untracked()) == SocketStatus::Connected;
+    if !connected {
+        return Err(Unsent::NotConnected);
+    }
     let (answer, answered) = oneshot::channel();
     PENDING.with(|pending| pending.borrow_mut().insert(id, answer));
-    let connected = STATUS.with(|status| status.get_untracked()) == SocketStatus::Connected;
-    if !connected || !send(&frame) {
+    if let Err(unsent) = send_checked(&frame) {
         PENDING.with(|pending| pending.borrow_mut().remove(&id));
-        return None;
+        return Err(unsent);
     }
-    Some(
-        answered
-            .await
-            .unwrap_or_else(|_| Err(MizanError::network("the socket closed: try again"))),
-    )
+    Ok(answered
+        .await
+        .unwrap_or_else(|_| Err(MizanError::network("the socket closed: try again"))))
 }
 
 /// Sends `message` to `channel` with `params`; answered when the server took it.
@@ -157,14 +169,19 @@ pub(crate) async fn send_message(
         message: raw(&message),
     });
     match request(id, frame).await {
-        Some(answer) => answer.map(|_| ()),
-        None => Err(MizanError::network(
+        Ok(answer) => answer.map(|_| ()),
+        Err(Unsent::NotConnected) => Err(MizanError::network(
             "the socket is not connected: try again",
         )),
+        Err(Unsent::TooLarge) => Err(MizanError::payload_too_large(format!(
+            "the message is larger than a socket message may be ({} KiB)",
+            MAX_SOCKET_MESSAGE_BYTES / 1024
+        ))),
     }
 }
 
-/// Calls `name` over the socket; `None` when no socket is connected (call over HTTP).
+/// Calls `name` over the socket; `None` when no socket is connected or the call is larger than
+/// one socket message (call over HTTP, whose limit is larger).
 pub(crate) async fn rpc(
     name: &'static str,
     args: &RawArgs,
@@ -175,22 +192,37 @@ pub(crate) async fn rpc(
         function: name.to_owned(),
         args: args.clone(),
     });
-    let answer = request(id, frame).await?;
+    let answer = request(id, frame).await.ok()?;
     Some(answer.and_then(|envelope| {
         envelope.ok_or_else(|| MizanError::invalid_response("an rpc answered without a result"))
     }))
 }
 
-/// Queues a frame; `false` when no socket is open (it will (re)subscribe when one is).
+/// Queues a frame; `false` when no socket is open (it will (re)subscribe when one is), or when
+/// the frame is larger than one socket message (never sent: the server would close the socket).
 pub fn send(frame: &ClientFrame) -> bool {
-    let Ok(text) = frame.to_text() else {
-        return false;
-    };
-    OUT.with(|out| {
+    send_checked(frame).is_ok()
+}
+
+fn send_checked(frame: &ClientFrame) -> Result<(), Unsent> {
+    let text = frame.to_text().map_err(|_| Unsent::NotConnected)?;
+    if text.len() > MAX_SOCKET_MESSAGE_BYTES {
+        tracing::debug!(
+            bytes = text.len(),
+            "a frame larger than one socket message is not sent"
+        );
+        return Err(Unsent::TooLarge);
+    }
+    let queued = OUT.with(|out| {
         out.borrow()
             .as_ref()
             .is_some_and(|out| out.unbounded_send(text).is_ok())
-    })
+    });
+    if queued {
+        Ok(())
+    } else {
+        Err(Unsent::NotConnected)
+    }
 }
 
 /// The live instances changed (one came or went, or one's params changed): watch exactly
