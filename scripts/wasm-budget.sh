@@ -13,8 +13,10 @@ cd "$root"
 # Budgets in bytes, gzipped. Raise one only with a reason in the commit; lower it when a change
 # makes room. The example's first page is the main module (every page needs it); each page's
 # own module loads when that page is first shown.
-example_budget=$((340 * 1024))
-todo_budget=$((280 * 1024))
+# Raised from 340 and 280 KB for optimistic patches (issue 23): every context instance reads its
+# value through the patch ledger, +5.8 and +5.3 KB.
+example_budget=$((348 * 1024))
+todo_budget=$((288 * 1024))
 
 gz() { gzip -9n <"$1" | wc -c; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }

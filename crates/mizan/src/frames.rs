@@ -90,6 +90,31 @@ pub struct Keys {
     pub keys: Vec<String>,
 }
 
+impl Keys {
+    /// `keys` cut into lists that each make a `watch` or `unwatch` frame within one socket
+    /// message ([`MAX_SOCKET_MESSAGE_BYTES`]), in order: a page may watch more keys than one
+    /// message carries, and a larger message would close the socket.
+    pub fn batches(keys: Vec<String>) -> Vec<Self> {
+        // Room for the frame around the keys: `{"v":1,"action":"unwatch","keys":[...]}`.
+        const BUDGET: usize = MAX_SOCKET_MESSAGE_BYTES - 64;
+        let mut batches: Vec<Self> = Vec::new();
+        let mut used = 0;
+        for key in keys {
+            // The key as a JSON string, and its comma; escapes make it longer than its text.
+            let size = serde_json::to_string(&key).map_or(key.len() * 6, |json| json.len()) + 1;
+            match batches.last_mut() {
+                Some(batch) if used + size <= BUDGET => batch.keys.push(key),
+                _ => {
+                    batches.push(Self { keys: vec![key] });
+                    used = 0;
+                }
+            }
+            used += size;
+        }
+        batches
+    }
+}
+
 /// `ping` and its `pong`: an application-level heartbeat.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -394,6 +419,34 @@ impl<'a> Members<'a> {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
+    #[test]
+    fn many_keys_are_watched_in_frames_that_each_fit_one_message() {
+        use super::ClientFrame;
+
+        let keys: Vec<String> = (0..300)
+            .map(|i| format!("feed:{{\"tab\":\"{}\",\"user_id\":{i}}}", "x".repeat(480)))
+            .collect();
+        let batches = super::Keys::batches(keys.clone());
+        assert!(
+            batches.len() > 1,
+            "300 keys of ~500 bytes are more than one message"
+        );
+        for batch in &batches {
+            let text = ClientFrame::Watch(batch.clone())
+                .to_text()
+                .expect("a frame");
+            assert!(
+                text.len() <= super::MAX_SOCKET_MESSAGE_BYTES,
+                "{}",
+                text.len()
+            );
+        }
+        let again: Vec<String> = batches.into_iter().flat_map(|batch| batch.keys).collect();
+        assert_eq!(again, keys, "every key, once, in order");
+        assert!(super::Keys::batches(Vec::new()).is_empty());
+        assert_eq!(super::Keys::batches(vec!["todos".into()]).len(), 1);
+    }
+
     use serde_json::{Value, json};
 
     use super::{ClientFrame, FrameError, ServerFrame, close_code, pacing};

@@ -33,7 +33,10 @@ mod validation;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use browser::{runtime::live_count, socket::SocketStatus};
+pub use browser::{
+    runtime::{live_count, optimistic_pending},
+    socket::SocketStatus,
+};
 pub use channel_spec::ChannelSpec;
 pub use error::{ErrorCode, FieldErrors, INTERNAL_MESSAGE, MizanError, error_chain};
 pub use form::{Choice, Constraints, FieldSchema, Form, FormSchema, Widget};
@@ -44,6 +47,7 @@ pub use ui::{
     contexts::{ContextHandle, MizanContext, page_status},
     form::{FormHandle, FormResult, use_form},
     form_view::{FieldView, MizanForm},
+    mutation::{Mutation, MutationCall},
 };
 
 #[cfg(feature = "ssr")]

@@ -97,14 +97,14 @@ impl<I: PartialEq + Clone, P> Ledger<I, P> {
     /// The mutation was answered with keys; `covered` says which instances they cover. Call it
     /// before those instances' refetches start: each covered patch waits for the next refetch of
     /// its instance, and a patch whose instance the keys do not cover goes now (the server says
-    /// that value did not change).
+    /// that value did not change). A mutation is answered once: a later call changes nothing.
     pub fn answered(&mut self, id: MutationId, covered: impl Fn(&I) -> bool) {
         let Some(index) = self.index_of(id) else {
             return;
         };
         let mut patches = std::mem::take(&mut self.mutations[index].patches);
-        patches.retain(|patch| covered(&patch.instance));
-        for patch in &mut patches {
+        patches.retain(|patch| patch.until.is_some() || covered(&patch.instance));
+        for patch in patches.iter_mut().filter(|patch| patch.until.is_none()) {
             patch.until = Some(self.started_count(&patch.instance) + 1);
         }
         if patches.is_empty() {
@@ -165,6 +165,19 @@ impl<I: PartialEq + Clone, P> Ledger<I, P> {
                 .filter(move |patch| patch.instance == *instance)
                 .map(|patch| &patch.patch)
         })
+    }
+
+    /// The instances mutation `id` still patches.
+    pub fn instances_of(&self, id: MutationId) -> Vec<I> {
+        self.index_of(id)
+            .map(|index| {
+                self.mutations[index]
+                    .patches
+                    .iter()
+                    .map(|patch| patch.instance.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether `instance` shows a patch.

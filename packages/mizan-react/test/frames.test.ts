@@ -9,6 +9,9 @@ import {
   IDENTITY_HEADER,
   MAX_SOCKET_MESSAGE_BYTES,
   PACING_MS,
+  encodeClientFrame,
+  fitsOneMessage,
+  keyBatches,
   readServerFrame,
   reconnectDelay,
 } from '../src/core/index.js';
@@ -47,6 +50,22 @@ describe('identity changes', () => {
     expect(IDENTITY_CHANGED).toBe(identity.changed);
     expect(IDENTITY_CHANNEL).toBe(identity.broadcast_channel);
     expect(IDENTITY_CHANGED).toBe(identity.message);
+  });
+});
+
+describe('socket messages', () => {
+  test('many keys are watched in frames that each fit one message, every key once, in order', () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `feed:{"tab":"${'é'.repeat(240)}","user_id":${i}}`);
+    const batches = keyBatches(keys);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const batch of batches) {
+      const text = encodeClientFrame({ action: 'watch', keys: batch });
+      expect(fitsOneMessage(text)).toBe(true);
+      expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(MAX_SOCKET_MESSAGE_BYTES);
+    }
+    expect(batches.flat()).toEqual(keys);
+    expect(keyBatches([])).toEqual([]);
+    expect(keyBatches(['todos'])).toEqual([['todos']]);
   });
 });
 

@@ -1,20 +1,24 @@
 //! The client runtime: the live context instances on the page, which invalidation keys refresh
-//! them (each instance once), and the batching that turns the refetches of one tick into one
-//! request to `/api/mizan/batch/`.
+//! them (each instance once), the optimistic patches they show until the truth arrives, and the
+//! batching that turns the refetches of one tick into one request to `/api/mizan/batch/`.
 
 use std::{
+    any::Any,
     cell::{Cell, RefCell},
     collections::BTreeMap,
     future::Future,
+    pin::Pin,
     rc::Rc,
+    task::{Context, Poll},
 };
 
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::{
     error::MizanError,
     invalidation::ContextKey,
+    optimistic::{self, Ledger, MutationId},
     protocol::{Envelope, FORM_PREFIX, RawArgs},
 };
 
@@ -27,11 +31,18 @@ pub type ParamsFn = Box<dyn Fn() -> BTreeMap<String, Value>>;
 /// Starts an instance's refetch.
 pub type RefreshFn = Rc<dyn Fn()>;
 
+/// Tells an instance's handle that the patches it shows changed.
+pub type PatchedFn = Rc<dyn Fn()>;
+
+/// An optimistic patch of a context of type `T`, as the ledger keeps it (type-erased).
+pub type Patch<T> = Rc<dyn Fn(&mut T)>;
+
 struct LiveInstance {
     id: InstanceId,
     name: &'static str,
     params: ParamsFn,
     refresh: RefreshFn,
+    patched: PatchedFn,
 }
 
 /// What the tab's socket is told by the runtime (it registers itself when it starts): the live
@@ -113,11 +124,19 @@ fn notify_live_changed() {
 thread_local! {
     static LIVE: RefCell<Vec<LiveInstance>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<InstanceId> = const { Cell::new(0) };
+    static LEDGER: RefCell<Ledger<InstanceId, Rc<dyn Any>>> = RefCell::new(Ledger::new());
+    /// The optimistic mutation whose call is being polled: its answer is applied in that poll.
+    static MUTATING: Cell<Option<MutationId>> = const { Cell::new(None) };
 }
 
 /// Registers a live instance of context `name`: `params` reads its current params, `refresh`
-/// refetches it.
-pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> InstanceId {
+/// refetches it, `patched` tells its handle its optimistic patches changed.
+pub fn register(
+    name: &'static str,
+    params: ParamsFn,
+    refresh: RefreshFn,
+    patched: PatchedFn,
+) -> InstanceId {
     let id = NEXT_ID.with(|next| {
         let id = next.get();
         next.set(id + 1);
@@ -129,15 +148,17 @@ pub fn register(name: &'static str, params: ParamsFn, refresh: RefreshFn) -> Ins
             name,
             params,
             refresh,
+            patched,
         });
     });
     notify_live_changed();
     id
 }
 
-/// Forgets an instance (its component was unmounted).
+/// Forgets an instance (its component was unmounted), and the patches it showed.
 pub fn unregister(id: InstanceId) {
     LIVE.with(|live| live.borrow_mut().retain(|instance| instance.id != id));
+    LEDGER.with(|ledger| ledger.borrow_mut().forget(&id));
     notify_live_changed();
 }
 
@@ -189,6 +210,179 @@ pub fn apply_invalidations(keys: &[String]) -> usize {
     refreshes.len()
 }
 
+/// A mutation starts with optimistic patches, by context name: each patches the live instances
+/// of its context that the call covers (`affects` and `args` scope them as the server scopes the
+/// answer's keys), at once. Returns the mutation's id (see [`Optimistic`]).
+pub fn begin_optimistic(
+    affects: &[&str],
+    args: &Map<String, Value>,
+    patches: &[(&'static str, Rc<dyn Any>)],
+) -> MutationId {
+    let covered: Vec<(InstanceId, Rc<dyn Any>, PatchedFn)> = LIVE.with(|live| {
+        live.borrow()
+            .iter()
+            .filter_map(|instance| {
+                let (_, patch) = patches.iter().find(|(name, _)| *name == instance.name)?;
+                optimistic::covers(affects, args, instance.name, &(instance.params)())
+                    .then(|| (instance.id, Rc::clone(patch), Rc::clone(&instance.patched)))
+            })
+            .collect()
+    });
+    let id = LEDGER.with(|ledger| {
+        ledger.borrow_mut().begin(
+            covered
+                .iter()
+                .map(|(instance, patch, _)| (*instance, Rc::clone(patch))),
+        )
+    });
+    for (_, _, patched) in &covered {
+        patched();
+    }
+    id
+}
+
+/// The optimistic mutation `id` failed: its patches go, and the instances show what they
+/// showed before it.
+pub fn optimistic_failed(id: MutationId) {
+    let touched = LEDGER.with(|ledger| {
+        let mut ledger = ledger.borrow_mut();
+        let touched = ledger.instances_of(id);
+        ledger.failed(id);
+        touched
+    });
+    notify_patched(&touched);
+}
+
+/// The optimistic mutation `id` succeeded. Its answer's keys were applied in
+/// [`accept_remote`]; an answer that never got there (no keys to apply) ends its patches now.
+pub fn optimistic_succeeded(id: MutationId) {
+    answered(id, &[]);
+}
+
+/// An answer received while an optimistic mutation's call is polled is that mutation's. Kept out
+/// of line: every call's answer passes here, and each call's future would otherwise carry it.
+#[inline(never)]
+fn answer_mutating(keys: &[String]) {
+    if let Some(id) = MUTATING.get() {
+        answered(id, keys);
+    }
+}
+
+/// The mutation's answer carries `keys`: its patches on the instances they cover wait for the
+/// refetch those keys are about to start; the others go now.
+fn answered(id: MutationId, keys: &[String]) {
+    let keys: Vec<ContextKey> = keys
+        .iter()
+        .filter_map(|key| ContextKey::parse(key).ok())
+        .collect();
+    let covered: Vec<InstanceId> = LIVE.with(|live| {
+        live.borrow()
+            .iter()
+            .filter(|instance| {
+                let params = (instance.params)();
+                keys.iter().any(|key| key.covers(instance.name, &params))
+            })
+            .map(|instance| instance.id)
+            .collect()
+    });
+    let dropped = LEDGER.with(|ledger| {
+        let mut ledger = ledger.borrow_mut();
+        let before = ledger.instances_of(id);
+        ledger.answered(id, |instance| covered.contains(instance));
+        let after = ledger.instances_of(id);
+        before
+            .into_iter()
+            .filter(|instance| !after.contains(instance))
+            .collect::<Vec<_>>()
+    });
+    notify_patched(&dropped);
+}
+
+fn notify_patched(instances: &[InstanceId]) {
+    let patched: Vec<PatchedFn> = LIVE.with(|live| {
+        live.borrow()
+            .iter()
+            .filter(|instance| instances.contains(&instance.id))
+            .map(|instance| Rc::clone(&instance.patched))
+            .collect()
+    });
+    for patched in patched {
+        patched();
+    }
+}
+
+/// A refetch of `instance` starts: its number, for [`fetch_landed`].
+#[inline(never)]
+pub fn fetch_started(instance: InstanceId) -> u64 {
+    LEDGER.with(|ledger| ledger.borrow_mut().fetch_started(&instance))
+}
+
+/// Refetch `fetch` of `instance` landed: the patches that waited for it go. Call it just before
+/// the value is handed to the page, so the new value and the patches' end show together.
+#[inline(never)]
+pub fn fetch_landed(instance: InstanceId, fetch: u64) {
+    LEDGER.with(|ledger| ledger.borrow_mut().landed(&instance, fetch));
+}
+
+/// Applies the optimistic patches `instance` shows to its landed `value`, oldest first.
+pub fn apply_patches<T: 'static>(instance: InstanceId, value: &mut T) {
+    for patch in patches_of(instance) {
+        if let Some(patch) = patch.downcast_ref::<Patch<T>>() {
+            patch(value);
+        }
+    }
+}
+
+/// The patches `instance` shows, oldest first (out of line: every context type reads them).
+#[inline(never)]
+fn patches_of(instance: InstanceId) -> Vec<Rc<dyn Any>> {
+    LEDGER.with(|ledger| ledger.borrow().patches(&instance).map(Rc::clone).collect())
+}
+
+/// How many optimistic mutations still show a patch (for tests and diagnostics).
+pub fn optimistic_pending() -> usize {
+    LEDGER.with(|ledger| ledger.borrow().pending())
+}
+
+/// A call of an optimistic mutation: while it is polled, an answer the call receives is applied
+/// as this mutation's (its patches then wait for the refetch the answer starts); its failure
+/// rolls its patches back.
+pub struct Optimistic<T> {
+    id: MutationId,
+    call: Pin<Box<dyn Future<Output = Result<T, MizanError>>>>,
+}
+
+impl<T> Optimistic<T> {
+    /// The call `call` of mutation `id` (from [`begin_optimistic`]).
+    pub fn new(
+        id: MutationId,
+        call: impl Future<Output = Result<T, MizanError>> + 'static,
+    ) -> Self {
+        Self {
+            id,
+            call: Box::pin(call),
+        }
+    }
+}
+
+impl<T> Future for Optimistic<T> {
+    type Output = Result<T, MizanError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let id = self.id;
+        let outer = MUTATING.replace(Some(id));
+        let polled = self.call.as_mut().poll(cx);
+        MUTATING.set(outer);
+        if let Poll::Ready(result) = &polled {
+            match result {
+                Ok(_) => optimistic_succeeded(id),
+                Err(_) => optimistic_failed(id),
+            }
+        }
+        polled
+    }
+}
+
 /// Decodes a successful envelope's result into the function's output type; a result of
 /// another shape is `INVALID_RESPONSE` (the server and this client disagree on the type).
 fn accept<T: DeserializeOwned>(envelope: &Envelope) -> Result<T, MizanError> {
@@ -205,6 +399,9 @@ pub(crate) fn accept_remote<T: DeserializeOwned>(envelope: Envelope) -> Result<T
     if let Some(observer) = OBSERVER.get() {
         (observer.applied)(&envelope.invalidate);
     }
+    // An optimistic mutation's answer: its patches learn which refetch to wait for before the
+    // refetches start.
+    answer_mutating(&envelope.invalidate);
     apply_invalidations(&envelope.invalidate);
     accept(&envelope)
 }
@@ -513,9 +710,24 @@ mod tests {
         let (one, one_refresh) = counter();
         let (two, two_refresh) = counter();
         let ids = [
-            register("current_user", params(json!({})), user_refresh),
-            register("user_profile", params(json!({"user_id": 1})), one_refresh),
-            register("user_profile", params(json!({"user_id": 2})), two_refresh),
+            register(
+                "current_user",
+                params(json!({})),
+                user_refresh,
+                Rc::new(|| {}),
+            ),
+            register(
+                "user_profile",
+                params(json!({"user_id": 1})),
+                one_refresh,
+                Rc::new(|| {}),
+            ),
+            register(
+                "user_profile",
+                params(json!({"user_id": 2})),
+                two_refresh,
+                Rc::new(|| {}),
+            ),
         ];
         // Two keys cover profile 1 (scoped and whole-context would too): it refetches once.
         let refreshed = apply_invalidations(&[
@@ -536,6 +748,123 @@ mod tests {
         }
         assert_eq!(live_count(), 0);
         assert_eq!(apply_invalidations(&["user_profile".to_owned()]), 0);
+    }
+
+    mod optimistic_patches {
+        use std::{any::Any, cell::Cell, rc::Rc};
+
+        use futures::FutureExt;
+        use serde_json::{Map, Value, json};
+
+        use super::super::*;
+
+        /// A live `user_profile` instance whose refetch starts as the resource's would (numbered),
+        /// counting how often its handle hears that its patches changed.
+        fn live_profile(user_id: i64) -> (InstanceId, Rc<Cell<u32>>, Rc<Cell<u64>>) {
+            let heard = Rc::new(Cell::new(0));
+            let started = Rc::new(Cell::new(0));
+            let slot = Rc::new(Cell::new(None::<InstanceId>));
+            let refresh = {
+                let (slot, started) = (Rc::clone(&slot), Rc::clone(&started));
+                Rc::new(move || {
+                    if let Some(id) = slot.get() {
+                        started.set(fetch_started(id));
+                    }
+                })
+            };
+            let patched = {
+                let heard = Rc::clone(&heard);
+                Rc::new(move || heard.set(heard.get() + 1))
+            };
+            let id = register(
+                "user_profile",
+                Box::new(move || {
+                    serde_json::from_value(json!({ "user_id": user_id })).unwrap_or_default()
+                }),
+                refresh,
+                patched,
+            );
+            slot.set(Some(id));
+            (id, heard, started)
+        }
+
+        fn rename_to(name: &'static str) -> Vec<(&'static str, Rc<dyn Any>)> {
+            let patch: Patch<String> = Rc::new(move |value: &mut String| *value = name.to_owned());
+            vec![("user_profile", Rc::new(patch) as Rc<dyn Any>)]
+        }
+
+        fn args(user_id: i64) -> Map<String, Value> {
+            match json!({ "user_id": user_id, "name": "Al" }) {
+                Value::Object(object) => object,
+                _ => Map::new(),
+            }
+        }
+
+        fn shown(id: InstanceId, landed: &str) -> String {
+            let mut value = landed.to_owned();
+            apply_patches(id, &mut value);
+            value
+        }
+
+        #[test]
+        fn a_patch_shows_at_once_stays_through_the_answer_and_goes_with_its_refetch() {
+            let (one, heard_one, started_one) = live_profile(1);
+            let (two, heard_two, _) = live_profile(2);
+            let id = begin_optimistic(&["user_profile"], &args(1), &rename_to("Al"));
+            assert_eq!(
+                (shown(one, "Ann"), shown(two, "Bo")),
+                ("Al".into(), "Bo".into())
+            );
+            assert_eq!((heard_one.get(), heard_two.get()), (1, 0));
+
+            // The answer invalidates profile 1: it refetches, and the patch waits for that.
+            let call = Optimistic::new(id, async {
+                accept_remote::<()>(
+                    serde_json::from_str(
+                        r#"{"result":null,"invalidate":["user_profile:{\"user_id\":1}"]}"#,
+                    )
+                    .expect("an envelope"),
+                )
+            });
+            assert!(call.now_or_never().expect("answered").is_ok());
+            assert_eq!(started_one.get(), 1, "profile 1 refetches");
+            assert_eq!(
+                shown(one, "Ann"),
+                "Al",
+                "no flicker between the answer and the refetch"
+            );
+            fetch_landed(one, started_one.get());
+            assert_eq!(shown(one, "Al (saved)"), "Al (saved)");
+            assert_eq!(optimistic_pending(), 0);
+            unregister(one);
+            unregister(two);
+        }
+
+        #[test]
+        fn a_failed_call_rolls_its_patch_back_and_says_so() {
+            let (one, heard, started) = live_profile(1);
+            let id = begin_optimistic(&["user_profile"], &args(1), &rename_to("Al"));
+            assert_eq!(shown(one, "Ann"), "Al");
+            let call = Optimistic::new(id, async {
+                Err::<(), _>(MizanError::invalid_field("name", "must not be blank"))
+            });
+            let error = call.now_or_never().expect("answered").expect_err("failed");
+            assert_eq!(error.code, crate::error::ErrorCode::ValidationError);
+            assert_eq!(shown(one, "Ann"), "Ann");
+            assert_eq!(heard.get(), 2, "told of the patch, then of its end");
+            assert_eq!(started.get(), 0, "nothing refetched");
+            assert_eq!(optimistic_pending(), 0);
+            unregister(one);
+        }
+
+        #[test]
+        fn a_context_the_mutation_does_not_affect_is_not_patched() {
+            let (one, heard, _) = live_profile(1);
+            begin_optimistic(&["current_user"], &args(1), &rename_to("Al"));
+            assert_eq!((shown(one, "Ann"), heard.get()), ("Ann".into(), 0));
+            assert_eq!(optimistic_pending(), 0);
+            unregister(one);
+        }
     }
 
     mod batch_queue {

@@ -10,6 +10,7 @@ use std::{
     any::Any,
     collections::HashMap,
     future::{Future, IntoFuture},
+    pin::Pin,
     sync::{Arc, Mutex},
 };
 
@@ -49,10 +50,20 @@ fn provide_globals() {
 ///
 /// Read it inside `<Suspense>` or `<Transition>` (with `.get()`, or `.await` in a `Suspend`) so
 /// the server waits for it before sending the HTML. While a refetch runs, the previous value
-/// stays readable.
+/// stays readable. The value read is the last one fetched with the optimistic patches of pending
+/// mutations applied on top (see [`Mutation::optimistic`](crate::Mutation::optimistic)).
 pub struct ContextHandle<T: Send + Sync + 'static> {
+    name: &'static str,
     resource: Resource<Result<T, MizanError>>,
     refreshing: RwSignal<bool>,
+    /// Its instance in the browser's runtime, once registered: its patches are kept under it.
+    #[cfg_attr(
+        feature = "ssr",
+        expect(dead_code, reason = "a page rendered on the server shows no patches")
+    )]
+    instance: StoredValue<Option<u64>>,
+    /// Notified when the patches it shows change.
+    patched: Trigger,
 }
 
 impl<T: Send + Sync + 'static> Clone for ContextHandle<T> {
@@ -67,9 +78,10 @@ impl<T> ContextHandle<T>
 where
     T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
-    /// The latest value or error; `None` until the first one arrives. Tracked.
+    /// The latest value (with pending patches) or error; `None` until the first one arrives.
+    /// Tracked.
     pub fn get(&self) -> Option<Result<T, MizanError>> {
-        self.resource.get()
+        self.resource.get().map(|value| self.patch(value))
     }
 
     /// The latest value, when the latest fetch succeeded. Tracked.
@@ -98,9 +110,30 @@ where
         self.resource.refetch();
     }
 
-    /// The underlying Leptos resource.
+    /// The underlying Leptos resource: the fetched value, without optimistic patches.
     pub fn resource(&self) -> Resource<Result<T, MizanError>> {
         self.resource
+    }
+}
+
+impl<T: Send + Sync + 'static> ContextHandle<T> {
+    /// The context's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// `value` with the patches this instance shows applied, oldest first. Tracks the patches, so
+    /// a patch made or dropped reruns the reader.
+    fn patch(&self, value: Result<T, MizanError>) -> Result<T, MizanError> {
+        self.patched.track();
+        #[cfg(not(feature = "ssr"))]
+        let value = value.map(|mut value| {
+            if let Some(Some(instance)) = self.instance.try_get_value() {
+                crate::browser::runtime::apply_patches(instance, &mut value);
+            }
+            value
+        });
+        value
     }
 }
 
@@ -109,10 +142,14 @@ where
     T: Clone + Send + Sync + 'static,
 {
     type Output = Result<T, MizanError>;
-    type IntoFuture = <Resource<Result<T, MizanError>> as IntoFuture>::IntoFuture;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, MizanError>> + Send>>;
 
+    /// The value once it is there, with the pending patches applied (tracked in a `Suspend`).
     fn into_future(self) -> Self::IntoFuture {
-        self.resource.into_future()
+        Box::pin(async move {
+            let value = self.resource.await;
+            self.patch(value)
+        })
     }
 }
 
@@ -130,6 +167,8 @@ where
     Fut: Future<Output = Result<T, MizanError>> + Send + 'static,
 {
     let refreshing = RwSignal::new(false);
+    let instance = StoredValue::new(None::<u64>);
+    let patched = Trigger::new();
     let args = Arc::new(args);
     let source = {
         let args = Arc::clone(&args);
@@ -137,21 +176,37 @@ where
     };
     let resource = Resource::new(source, move |args| {
         let pending = fetch(args);
+        // Numbered as it starts: an optimistic patch waits for the first refetch after its
+        // mutation's answer (the first fetch, before registration, needs no number).
+        #[cfg(not(feature = "ssr"))]
+        let started = instance
+            .try_get_value()
+            .flatten()
+            .map(|id| (id, crate::browser::runtime::fetch_started(id)));
         async move {
             let result = pending.await;
             // Only the browser refreshes; on the server the flag is never raised.
             #[cfg(not(feature = "ssr"))]
-            refreshing.try_set(false);
+            {
+                // The patches this refetch ends go now, in the tick its value lands in.
+                if let Some((id, fetch)) = started {
+                    crate::browser::runtime::fetch_landed(id, fetch);
+                }
+                refreshing.try_set(false);
+            }
             result
         }
     });
     #[cfg(not(feature = "ssr"))]
-    register_live(name, args, resource, refreshing);
+    register_live(name, args, resource, refreshing, instance, patched);
     #[cfg(feature = "ssr")]
-    let _ = (name, args);
+    let _ = args;
     ContextHandle {
+        name,
         resource,
         refreshing,
+        instance,
+        patched,
     }
 }
 
@@ -190,13 +245,15 @@ where
     handle
 }
 
-/// Makes an instance refetchable by invalidation keys while its owner lives.
+/// Makes an instance refetchable by invalidation keys, and patchable, while its owner lives.
 #[cfg(not(feature = "ssr"))]
 fn register_live<A, T>(
     name: &'static str,
     args: Arc<impl Fn() -> A + Send + Sync + 'static>,
     resource: Resource<Result<T, MizanError>>,
     refreshing: RwSignal<bool>,
+    instance: StoredValue<Option<u64>>,
+    patched: Trigger,
 ) where
     A: Serialize + 'static,
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -213,7 +270,9 @@ fn register_live<A, T>(
         refreshing.try_set(true);
         resource.refetch();
     });
-    let id = crate::browser::runtime::register(name, params, refresh);
+    let id =
+        crate::browser::runtime::register(name, params, refresh, Rc::new(move || patched.notify()));
+    instance.set_value(Some(id));
     on_cleanup(move || crate::browser::runtime::unregister(id));
 }
 

@@ -76,6 +76,31 @@ export function encodeClientFrame(frame: ClientFrame): string {
   return JSON.stringify({ v: SOCKET_VERSION, ...frame });
 }
 
+/**
+ * `keys` cut into lists that each make a `watch` or `unwatch` frame within one socket message,
+ * in order: a page may watch more keys than one message carries, and a larger message would
+ * close the socket.
+ */
+export function keyBatches(keys: readonly string[]): string[][] {
+  // Room for the frame around the keys: `{"v":1,"action":"unwatch","keys":[...]}`.
+  const budget = MAX_SOCKET_MESSAGE_BYTES - 64;
+  const batches: string[][] = [];
+  let used = 0;
+  for (const key of keys) {
+    // The key as a JSON string and its comma, in UTF-8 bytes.
+    const size = new TextEncoder().encode(JSON.stringify(key)).length + 1;
+    const last = batches.at(-1);
+    if (last && used + size <= budget) {
+      last.push(key);
+    } else {
+      batches.push([key]);
+      used = 0;
+    }
+    used += size;
+  }
+  return batches;
+}
+
 /** Whether `text` fits in one socket message ({@link MAX_SOCKET_MESSAGE_BYTES}, in UTF-8). */
 export function fitsOneMessage(text: string): boolean {
   // Most texts are decided by their length alone: a UTF-16 unit is one to three UTF-8 bytes.

@@ -34,6 +34,7 @@ export {
   SOCKET_VERSION,
   encodeClientFrame,
   fitsOneMessage,
+  keyBatches,
   readServerFrame,
   type ClientFrame,
   type FrameError,

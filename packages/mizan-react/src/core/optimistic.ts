@@ -72,16 +72,24 @@ export class OptimisticLedger<I, P> {
   /**
    * The mutation was answered with keys; `covered` says which instances they cover. Call it
    * before those instances' refetches start: each covered patch waits for the next refetch of
-   * its instance, and a patch whose instance the keys do not cover goes now.
+   * its instance, and a patch whose instance the keys do not cover goes now. A mutation is
+   * answered once: a later call changes nothing.
    */
   answered(id: MutationId, covered: (instance: I) => boolean): void {
     const mutation = this.#mutations.find((m) => m.id === id);
     if (!mutation) return;
-    mutation.patches = mutation.patches.filter((patch) => covered(patch.instance));
+    mutation.patches = mutation.patches.filter(
+      (patch) => patch.until !== undefined || covered(patch.instance),
+    );
     for (const patch of mutation.patches) {
-      patch.until = (this.#started.get(patch.instance) ?? 0) + 1;
+      if (patch.until === undefined) patch.until = (this.#started.get(patch.instance) ?? 0) + 1;
     }
     this.#prune();
+  }
+
+  /** The instances mutation `id` still patches. */
+  instancesOf(id: MutationId): I[] {
+    return this.#mutations.find((m) => m.id === id)?.patches.map((patch) => patch.instance) ?? [];
   }
 
   /** The mutation failed: its patches go now, whatever else is pending. */

@@ -39,6 +39,7 @@ import {
   type ServerFrame,
   encodeClientFrame,
   fitsOneMessage,
+  keyBatches,
   readServerFrame,
 } from './frames.js';
 import { canonicalJson, type KeyParams } from './keys.js';
@@ -408,7 +409,7 @@ export class MizanSocket {
     );
     this.#setStatus('connected');
     const keys = this.#watched.keys();
-    if (keys.length > 0) this.#send({ action: 'watch', keys });
+    for (const batch of keyBatches(keys)) this.#send({ action: 'watch', keys: batch });
     for (const { channel, params } of this.#subscriptions.values()) {
       this.#send({ action: 'subscribe', id: this.#nextId++, channel, params });
     }

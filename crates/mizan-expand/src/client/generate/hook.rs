@@ -1,9 +1,13 @@
-//! `use_x`: the Leptos hook of a context, its params as values or signals.
+//! `use_x`: the Leptos hook of a context, its params as values or signals; and of a mutation
+//! that affects contexts, the [`Mutation`](https://docs.rs/mizan) its optimistic patches hang on.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::{client::client_fn::ClientFn, internals::registry::ContextScope};
+use crate::{
+    client::client_fn::ClientFn,
+    internals::registry::{ContextScope, Kind},
+};
 
 impl ClientFn {
     /// `use_x(..) -> ContextHandle<Out>` for a context; nothing for any other function.
@@ -44,6 +48,38 @@ impl ClientFn {
                     )
                 }
             },
+        })
+    }
+
+    /// `use_x() -> Mutation<XArgs, Out>` for a mutation that affects contexts; nothing for any
+    /// other function.
+    pub fn mutation_hook(&self) -> Option<TokenStream> {
+        if self.kind() != Kind::Mutation || self.options.affects.is_empty() {
+            return None;
+        }
+        let vis = self.vis();
+        let names = &self.names;
+        let (function, hook, text, args, affects) = (
+            &names.function,
+            &names.hook,
+            &names.text,
+            &names.args,
+            &names.affects,
+        );
+        let output = &self.shape.output;
+        let idents = self.param_idents();
+        let doc = format!(
+            "`{text}` as a [`mizan::Mutation`]: add optimistic patches of the \
+             contexts it affects with `.optimistic(context, patch)`, call it with `.call(args)`."
+        );
+        Some(quote! {
+            #[doc = #doc]
+            #vis fn #hook() -> ::mizan::Mutation<#args, #output> {
+                ::mizan::Mutation::new(#text, #affects, |args: #args| {
+                    let #args { #(#idents),* } = args;
+                    ::std::boxed::Box::pin(#function(#(#idents),*))
+                })
+            }
         })
     }
 }

@@ -35,7 +35,7 @@ impl ClientFn {
                 #path
             };
         }
-        let hook = self.hook();
+        let hook = self.hook().or_else(|| self.mutation_hook());
         let endpoint = self.endpoint();
         let caller = self.caller();
         quote! {

@@ -174,10 +174,8 @@ impl Connection<'_> {
         if self.transport == Transport::Stream {
             carrier::remember_stream();
         }
-        if !watched.is_empty() {
-            tab::send(&ClientFrame::Watch(Keys {
-                keys: watched.clone(),
-            }));
+        for batch in Keys::batches(watched.clone()) {
+            tab::send(&ClientFrame::Watch(batch));
         }
         for frame in &subscribe {
             tab::send(frame);

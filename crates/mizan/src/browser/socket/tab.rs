@@ -230,11 +230,11 @@ fn send_checked(frame: &ClientFrame) -> Result<(), Unsent> {
 pub fn sync_watches() {
     let live = runtime::live_keys();
     let (added, removed) = WATCHED.with(|watched| watched.borrow_mut().sync(live));
-    if !added.is_empty() {
-        send(&ClientFrame::Watch(Keys { keys: added }));
+    for batch in Keys::batches(added) {
+        send(&ClientFrame::Watch(batch));
     }
-    if !removed.is_empty() {
-        send(&ClientFrame::Unwatch(Keys { keys: removed }));
+    for batch in Keys::batches(removed) {
+        send(&ClientFrame::Unwatch(batch));
     }
 }
 
