@@ -180,11 +180,6 @@ impl<I: PartialEq + Clone, P> Ledger<I, P> {
             .unwrap_or_default()
     }
 
-    /// Whether `instance` shows a patch.
-    pub fn is_patched(&self, instance: &I) -> bool {
-        self.patches(instance).next().is_some()
-    }
-
     /// How many mutations still hold a patch.
     pub fn pending(&self) -> usize {
         self.mutations.len()

@@ -127,6 +127,8 @@ thread_local! {
     static LEDGER: RefCell<Ledger<InstanceId, Rc<dyn Any>>> = RefCell::new(Ledger::new());
     /// The optimistic mutation whose call is being polled: its answer is applied in that poll.
     static MUTATING: Cell<Option<MutationId>> = const { Cell::new(None) };
+    /// The optimistic mutation whose answer was applied during the current poll.
+    static ANSWERED: Cell<Option<MutationId>> = const { Cell::new(None) };
 }
 
 /// Registers a live instance of context `name`: `params` reads its current params, `refresh`
@@ -194,16 +196,7 @@ pub fn apply_invalidations(keys: &[String]) -> usize {
         return 0;
     }
     // Collect first, call after: a refetch may register or drop instances.
-    let refreshes: Vec<RefreshFn> = LIVE.with(|live| {
-        live.borrow()
-            .iter()
-            .filter(|instance| {
-                let params = (instance.params)();
-                keys.iter().any(|key| key.covers(instance.name, &params))
-            })
-            .map(|instance| Rc::clone(&instance.refresh))
-            .collect()
-    });
+    let refreshes = covered_by(&keys, |instance| Rc::clone(&instance.refresh));
     for refresh in &refreshes {
         refresh();
     }
@@ -218,13 +211,19 @@ pub fn begin_optimistic(
     args: &Map<String, Value>,
     patches: &[(&'static str, Rc<dyn Any>)],
 ) -> MutationId {
+    // Every patch of the instance's context, in the order they were added.
     let covered: Vec<(InstanceId, Rc<dyn Any>, PatchedFn)> = LIVE.with(|live| {
         live.borrow()
             .iter()
-            .filter_map(|instance| {
-                let (_, patch) = patches.iter().find(|(name, _)| *name == instance.name)?;
+            .filter(|instance| patches.iter().any(|(name, _)| *name == instance.name))
+            .filter(|instance| {
                 optimistic::covers(affects, args, instance.name, &(instance.params)())
-                    .then(|| (instance.id, Rc::clone(patch), Rc::clone(&instance.patched)))
+            })
+            .flat_map(|instance| {
+                patches
+                    .iter()
+                    .filter(|(name, _)| *name == instance.name)
+                    .map(|(_, patch)| (instance.id, Rc::clone(patch), Rc::clone(&instance.patched)))
             })
             .collect()
     });
@@ -235,8 +234,12 @@ pub fn begin_optimistic(
                 .map(|(instance, patch, _)| (*instance, Rc::clone(patch))),
         )
     });
-    for (_, _, patched) in &covered {
-        patched();
+    let mut told: Vec<InstanceId> = Vec::new();
+    for (instance, _, patched) in &covered {
+        if !told.contains(instance) {
+            told.push(*instance);
+            patched();
+        }
     }
     id
 }
@@ -264,6 +267,7 @@ pub fn optimistic_succeeded(id: MutationId) {
 #[inline(never)]
 fn answer_mutating(keys: &[String]) {
     if let Some(id) = MUTATING.get() {
+        ANSWERED.set(Some(id));
         answered(id, keys);
     }
 }
@@ -275,16 +279,7 @@ fn answered(id: MutationId, keys: &[String]) {
         .iter()
         .filter_map(|key| ContextKey::parse(key).ok())
         .collect();
-    let covered: Vec<InstanceId> = LIVE.with(|live| {
-        live.borrow()
-            .iter()
-            .filter(|instance| {
-                let params = (instance.params)();
-                keys.iter().any(|key| key.covers(instance.name, &params))
-            })
-            .map(|instance| instance.id)
-            .collect()
-    });
+    let covered = covered_by(&keys, |instance| instance.id);
     let dropped = LEDGER.with(|ledger| {
         let mut ledger = ledger.borrow_mut();
         let before = ledger.instances_of(id);
@@ -308,6 +303,20 @@ fn notify_patched(instances: &[InstanceId]) {
     });
     for patched in patched {
         patched();
+    }
+}
+
+/// The instance now shows other params (its args changed): the patches made for the old ones go.
+#[inline(never)]
+pub fn params_changed(instance: InstanceId) {
+    let had = LEDGER.with(|ledger| {
+        let mut ledger = ledger.borrow_mut();
+        let had = ledger.patches(&instance).next().is_some();
+        ledger.forget(&instance);
+        had
+    });
+    if had {
+        notify_patched(&[instance]);
     }
 }
 
@@ -346,10 +355,15 @@ pub fn optimistic_pending() -> usize {
 
 /// A call of an optimistic mutation: while it is polled, an answer the call receives is applied
 /// as this mutation's (its patches then wait for the refetch the answer starts); its failure
-/// rolls its patches back.
+/// rolls its patches back, and so does dropping the call before it ends (no patch outlives the
+/// call that made it).
 pub struct Optimistic<T> {
     id: MutationId,
     call: Pin<Box<dyn Future<Output = Result<T, MizanError>>>>,
+    /// The server answered: the mutation happened, whatever becomes of the call after.
+    answered: bool,
+    /// The ledger heard how the call ended.
+    settled: bool,
 }
 
 impl<T> Optimistic<T> {
@@ -361,6 +375,22 @@ impl<T> Optimistic<T> {
         Self {
             id,
             call: Box::pin(call),
+            answered: false,
+            settled: false,
+        }
+    }
+
+    /// Tells the ledger how the call ended: once answered, the patches follow the answer's
+    /// refetch (an answer this client could not decode is still the server's commit); before,
+    /// they roll back.
+    fn settle(&mut self) {
+        if std::mem::replace(&mut self.settled, true) {
+            return;
+        }
+        if self.answered {
+            optimistic_succeeded(self.id);
+        } else {
+            optimistic_failed(self.id);
         }
     }
 }
@@ -371,16 +401,40 @@ impl<T> Future for Optimistic<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let id = self.id;
         let outer = MUTATING.replace(Some(id));
+        ANSWERED.set(None);
         let polled = self.call.as_mut().poll(cx);
         MUTATING.set(outer);
-        if let Poll::Ready(result) = &polled {
-            match result {
-                Ok(_) => optimistic_succeeded(id),
-                Err(_) => optimistic_failed(id),
-            }
+        if ANSWERED.take() == Some(id) {
+            self.answered = true;
+        }
+        if polled.is_ready() {
+            self.settle();
         }
         polled
     }
+}
+
+impl<T> Drop for Optimistic<T> {
+    fn drop(&mut self) {
+        self.settle();
+    }
+}
+
+/// What `pick` takes from each live instance some key covers.
+fn covered_by<R>(keys: &[ContextKey], pick: impl Fn(&LiveInstance) -> R) -> Vec<R> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    LIVE.with(|live| {
+        live.borrow()
+            .iter()
+            .filter(|instance| {
+                let params = (instance.params)();
+                keys.iter().any(|key| key.covers(instance.name, &params))
+            })
+            .map(pick)
+            .collect()
+    })
 }
 
 /// Decodes a successful envelope's result into the function's output type; a result of
@@ -854,6 +908,64 @@ mod tests {
             assert_eq!(heard.get(), 2, "told of the patch, then of its end");
             assert_eq!(started.get(), 0, "nothing refetched");
             assert_eq!(optimistic_pending(), 0);
+            unregister(one);
+        }
+
+        #[test]
+        fn a_call_dropped_before_its_end_rolls_its_patch_back() {
+            let (one, heard, _) = live_profile(1);
+            let id = begin_optimistic(&["user_profile"], &args(1), &rename_to("Al"));
+            assert_eq!(shown(one, "Ann"), "Al");
+            drop(Optimistic::new(id, async { Ok::<(), MizanError>(()) }));
+            assert_eq!(shown(one, "Ann"), "Ann");
+            assert_eq!((heard.get(), optimistic_pending()), (2, 0));
+            unregister(one);
+        }
+
+        #[test]
+        fn an_answer_this_client_cannot_decode_still_waits_for_its_refetch() {
+            let (one, _, started) = live_profile(1);
+            let id = begin_optimistic(&["user_profile"], &args(1), &rename_to("Al"));
+            let call = Optimistic::new(id, async {
+                accept_remote::<u32>(
+                    serde_json::from_str(
+                        r#"{"result":"not a number","invalidate":["user_profile"]}"#,
+                    )
+                    .expect("an envelope"),
+                )
+            });
+            let error = call
+                .now_or_never()
+                .expect("answered")
+                .expect_err("undecodable");
+            assert_eq!(error.code, crate::error::ErrorCode::InvalidResponse);
+            // The server committed: the patch stays until the refetch it started lands.
+            assert_eq!(shown(one, "Ann"), "Al");
+            fetch_landed(one, started.get());
+            assert_eq!((shown(one, "Al"), optimistic_pending()), ("Al".into(), 0));
+            unregister(one);
+        }
+
+        #[test]
+        fn new_params_drop_the_patches_made_for_the_old_ones() {
+            let (one, heard, _) = live_profile(1);
+            begin_optimistic(&["user_profile"], &args(1), &rename_to("Al"));
+            params_changed(one);
+            assert_eq!(
+                (shown(one, "Bo"), heard.get(), optimistic_pending()),
+                ("Bo".into(), 2, 0)
+            );
+            unregister(one);
+        }
+
+        #[test]
+        fn two_patches_of_one_context_apply_in_order() {
+            let (one, heard, _) = live_profile(1);
+            let mut patches = rename_to("Al");
+            let suffix: Patch<String> = Rc::new(|value: &mut String| value.push('!'));
+            patches.push(("user_profile", Rc::new(suffix) as Rc<dyn Any>));
+            begin_optimistic(&["user_profile"], &args(1), &patches);
+            assert_eq!((shown(one, "Ann"), heard.get()), ("Al!".into(), 1));
             unregister(one);
         }
 

@@ -147,7 +147,12 @@ where
     /// The value once it is there, with the pending patches applied (tracked in a `Suspend`).
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let value = self.resource.await;
+            // A value already there shows now, with its patches, even while a refetch runs:
+            // awaiting the resource would hold a new patch back until that refetch landed.
+            let value = match self.resource.get() {
+                Some(value) => value,
+                None => self.resource.await,
+            };
             self.patch(value)
         })
     }
@@ -174,7 +179,18 @@ where
         let args = Arc::clone(&args);
         move || args()
     };
+    #[cfg(not(feature = "ssr"))]
+    let shown = Arc::new(Mutex::new(Some(untrack(|| args()))));
     let resource = Resource::new(source, move |args| {
+        // Other params are another instance's value: the patches made for the old ones go.
+        #[cfg(not(feature = "ssr"))]
+        if let Ok(mut shown) = shown.lock() {
+            let changed = shown.as_ref().is_some_and(|shown| *shown != args);
+            *shown = Some(args.clone());
+            if let (true, Some(Some(id))) = (changed, instance.try_get_value()) {
+                crate::browser::runtime::params_changed(id);
+            }
+        }
         let pending = fetch(args);
         // Numbered as it starts: an optimistic patch waits for the first refetch after its
         // mutation's answer (the first fetch, before registration, needs no number).

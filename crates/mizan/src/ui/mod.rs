@@ -1,6 +1,6 @@
 //! The Leptos layer: `<MizanContext>` and the context hooks, optimistic mutations, forms' hook
-//! and view, the channel hook, and `MizanError` as server_fn's error type. It stands on the browser runtime and the
-//! wire types; nothing below it imports it.
+//! and view, the channel hook, and `MizanError` as server_fn's error type. It stands on the
+//! browser runtime and the wire types; nothing below it imports it.
 
 pub(crate) mod channel;
 pub(crate) mod contexts;

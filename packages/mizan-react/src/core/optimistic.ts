@@ -31,7 +31,9 @@ export function mutationCovers(
     affects.includes(name) &&
     Object.entries(params).every(
       ([param, value]) =>
-        args[param] === undefined || canonicalJson(args[param]) === canonicalJson(value),
+        !Object.hasOwn(args, param) ||
+        args[param] === undefined ||
+        canonicalJson(args[param]) === canonicalJson(value),
     )
   );
 }
