@@ -256,12 +256,6 @@ pub fn optimistic_failed(id: MutationId) {
     notify_patched(&touched);
 }
 
-/// The optimistic mutation `id` succeeded. Its answer's keys were applied in
-/// [`accept_remote`]; an answer that never got there (no keys to apply) ends its patches now.
-pub fn optimistic_succeeded(id: MutationId) {
-    answered(id, &[]);
-}
-
 /// An answer received while an optimistic mutation's call is polled is that mutation's. Kept out
 /// of line: every call's answer passes here, and each call's future would otherwise carry it.
 #[inline(never)]
@@ -380,16 +374,11 @@ impl<T> Optimistic<T> {
         }
     }
 
-    /// Tells the ledger how the call ended: once answered, the patches follow the answer's
-    /// refetch (an answer this client could not decode is still the server's commit); before,
-    /// they roll back.
+    /// Tells the ledger how the call ended: once answered, the patches already follow the
+    /// answer's refetch (an answer this client could not decode is still the server's commit), so
+    /// nothing is left to say; before, they roll back.
     fn settle(&mut self) {
-        if std::mem::replace(&mut self.settled, true) {
-            return;
-        }
-        if self.answered {
-            optimistic_succeeded(self.id);
-        } else {
+        if !std::mem::replace(&mut self.settled, true) && !self.answered {
             optimistic_failed(self.id);
         }
     }
