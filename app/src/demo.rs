@@ -39,4 +39,9 @@ pub struct DemoOptions {
     /// Serve [`crash_test`] (`MIZAN_DEMO_PANIC=1`); off by default, so a release build does not
     /// offer a public way to make it log panics.
     pub panic_demo: bool,
+    /// How long a rename by someone who is not staff waits before it runs
+    /// (`MIZAN_DEMO_SLOW_RENAMES_MS`); none by default. It lets a person, or a browser test,
+    /// watch an optimistic patch while its call is pending; staff renames are not slowed, so a
+    /// second client can change the same profile meanwhile.
+    pub slow_renames: Option<std::time::Duration>,
 }

@@ -133,6 +133,16 @@ pub async fn update_name(
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     name: String,
 ) -> Result<UserProfile, MizanError> {
+    // The demo's slow renames (off unless the server turns them on), before any check: a refused
+    // rename is as slow as one that goes through.
+    let slowed = ctx
+        .extension::<crate::demo::DemoOptions>()
+        .and_then(|demo| demo.slow_renames);
+    if let Some(delay) = slowed
+        && !ctx.user().is_some_and(|user| user.is_staff())
+    {
+        tokio::time::sleep(delay).await;
+    }
     if !is_self_or_staff(&ctx, user_id) {
         return Err(MizanError::forbidden("you may rename only yourself"));
     }

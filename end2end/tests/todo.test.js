@@ -16,6 +16,15 @@ import {
 const browser = useBrowser();
 useServer({}, TODO_APP);
 
+/** A gate a held request waits on until `release()`. */
+function hold() {
+  let release = () => {};
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  return { held, release };
+}
+
 /** The titles the page lists, in order. */
 async function listed(page) {
   return page.getByTestId('todo-item').locator('span').allTextContents();
@@ -39,7 +48,8 @@ test('adding and removing todos refreshes the list; a bad title is refused', asy
     await page.getByTestId('todo-add').click();
     await page.getByTestId('todo-item').first().waitFor();
     assert.deepEqual(await listed(page), ['Buy milk']);
-    assert.equal(await page.getByTestId('todo-title').inputValue(), '', 'the form is cleared');
+    // The todo shows before the answer (an optimistic patch); the form clears once it is stored.
+    await page.waitForFunction(() => document.querySelector('[data-testid="todo-title"]').value === '');
 
     await page.getByTestId('todo-title').fill('Water plants');
     await page.getByTestId('todo-add').click();
@@ -71,4 +81,46 @@ test('adding and removing todos refreshes the list; a bad title is refused', asy
   const html = await (await fetch(`${baseUrl}/`)).text();
   assert.match(html, /Water plants/);
   assert.doesNotMatch(html, /Buy milk/);
+});
+
+test('a todo shows the moment it is added and goes the moment it is done, before the server answers', async () => {
+  await onHydratedPage(browser(), '/', async ({ page, problems, responses }) => {
+    // Every add and remove waits until the test lets it through.
+    let gate = hold();
+    await page.route(/\/api\/mizan\/fn\/(add|remove)_todo$/, async (route) => {
+      await gate.held;
+      await route.continue();
+    });
+    const title = `Call ${Date.now() % 100_000}`;
+    const before = await listed(page);
+    await page.getByTestId('todo-title').fill(title);
+    await page.getByTestId('todo-add').click();
+    await waitForText(page, 'todo-list', title, 2_000);
+    assert.deepEqual(await listed(page), [...before, title]);
+    // Not stored yet: no id, so it cannot be marked done.
+    const item = page.getByTestId('todo-item').filter({ hasText: title });
+    assert.equal(await item.getByRole('button').isDisabled(), true);
+    assert.equal(responses.filter((r) => r.url().includes('_todo')).length, 0, 'nothing answered yet');
+
+    gate.release();
+    await page.waitForFunction(() => document.querySelector('[data-testid="todo-title"]').value === '');
+    await item.getByRole('button').and(page.locator(':enabled')).waitFor();
+    assert.deepEqual(await listed(page), [...before, title], 'the stored list, with the real id');
+
+    gate = hold();
+    await item.getByRole('button').click();
+    await page.waitForFunction(
+      (gone) => ![...document.querySelectorAll('[data-testid="todo-item"] span')].some((s) => s.textContent === gone),
+      title,
+      { timeout: 2_000 },
+    );
+    assert.deepEqual(await listed(page), before);
+    assert.equal(responses.filter((r) => r.url().endsWith('/remove_todo')).length, 0, 'not answered yet');
+    const removed = page.waitForResponse((r) => r.url().endsWith('/remove_todo'));
+    gate.release();
+    await removed;
+    await page.waitForTimeout(300);
+    assert.deepEqual(await listed(page), before);
+    assert.deepEqual(unexpectedProblems(problems), []);
+  });
 });

@@ -70,6 +70,10 @@ pub enum ServerError {
 /// Environment variable turning the example's panic demo on (`1`); off otherwise.
 pub const PANIC_DEMO_VAR: &str = "MIZAN_DEMO_PANIC";
 
+/// Environment variable slowing the example's renames by people who are not staff: how many
+/// milliseconds each waits before it runs (at most a minute); unset or `0`, none.
+pub const SLOW_RENAMES_VAR: &str = "MIZAN_DEMO_SLOW_RENAMES_MS";
+
 /// Environment variable creating the example's demo users at start (`1`): accounts with published
 /// passwords, one of them staff. Without it, a start creates none (and removes those a demo start
 /// left, while they keep their published password).
@@ -92,6 +96,11 @@ pub fn react_app_dir_from_env() -> PathBuf {
 pub fn demo_options_from_env() -> DemoOptions {
     DemoOptions {
         panic_demo: std::env::var(PANIC_DEMO_VAR).is_ok_and(|value| value.trim() == "1"),
+        slow_renames: std::env::var(SLOW_RENAMES_VAR)
+            .ok()
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .filter(|&millis| millis > 0)
+            .map(|millis| Duration::from_millis(millis.min(60_000))),
     }
 }
 
@@ -193,6 +202,7 @@ pub async fn site(
         .limits(limits(settings))
         .client_app(ClientApp::new(REACT_APP_PATH, react_app))
         .switch_off(switched_off(demo))
+        .state(demo)
         .state(pool);
     let site = match broker {
         Some(broker) => site.broker(broker),

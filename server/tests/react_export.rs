@@ -113,7 +113,10 @@ async fn export_typescript_writes_the_document_the_manifest_and_the_hooks() {
         "{hooks}"
     );
     assert!(
-        hooks.contains("export function useUpdateNameMutation() {"),
+        hooks.contains(
+            "export function useUpdateNameMutation(options?: MizanCallOptions<UpdateNameArgs, \
+             UpdateNameAffects>) {"
+        ),
         "{hooks}"
     );
     assert!(!hooks.contains("useLogoutRedirect"), "a view gets no hook");

@@ -1,10 +1,12 @@
 //! `/users/:id`: a user's profile (a local context) and a rename form whose mutation refreshes the
-//! profile and the site header, and nothing else.
+//! profile and the site header, and nothing else; the new name shows at once (an optimistic patch).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::profiles::{CurrentUser, UserProfile, update_name, use_current_user, use_user_profile};
+use crate::profiles::{
+    CurrentUser, UpdateNameArgs, UserProfile, use_current_user, use_update_name, use_user_profile,
+};
 
 mizan::compose! {
     /// What the profile page shows: whose profile, and who is looking (to say what they may do).
@@ -42,10 +44,18 @@ pub fn UserPage() -> impl IntoView {
 
     let new_name = RwSignal::new(String::new());
     let error = RwSignal::new(String::new());
-    let rename = Action::new(move |(user_id, name): &(i64, String)| {
-        let (user_id, name) = (*user_id, name.clone());
+    // The profile shows the new name from the click on, as the server will store it (trimmed);
+    // a refusal puts the old one back.
+    let update_name = use_update_name().optimistic(data.profile, |profile, args| {
+        args.name.trim().clone_into(&mut profile.name);
+    });
+    let rename = Action::new_local(move |(user_id, name): &(i64, String)| {
+        let args = UpdateNameArgs {
+            user_id: *user_id,
+            name: name.clone(),
+        };
         async move {
-            match update_name(user_id, name).await {
+            match update_name.call(args).await {
                 Ok(_) => {
                     error.set(String::new());
                     new_name.set(String::new());

@@ -1,6 +1,8 @@
 //! The functions as the OpenAPI document describes them: name, kind, params and context scope,
 //! read from each operation's `x-mizan`.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use crate::ExportError;
@@ -35,6 +37,8 @@ pub struct Function {
     pub summary: Option<String>,
     /// Called over the tab's socket when it is open (`#[client(websocket)]`).
     pub websocket: bool,
+    /// The contexts a successful call refreshes (`affects = [...]`), by name.
+    pub affects: Vec<String>,
     /// The JSON Schema of its arguments object (what `{"args": ...}` holds).
     pub args: Value,
     /// The JSON Schema of its result (what `{"result": ...}` holds); `None` for a view, which
@@ -99,6 +103,20 @@ pub fn read(openapi: &Value) -> Result<Vec<Function>, ExportError> {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             websocket: facts.get("websocket").and_then(Value::as_bool) == Some(true),
+            affects: match facts.get("affects") {
+                None => Vec::new(),
+                Some(affects) => affects
+                    .as_array()
+                    .and_then(|names| {
+                        names
+                            .iter()
+                            .map(|name| name.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .ok_or_else(|| {
+                        not_mizan(&format!("`{path}`: affects is not a list of names"))
+                    })?,
+            },
             args: operation
                 .pointer("/requestBody/content/application~1json/schema/properties/args")
                 .cloned()
@@ -117,5 +135,14 @@ pub fn read(openapi: &Value) -> Result<Vec<Function>, ExportError> {
         });
     }
     functions.sort_by(|a, b| a.name.cmp(&b.name));
+    // An affected context the document does not describe has no type to patch it by.
+    let contexts: BTreeSet<String> = functions
+        .iter()
+        .filter(|function| matches!(function.kind, FunctionKind::Context { .. }))
+        .map(|function| function.name.clone())
+        .collect();
+    for function in &mut functions {
+        function.affects.retain(|name| contexts.contains(name));
+    }
     Ok(functions)
 }

@@ -18,6 +18,9 @@ fn runtime_imports(callable: &[&Function]) -> Vec<&'static str> {
     let queries = has(|kind| kind == FunctionKind::Query);
     let mutations = has(|kind| kind == FunctionKind::Mutation);
     let contexts = has(|kind| matches!(kind, FunctionKind::Context { .. }));
+    let patched = callable
+        .iter()
+        .any(|function| names::affects_type(function).is_some());
     [
         ("MizanProvider", true),
         ("defineContext", contexts),
@@ -26,6 +29,7 @@ fn runtime_imports(callable: &[&Function]) -> Vec<&'static str> {
         ("useMizanCall", queries || mutations),
         ("useMizanMutation", queries || mutations),
         ("useMizanQuery", queries || contexts),
+        ("type MizanCallOptions", patched),
         ("type MizanProviderProps", true),
     ]
     .into_iter()
@@ -70,6 +74,22 @@ pub fn emit(functions: &[Function], has_channels: bool) -> String {
             "\n/** What `{name}` is called with. */\nexport type {args} = operations['{name}']['args'];\n\
              /** What `{name}` answers. */\nexport type {result} = operations['{name}']['result'];\n"
         );
+        if let Some(affects) = names::affects_type(function) {
+            let values: Vec<String> = function
+                .affects
+                .iter()
+                .map(|context| {
+                    let [_, value] = names::types_of(context);
+                    format!("{context}: {value}")
+                })
+                .collect();
+            let _ = write!(
+                out,
+                "/** The contexts `{name}` refreshes, and the value of each: what its optimistic \
+                 patches change. */\nexport type {affects} = {{ {} }};\n",
+                values.join("; ")
+            );
+        }
     }
     out.push_str(
         "\n/**\n * Every function, for TanStack Query users: `mizan.<fn>.queryOptions(args)`,\n \
@@ -80,15 +100,32 @@ pub fn emit(functions: &[Function], has_channels: bool) -> String {
         let [args, result] = names::types(function);
         let name = &function.name;
         doc(&mut out, "  ", function.summary.as_deref());
-        let options = if function.websocket {
-            ", { websocket: true }"
+        let affects = names::affects_type(function);
+        let mut settings = Vec::new();
+        if function.websocket {
+            settings.push("websocket: true".to_owned());
+        }
+        if affects.is_some() {
+            let quoted: Vec<String> = function
+                .affects
+                .iter()
+                .map(|context| format!("'{context}'"))
+                .collect();
+            settings.push(format!("affects: [{}]", quoted.join(", ")));
+        }
+        let options = if settings.is_empty() {
+            String::new()
         } else {
-            ""
+            format!(", {{ {} }}", settings.join(", "))
+        };
+        let types = match &affects {
+            Some(affects) => format!("{args}, {result}, {affects}"),
+            None => format!("{args}, {result}"),
         };
         let definition = match function.kind {
-            FunctionKind::Query => format!("defineQuery<{args}, {result}>('{name}'{options})"),
+            FunctionKind::Query => format!("defineQuery<{types}>('{name}'{options})"),
             FunctionKind::Mutation => {
-                format!("defineMutation<{args}, {result}>('{name}'{options})")
+                format!("defineMutation<{types}>('{name}'{options})")
             }
             FunctionKind::Context { global } => {
                 format!("defineContext<{args}, {result}>('{name}', {{ global: {global} }})")
@@ -136,13 +173,24 @@ fn hooks(out: &mut String, function: &Function) {
     let summary = comment(function.summary.as_deref().unwrap_or(name));
     match function.kind {
         FunctionKind::Query | FunctionKind::Mutation => {
+            // A function that affects contexts takes optimistic patches of them.
+            let (params, options, patches) = match names::affects_type(function) {
+                Some(affects) => (
+                    format!("options?: MizanCallOptions<{args}, {affects}>"),
+                    ", options",
+                    " `options.optimistic`: patches of what it affects, shown until its refresh \
+                     lands.",
+                ),
+                None => (String::new(), "", ""),
+            };
             let _ = write!(
                 out,
-                "\n/** `{name}` as a typed async function: {summary} */\n\
-                 export function {call}() {{\n  return useMizanCall(mizan.{name});\n}}\n\
+                "\n/** `{name}` as a typed async function: {summary}{patches} */\n\
+                 export function {call}({params}) {{\n  return useMizanCall(mizan.{name}{options});\n}}\n\
                  \n/** `{name}` with TanStack Query's mutation state (`mutate`, `isPending`, \
-                 `error`, ...). */\n\
-                 export function {mutation}() {{\n  return useMizanMutation(mizan.{name});\n}}\n",
+                 `error`, ...).{patches} */\n\
+                 export function {mutation}({params}) {{\n  \
+                 return useMizanMutation(mizan.{name}{options});\n}}\n",
                 call = hook_names[0],
                 mutation = hook_names[1],
             );

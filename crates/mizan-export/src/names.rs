@@ -37,8 +37,21 @@ pub fn hooks(function: &Function) -> Vec<String> {
 
 /// The type names a function gets.
 pub fn types(function: &Function) -> [String; 2] {
-    let base = pascal(&function.name);
+    types_of(&function.name)
+}
+
+/// The type names the function `name` gets: its arguments, its result.
+pub fn types_of(name: &str) -> [String; 2] {
+    let base = pascal(name);
     [format!("{base}Args"), format!("{base}Result")]
+}
+
+/// The type naming the contexts a mutation affects and the value of each (`UpdateNameAffects`);
+/// only a callable function that affects some has one (a view's invalidation refreshes the page
+/// it leads to; nothing patches).
+pub fn affects_type(function: &Function) -> Option<String> {
+    let callable = matches!(function.kind, FunctionKind::Query | FunctionKind::Mutation);
+    (callable && !function.affects.is_empty()).then(|| format!("{}Affects", pascal(&function.name)))
 }
 
 /// Names the generated file imports from the runtime: no function may generate one.
@@ -50,7 +63,11 @@ pub fn check_unique(functions: &[Function]) -> Result<(), ExportError> {
     let mut owners: BTreeMap<String, &str> = BTreeMap::new();
     for function in functions {
         let [args, result] = types(function);
-        for name in hooks(function).into_iter().chain([args, result]) {
+        let names = hooks(function)
+            .into_iter()
+            .chain([args, result])
+            .chain(affects_type(function));
+        for name in names {
             if RESERVED.contains(&name.as_str()) {
                 return Err(ExportError::Reserved {
                     name,

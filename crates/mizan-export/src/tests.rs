@@ -91,7 +91,8 @@ fn document() -> Value {
                           "Echoes the text back."),
                 schema("EchoArgs"), schema("EchoOutput")),
             "/api/mizan/fn/update_name": typed(
-                operation("update_name", "mutation", &["user_id", "name"], json!({}),
+                operation("update_name", "mutation", &["user_id", "name"],
+                          json!({ "affects": ["user_profile", "current_user"] }),
                           "Renames a user; closes */ comments."),
                 schema("UpdateNameArgs"), schema("Profile")),
             "/api/mizan/fn/current_user": typed(
@@ -336,4 +337,45 @@ fn a_document_that_is_not_mizans_says_what_is_missing() {
     doc["paths"]["/api/mizan/fn/echo"]["post"]["x-mizan"]["kind"] = json!("stream");
     let error = typescript(&doc).expect_err("unknown kind");
     assert!(error.to_string().contains("unknown kind"), "{error}");
+}
+
+/// The hooks file of `doc`.
+fn hooks_file(doc: &Value) -> String {
+    typescript(doc)
+        .expect("generated")
+        .into_iter()
+        .find(|file| file.name == "generated.hooks.tsx")
+        .map(|file| file.contents)
+        .expect("the hooks file")
+}
+
+#[test]
+fn a_mutation_is_patched_only_through_contexts_the_document_describes() {
+    let mut doc = document();
+    doc["paths"]["/api/mizan/fn/update_name"]["post"]["x-mizan"]["affects"] =
+        json!(["user_profile", "switched_off_context"]);
+    let hooks = hooks_file(&doc);
+    assert!(
+        hooks.contains("export type UpdateNameAffects = { user_profile: UserProfileResult };"),
+        "{hooks}"
+    );
+    assert!(!hooks.contains("switched_off_context"), "{hooks}");
+
+    // Nothing it affects is described: no patches to take, and no type naming none.
+    doc["paths"]["/api/mizan/fn/update_name"]["post"]["x-mizan"]["affects"] =
+        json!(["switched_off_context"]);
+    let hooks = hooks_file(&doc);
+    assert!(!hooks.contains("UpdateNameAffects"), "{hooks}");
+    assert!(!hooks.contains("MizanCallOptions"), "{hooks}");
+    assert!(
+        hooks.contains("export function useUpdateName() {"),
+        "{hooks}"
+    );
+
+    doc["paths"]["/api/mizan/fn/update_name"]["post"]["x-mizan"]["affects"] = json!("all");
+    let error = typescript(&doc).expect_err("not a list");
+    assert!(
+        error.to_string().contains("affects is not a list"),
+        "{error}"
+    );
 }

@@ -68,6 +68,8 @@ pub mod guides {
     pub mod server_functions {}
     #[doc = include_str!("../../../docs/contexts.md")]
     pub mod contexts {}
+    #[doc = include_str!("../../../docs/optimistic.md")]
+    pub mod optimistic {}
     #[doc = include_str!("../../../docs/protocol.md")]
     pub mod protocol {}
     #[doc = include_str!("../../../docs/react.md")]

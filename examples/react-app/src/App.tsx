@@ -161,7 +161,11 @@ function Home() {
 
 function Profile({ userId }: { userId: number }) {
   const profile = useUserProfile({ user_id: userId });
-  const rename = useUpdateNameMutation();
+  // The new name shows from the click on, as the server will store it (trimmed); the refetch the
+  // answer starts replaces it, a refusal puts the old one back.
+  const rename = useUpdateNameMutation({
+    optimistic: { user_profile: (shown, args) => ({ ...shown, name: args.name.trim() }) },
+  });
   const [name, setName] = useState('');
   return (
     <>

@@ -42,6 +42,23 @@ export function typeChecks(): void {
   // @ts-expect-error `update_name` takes `user_id` and `name`
   useUpdateNameMutation().mutate();
 
+  // Optimistic patches are typed by the contexts the mutation affects and its arguments.
+  useUpdateNameMutation({
+    optimistic: { user_profile: (profile, args) => ({ ...profile, name: args.name }) },
+  });
+  useUpdateName({
+    // @ts-expect-error a patch returns the context's value
+    optimistic: { user_profile: (profile) => profile.name },
+  });
+  useUpdateNameMutation({
+    // @ts-expect-error `update_name` does not affect `site_stats`
+    optimistic: { site_stats: (stats: unknown) => stats },
+  });
+  useUpdateNameMutation({
+    // @ts-expect-error the arguments have their types: `user_id` is a number
+    optimistic: { user_profile: (profile, args) => ({ ...profile, name: args.user_id }) },
+  });
+
   // A form's schema drives a renderer: its fields' names are the arguments' keys.
   const form = useContactForm();
   for (const field of form.schema.fields) {

@@ -119,12 +119,29 @@ pub fn App() -> impl IntoView {
 #[component]
 fn TodoPage() -> impl IntoView {
     let todos = use_todos();
+    // Optimistic patches: the list changes at once, the server's own list replaces the patch
+    // when it arrives, and a refused call puts the list back.
+    let add = use_add_todo().optimistic(todos, |list, args| {
+        let title = args.title.trim();
+        if !title.is_empty() {
+            // No id yet: the server gives one, with the list it sends next.
+            list.push(Todo {
+                id: 0,
+                title: title.to_owned(),
+            });
+        }
+    });
+    let remove = use_remove_todo().optimistic(todos, |list, args| {
+        list.retain(|todo| todo.id != args.id);
+    });
     let title = RwSignal::new(String::new());
     let error = RwSignal::new(String::new());
-    let add = Action::new(move |text: &String| {
-        let text = text.clone();
+    let submit = Action::new_local(move |text: &String| {
+        let args = AddTodoArgs {
+            title: text.clone(),
+        };
         async move {
-            match add_todo(text).await {
+            match add.call(args).await {
                 Ok(_) => {
                     title.set(String::new());
                     error.set(String::new());
@@ -137,7 +154,7 @@ fn TodoPage() -> impl IntoView {
         <h1>"Todo"</h1>
         <form on:submit=move |event| {
             event.prevent_default();
-            add.dispatch(title.get());
+            submit.dispatch(title.get());
         }>
             <input data-testid="todo-title" bind:value=title/>
             <button data-testid="todo-add" type="submit">"Add"</button>
@@ -151,17 +168,19 @@ fn TodoPage() -> impl IntoView {
                             .into_iter()
                             .map(|todo| {
                                 let id = todo.id;
-                                let remove = move |_| {
+                                let done = move |_| {
                                     leptos::task::spawn_local(async move {
-                                        if let Err(failure) = remove_todo(id).await {
+                                        let args = RemoveTodoArgs { id };
+                                        if let Err(failure) = remove.call(args).await {
                                             error.set(failure.message);
                                         }
                                     });
                                 };
+                                // A todo the server has not stored yet cannot be removed.
                                 view! {
                                     <li data-testid="todo-item">
                                         <span>{todo.title}</span>
-                                        <button on:click=remove>"Done"</button>
+                                        <button on:click=done disabled={id == 0}>"Done"</button>
                                     </li>
                                 }
                             })

@@ -80,7 +80,15 @@ pub async fn test_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// A test server with the example's panic demo on (and the demo users).
 pub async fn test_app_with_panic_demo() -> TestApp {
-    test_app_full(|_| {}, app::demo::DemoOptions { panic_demo: true }, true).await
+    test_app_full(
+        |_| {},
+        app::demo::DemoOptions {
+            panic_demo: true,
+            ..Default::default()
+        },
+        true,
+    )
+    .await
 }
 
 /// A test server started as a plain start does: without `MIZAN_DEMO_USERS`, so no demo users.

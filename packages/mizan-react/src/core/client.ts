@@ -55,6 +55,12 @@ export type SocketRpc = (fn: string, args: object) => Promise<Envelope> | undefi
 export interface CallOptions {
   /** Over the tab's socket when it is open (`#[client(websocket)]` functions), else HTTP. */
   readonly websocket?: boolean;
+  /**
+   * Told the keys of a successful answer before they go to the bus (and so before any refetch
+   * they cause starts): what an optimistic call needs to know which patches wait for which
+   * refetch.
+   */
+  readonly onAnswer?: (keys: readonly string[]) => void;
 }
 
 interface PendingRead {
@@ -133,6 +139,7 @@ export class MizanClient {
     const overSocket = options.websocket ? this.#socketRpc?.(fn, args) : undefined;
     if (overSocket) {
       const envelope = await overSocket;
+      options.onAnswer?.(envelope.invalidate);
       this.invalidations.emit(envelope.invalidate);
       return envelope.result as R;
     }
@@ -140,6 +147,7 @@ export class MizanClient {
     if (!isEnvelope(body)) {
       throw new MizanError('INVALID_RESPONSE', `\`${fn}\` answered without a result`);
     }
+    options.onAnswer?.(body.invalidate);
     this.invalidations.emit(body.invalidate);
     return body.result as R;
   }

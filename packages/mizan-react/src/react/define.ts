@@ -3,17 +3,14 @@
  * mutation options built from them. The generated `mizan` object holds one per function.
  */
 
-import type { QueryKey } from '@tanstack/react-query';
-
 import type { MizanClient } from '../core/client.js';
 import type { MizanError } from '../core/errors.js';
 import type { KeyParams } from '../core/keys.js';
+import { callWithPatches, readWithPatches, type OptimisticPatches } from './optimistic.js';
+import type { MizanQueryKey } from './query-keys.js';
 
 /** What a function is. */
 export type MizanFunctionKind = 'query' | 'mutation' | 'context';
-
-/** The query key of a function's call: `['mizan', name, params]` (stable). */
-export type MizanQueryKey = readonly ['mizan', string, KeyParams];
 
 /**
  * What a call is given: its arguments object, which may be left out when it needs no field (so a
@@ -21,8 +18,11 @@ export type MizanQueryKey = readonly ['mizan', string, KeyParams];
  */
 export type MizanVariables<A extends object> = {} extends A ? A | void : A;
 
-/** One function: `A` its arguments object, `R` its result. */
-export interface MizanFunction<A extends object, R> {
+/**
+ * One function: `A` its arguments object, `R` its result, `C` the contexts it affects and the
+ * value of each (what its optimistic patches change).
+ */
+export interface MizanFunction<A extends object, R, C extends object = {}> {
   /** Its call name. */
   readonly name: string;
   /** Its kind. */
@@ -31,6 +31,8 @@ export interface MizanFunction<A extends object, R> {
   readonly global: boolean;
   /** Called over the tab's socket when it is open (`#[client(websocket)]`). */
   readonly websocket: boolean;
+  /** The contexts a successful call refreshes (`affects = [...]`), by name. */
+  readonly affects: readonly string[];
   /**
    * The query key of the call with `params`: `['mizan', name, params]`. With some params left
    * out it is a prefix TanStack Query matches every instance against (`key()`: all of them).
@@ -46,8 +48,14 @@ export interface MizanFunction<A extends object, R> {
     staleTime?: number;
     meta?: Record<string, unknown>;
   };
-  /** Options for `useMutation`: calls through `client` (`mutate()` when it takes no argument). */
-  mutationOptions(client: MizanClient): {
+  /**
+   * Options for `useMutation`: calls through `client` (`mutate()` when it takes no argument),
+   * showing `optimistic`'s patches until the refetch of what the answer invalidated lands.
+   */
+  mutationOptions(
+    client: MizanClient,
+    optimistic?: OptimisticPatches<A, C>,
+  ): {
     mutationKey: readonly ['mizan', string];
     mutationFn: (args: MizanVariables<A>) => Promise<R>;
   };
@@ -55,42 +63,43 @@ export interface MizanFunction<A extends object, R> {
   readonly __args?: A;
   /** Type only: the result. */
   readonly __result?: R;
+  /** Type only: the contexts it affects, and their values. */
+  readonly __affects?: C;
 }
 
-/** Whether `key` is a mizan query key. */
-export function isMizanQueryKey(key: QueryKey): key is MizanQueryKey {
-  return (
-    key[0] === 'mizan' &&
-    typeof key[1] === 'string' &&
-    typeof key[2] === 'object' &&
-    key[2] !== null &&
-    !Array.isArray(key[2])
-  );
-}
-
-function define<A extends object, R>(
+function define<A extends object, R, C extends object = {}>(
   name: string,
   kind: MizanFunctionKind,
   global: boolean,
   websocket = false,
-): MizanFunction<A, R> {
+  affects: readonly string[] = [],
+): MizanFunction<A, R, C> {
+  const target = { name, affects, websocket };
   return {
     name,
     kind,
     global,
     websocket,
+    affects,
     key: (params) => ['mizan', name, (params ?? {}) as KeyParams],
-    queryOptions: (args, client) => ({
-      queryKey: ['mizan', name, args as KeyParams],
-      queryFn: () => client.read<R>(name, args),
-      // A context is kept fresh by the invalidations the server sends, not by age; the socket
-      // watches it (see `MizanProvider`).
-      ...(kind === 'context' ? { staleTime: Number.POSITIVE_INFINITY, meta: { mizan: 'context' } } : {}),
-    }),
-    mutationOptions: (client) => ({
+    queryOptions: (args, client) => {
+      const queryKey: MizanQueryKey = ['mizan', name, args as KeyParams];
+      if (kind !== 'context') return { queryKey, queryFn: () => client.read<R>(name, args) };
+      return {
+        queryKey,
+        // What a context lands carries the optimistic patches still pending on it.
+        queryFn: () => readWithPatches(client, queryKey, () => client.read<R>(name, args)),
+        // A context is kept fresh by the invalidations the server sends, not by age; the
+        // socket watches it (see `MizanProvider`).
+        staleTime: Number.POSITIVE_INFINITY,
+        meta: { mizan: 'context' },
+      };
+    },
+    mutationOptions: (client, optimistic) => ({
       mutationKey: ['mizan', name],
       // `mutate()` passes `undefined`: the server reads a missing arguments object as none.
-      mutationFn: (args: MizanVariables<A>) => client.call<R>(name, args ?? {}, { websocket }),
+      mutationFn: (args: MizanVariables<A>) =>
+        callWithPatches<R>(client, target, args ?? {}, optimistic),
     }),
   };
 }
@@ -98,6 +107,11 @@ function define<A extends object, R>(
 /** How a function is called (`websocket`: over the tab's socket when it is open). */
 export interface DefineOptions {
   readonly websocket?: boolean;
+}
+
+/** How a mutation is called, and the contexts it refreshes (`affects`: their names). */
+export interface DefineMutationOptions<C extends object> extends DefineOptions {
+  readonly affects?: readonly (keyof C & string)[];
 }
 
 /** A query: read with `useXxxQuery(args)`, or called with `useXxx()`. */
@@ -108,12 +122,15 @@ export function defineQuery<A extends object, R>(
   return define(name, 'query', false, options.websocket ?? false);
 }
 
-/** A mutation: called with `useXxx()` or `useXxxMutation()`. */
-export function defineMutation<A extends object, R>(
+/**
+ * A mutation: called with `useXxx()` or `useXxxMutation()`. `C` names the contexts it affects
+ * and the value of each: what its optimistic patches are typed by.
+ */
+export function defineMutation<A extends object, R, C extends object = {}>(
   name: string,
-  options: DefineOptions = {},
-): MizanFunction<A, R> {
-  return define(name, 'mutation', false, options.websocket ?? false);
+  options: DefineMutationOptions<C> = {},
+): MizanFunction<A, R, C> {
+  return define(name, 'mutation', false, options.websocket ?? false, options.affects);
 }
 
 /** A context: read with `useXxx(params)`, kept live by invalidations. */

@@ -11,12 +11,11 @@ export {
   defineContext,
   defineMutation,
   defineQuery,
-  isMizanQueryKey,
   retryUnlessRefused,
+  type DefineMutationOptions,
   type DefineOptions,
   type MizanFunction,
   type MizanFunctionKind,
-  type MizanQueryKey,
   type MizanVariables,
 } from './define.js';
 export {
@@ -24,7 +23,10 @@ export {
   useMizanMutation,
   useMizanQuery,
   type CallArgs,
+  type MizanCallOptions,
 } from './hooks.js';
+export { type OptimisticPatch, type OptimisticPatches } from './optimistic.js';
+export { coveredBy, isMizanQueryKey, type MizanQueryKey } from './query-keys.js';
 export {
   MizanProvider,
   createMizanQueryClient,

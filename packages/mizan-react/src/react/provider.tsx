@@ -17,9 +17,11 @@ import {
 
 import { MizanClient, createMizanClient } from '../core/client.js';
 import { getMizanHydration, type MizanHydration } from '../core/hydration.js';
-import { covers, parseKey, type ParsedKey } from '../core/keys.js';
+import { parseKey, type ParsedKey } from '../core/keys.js';
 import type { MizanSocket, MizanSocketOptions, SocketStatus } from '../core/socket.js';
-import { isMizanQueryKey, retryUnlessRefused } from './define.js';
+import { retryUnlessRefused } from './define.js';
+import { OptimisticCache } from './optimistic.js';
+import { coveredBy } from './query-keys.js';
 
 const ClientContext = createContext<MizanClient | null>(null);
 const SocketContext = createContext<MizanSocket | null>(null);
@@ -91,18 +93,8 @@ export function seedHydration(queryClient: QueryClient, hydration: MizanHydratio
  * cover it, its old data shown until the new arrives.
  */
 export function invalidateCovered(queryClient: QueryClient, keys: readonly string[]): Promise<void> {
-  const parsed = keys.flatMap((key) => {
-    try {
-      return [parseKey(key)];
-    } catch {
-      return [];
-    }
-  });
-  return queryClient.invalidateQueries({
-    predicate: ({ queryKey }) =>
-      isMizanQueryKey(queryKey) &&
-      parsed.some((key) => covers(key, queryKey[1], queryKey[2])),
-  });
+  const covered = coveredBy(keys);
+  return queryClient.invalidateQueries({ predicate: ({ queryKey }) => covered(queryKey) });
 }
 
 /** mizan for the tree below. */
@@ -119,6 +111,8 @@ export function MizanProvider(props: MizanProviderProps): ReactNode {
     if (realtime === false || !props.socket) return null;
     return props.socket(client, queryClient, realtime === true ? {} : realtime);
   });
+  const [optimistic] = useState(() => new OptimisticCache(client, queryClient));
+  useEffect(() => optimistic.attach(), [optimistic]);
   useEffect(
     () => client.invalidations.subscribe((keys) => void invalidateCovered(queryClient, keys)),
     [client, queryClient],

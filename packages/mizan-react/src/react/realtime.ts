@@ -11,7 +11,7 @@ import type { MizanClient } from '../core/client.js';
 import { MizanError } from '../core/errors.js';
 import { canonicalKey, type KeyParams } from '../core/keys.js';
 import { MizanSocket, channelKey, type MizanSocketOptions, type SocketStatus } from '../core/socket.js';
-import { isMizanQueryKey } from './define.js';
+import { isMizanQueryKey } from './query-keys.js';
 import { useMizanSocket, useMizanSocketStatus, type OpenedSocket } from './provider.js';
 
 export {
