@@ -134,7 +134,7 @@ for (const frontend of FRONTENDS) {
       assert.equal(await shownName(page), name);
       const seen = await samples(page);
       assert.deepEqual(seen, [before, name], `every frame after the click shows the new name: ${seen}`);
-      assert.equal(await page.getByTestId('error-message').textContent(), '');
+      assert.equal((await page.getByTestId('error-message').textContent()).trim(), '');
       assert.deepEqual(unexpectedProblems(problems), []);
     });
   });

@@ -2,8 +2,11 @@
 //! shown at once and reconciled by the server's own invalidation (the rule is
 //! [`crate::optimistic`]'s).
 
-use std::{any::Any, future::Future, pin::Pin, rc::Rc};
+#[cfg(not(feature = "ssr"))]
+use std::{any::Any, rc::Rc};
+use std::{future::Future, pin::Pin};
 
+#[cfg(not(feature = "ssr"))]
 use leptos::prelude::*;
 use serde::Serialize;
 
@@ -13,6 +16,7 @@ use crate::{error::MizanError, ui::contexts::ContextHandle};
 pub type MutationCall<A, T> = fn(A) -> Pin<Box<dyn Future<Output = Result<T, MizanError>>>>;
 
 /// Makes one call's patch of one context, from the call's arguments (type-erased).
+#[cfg(not(feature = "ssr"))]
 type MakePatch<A> = Rc<dyn Fn(&A) -> Rc<dyn Any>>;
 
 /// A mutation, with the optimistic patches its calls make: what `use_<mutation>()` returns.
@@ -35,6 +39,9 @@ pub struct Mutation<A: 'static, T: 'static> {
     name: &'static str,
     affects: &'static [&'static str],
     call: MutationCall<A, T>,
+    /// Browser only: a page rendered on the server shows no patches, and its render may end on
+    /// another thread than it began, where a value kept in local storage could not be dropped.
+    #[cfg(not(feature = "ssr"))]
     patches: StoredValue<Vec<(&'static str, MakePatch<A>)>, LocalStorage>,
 }
 
@@ -61,6 +68,7 @@ where
             name,
             affects,
             call,
+            #[cfg(not(feature = "ssr"))]
             patches: StoredValue::new_local(Vec::new()),
         }
     }
@@ -91,17 +99,22 @@ where
             );
             return self;
         }
-        let patch = Rc::new(patch);
-        let make: MakePatch<A> = Rc::new(move |args: &A| {
-            let patch = Rc::clone(&patch);
-            // The call's own arguments: the patch shows what the call sent.
-            let args = args.clone();
-            let applied: crate::browser::runtime::Patch<C> =
-                Rc::new(move |value: &mut C| patch(value, &args));
-            Rc::new(applied) as Rc<dyn Any>
-        });
-        self.patches
-            .update_value(|patches| patches.push((name, make)));
+        #[cfg(not(feature = "ssr"))]
+        {
+            let patch = Rc::new(patch);
+            let make: MakePatch<A> = Rc::new(move |args: &A| {
+                let patch = Rc::clone(&patch);
+                // The call's own arguments: the patch shows what the call sent.
+                let args = args.clone();
+                let applied: crate::browser::runtime::Patch<C> =
+                    Rc::new(move |value: &mut C| patch(value, &args));
+                Rc::new(applied) as Rc<dyn Any>
+            });
+            self.patches
+                .update_value(|patches| patches.push((name, make)));
+        }
+        #[cfg(feature = "ssr")]
+        drop(patch);
         self
     }
 
@@ -135,5 +148,32 @@ where
         {
             (self.call)(args)
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use leptos::prelude::Owner;
+
+    use super::*;
+
+    fn answer(_: ()) -> Pin<Box<dyn Future<Output = Result<(), MizanError>>>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    #[test]
+    fn a_mutation_made_in_a_server_render_is_dropped_on_any_thread() {
+        // A server render may end on another worker thread than it began: what the page's
+        // owner holds must drop there (a value in local storage would panic).
+        let owner = Owner::new();
+        owner.with(|| {
+            let mutation = Mutation::new("rename", &["profile"], answer);
+            assert_eq!(mutation.name(), "rename");
+        });
+        let dropped = std::thread::spawn(move || drop(owner)).join();
+        assert!(
+            dropped.is_ok(),
+            "dropping the owner on another thread panicked"
+        );
     }
 }

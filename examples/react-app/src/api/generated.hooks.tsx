@@ -10,6 +10,7 @@ import {
   useMizanCall,
   useMizanMutation,
   useMizanQuery,
+  type MizanCallOptions,
   type MizanProviderProps,
 } from 'mizan-react';
 import { openSocket } from 'mizan-react/realtime';
@@ -40,16 +41,22 @@ export type EchoResult = operations['echo']['result'];
 export type LogInArgs = operations['log_in']['args'];
 /** What `log_in` answers. */
 export type LogInResult = operations['log_in']['result'];
+/** The contexts `log_in` refreshes, and the value of each: what its optimistic patches change. */
+export type LogInAffects = { current_user: CurrentUserResult; user_directory: UserDirectoryResult };
 
 /** What `login` is called with. */
 export type LoginArgs = operations['login']['args'];
 /** What `login` answers. */
 export type LoginResult = operations['login']['result'];
+/** The contexts `login` refreshes, and the value of each: what its optimistic patches change. */
+export type LoginAffects = { current_user: CurrentUserResult };
 
 /** What `logout` is called with. */
 export type LogoutArgs = operations['logout']['args'];
 /** What `logout` answers. */
 export type LogoutResult = operations['logout']['result'];
+/** The contexts `logout` refreshes, and the value of each: what its optimistic patches change. */
+export type LogoutAffects = { current_user: CurrentUserResult };
 
 /** What `session_only` is called with. */
 export type SessionOnlyArgs = operations['session_only']['args'];
@@ -60,6 +67,8 @@ export type SessionOnlyResult = operations['session_only']['result'];
 export type SignUpArgs = operations['sign_up']['args'];
 /** What `sign_up` answers. */
 export type SignUpResult = operations['sign_up']['result'];
+/** The contexts `sign_up` refreshes, and the value of each: what its optimistic patches change. */
+export type SignUpAffects = { current_user: CurrentUserResult; site_stats: SiteStatsResult; user_directory: UserDirectoryResult };
 
 /** What `site_stats` is called with. */
 export type SiteStatsArgs = operations['site_stats']['args'];
@@ -75,11 +84,15 @@ export type StaffReportResult = operations['staff_report']['result'];
 export type UpdateMyNameArgs = operations['update_my_name']['args'];
 /** What `update_my_name` answers. */
 export type UpdateMyNameResult = operations['update_my_name']['result'];
+/** The contexts `update_my_name` refreshes, and the value of each: what its optimistic patches change. */
+export type UpdateMyNameAffects = { user_profile: UserProfileResult; current_user: CurrentUserResult; user_directory: UserDirectoryResult };
 
 /** What `update_name` is called with. */
 export type UpdateNameArgs = operations['update_name']['args'];
 /** What `update_name` answers. */
 export type UpdateNameResult = operations['update_name']['result'];
+/** The contexts `update_name` refreshes, and the value of each: what its optimistic patches change. */
+export type UpdateNameAffects = { user_profile: UserProfileResult; current_user: CurrentUserResult; user_directory: UserDirectoryResult };
 
 /** What `user_directory` is called with. */
 export type UserDirectoryArgs = operations['user_directory']['args'];
@@ -111,23 +124,23 @@ export const mizan = {
   /** Answers with the text it was given (at most 200 characters). */
   echo: defineQuery<EchoArgs, EchoResult>('echo', { websocket: true }),
   /** Signs in with email and password, then goes to the home page (with or without JavaScript). */
-  log_in: defineMutation<LogInArgs, LogInResult>('log_in'),
+  log_in: defineMutation<LogInArgs, LogInResult, LogInAffects>('log_in', { affects: ['current_user', 'user_directory'] }),
   /** Signs in with email and password. */
-  login: defineMutation<LoginArgs, LoginResult>('login'),
+  login: defineMutation<LoginArgs, LoginResult, LoginAffects>('login', { affects: ['current_user'] }),
   /** Signs out: the session is deleted and its cookie expired. */
-  logout: defineMutation<LogoutArgs, LogoutResult>('logout'),
+  logout: defineMutation<LogoutArgs, LogoutResult, LogoutAffects>('logout', { affects: ['current_user'] }),
   /** Session details; allowed only to users signed in through the browser session (a custom `auth = path` check), so a bearer token gets `FORBIDDEN`. */
   session_only: defineQuery<SessionOnlyArgs, SessionOnlyResult>('session_only'),
   /** A new account; the visitor is signed in as it. */
-  sign_up: defineMutation<SignUpArgs, SignUpResult>('sign_up'),
+  sign_up: defineMutation<SignUpArgs, SignUpResult, SignUpAffects>('sign_up', { affects: ['current_user', 'site_stats', 'user_directory'] }),
   /** The site's public numbers for the home page. */
   site_stats: defineContext<SiteStatsArgs, SiteStatsResult>('site_stats', { global: true }),
   /** Counts for staff; `FORBIDDEN` for other users, `UNAUTHORIZED` for anonymous callers. */
   staff_report: defineQuery<StaffReportArgs, StaffReportResult>('staff_report'),
   /** Renames the signed-in user. */
-  update_my_name: defineMutation<UpdateMyNameArgs, UpdateMyNameResult>('update_my_name'),
+  update_my_name: defineMutation<UpdateMyNameArgs, UpdateMyNameResult, UpdateMyNameAffects>('update_my_name', { affects: ['user_profile', 'current_user', 'user_directory'] }),
   /** Renames a user. */
-  update_name: defineMutation<UpdateNameArgs, UpdateNameResult>('update_name'),
+  update_name: defineMutation<UpdateNameArgs, UpdateNameResult, UpdateNameAffects>('update_name', { affects: ['user_profile', 'current_user', 'user_directory'] }),
   /** Every user by name, for staff only (`UNAUTHORIZED` / `FORBIDDEN` otherwise): a context some visitors may not read, so they may not watch it either, and renames never push its key to them. */
   user_directory: defineContext<UserDirectoryArgs, UserDirectoryResult>('user_directory', { global: true }),
   /** One user's profile; `NOT_FOUND` when there is no such user. */
@@ -176,34 +189,34 @@ export function useEchoQuery(args: EchoArgs) {
   return useMizanQuery(mizan.echo, args);
 }
 
-/** `log_in` as a typed async function: Signs in with email and password, then goes to the home page (with or without JavaScript). */
-export function useLogIn() {
-  return useMizanCall(mizan.log_in);
+/** `log_in` as a typed async function: Signs in with email and password, then goes to the home page (with or without JavaScript). `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useLogIn(options?: MizanCallOptions<LogInArgs, LogInAffects>) {
+  return useMizanCall(mizan.log_in, options);
 }
 
-/** `log_in` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
-export function useLogInMutation() {
-  return useMizanMutation(mizan.log_in);
+/** `log_in` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useLogInMutation(options?: MizanCallOptions<LogInArgs, LogInAffects>) {
+  return useMizanMutation(mizan.log_in, options);
 }
 
-/** `login` as a typed async function: Signs in with email and password. */
-export function useLogin() {
-  return useMizanCall(mizan.login);
+/** `login` as a typed async function: Signs in with email and password. `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useLogin(options?: MizanCallOptions<LoginArgs, LoginAffects>) {
+  return useMizanCall(mizan.login, options);
 }
 
-/** `login` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
-export function useLoginMutation() {
-  return useMizanMutation(mizan.login);
+/** `login` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useLoginMutation(options?: MizanCallOptions<LoginArgs, LoginAffects>) {
+  return useMizanMutation(mizan.login, options);
 }
 
-/** `logout` as a typed async function: Signs out: the session is deleted and its cookie expired. */
-export function useLogout() {
-  return useMizanCall(mizan.logout);
+/** `logout` as a typed async function: Signs out: the session is deleted and its cookie expired. `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useLogout(options?: MizanCallOptions<LogoutArgs, LogoutAffects>) {
+  return useMizanCall(mizan.logout, options);
 }
 
-/** `logout` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
-export function useLogoutMutation() {
-  return useMizanMutation(mizan.logout);
+/** `logout` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useLogoutMutation(options?: MizanCallOptions<LogoutArgs, LogoutAffects>) {
+  return useMizanMutation(mizan.logout, options);
 }
 
 /** `session_only` as a typed async function: Session details; allowed only to users signed in through the browser session (a custom `auth = path` check), so a bearer token gets `FORBIDDEN`. */
@@ -221,14 +234,14 @@ export function useSessionOnlyQuery(args: SessionOnlyArgs = {}) {
   return useMizanQuery(mizan.session_only, args);
 }
 
-/** `sign_up` as a typed async function: A new account; the visitor is signed in as it. */
-export function useSignUp() {
-  return useMizanCall(mizan.sign_up);
+/** `sign_up` as a typed async function: A new account; the visitor is signed in as it. `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useSignUp(options?: MizanCallOptions<SignUpArgs, SignUpAffects>) {
+  return useMizanCall(mizan.sign_up, options);
 }
 
-/** `sign_up` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
-export function useSignUpMutation() {
-  return useMizanMutation(mizan.sign_up);
+/** `sign_up` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useSignUpMutation(options?: MizanCallOptions<SignUpArgs, SignUpAffects>) {
+  return useMizanMutation(mizan.sign_up, options);
 }
 
 /** The site's public numbers for the home page. Kept live: refreshed when a call invalidates it. Rendered into the page by the server: the first render needs no request. */
@@ -251,24 +264,24 @@ export function useStaffReportQuery(args: StaffReportArgs = {}) {
   return useMizanQuery(mizan.staff_report, args);
 }
 
-/** `update_my_name` as a typed async function: Renames the signed-in user. */
-export function useUpdateMyName() {
-  return useMizanCall(mizan.update_my_name);
+/** `update_my_name` as a typed async function: Renames the signed-in user. `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useUpdateMyName(options?: MizanCallOptions<UpdateMyNameArgs, UpdateMyNameAffects>) {
+  return useMizanCall(mizan.update_my_name, options);
 }
 
-/** `update_my_name` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
-export function useUpdateMyNameMutation() {
-  return useMizanMutation(mizan.update_my_name);
+/** `update_my_name` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useUpdateMyNameMutation(options?: MizanCallOptions<UpdateMyNameArgs, UpdateMyNameAffects>) {
+  return useMizanMutation(mizan.update_my_name, options);
 }
 
-/** `update_name` as a typed async function: Renames a user. */
-export function useUpdateName() {
-  return useMizanCall(mizan.update_name);
+/** `update_name` as a typed async function: Renames a user. `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useUpdateName(options?: MizanCallOptions<UpdateNameArgs, UpdateNameAffects>) {
+  return useMizanCall(mizan.update_name, options);
 }
 
-/** `update_name` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). */
-export function useUpdateNameMutation() {
-  return useMizanMutation(mizan.update_name);
+/** `update_name` with TanStack Query's mutation state (`mutate`, `isPending`, `error`, ...). `options.optimistic`: patches of what it affects, shown until its refresh lands. */
+export function useUpdateNameMutation(options?: MizanCallOptions<UpdateNameArgs, UpdateNameAffects>) {
+  return useMizanMutation(mizan.update_name, options);
 }
 
 /** Every user by name, for staff only (`UNAUTHORIZED` / `FORBIDDEN` otherwise): a context some visitors may not read, so they may not watch it either, and renames never push its key to them. Kept live: refreshed when a call invalidates it. Rendered into the page by the server: the first render needs no request. */
