@@ -265,11 +265,19 @@ pub async fn run() -> Result<(), ServerError> {
     let cleanup = tokio::spawn(
         DatabaseSessionStore::new(&database).continuously_delete_expired(Duration::from_secs(3600)),
     );
+    let demo = demo_options_from_env();
+    if let Some(delay) = demo.slow_renames {
+        tracing::warn!(
+            delay_ms = delay.as_millis(),
+            "slow renames on ({SLOW_RENAMES_VAR}): each rename by a user who is not staff holds its \
+             request open this long; never set this in a deployment"
+        );
+    }
     let served = site(
         &settings,
         options,
         database.clone(),
-        demo_options_from_env(),
+        demo,
         react_app_dir_from_env(),
     )
     .await?

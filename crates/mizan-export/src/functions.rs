@@ -142,7 +142,10 @@ pub fn read(openapi: &Value) -> Result<Vec<Function>, ExportError> {
         .map(|function| function.name.clone())
         .collect();
     for function in &mut functions {
-        function.affects.retain(|name| contexts.contains(name));
+        let mut seen = BTreeSet::new();
+        function
+            .affects
+            .retain(|name| contexts.contains(name) && seen.insert(name.clone()));
     }
     Ok(functions)
 }

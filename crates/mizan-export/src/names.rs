@@ -47,11 +47,11 @@ pub fn types_of(name: &str) -> [String; 2] {
 }
 
 /// The type naming the contexts a mutation affects and the value of each (`UpdateNameAffects`);
-/// only a callable function that affects some has one (a view's invalidation refreshes the page
-/// it leads to; nothing patches).
+/// only a mutation that affects some has one (`affects` makes a function a mutation; a view's
+/// invalidation refreshes the page it leads to, and nothing patches).
 pub fn affects_type(function: &Function) -> Option<String> {
-    let callable = matches!(function.kind, FunctionKind::Query | FunctionKind::Mutation);
-    (callable && !function.affects.is_empty()).then(|| format!("{}Affects", pascal(&function.name)))
+    (function.kind == FunctionKind::Mutation && !function.affects.is_empty())
+        .then(|| format!("{}Affects", pascal(&function.name)))
 }
 
 /// Names the generated file imports from the runtime: no function may generate one.

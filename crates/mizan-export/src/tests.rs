@@ -353,13 +353,20 @@ fn hooks_file(doc: &Value) -> String {
 fn a_mutation_is_patched_only_through_contexts_the_document_describes() {
     let mut doc = document();
     doc["paths"]["/api/mizan/fn/update_name"]["post"]["x-mizan"]["affects"] =
-        json!(["user_profile", "switched_off_context"]);
+        json!(["user_profile", "switched_off_context", "user_profile"]);
     let hooks = hooks_file(&doc);
     assert!(
         hooks.contains("export type UpdateNameAffects = { user_profile: UserProfileResult };"),
         "{hooks}"
     );
     assert!(!hooks.contains("switched_off_context"), "{hooks}");
+    assert!(
+        hooks.contains("{ affects: ['user_profile'] }"),
+        "once: {hooks}"
+    );
+    // A query never takes patches (`affects` would have made it a mutation).
+    doc["paths"]["/api/mizan/fn/echo"]["post"]["x-mizan"]["affects"] = json!(["user_profile"]);
+    assert!(!hooks_file(&doc).contains("EchoAffects"));
 
     // Nothing it affects is described: no patches to take, and no type naming none.
     doc["paths"]["/api/mizan/fn/update_name"]["post"]["x-mizan"]["affects"] =

@@ -133,9 +133,19 @@ impl<I: PartialEq + Clone, P> Ledger<I, P> {
         }
     }
 
-    /// Refetch number `fetch` of `instance` landed (its value is the instance's value now): the
-    /// patches that waited for it, or for an earlier one, go.
-    pub fn landed(&mut self, instance: &I, fetch: u64) {
+    /// Refetch number `fetch` of `instance` landed; returns whether it counts. Only the latest
+    /// refetch of an instance does: a newer one started since superseded it, and its value is
+    /// never shown. One that counts is the instance's value now, and the patches that waited for
+    /// it, or for an earlier one, go.
+    pub fn landed(&mut self, instance: &I, fetch: u64) -> bool {
+        let latest = self
+            .started
+            .iter()
+            .find(|(known, _)| known == instance)
+            .map_or(0, |(_, count)| *count);
+        if fetch < latest {
+            return false;
+        }
         for mutation in &mut self.mutations {
             mutation.patches.retain(|patch| {
                 patch.instance != *instance || patch.until.is_none_or(|until| fetch < until)
@@ -143,6 +153,7 @@ impl<I: PartialEq + Clone, P> Ledger<I, P> {
         }
         self.mutations
             .retain(|mutation| !mutation.patches.is_empty());
+        true
     }
 
     /// The instance went away (its component unmounted): its patches and numbers go with it.
@@ -392,9 +403,11 @@ mod tests {
                 }
                 if let Some(instance) = &step.land {
                     let fetch = step.fetch.unwrap_or(page.latest[instance]);
-                    page.values
-                        .insert(instance.clone(), step.value.clone().expect("a value"));
-                    page.ledger.landed(instance, fetch);
+                    // A refetch that does not count (a newer one started) lands nothing.
+                    if page.ledger.landed(instance, fetch) {
+                        page.values
+                            .insert(instance.clone(), step.value.clone().expect("a value"));
+                    }
                 }
                 if let Some(instance) = &step.unmount {
                     page.values.remove(instance);

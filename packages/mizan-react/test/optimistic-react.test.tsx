@@ -13,6 +13,7 @@ import {
   useMizanMutation,
   useMizanQuery,
   type MizanClient,
+  type OptimisticPatches,
 } from '../src/react/index.js';
 
 afterEach(cleanup);
@@ -34,10 +35,11 @@ interface HeldCall {
 }
 
 /**
- * A server keeping names by user id. Reads answer at once unless held; each `rename` waits until
- * the test answers it.
+ * A server keeping names by user id (a rename stores `store(name)`). Reads answer at once unless
+ * held, with the names as they were when the read arrived; each `rename` waits until the test
+ * answers it.
  */
-function heldServer() {
+function heldServer(store: (name: string) => string = (name) => name) {
   const names = new Map<number, string>([
     [1, 'Alice'],
     [2, 'Bob'],
@@ -52,18 +54,20 @@ function heldServer() {
   const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
     const body = JSON.parse(String(init?.body));
     if (String(url).endsWith('/batch/')) {
+      const results = body.calls.map(read);
       await gate;
-      return Response.json({ results: body.calls.map(read) });
+      return Response.json({ results });
     }
     if (body.fn === 'user_profile') {
+      const result = read(body);
       await gate;
-      return Response.json(read(body));
+      return Response.json(result);
     }
     return new Promise<Response>((resolve) => {
       calls.push({
         args: body.args,
         succeed: (keys) => {
-          names.set(body.args.user_id, body.args.name);
+          names.set(body.args.user_id, store(body.args.name));
           resolve(
             Response.json({ result: null, invalidate: keys ?? [`user_profile:{"user_id":${body.args.user_id}}`] }),
           );
@@ -102,6 +106,24 @@ function ShownProfile({ userId }: { userId: number }) {
   const name = profile.data?.name ?? 'loading';
   rendered.set(userId, [...(rendered.get(userId) ?? []), name]);
   return <p data-testid={`profile-${userId}`}>{name}</p>;
+}
+
+/** User 1's profile, in a provider of its own. */
+function OtherProfile() {
+  const profile = useMizanQuery(userProfile, { user_id: 1 });
+  return <p data-testid="other-1">{profile.data?.name ?? 'loading'}</p>;
+}
+
+/** A component calling `rename` through `useMizanCall` with `optimistic`, and its call. */
+function callerOf(optimistic: OptimisticPatches<RenameArgs, { user_profile: Profile }>) {
+  let current: ((args: RenameArgs) => Promise<null>) | undefined;
+  return {
+    Rename() {
+      current = useMizanCall(rename, { optimistic });
+      return null;
+    },
+    call: (args: RenameArgs) => current?.(args) ?? Promise.reject(new Error('not rendered yet')),
+  };
 }
 
 function Page({ client, children }: { client: MizanClient; children?: React.ReactNode }) {
@@ -180,17 +202,13 @@ describe('optimistic patches in React', () => {
 
   test('stacked calls show in order and roll back on their own', async () => {
     const server = heldServer();
-    let call: ((args: RenameArgs) => Promise<null>) | undefined;
-    function Rename() {
-      call = useMizanCall(rename, { optimistic: patches });
-      return null;
-    }
-    await renderPage(server, <Rename />);
+    const caller = callerOf(patches);
+    await renderPage(server, <caller.Rename />);
 
     let first: Promise<unknown> | undefined;
     act(() => {
-      first = call?.({ user_id: 1, name: 'First' }).catch((error: unknown) => error);
-      void call?.({ user_id: 1, name: 'Second' });
+      first = caller.call({ user_id: 1, name: 'First' }).catch((error: unknown) => error);
+      void caller.call({ user_id: 1, name: 'Second' });
     });
     await waitFor(() => expect(shown(1)).toBe('Second'));
     await waitFor(() => expect(server.calls).toHaveLength(2));
@@ -209,14 +227,10 @@ describe('optimistic patches in React', () => {
 
   test('another client’s push while a patch is pending lands under it', async () => {
     const server = heldServer();
-    let call: ((args: RenameArgs) => Promise<null>) | undefined;
-    function Rename() {
-      call = useMizanCall(rename, { optimistic: patches });
-      return null;
-    }
-    await renderPage(server, <Rename />);
+    const caller = callerOf(patches);
+    await renderPage(server, <caller.Rename />);
 
-    act(() => void call?.({ user_id: 1, name: 'Mine' }));
+    act(() => void caller.call({ user_id: 1, name: 'Mine' }));
     await waitFor(() => expect(shown(1)).toBe('Mine'));
     // Someone else renames user 1; their push refetches, and the patch stays on top.
     server.names.set(1, 'Theirs');
@@ -226,7 +240,10 @@ describe('optimistic patches in React', () => {
 
     // A push arriving while a refetch runs, before the answer: still on top.
     server.holdReads();
+    server.names.set(1, 'Theirs again');
     act(() => server.client.invalidate(['user_profile:{"user_id":1}']));
+    await settle();
+    expect(shown(1)).toBe('Mine');
     server.releaseReads();
     await settle();
     expect(shown(1)).toBe('Mine');
@@ -239,16 +256,11 @@ describe('optimistic patches in React', () => {
 
   test('a patch the answer’s keys do not cover goes at once', async () => {
     const server = heldServer();
-    let call: ((args: RenameArgs) => Promise<null>) | undefined;
-    function Rename() {
-      call = useMizanCall(rename, { optimistic: patches });
-      return null;
-    }
-    await renderPage(server, <Rename />);
+    const caller = callerOf(patches);
+    await renderPage(server, <caller.Rename />);
 
-    act(() => void call?.({ user_id: 1, name: 'Nobody' }));
+    act(() => void caller.call({ user_id: 1, name: 'Nobody' }));
     await waitFor(() => expect(shown(1)).toBe('Nobody'));
-    server.names.set(1, 'Alice');
     // The server says it changed nothing the page shows: nothing to wait for.
     server.calls[0]?.succeed(['user_directory']);
     await waitFor(() => expect(shown(1)).toBe('Alice'));
@@ -256,17 +268,13 @@ describe('optimistic patches in React', () => {
 
   test('a patch made while a refetch runs is on the value that refetch lands', async () => {
     const server = heldServer();
-    let call: ((args: RenameArgs) => Promise<null>) | undefined;
-    function Rename() {
-      call = useMizanCall(rename, { optimistic: patches });
-      return null;
-    }
-    await renderPage(server, <Rename />);
+    const caller = callerOf(patches);
+    await renderPage(server, <caller.Rename />);
 
     server.holdReads();
     server.names.set(1, 'Alice Smith');
     act(() => server.client.invalidate(['user_profile:{"user_id":1}']));
-    act(() => void call?.({ user_id: 1, name: 'Patched' }));
+    act(() => void caller.call({ user_id: 1, name: 'Patched' }));
     await waitFor(() => expect(shown(1)).toBe('Patched'));
     server.releaseReads();
     await settle();
@@ -275,5 +283,94 @@ describe('optimistic patches in React', () => {
     await settle();
     expect(shown(1)).toBe('Patched');
     expect(rendered.get(1)?.slice(rendered.get(1)?.indexOf('Patched'))).not.toContain('Alice Smith');
+  });
+  test('an answer while a refetch runs: the refetch it cancels is never shown', async () => {
+    const server = heldServer();
+    const caller = callerOf(patches);
+    await renderPage(server, <caller.Rename />);
+
+    // A push's refetch reads the name from before the rename, and is held.
+    server.holdReads();
+    act(() => server.client.invalidate(['user_profile:{"user_id":1}']));
+    await settle();
+    act(() => void caller.call({ user_id: 1, name: 'Mine' }));
+    await waitFor(() => expect(shown(1)).toBe('Mine'));
+    // The answer's refetch cancels it, and reads the stored name.
+    server.calls[0]?.succeed();
+    await settle();
+    server.releaseReads();
+    await settle();
+    expect(shown(1)).toBe('Mine');
+    expect(rendered.get(1)?.slice(rendered.get(1)?.indexOf('Mine'))).not.toContain('Alice');
+  });
+
+  test('a call made during the first load: the patch shows on it, then the refetch after it', async () => {
+    // The server stores names in capitals: the patch and the stored value differ.
+    const server = heldServer((name) => name.toUpperCase());
+    const caller = callerOf(patches);
+    rendered.clear();
+    server.holdReads();
+    render(<Page client={server.client}><caller.Rename /></Page>);
+    await settle();
+    expect(shown(1)).toBe('loading');
+
+    act(() => void caller.call({ user_id: 1, name: 'Mine' }));
+    server.calls[0]?.succeed();
+    await settle();
+    // The first load read the server before the rename; it lands patched.
+    server.releaseReads();
+    await waitFor(() => expect(shown(1)).not.toBe('loading'));
+    // Then the refetch the answer asked for, which TanStack could not start during the load.
+    await waitFor(() => expect(shown(1)).toBe('MINE'));
+    expect(rendered.get(1)?.filter((name) => name !== 'loading')).not.toContain('Alice');
+  });
+
+  test('patches go to the query client of the provider that calls, not to another sharing its client', async () => {
+    const server = heldServer();
+    const caller = callerOf(patches);
+    rendered.clear();
+    render(
+      <>
+        <Page client={server.client}>
+          <caller.Rename />
+        </Page>
+        <MizanProvider client={server.client} realtime={false}>
+          <OtherProfile />
+        </MizanProvider>
+      </>,
+    );
+    const other = () => screen.getByTestId('other-1').textContent;
+    await waitFor(() => expect(other()).toBe('Alice'));
+    await waitFor(() => expect(shown(1)).toBe('Alice'));
+    act(() => void caller.call({ user_id: 1, name: 'Mine' }));
+    await waitFor(() => expect(shown(1)).toBe('Mine'));
+    expect(other()).toBe('Alice');
+    // The answer's keys reach both (one client): both refetch.
+    server.calls[0]?.succeed();
+    await waitFor(() => expect(other()).toBe('Mine'));
+    expect(shown(1)).toBe('Mine');
+  });
+
+  test('a patch that throws or returns nothing is left out; the call goes on', async () => {
+    const server = heldServer();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const caller = callerOf({
+      user_profile: (profile, args) => {
+        if (args.name === 'boom') throw new Error('a broken patch');
+        return (args.name === 'nothing' ? undefined : profile) as Profile;
+      },
+    });
+    await renderPage(server, <caller.Rename />);
+    let answered: Promise<unknown> | undefined;
+    act(() => {
+      answered = caller.call({ user_id: 1, name: 'boom' });
+      void caller.call({ user_id: 1, name: 'nothing' });
+    });
+    await settle();
+    expect(shown(1)).toBe('Alice');
+    expect(errors).toHaveBeenCalled();
+    server.calls[0]?.succeed();
+    expect(await answered).toBeNull();
+    errors.mockRestore();
   });
 });

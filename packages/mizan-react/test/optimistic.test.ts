@@ -108,8 +108,10 @@ describe('the fixture', () => {
       if (step.fail !== undefined) ledger.failed(ids.get(step.fail) ?? -1);
       if (step.push !== undefined) refetching = refetch(step.push);
       if (step.land !== undefined) {
-        values.set(step.land, step.value);
-        ledger.landed(step.land, step.fetch ?? latest.get(step.land) ?? 0);
+        // A refetch that does not count (a newer one started) lands nothing.
+        if (ledger.landed(step.land, step.fetch ?? latest.get(step.land) ?? 0)) {
+          values.set(step.land, step.value);
+        }
       }
       if (step.unmount !== undefined) {
         values.delete(step.unmount);

@@ -321,7 +321,8 @@ pub fn fetch_started(instance: InstanceId) -> u64 {
 }
 
 /// Refetch `fetch` of `instance` landed: the patches that waited for it go. Call it just before
-/// the value is handed to the page, so the new value and the patches' end show together.
+/// the value is handed to the page, so the new value and the patches' end show together. A
+/// refetch a newer one superseded ends nothing: the resource drops its value.
 #[inline(never)]
 pub fn fetch_landed(instance: InstanceId, fetch: u64) {
     LEDGER.with(|ledger| ledger.borrow_mut().landed(&instance, fetch));

@@ -139,17 +139,26 @@ export class MizanClient {
     const overSocket = options.websocket ? this.#socketRpc?.(fn, args) : undefined;
     if (overSocket) {
       const envelope = await overSocket;
-      options.onAnswer?.(envelope.invalidate);
-      this.invalidations.emit(envelope.invalidate);
+      this.#answered(options, envelope.invalidate);
       return envelope.result as R;
     }
     const body = await this.#post(CALL_PATH, { fn, args });
     if (!isEnvelope(body)) {
       throw new MizanError('INVALID_RESPONSE', `\`${fn}\` answered without a result`);
     }
-    options.onAnswer?.(body.invalidate);
-    this.invalidations.emit(body.invalidate);
+    this.#answered(options, body.invalidate);
     return body.result as R;
+  }
+
+  /** Hands an answer's keys to its `onAnswer`, then to the bus. */
+  #answered(options: CallOptions, keys: string[]): void {
+    try {
+      options.onAnswer?.(keys);
+    } catch (error) {
+      // The server has committed: the keys must still refresh what they cover.
+      console.error('mizan: an onAnswer callback threw', error);
+    }
+    this.invalidations.emit(keys);
   }
 
   /**

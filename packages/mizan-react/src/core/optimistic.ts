@@ -107,16 +107,20 @@ export class OptimisticLedger<I, P> {
   }
 
   /**
-   * Refetch number `fetch` of `instance` landed (its value is the instance's value now): the
-   * patches that waited for it, or for an earlier one, go.
+   * Refetch number `fetch` of `instance` landed; returns whether it counts. Only the latest
+   * refetch of an instance does: a newer one started since cancelled or superseded it, and its
+   * value is never shown. One that counts is the instance's value now, and the patches that
+   * waited for it, or for an earlier one, go.
    */
-  landed(instance: I, fetch: number): void {
+  landed(instance: I, fetch: number): boolean {
+    if (fetch < (this.#started.get(instance) ?? 0)) return false;
     for (const mutation of this.#mutations) {
       mutation.patches = mutation.patches.filter(
         (patch) => patch.instance !== instance || patch.until === undefined || fetch < patch.until,
       );
     }
     this.#prune();
+    return true;
   }
 
   /** The instance went away: its patches and numbers go with it. */

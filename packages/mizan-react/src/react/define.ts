@@ -3,6 +3,8 @@
  * mutation options built from them. The generated `mizan` object holds one per function.
  */
 
+import type { MutationFunctionContext, QueryFunctionContext } from '@tanstack/react-query';
+
 import type { MizanClient } from '../core/client.js';
 import type { MizanError } from '../core/errors.js';
 import type { KeyParams } from '../core/keys.js';
@@ -44,7 +46,7 @@ export interface MizanFunction<A extends object, R, C extends object = {}> {
     client: MizanClient,
   ): {
     queryKey: MizanQueryKey;
-    queryFn: () => Promise<R>;
+    queryFn: (context: QueryFunctionContext) => Promise<R>;
     staleTime?: number;
     meta?: Record<string, unknown>;
   };
@@ -57,7 +59,7 @@ export interface MizanFunction<A extends object, R, C extends object = {}> {
     optimistic?: OptimisticPatches<A, C>,
   ): {
     mutationKey: readonly ['mizan', string];
-    mutationFn: (args: MizanVariables<A>) => Promise<R>;
+    mutationFn: (args: MizanVariables<A>, context: MutationFunctionContext) => Promise<R>;
   };
   /** Type only: the arguments. */
   readonly __args?: A;
@@ -87,8 +89,9 @@ function define<A extends object, R, C extends object = {}>(
       if (kind !== 'context') return { queryKey, queryFn: () => client.read<R>(name, args) };
       return {
         queryKey,
-        // What a context lands carries the optimistic patches still pending on it.
-        queryFn: () => readWithPatches(client, queryKey, () => client.read<R>(name, args)),
+        // What a context lands carries the optimistic patches still pending in that cache.
+        queryFn: (context: QueryFunctionContext) =>
+          readWithPatches(context.client, queryKey, () => client.read<R>(name, args)),
         // A context is kept fresh by the invalidations the server sends, not by age; the
         // socket watches it (see `MizanProvider`).
         staleTime: Number.POSITIVE_INFINITY,
@@ -98,8 +101,8 @@ function define<A extends object, R, C extends object = {}>(
     mutationOptions: (client, optimistic) => ({
       mutationKey: ['mizan', name],
       // `mutate()` passes `undefined`: the server reads a missing arguments object as none.
-      mutationFn: (args: MizanVariables<A>) =>
-        callWithPatches<R>(client, target, args ?? {}, optimistic),
+      mutationFn: (args: MizanVariables<A>, context: MutationFunctionContext) =>
+        callWithPatches<R>(context.client, client, target, args ?? {}, optimistic),
     }),
   };
 }
@@ -109,10 +112,14 @@ export interface DefineOptions {
   readonly websocket?: boolean;
 }
 
-/** How a mutation is called, and the contexts it refreshes (`affects`: their names). */
-export interface DefineMutationOptions<C extends object> extends DefineOptions {
-  readonly affects?: readonly (keyof C & string)[];
-}
+/**
+ * How a mutation is called, and the contexts it refreshes (`affects`: their names, required
+ * when `C` types patches of some: without them no patch would ever show).
+ */
+export type DefineMutationOptions<C extends object> = DefineOptions &
+  ({} extends C
+    ? { readonly affects?: readonly (keyof C & string)[] }
+    : { readonly affects: readonly (keyof C & string)[] });
 
 /** A query: read with `useXxxQuery(args)`, or called with `useXxx()`. */
 export function defineQuery<A extends object, R>(
@@ -128,8 +135,9 @@ export function defineQuery<A extends object, R>(
  */
 export function defineMutation<A extends object, R, C extends object = {}>(
   name: string,
-  options: DefineMutationOptions<C> = {},
+  ...[options]: {} extends C ? [options?: DefineMutationOptions<C>] : [options: DefineMutationOptions<C>]
 ): MizanFunction<A, R, C> {
+  options ??= {} as DefineMutationOptions<C>;
   return define(name, 'mutation', false, options.websocket ?? false, options.affects);
 }
 

@@ -4,10 +4,11 @@
 import {
   useMutation,
   useQuery,
+  useQueryClient,
   type UseMutationResult,
   type UseQueryResult,
 } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useInsertionEffect, useRef } from 'react';
 
 import type { MizanError } from '../core/errors.js';
 import type { MizanFunction, MizanVariables } from './define.js';
@@ -35,13 +36,16 @@ export function useMizanCall<A extends object, R, C extends object = {}>(
   options: MizanCallOptions<A, C> = {},
 ): (...args: CallArgs<A>) => Promise<R> {
   const client = useMizanClient();
+  const queryClient = useQueryClient();
   const optimistic = useRef(options.optimistic);
-  useEffect(() => {
+  // Before any effect of the same commit runs, which may call it.
+  useInsertionEffect(() => {
     optimistic.current = options.optimistic;
   });
   return useCallback(
-    (...args: CallArgs<A>) => callWithPatches<R>(client, fn, args[0] ?? {}, optimistic.current),
-    [client, fn],
+    (...args: CallArgs<A>) =>
+      callWithPatches<R>(queryClient, client, fn, args[0] ?? {}, optimistic.current),
+    [client, queryClient, fn],
   );
 }
 

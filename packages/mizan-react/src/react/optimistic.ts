@@ -6,7 +6,8 @@
  * The cache holds what the page shows: the last value each query fetched with the patches still
  * pending applied on top. A context's query function goes through {@link readWithPatches}, so the
  * value a refetch lands is already patched (or not) when TanStack stores it: no render ever sees
- * the value from before a mutation between its answer and its refetch.
+ * the value from before a mutation between its answer and its refetch. The patches of a query
+ * client are kept beside it (one set per client, however many providers or hooks reach it).
  */
 
 import type { Query, QueryClient, QueryKey } from '@tanstack/react-query';
@@ -15,7 +16,10 @@ import type { MizanClient } from '../core/client.js';
 import { mutationCovers, OptimisticLedger, type MutationId } from '../core/optimistic.js';
 import { coveredBy, isMizanQueryKey } from './query-keys.js';
 
-/** One context's optimistic patch: the value to show, from the value shown before and the call's arguments. */
+/**
+ * One context's optimistic patch: the value to show, from the value shown before and the call's
+ * arguments. It returns a new value: the one it is given is the cache's, and stays as it is.
+ */
 export type OptimisticPatch<V, A> = (value: V, args: A) => V;
 
 /**
@@ -33,12 +37,6 @@ type BoundPatch = (value: unknown) => unknown;
 /** A live query: the instance of a context the cache holds. */
 type LiveQuery = Query<unknown, Error, unknown, QueryKey>;
 
-/** The value a query last fetched, and which of its fetches that was. */
-interface Landed {
-  readonly fetch: number;
-  readonly value: unknown;
-}
-
 /** A function's name, what it affects and how it is called: what an optimistic call needs. */
 export interface OptimisticTarget {
   readonly name: string;
@@ -46,40 +44,32 @@ export interface OptimisticTarget {
   readonly websocket: boolean;
 }
 
-/** The caches of the providers, by the client each uses. */
-const caches = new WeakMap<MizanClient, OptimisticCache>();
+/** The patches of each query client. */
+const caches = new WeakMap<QueryClient, OptimisticCache>();
 
 /** The patches pending on one query client's cache. */
-export class OptimisticCache {
-  readonly #client: MizanClient;
+class OptimisticCache {
   readonly #queryClient: QueryClient;
   readonly #ledger = new OptimisticLedger<LiveQuery, BoundPatch>();
-  /** The last fetched value of each query a patch is pending on (or was, until it lands). */
-  readonly #landed = new Map<LiveQuery, Landed>();
+  /** The value each query with pending patches last fetched (or had when first patched). */
+  readonly #landed = new Map<LiveQuery, unknown>();
 
-  /**
-   * The cache of `client`'s optimistic calls and context reads on `queryClient`, from now on:
-   * the first fetches, which start before any effect runs, are counted too.
-   */
-  constructor(client: MizanClient, queryClient: QueryClient) {
-    this.#client = client;
-    this.#queryClient = queryClient;
-    caches.set(client, this);
+  /** The cache of `queryClient`'s patches: made once, on first use. */
+  static of(queryClient: QueryClient): OptimisticCache {
+    let cache = caches.get(queryClient);
+    if (!cache) {
+      cache = new OptimisticCache(queryClient);
+      caches.set(queryClient, cache);
+    }
+    return cache;
   }
 
-  /**
-   * Follows the query cache (a query it drops takes its patches with it), this cache again
-   * `client`'s (after a StrictMode remount); returns what stops both.
-   */
-  attach(): () => void {
-    caches.set(this.#client, this);
-    const unsubscribe = this.#queryClient.getQueryCache().subscribe((event) => {
+  private constructor(queryClient: QueryClient) {
+    this.#queryClient = queryClient;
+    // As long as the query client lives: a query it drops takes its patches with it.
+    queryClient.getQueryCache().subscribe((event) => {
       if (event.type === 'removed') this.#forget(event.query as LiveQuery);
     });
-    return () => {
-      unsubscribe();
-      if (caches.get(this.#client) === this) caches.delete(this.#client);
-    };
   }
 
   /** Calls `target` with `args` through `call`, its `patches` shown until the answer's refetch lands. */
@@ -98,7 +88,7 @@ export class OptimisticCache {
         mutationCovers(target.affects, args, queryKey[1], queryKey[2]),
     }) as LiveQuery[];
     for (const query of live) {
-      if (!this.#landed.has(query)) this.#landed.set(query, { fetch: 0, value: query.state.data });
+      if (!this.#landed.has(query)) this.#landed.set(query, query.state.data);
     }
     const id = this.#ledger.begin(
       live.map((query): [LiveQuery, BoundPatch] => {
@@ -125,12 +115,10 @@ export class OptimisticCache {
     if (!query) return read();
     const fetch = this.#ledger.fetchStarted(query);
     const value = await read();
-    this.#ledger.landed(query, fetch);
-    // A fetch TanStack cancelled may land after a newer one: the newer value stays the base.
-    const known = this.#landed.get(query);
-    const base = known && known.fetch > fetch ? known.value : value;
-    if (!known || known.fetch < fetch) this.#landed.set(query, { fetch, value });
-    return this.#patched(query, base) as R;
+    // A fetch a newer one cancelled: TanStack drops its value, and so does the ledger.
+    if (!this.#ledger.landed(query, fetch)) return value;
+    this.#landed.set(query, value);
+    return this.#patched(query, value) as R;
   }
 
   /** The answer's keys: a patch whose query they cover waits for its refetch, the others go. */
@@ -149,13 +137,20 @@ export class OptimisticCache {
     const patches = this.#ledger.patches(query);
     if (patches.length === 0) this.#landed.delete(query);
     return patches.reduce((value, patch) => {
+      let patched: unknown;
       try {
-        return patch(value);
+        patched = patch(value);
       } catch (error) {
         // One broken patch must not take the value (or the call) down with it.
         console.error('mizan: an optimistic patch threw; the value is shown without it', error);
         return value;
       }
+      if (patched === undefined) {
+        // TanStack Query keeps no `undefined`: the patch forgot to return the value.
+        console.error('mizan: an optimistic patch returned undefined; the value is shown without it');
+        return value;
+      }
+      return patched;
     }, base);
   }
 
@@ -163,13 +158,14 @@ export class OptimisticCache {
   #show(query: LiveQuery): void {
     const landed = this.#landed.get(query);
     // Nothing fetched yet: the first fetch lands with the patches applied.
-    if (landed?.value === undefined) return;
+    if (landed === undefined) return;
     const invalidated = query.state.isInvalidated;
-    this.#queryClient.setQueryData(query.queryKey, this.#patched(query, landed.value));
+    this.#queryClient.setQueryData(query.queryKey, this.#patched(query, landed));
     // Setting data marks the query valid; a refetch the server asked for must still happen.
     if (invalidated) query.invalidate();
   }
 
+  /** The query left the cache: nothing shows its patches, nothing will refetch it. */
   #forget(query: LiveQuery): void {
     this.#ledger.forget(query);
     this.#landed.delete(query);
@@ -177,29 +173,32 @@ export class OptimisticCache {
 }
 
 /**
- * Calls `target` with `args`; with `patches`, and a provider around the app, they show on the
- * live queries the call covers until the refetch its answer started lands (an error rolls them
- * back and is the call's).
+ * Calls `target` with `args` through `client`; with `patches`, they show on `queryClient`'s live
+ * queries the call covers until the refetch its answer started lands (an error rolls them back
+ * and is the call's).
  */
 export function callWithPatches<R>(
+  queryClient: QueryClient,
   client: MizanClient,
   target: OptimisticTarget,
   args: object,
   patches: Readonly<Record<string, AnyPatch | undefined>> | undefined,
 ): Promise<R> {
-  const cache = caches.get(client);
   const options = { websocket: target.websocket };
-  if (!cache || !patches) return client.call<R>(target.name, args, options);
-  return cache.call(target, args as Record<string, unknown>, patches, (onAnswer) =>
-    client.call<R>(target.name, args, { ...options, onAnswer }),
+  if (!patches) return client.call<R>(target.name, args, options);
+  return OptimisticCache.of(queryClient).call(
+    target,
+    args as Record<string, unknown>,
+    patches,
+    (onAnswer) => client.call<R>(target.name, args, { ...options, onAnswer }),
   );
 }
 
-/** A context's read of `queryKey`: through the provider's patches when there is one. */
+/** A context's read of `queryKey` in `queryClient`'s cache, through its pending patches. */
 export function readWithPatches<R>(
-  client: MizanClient,
+  queryClient: QueryClient,
   queryKey: QueryKey,
   read: () => Promise<R>,
 ): Promise<R> {
-  return caches.get(client)?.read(queryKey, read) ?? read();
+  return OptimisticCache.of(queryClient).read(queryKey, read);
 }

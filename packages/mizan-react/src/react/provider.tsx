@@ -20,7 +20,6 @@ import { getMizanHydration, type MizanHydration } from '../core/hydration.js';
 import { parseKey, type ParsedKey } from '../core/keys.js';
 import type { MizanSocket, MizanSocketOptions, SocketStatus } from '../core/socket.js';
 import { retryUnlessRefused } from './define.js';
-import { OptimisticCache } from './optimistic.js';
 import { coveredBy } from './query-keys.js';
 
 const ClientContext = createContext<MizanClient | null>(null);
@@ -94,6 +93,22 @@ export function seedHydration(queryClient: QueryClient, hydration: MizanHydratio
  */
 export function invalidateCovered(queryClient: QueryClient, keys: readonly string[]): Promise<void> {
   const covered = coveredBy(keys);
+  // A query on its first load is not refetched: TanStack joins the load under way, which may
+  // have read the server before the change. It is invalidated again once that load ends.
+  const loading = queryClient.getQueryCache().findAll({
+    fetchStatus: 'fetching',
+    predicate: (query) => query.state.data === undefined && covered(query.queryKey),
+  });
+  for (const query of loading) {
+    const unsubscribe = queryClient.getQueryCache().subscribe((event) => {
+      if (event.query !== query) return;
+      if (event.type === 'removed') unsubscribe();
+      else if (event.type === 'updated' && query.state.fetchStatus === 'idle') {
+        unsubscribe();
+        void queryClient.invalidateQueries({ queryKey: query.queryKey, exact: true });
+      }
+    });
+  }
   return queryClient.invalidateQueries({ predicate: ({ queryKey }) => covered(queryKey) });
 }
 
@@ -111,8 +126,6 @@ export function MizanProvider(props: MizanProviderProps): ReactNode {
     if (realtime === false || !props.socket) return null;
     return props.socket(client, queryClient, realtime === true ? {} : realtime);
   });
-  const [optimistic] = useState(() => new OptimisticCache(client, queryClient));
-  useEffect(() => optimistic.attach(), [optimistic]);
   useEffect(
     () => client.invalidations.subscribe((keys) => void invalidateCovered(queryClient, keys)),
     [client, queryClient],
