@@ -6,9 +6,12 @@
 //!
 //! The guarantee a page gets: a patched value never shows the state from before the mutation
 //! between the answer and the refetch. A patch stays until a refetch that *started after* its
-//! answer lands (an older refetch, say one a push started, leaves it on top of what it brings),
-//! and the refetched value replaces it at once: the value shown is always the last landed value
-//! with the patches still pending applied on top, in the order their mutations were made.
+//! answer lands, and the refetched value replaces it at once: the value shown is always the last
+//! landed value with the patches still pending applied on top, in the order their mutations were
+//! made. Only the latest refetch of an instance lands: an older one (TanStack Query cancels it
+//! when a newer one starts) ends nothing and shows nothing. One that started before the answer
+//! and is still the latest (Leptos runs the answer's refetch after it) leaves the patch on top of
+//! what it brings.
 
 use std::collections::BTreeMap;
 
@@ -251,6 +254,8 @@ mod tests {
         patch: Option<BTreeMap<String, Value>>,
         answer: Option<String>,
         invalidate: Option<Vec<String>>,
+        queued: Option<bool>,
+        start: Option<String>,
         fail: Option<String>,
         push: Option<Vec<String>>,
         land: Option<String>,
@@ -393,7 +398,13 @@ mod tests {
                     // The ledger hears the answer first, then the covered instances refetch.
                     page.ledger
                         .answered(page.ids[name], Page::covered_by(&keys));
-                    refetching = page.refetch(&keys);
+                    if step.queued != Some(true) {
+                        refetching = page.refetch(&keys);
+                    }
+                }
+                if let Some(instance) = &step.start {
+                    let fetch = page.ledger.fetch_started(instance);
+                    page.latest.insert(instance.clone(), fetch);
                 }
                 if let Some(name) = &step.fail {
                     page.ledger.failed(page.ids[name]);

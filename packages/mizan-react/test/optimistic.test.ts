@@ -20,6 +20,8 @@ interface Step {
   patch?: Record<string, Record<string, Json>>;
   answer?: string;
   invalidate?: string[];
+  queued?: boolean;
+  start?: string;
   fail?: string;
   push?: string[];
   land?: string;
@@ -103,8 +105,9 @@ describe('the fixture', () => {
         const keys = step.invalidate ?? [];
         // The ledger hears the answer first, then the covered instances refetch.
         ledger.answered(ids.get(step.answer) ?? -1, coveredBy(keys));
-        refetching = refetch(keys);
+        if (!step.queued) refetching = refetch(keys);
       }
+      if (step.start !== undefined) latest.set(step.start, ledger.fetchStarted(step.start));
       if (step.fail !== undefined) ledger.failed(ids.get(step.fail) ?? -1);
       if (step.push !== undefined) refetching = refetch(step.push);
       if (step.land !== undefined) {

@@ -321,8 +321,9 @@ pub fn fetch_started(instance: InstanceId) -> u64 {
 }
 
 /// Refetch `fetch` of `instance` landed: the patches that waited for it go. Call it just before
-/// the value is handed to the page, so the new value and the patches' end show together. A
-/// refetch a newer one superseded ends nothing: the resource drops its value.
+/// the value is handed to the page, so the new value and the patches' end show together. (A
+/// resource starts its next fetch once the one running has landed, so each landing here is the
+/// latest fetch of its instance.)
 #[inline(never)]
 pub fn fetch_landed(instance: InstanceId, fetch: u64) {
     LEDGER.with(|ledger| ledger.borrow_mut().landed(&instance, fetch));

@@ -91,7 +91,7 @@ function define<A extends object, R, C extends object = {}>(
         queryKey,
         // What a context lands carries the optimistic patches still pending in that cache.
         queryFn: (context: QueryFunctionContext) =>
-          readWithPatches(context.client, queryKey, () => client.read<R>(name, args)),
+          readWithPatches(context?.client, queryKey, () => client.read<R>(name, args)),
         // A context is kept fresh by the invalidations the server sends, not by age; the
         // socket watches it (see `MizanProvider`).
         staleTime: Number.POSITIVE_INFINITY,
@@ -102,7 +102,7 @@ function define<A extends object, R, C extends object = {}>(
       mutationKey: ['mizan', name],
       // `mutate()` passes `undefined`: the server reads a missing arguments object as none.
       mutationFn: (args: MizanVariables<A>, context: MutationFunctionContext) =>
-        callWithPatches<R>(context.client, client, target, args ?? {}, optimistic),
+        callWithPatches<R>(context?.client, client, target, args ?? {}, optimistic),
     }),
   };
 }

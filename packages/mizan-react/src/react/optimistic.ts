@@ -115,8 +115,10 @@ class OptimisticCache {
     if (!query) return read();
     const fetch = this.#ledger.fetchStarted(query);
     const value = await read();
-    // A fetch a newer one cancelled: TanStack drops its value, and so does the ledger.
-    if (!this.#ledger.landed(query, fetch)) return value;
+    // A cancelled fetch (by a newer one, or by `cancelQueries`, which leaves the query idle):
+    // TanStack drops its value, and it ends no patch.
+    const cancelled = query.state.fetchStatus === 'idle';
+    if (cancelled || !this.#ledger.landed(query, fetch)) return value;
     this.#landed.set(query, value);
     return this.#patched(query, value) as R;
   }
@@ -175,17 +177,18 @@ class OptimisticCache {
 /**
  * Calls `target` with `args` through `client`; with `patches`, they show on `queryClient`'s live
  * queries the call covers until the refetch its answer started lands (an error rolls them back
- * and is the call's).
+ * and is the call's). Without a query client (a mutation function called by hand) it is the
+ * plain call.
  */
 export function callWithPatches<R>(
-  queryClient: QueryClient,
+  queryClient: QueryClient | undefined,
   client: MizanClient,
   target: OptimisticTarget,
   args: object,
   patches: Readonly<Record<string, AnyPatch | undefined>> | undefined,
 ): Promise<R> {
   const options = { websocket: target.websocket };
-  if (!patches) return client.call<R>(target.name, args, options);
+  if (!patches || !queryClient) return client.call<R>(target.name, args, options);
   return OptimisticCache.of(queryClient).call(
     target,
     args as Record<string, unknown>,
@@ -194,11 +197,14 @@ export function callWithPatches<R>(
   );
 }
 
-/** A context's read of `queryKey` in `queryClient`'s cache, through its pending patches. */
+/**
+ * A context's read of `queryKey` in `queryClient`'s cache, through its pending patches (a plain
+ * read without a query client: a query function called by hand).
+ */
 export function readWithPatches<R>(
-  queryClient: QueryClient,
+  queryClient: QueryClient | undefined,
   queryKey: QueryKey,
   read: () => Promise<R>,
 ): Promise<R> {
-  return OptimisticCache.of(queryClient).read(queryKey, read);
+  return queryClient ? OptimisticCache.of(queryClient).read(queryKey, read) : read();
 }

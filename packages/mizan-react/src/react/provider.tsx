@@ -5,7 +5,7 @@
  * `mizan-react/realtime`), so an app without contexts or channels does not carry it.
  */
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, type Query } from '@tanstack/react-query';
 import {
   createContext,
   useContext,
@@ -87,6 +87,9 @@ export function seedHydration(queryClient: QueryClient, hydration: MizanHydratio
   }
 }
 
+/** The queries on their first load that will be invalidated again once it ends. */
+const followedUp = new WeakSet<Query>();
+
 /**
  * Refreshes, in one pass, every live mizan query some key covers: each once however many keys
  * cover it, its old data shown until the new arrives.
@@ -100,11 +103,21 @@ export function invalidateCovered(queryClient: QueryClient, keys: readonly strin
     predicate: (query) => query.state.data === undefined && covered(query.queryKey),
   });
   for (const query of loading) {
+    // One follow-up per load, however many invalidations arrive during it.
+    if (followedUp.has(query)) continue;
+    followedUp.add(query);
     const unsubscribe = queryClient.getQueryCache().subscribe((event) => {
       if (event.query !== query) return;
-      if (event.type === 'removed') unsubscribe();
-      else if (event.type === 'updated' && query.state.fetchStatus === 'idle') {
-        unsubscribe();
+      // Observers hear of a change before the cache's own `updated` event, which names it.
+      const ended =
+        event.type === 'removed' ||
+        (event.type === 'updated' && query.state.fetchStatus === 'idle');
+      if (!ended) return;
+      unsubscribe();
+      followedUp.delete(query);
+      // Only a load that brought a value: a failed one is retried by TanStack's own rules, a
+      // cancelled one stays cancelled.
+      if (event.type === 'updated' && event.action.type === 'success') {
         void queryClient.invalidateQueries({ queryKey: query.queryKey, exact: true });
       }
     });
